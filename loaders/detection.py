@@ -1,0 +1,18 @@
+"""Content scoring helpers for the kinds' detect() functions."""
+
+from __future__ import annotations
+
+import re
+
+_WS = re.compile(r"[\s\u3000]+")
+
+
+def squeeze(text: str) -> str:
+    """Text without any white space, so wrapped or spaced keywords still match (年度 总体 目标)."""
+    return _WS.sub("", text)
+
+
+def keyword_score(text: str, weighted: dict[str, float]) -> float:
+    """Sum of the weights of the keywords found in squeezed text, capped at 1.0."""
+    s = squeeze(text)
+    return min(1.0, sum(w for k, w in weighted.items() if k in s))

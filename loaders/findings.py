@@ -1,0 +1,58 @@
+"""Finding records: problems noticed in a document, with a stable code catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("error", "warning", "info")
+
+# code -> (default severity, what it means). Documented in README.md; a test keeps them in sync.
+CODES: dict[str, tuple[str, str]] = {
+    "TOTAL_MISMATCH": ("warning", "a printed total differs from the sum of its rows"),
+    "RATE_MISMATCH": ("warning", "a printed execution rate differs from actual / budget by more than 1 point"),
+    "RATE_OVER_100": ("warning", "execution above 100 %"),
+    "RATE_MISSING": ("info", "no execution rate printed; the computed rate is shown"),
+    "MISSING_TABLE": ("warning", "a project listed in one part of a document has no table in another"),
+    "ORPHAN_ROWS": ("warning", "table rows that belong to no project header"),
+    "OVERFLOW_CELL": ("warning", "a cell printed as ##### (value recovered elsewhere or left null)"),
+    "WEIGHT_SUM_MISMATCH": ("warning", "indicator weights do not add up to 100"),
+    "SCORE_SUM_MISMATCH": ("warning", "indicator scores do not add up to the table's total score"),
+    "VALUE_CONFLICT": ("warning", "two parts of the document print different values for the same thing"),
+    "PARTIAL_ROW": ("warning", "a row could not be read completely; some values are missing"),
+    "YEAR_MISSING": ("warning", "the document does not print its year and no manifest entry gives one"),
+    "UNIT_MISSING": ("warning", "the reporting unit could not be found in the document"),
+    "LOW_CONFIDENCE": ("info", "the document kind was detected with low confidence"),
+    "TRUNCATED": ("warning", "the file ends in the middle of a character or table"),
+    "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),
+    "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a loader noticed; collected and returned, never raised."""
+
+    code: str
+    message: str
+    severity: str = ""
+    project: str | None = None
+    source_line: int | None = None
+    doc_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}; add it to CODES")
+        if not self.severity:
+            object.__setattr__(self, "severity", CODES[self.code][0])
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    def as_row(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "project": self.project,
+            "source_line": self.source_line,
+        }

@@ -1,0 +1,46 @@
+"""Registry of document kinds: each module has KIND, detect(doc) -> float and parse(doc)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from ..findings import Finding
+
+# Below this detection score a document is of no known kind.
+MIN_KIND_SCORE = 0.3
+# Below this score the kind is used, with a LOW_CONFIDENCE finding.
+CONFIDENT_KIND_SCORE = 0.6
+
+MODULES = (
+    "project_summary_table",
+    "project_eval_tables",
+    "final_accounts",
+    "target_declaration",
+    "department_overall_eval",
+)
+
+
+@dataclass
+class Parsed:
+    """What a kind's parser returns: metadata, rows for three tables, and its findings."""
+
+    meta: dict = field(default_factory=dict)
+    projects: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def registry() -> dict:
+    """KIND -> module, in a fixed order."""
+    out = {}
+    for name in MODULES:
+        module = import_module(f"{__name__}.{name}")
+        out[module.KIND] = module
+    return out
+
+
+def detect(doc) -> list[tuple[str, float]]:
+    """Every kind with its content score, best first."""
+    scores = [(kind, float(module.detect(doc))) for kind, module in registry().items()]
+    return sorted(scores, key=lambda ks: -ks[1])

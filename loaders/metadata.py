@@ -1,0 +1,69 @@
+"""Document metadata found by keywords: unit, parent unit, year, amount unit."""
+
+from __future__ import annotations
+
+import re
+
+from .numbers import to_halfwidth
+
+# Labels that precede the reporting unit's name, most specific first.
+UNIT_LABELS = (
+    "部门（单位）名称", "部门(单位)名称", "单位名称", "部门名称（盖章）", "部门名称(盖章)", "部门名称",
+    "实施单位", "填报单位", "编制单位", "部门", "单位",
+)
+PARENT_LABELS = ("主管部门", "主管单位", "预算部门")
+_UNIT_SUFFIX = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,40}?(?:卫生健康局|卫生健康委员会|卫生健康委|卫健委|卫健局|卫生局|中心|医院|"
+    r"研究所|研究院|管理局|委员会|局|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
+
+
+def _label_value(text: str, labels) -> str | None:
+    for label in labels:
+        for m in re.finditer(re.escape(label) + r"\s*[：:]?\s*[\t ]*([^\t\n]*)(?:\t+([^\t\n]*))?", text):
+            value = (m.group(1) or "").strip() or (m.group(2) or "").strip()
+            value = re.split(r"\s{2,}|\t|单位[：:]|公开\d", value)[0].strip(" ：:")
+            if 2 <= len(value) <= 60 and re.search(r"[\u4e00-\u9fff]", value) and "名称" not in value:
+                return value
+    return None
+
+
+def clean_unit(value: str | None) -> str | None:
+    """Drop stamps and wrapped spaces: '深圳市福田 区卫生健康局' -> '深圳市福田区卫生健康局'."""
+    if not value:
+        return None
+    v = re.sub(r"\s+", "", value)
+    v = re.sub(r"[（(]盖章[）)]", "", v)
+    return v.strip("：:") or None
+
+
+def find_unit(text: str) -> str | None:
+    """The reporting unit: a labelled name, else the first unit-like name in a title."""
+    value = _label_value(text, UNIT_LABELS)
+    if value:
+        return clean_unit(value)
+    m = _UNIT_SUFFIX.search(re.sub(r"[ \u3000]+", "", text[:3000]))
+    return clean_unit(m.group(0)) if m else None
+
+
+def find_parent(text: str) -> str | None:
+    return clean_unit(_label_value(text, PARENT_LABELS))
+
+
+def find_year(text: str) -> int | None:
+    """The budget year printed in the title area ('2021年度', '( 2024 年度)', '2020 年度')."""
+    head = to_halfwidth(text[:5000])
+    m = _YEAR.search(head)
+    if m:
+        return int(m.group(1))
+    return None
+
+
+def find_amount_unit(text: str) -> str | None:
+    """元 or 万元 from '单位：万元', '（万元）', '(元)'."""
+    m = re.search(r"(?:单位|金额单位)\s*[：:]\s*(万元|元)", text)
+    if m:
+        return m.group(1)
+    m = re.search(r"[（(]\s*(万元|元)\s*[）)]", text)
+    return m.group(1) if m else None

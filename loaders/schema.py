@@ -1,0 +1,106 @@
+"""The four parquet tables of CONTRACT.md, declared once: used to write and in tests."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+DOCUMENTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_file", pa.string()),
+        ("sha256", pa.string()),
+        ("doc_kind", pa.string()),
+        ("kind_score", pa.float64()),
+        ("encoding", pa.string()),
+        ("unit", pa.string()),
+        ("parent_unit", pa.string()),
+        ("province", pa.string()),
+        ("city", pa.string()),
+        ("district", pa.string()),
+        ("region", pa.string()),
+        ("year", pa.int64()),
+        ("year_source", pa.string()),
+        ("amount_unit", pa.string()),
+        ("title", pa.string()),
+        ("n_lines", pa.int64()),
+        ("size_bytes", pa.int64()),
+        ("loader_version", pa.string()),
+    ]
+)
+
+PROJECTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("level", pa.string()),
+        ("project", pa.string()),
+        ("initial_budget_wan", pa.float64()),
+        ("budget_wan", pa.float64()),
+        ("actual_wan", pa.float64()),
+        ("reported_rate_pct", pa.float64()),
+        ("execution_rate_pct", pa.float64()),
+        ("score", pa.float64()),
+        ("grade", pa.string()),
+        ("problems", pa.string()),
+        ("rectification", pa.string()),
+        ("source_line", pa.int64()),
+        ("end_line", pa.int64()),
+        # Values printed in a second place of the same document (001: annex beside narrative).
+        ("alt_budget_wan", pa.float64()),
+        ("alt_actual_wan", pa.float64()),
+        ("alt_rate_pct", pa.float64()),
+        ("alt_score", pa.float64()),
+        ("alt_source_line", pa.int64()),
+        ("funds_weight", pa.float64()),
+        ("funds_score", pa.float64()),
+        ("category", pa.string()),
+    ]
+)
+
+INDICATORS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("project", pa.string()),
+        ("level1", pa.string()),
+        ("level2", pa.string()),
+        ("name", pa.string()),
+        ("target_text", pa.string()),
+        ("actual_text", pa.string()),
+        ("target_op", pa.string()),
+        ("target_value", pa.float64()),
+        ("target_unit", pa.string()),
+        ("actual_value", pa.float64()),
+        ("weight", pa.float64()),
+        ("score", pa.float64()),
+        ("deviation_reason", pa.string()),
+        ("status", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+
+FINDINGS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("severity", pa.string()),
+        ("code", pa.string()),
+        ("message", pa.string()),
+        ("project", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "documents": DOCUMENTS,
+    "projects": PROJECTS,
+    "indicators": INDICATORS,
+    "findings": FINDINGS,
+}
+
+LEVELS = ("project", "task", "department", "expenditure_type")
+STATUSES = ("met", "not_met", "unknown", "target_only")
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Build a table of the declared schema from dict rows; missing keys become null."""
+    schema = TABLES[name]
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return pa.Table.from_pydict(columns, schema=schema)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Shared set-up for run.sh and test.sh: virtual environment, Python packages, Debian packages.
+# Idempotent and quiet when nothing changed; sourced, so it must not `exit` on success.
+set -euo pipefail
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[setup] creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+
+req_sha=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$req_sha" ]; then
+  echo "[setup] installing requirements.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$req_sha" > "$VENV/.requirements.sha256"
+fi
+
+# Chart images need a Chromium for kaleido and CJK fonts for the glyphs; the browser tests need
+# Chromium too. Install them when missing and we can (root with apt-get); otherwise say so.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need+=(fonts-noto-cjk); fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Debian packages: ${need[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "[setup] missing ${need[*]}: image export falls back to HTML (install them with apt-get as root)" >&2
+  fi
+fi
