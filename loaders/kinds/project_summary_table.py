@@ -1,17 +1,865 @@
-"""Kind project_summary_table (parser to be written)."""
+"""Kind project_summary_table: one table row per project with money, rate and indicator pairs.
+
+Layout read (龙岗区 项目绩效自评表 and the same form from other units): a title with the year
+(2021年度…绩效自评表), 部门名称（盖章）：…, 单位：万元, then a table whose header spans several lines
+(序号, 单位名称, 项目名称, 项目年度预算金额 [合计, 一般公共预算, 政府性基金…], 实际支出金额 […],
+执行率, 年初绩效目标, 整体完成情况, per category 年度指标内容/完成情况, 问题, 整改情况), one row per
+project and a 合计 row. Empty cells were dropped, so columns shift from row to row: a row is read
+as the sequence of its non-empty cells — 序号, names, money cells, rate, text cells — and the
+money cells are split into budget and actual groups by what their values say (a group's total is
+the sum of its fiscal sub-columns).
+
+The same table may come with spaces instead of tabs, one cell per line, one row or the whole table
+flattened onto one space-separated line, and page breaks that repeat the header. The parser
+therefore reads a stream of cells, each remembering its line, and finds rows by a 序号 followed
+by a name and amounts; header lines set the context (money columns, text columns, categories).
+"""
 
 from __future__ import annotations
 
-from ..detection import keyword_score
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..crosscheck import check_rates, check_total, fmt
+from ..detection import keyword_score, squeeze
+from ..findings import Finding
+from ..metadata import clean_unit, find_amount_unit, find_unit, find_year
+from ..numbers import (
+    is_empty,
+    is_overflow,
+    parse_amount,
+    parse_rate,
+    rate_pct,
+    to_halfwidth,
+    to_wan,
+)
+from ..rows import clean_name, indicator_row, project_row
+from ..targets import is_not_applicable, qualitative
 from . import Parsed
 
 KIND = "project_summary_table"
-KEYWORDS: dict[str, float] = {"绩效自评表": 0.2, "序号": 0.1, "项目年度预算金额": 0.25, "实际支出金额": 0.15, "年度指标内容": 0.2, "完成情况": 0.1, "整改情况": 0.1, "部门决算": -0.6, "申报表": -0.4}
+KEYWORDS: dict[str, float] = {
+    "绩效自评表": 0.15,
+    "序号": 0.05,
+    "项目名称": 0.05,
+    "执行率": 0.05,
+    "项目年度预算金额": 0.2,
+    "实际支出金额": 0.15,
+    "年度指标内容": 0.2,
+    "整体完成情况": 0.1,
+    "整改情况": 0.1,
+    "部门决算": -0.6,
+    "申报表": -0.4,
+    "整体支出": -0.3,
+    "一级指标": -0.2,
+}
+# Detection: a numbered table with at least this many rows carrying amounts adds STRUCTURE_WEIGHT.
+MIN_DETECT_ROWS = 3
+STRUCTURE_WEIGHT = 0.35
+
+# Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
+SUM_TOLERANCE = 0.011
+# Tolerance, in points, for "the printed rate agrees with actual / budget".
+RATE_AGREE_PCT = 1.0
+# A money group (total plus fiscal sub-columns) never has more cells than this.
+MAX_GROUP_CELLS = 5
+# A row start is a 序号 followed by at most this many name cells, then its amounts.
+MAX_NAME_CELLS = 4
+# Amount cells that must follow the name for a 序号 to open a row.
+MIN_ROW_AMOUNTS = 2
+# A value cell (target or completion) is short; longer cells are indicator contents or prose.
+MAX_VALUE_CHARS = 16
+# An indicator content naming satisfaction is short; a longer cell with 满意 is prose.
+MAX_CUE_CHARS = 40
+# A bare number without % is read as a rate only up to this value.
+MAX_PLAIN_RATE = 1000.0
+
+# Header words for the money columns, checked in this order (执行率 contains 预算支出 in 000).
+RATE_WORDS = ("执行率", "完成率", "支出率")
+INITIAL_WORDS = ("年初预算",)
+ACTUAL_WORDS = tuple("实际支出 执行数 执行金额 支出数 决算数 实际执行 已支出 支出金额".split())
+BUDGET_WORDS = ("预算", "调整后", "批复数", "安排数")
+# Fiscal sub-columns of a money group: they say how many cells a group may have.
+FISCAL_WORDS = ("一般公共预算", "政府性基金", "非财政资金", "其他资金", "财政专户", "国有资本")
+UNIT_COLUMN_WORDS = ("单位名称", "实施单位", "预算单位")
+NAME_COLUMN_WORDS = ("项目名称", "项目")
+TAIL_TEXT_WORDS = ("问题", "整改", "偏差", "原因", "备注")
+# Category headers, in the form's order: (word in header, level1, level2).
+CATEGORIES = (
+    ("数量指标", "产出指标", "数量指标"),
+    ("质量指标", "产出指标", "质量指标"),
+    ("时效指标", "产出指标", "时效指标"),
+    ("成本指标", "产出指标", "成本指标"),
+    ("经济效益", "效益指标", "经济效益指标"),
+    ("社会效益", "效益指标", "社会效益指标"),
+    ("生态效益", "效益指标", "生态效益指标"),
+    ("可持续影响", "效益指标", "可持续影响指标"),
+    ("满意度", "满意度指标", "服务对象满意度指标"),
+)
+DEFAULT_CATEGORY_KEYS = tuple(
+    "数量指标 质量指标 时效指标 经济效益 社会效益 生态效益 满意度".split()
+)
+INDICATOR_HEADER_WORDS = (
+    "年度指标",
+    "指标内容",
+    "指标值",
+    "产出",
+    "效益",
+    *(c[0] for c in CATEGORIES),
+)
+# Words in an indicator's content that place it in a category whatever its column.
+SATISFACTION_CUE = "满意"
+TIME_CUES = ("时间", "及时", "时效", "时限", "进度", "周期")
+# Words that make a header cell (after the first header, to skip a header repeated by a page break).
+HEADER_HINTS = tuple(
+    "序号 名称 预算 支出 执行 合计 财政 基金 资金 指标 完成情况 目标 问题 整改 必填 其中 内容 金额 单位 绩效".split()
+)
+TOTAL_WORDS = ("合计", "总计")
+# Cells after which the table is over (signatures under the table).
+END_MARKS = tuple("填表人 单位负责人 财务负责人 审核人 联系人 联系电话 填报日期 制表人".split())
+# A completion statement opens with these whatever its length ('已完成,消防火灾报警系统主机更换…').
+COMPLETION_PREFIXES = ("已", "均已", "全部已", "未")
+# Short value cells open or close with these words ('本年度内', '不断提升', '按时完成').
+VALUE_PREFIXES = tuple(
+    "本年度 年内 一年内 全年 按时 按期 按计划 不断 比上年 及时 全部 基本".split()
+)
+VALUE_SUFFIXES = tuple("完成 提升 提高 达标 合格 以上 以内 之前 前 内".split())
+# Indicator contents (names) end with these: '发放及时率(%)', '预算经费完成时间', '设备报发次数'.
+NAME_SUFFIXES = tuple("率 率(%) 数 数量 度 时间 指标 次数 人数 情况 质量 效益 影响".split())
+COMPARISON_PREFIXES = tuple(
+    "≥ ≤ > < = 不低于 不少于 不小于 不高于 不超过 不大于 达到 达 大于 小于 高于 低于 控制在 至少".split()
+)
+
+_PAGE_MARK = re.compile(
+    r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+"
+    r"|page\s*\d+(?:\s*of\s*\d+)?)$",
+    re.IGNORECASE,
+)
+_SEQ = re.compile(r"^\d{1,4}[.、]?$")
+_SPLIT_CELLS = re.compile(r"\t|\s{2,}")
+_AMOUNT_TOKEN = re.compile(r"^[+-]?[\d,]*\d(?:\.\d+)?%?$")
+# OCR gaps inside one number of a space-separated line: "2, 306. 00", "97 %".
+_FLAT_GAPS = re.compile(
+    r"(?<=\d,)\s+(?=\d{3}(?!\d))|(?<=\d\.)\s+(?=\d)|(?<=\d)\s+(?=[.,]\d)|(?<=\d)\s+(?=%)"
+)
+_UNIT_LABEL = re.compile(
+    r"(?:部门|单位)\s*(?:[（(]\s*单位\s*[）)])?\s*名称\s*(?:[（(]\s*盖章\s*[）)])?\s*[：:]\s*([^\t\n]+)"
+)
+
+
+class Cell(NamedTuple):
+    """One non-empty cell of the stream, with its 1-based line and whether it opens that line."""
+
+    text: str
+    line: int
+    first: bool
+
+
+@dataclass
+class Header:
+    """What the table header says about the columns of the rows after it."""
+
+    cells: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    unit_column: bool = False
+    group_cells: int = MAX_GROUP_CELLS
+    lead_columns: int = 0
+    tail_columns: int = 2
+    categories: list[tuple[str, str, str]] = field(default_factory=list)
+    indicators: bool = False
+    line: int | None = None
+
+
+@dataclass
+class Row:
+    """The cells of one numbered row (or the 合计 row), continuation lines included."""
+
+    seq: int | None
+    line: int
+    cells: list[Cell] = field(default_factory=list)
+    total: bool = False
+
+
+@dataclass
+class Money:
+    """A row's amounts as printed (document unit) and its printed rate."""
+
+    initial: float | None = None
+    budget: list[float | None] = field(default_factory=list)
+    actual: list[float | None] = field(default_factory=list)
+    rate_text: str | None = None
+    overflow: bool = False
+    consumed: int = 0
+
+    @property
+    def budget_total(self) -> float | None:
+        return self.budget[0] if self.budget else None
+
+    @property
+    def actual_total(self) -> float | None:
+        return self.actual[0] if self.actual else None
+
+
+# ---------------------------------------------------------------- detection
 
 
 def detect(doc) -> float:
-    return keyword_score(doc.head, KEYWORDS)
+    """Keywords of the form plus a structural hint: numbered rows with amounts under a 序号 header."""
+    score = keyword_score(doc.head, KEYWORDS)
+    lines = doc.head.split("\n")
+    start = _table_start(lines)
+    if start is not None:
+        cells = list(cell_stream(lines, start))
+        rows = sum(1 for i in range(len(cells)) if _row_start(cells, i, None))
+        if rows >= MIN_DETECT_ROWS:
+            score += STRUCTURE_WEIGHT
+    return max(0.0, min(1.0, score))
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _split_line(line: str) -> list[str]:
+    """The non-empty cells of a line: tabs or runs of spaces; single spaces only in a flat row."""
+    line = line.replace("\f", " ").strip()
+    if not line:
+        return []
+    if "\t" in line or re.search(r"\s{2,}", line):
+        return [c.strip() for c in _SPLIT_CELLS.split(line) if c.strip()]
+    if " " in line or "\u3000" in line:
+        flat = _FLAT_GAPS.sub("", to_halfwidth(line))
+        tokens = flat.split()
+        if sum(1 for t in tokens if _AMOUNT_TOKEN.match(t)) >= MIN_ROW_AMOUNTS:
+            return tokens
+    return [line]
+
+
+def cell_stream(lines: list[str], start: int = 0):
+    """Cells of lines[start:], skipping page marks; line numbers are 1-based."""
+    for index in range(start, len(lines)):
+        first = True
+        for text in _split_line(lines[index]):
+            if _PAGE_MARK.match(text):
+                continue
+            yield Cell(text, index + 1, first)
+            first = False
+
+
+def _table_start(lines: list[str]) -> int | None:
+    """Index of the first line with a 序号 header cell, or None."""
+    for i, line in enumerate(lines):
+        if "序号" in line or "序 号" in line:
+            return i
+    return None
+
+
+def _seq(text: str) -> int | None:
+    s = to_halfwidth(text).strip()
+    return int(s.rstrip(".、")) if _SEQ.match(s) else None
+
+
+def _is_amount(text: str) -> bool:
+    return parse_amount(text) is not None or is_overflow(text)
+
+
+def _amounts_follow(cells: list[Cell], j: int) -> bool:
+    """At least MIN_ROW_AMOUNTS amount cells start at j (empty marks between them are allowed)."""
+    found = 0
+    for cell in cells[j : j + MAX_GROUP_CELLS * 3]:
+        if _is_amount(cell.text):
+            found += 1
+            if found >= MIN_ROW_AMOUNTS:
+                return True
+        elif not is_empty(cell.text):
+            return False
+    return False
+
+
+def _row_start(cells: list[Cell], i: int, expected: int | None) -> bool:
+    """A 序号 cell, then one to MAX_NAME_CELLS name cells, then amounts."""
+    seq = _seq(cells[i].text)
+    if seq is None or (not cells[i].first and seq != expected):
+        return False
+    j = i + 1
+    while j < len(cells) and j <= i + MAX_NAME_CELLS and not _is_amount(cells[j].text):
+        j += 1
+    return i + 1 < j < len(cells) and _is_amount(cells[j].text) and _amounts_follow(cells, j)
+
+
+def _total_start(cells: list[Cell], i: int) -> bool:
+    """A 合计 cell followed by amounts (the header's 合计 is followed by words)."""
+    if squeeze(cells[i].text) not in TOTAL_WORDS:
+        return False
+    for j in range(i + 1, min(i + 4, len(cells))):
+        if _is_amount(cells[j].text):
+            return _amounts_follow(cells, j)
+        if not is_empty(cells[j].text):
+            return False
+    return False
+
+
+def _header_like(text: str) -> bool:
+    s = squeeze(text)
+    return any(h in s for h in HEADER_HINTS)
+
+
+# ---------------------------------------------------------------- header
+
+
+def _header_words(cells: list[str]) -> list[str]:
+    """Header cells; a whole header line flattened with single spaces is cut into its words."""
+    out = []
+    for cell in cells:
+        words = cell.split()
+        if len(words) > 1 and sum(1 for h in HEADER_HINTS if h in squeeze(cell)) >= 3:
+            out += words
+        else:
+            out.append(cell)
+    return out
+
+
+def read_header(cells: list[str], line: int | None) -> Header:
+    """Money roles, name columns, text columns and categories from the header cells, in order."""
+    h = Header(cells=cells, line=line)
+    seen_money = False
+    lead: set[str] = set()
+    fiscal: set[str] = set()
+    names_seen = False
+    for raw in _header_words(cells):
+        s = squeeze(to_halfwidth(raw))
+        role = _money_role(s)
+        if role:
+            if role not in h.roles:
+                h.roles.append(role)
+            seen_money = True
+        fiscal.update(w for w in FISCAL_WORDS if w in s)
+        if not names_seen and any(w in s for w in UNIT_COLUMN_WORDS):
+            h.unit_column = True
+        if not role and any(w in s for w in NAME_COLUMN_WORDS):
+            names_seen = True
+        category = next((c for c in CATEGORIES if c[0] in s), None)
+        if category and category not in h.categories:
+            h.categories.append(category)
+        if any(w in s for w in INDICATOR_HEADER_WORDS):
+            h.indicators = True
+        elif seen_money and not role and not h.indicators:
+            # 年初绩效目标 and 整体完成情况 come before the indicator columns.
+            if "整体完成" in s or "完成情况" in s:
+                lead.add("overall")
+            elif "目标" in s:
+                lead.add("goal")
+    h.lead_columns = len(lead)
+    tails = {w for raw in cells for w in TAIL_TEXT_WORDS if w in squeeze(raw)}
+    h.tail_columns = min(2, len(tails))
+    if fiscal:
+        h.group_cells = min(MAX_GROUP_CELLS, len(fiscal) + 1)
+    if h.indicators and not h.categories:
+        h.categories = [c for c in CATEGORIES if c[0] in DEFAULT_CATEGORY_KEYS]
+    h.categories.sort(key=CATEGORIES.index)
+    if "budget" not in h.roles and "actual" not in h.roles:
+        h.roles = ["budget", "actual", "rate"]
+    return h
+
+
+def _money_role(s: str) -> str | None:
+    if any(w in s for w in RATE_WORDS):
+        return "rate"
+    if any(w in s for w in INITIAL_WORDS):
+        return "initial"
+    if any(w in s for w in ACTUAL_WORDS):
+        return "actual"
+    if any(w in s for w in BUDGET_WORDS) and "项目名称" not in s and "二级预算项目" not in s:
+        return "budget"
+    return None
+
+
+# ---------------------------------------------------------------- money
+
+
+def _group_score(group: list[float | None]) -> float:
+    """2 when the total is the sum of its sub-columns, 1 when it merely bounds them, else 0."""
+    if len(group) <= 1 or any(v is None for v in group):
+        return 1.0
+    total, parts = group[0], group[1:]
+    if abs(total - sum(parts)) <= SUM_TOLERANCE:
+        return 2.0
+    if all(p <= total + SUM_TOLERANCE for p in parts):
+        return 1.0
+    return 0.0
+
+
+def _best_split(values: list[float | None], rate: float | None, max_cells: int):
+    """(score, budget group, actual group) for the most plausible split of the money cells."""
+    best = None
+    for s in range(1, len(values)):
+        budget, actual = values[:s], values[s:]
+        if len(budget) > max_cells or len(actual) > max_cells:
+            continue
+        score = _group_score(budget) + _group_score(actual)
+        computed = rate_pct(actual[0], budget[0])
+        if rate is not None and computed is not None and abs(computed - rate) <= RATE_AGREE_PCT:
+            score += 0.5
+        score -= 0.01 * abs(len(budget) - len(actual))
+        if best is None or score > best[0]:
+            best = (score, budget, actual)
+    if best is None:
+        return (0.0, values[:1], values[1:2])
+    return best
+
+
+def read_money(cells: list[Cell], header: Header) -> Money:
+    """The money cells at the start of `cells`: amounts, then the rate (with % or the last number)."""
+    money = Money()
+    values: list[float | None] = []
+    texts: list[str] = []
+    consumed = 0
+    for cell in cells:
+        text = cell.text
+        if text.rstrip().endswith(("%", "％")) and parse_rate(text) is not None:
+            money.rate_text = text
+            consumed += 1
+            break
+        if is_overflow(text):
+            values.append(None)
+            texts.append(text)
+            money.overflow = True
+        elif parse_amount(text) is not None:
+            values.append(parse_amount(text))
+            texts.append(text)
+        elif not is_empty(text):
+            break
+        consumed += 1
+    money.consumed = consumed
+
+    if (
+        money.initial is None
+        and "initial" in header.roles
+        and "budget" in header.roles
+        and len(values) > 2
+    ):
+        money.initial, values = values[0], values[1:]
+    if "actual" not in header.roles:
+        money.budget = values[:1]
+        return money
+    if len(values) == 1:
+        money.budget = values
+        return money
+
+    rate = parse_rate(money.rate_text) if money.rate_text else None
+    max_cells = header.group_cells
+    chosen = _best_split(values, rate, max_cells)
+    last = values[-1] if values else None
+    if (
+        money.rate_text is None
+        and "rate" in header.roles
+        and len(values) >= 3
+        and last is not None
+        and 0 <= last <= MAX_PLAIN_RATE
+    ):
+        # Without a % sign the last number may be the rate: keep the reading that explains more.
+        body = values[:-1]
+        computed = rate_pct(body[-1], body[0]) if body else None
+        as_rate = _best_split(body, parse_rate(texts[-1], computed), max_cells)
+        if as_rate[0] > chosen[0] or (as_rate[0] == chosen[0] and _agrees(as_rate, texts[-1])):
+            chosen = as_rate
+            money.rate_text = texts[-1]
+    money.budget, money.actual = list(chosen[1]), list(chosen[2])
+    return money
+
+
+def _agrees(split, rate_text: str) -> bool:
+    computed = rate_pct(split[2][0], split[1][0]) if split[1] and split[2] else None
+    rate = parse_rate(rate_text, computed)
+    return computed is not None and rate is not None and abs(rate - computed) <= RATE_AGREE_PCT
+
+
+# ---------------------------------------------------------------- text cells and indicators
+
+
+def _value_like(text: str) -> bool:
+    """A target or completion cell ('不低于90%', '已完成', '2021年12月31日前'), not a content."""
+    s = squeeze(to_halfwidth(text)).rstrip("。.;；,，")
+    if not s:
+        return False
+    if s.startswith(COMPLETION_PREFIXES):
+        return True
+    if len(s) > MAX_VALUE_CHARS:
+        return False
+    if s.startswith(COMPARISON_PREFIXES) or s[0].isdigit():
+        return True
+    if s.endswith(NAME_SUFFIXES):
+        return False
+    return qualitative(s) is not None or s.startswith(VALUE_PREFIXES) or s.endswith(VALUE_SUFFIXES)
+
+
+def _is_completion(text: str) -> bool:
+    s = squeeze(to_halfwidth(text))
+    if s.startswith(COMPLETION_PREFIXES):
+        return True
+    return len(s) <= MAX_VALUE_CHARS and qualitative(s) is not None
+
+
+def split_text(cells: list[str], header: Header) -> tuple[list[str], list[str], list[str]]:
+    """(lead cells, indicator cells, tail cells) of a row's text after its money cells."""
+    lead = cells[: header.lead_columns]
+    rest = cells[header.lead_columns :]
+    if not header.indicators:
+        return lead, [], rest
+    cue = max(
+        (
+            i
+            for i, c in enumerate(rest)
+            if SATISFACTION_CUE in c and len(squeeze(c)) <= MAX_CUE_CHARS
+        ),
+        default=None,
+    )
+    if cue is not None:
+        end = cue + 1
+        while (
+            end < len(rest)
+            and end - cue <= 2
+            and (_value_like(rest[end]) or is_not_applicable(rest[end]))
+            and not is_empty(rest[end])
+        ):
+            end += 1
+        return lead, rest[:end], rest[end:]
+    # No satisfaction indicator: the last cells belong to the problem / rectification columns.
+    trailing = 0
+    while trailing < len(rest) and is_empty(rest[len(rest) - 1 - trailing]):
+        trailing += 1
+    keep = max(trailing, header.tail_columns)
+    return lead, rest[: len(rest) - keep], rest[len(rest) - keep :]
+
+
+@dataclass
+class _Unit:
+    """An indicator (content and values) or a not-applicable category slot."""
+
+    name: str | None
+    line: int
+    values: list[str] = field(default_factory=list)
+    not_applicable: bool = False
+
+
+def group_indicators(cells: list[Cell]) -> list[_Unit]:
+    """Pair contents with their values; 不适用 cells become category slots without an indicator."""
+    units: list[_Unit] = []
+    cur: _Unit | None = None
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        text = cell.text
+        if is_not_applicable(text):
+            if cur is not None and not cur.values and not cur.not_applicable:
+                cur.not_applicable = True
+            else:
+                cur = _Unit(None, cell.line, not_applicable=True)
+                units.append(cur)
+                if i + 1 < len(cells) and is_not_applicable(cells[i + 1].text):
+                    i += 1
+            cur = None
+            i += 1
+            continue
+        if is_empty(text):
+            i += 1
+            continue
+        nxt = cells[i + 1].text if i + 1 < len(cells) else None
+        # A completion statement ('已完成') closes an indicator; the next cell opens another.
+        closed = cur is None or any(_is_completion(v) for v in cur.values)
+        if not closed and (
+            _value_like(text) or (not cur.values and not (nxt and _value_like(nxt)))
+        ):
+            cur.values.append(text)
+        else:
+            cur = _Unit(text, cell.line)
+            units.append(cur)
+        i += 1
+    return units
+
+
+def _assign_categories(units: list[_Unit], categories: list[tuple[str, str, str]]):
+    """Walk the categories in the form's order; content words (满意, 时间) may skip ahead."""
+    keys = [c[0] for c in categories]
+    at = 0
+    out = []
+    for unit in units:
+        target = at
+        name = squeeze(unit.name or "")
+        if SATISFACTION_CUE in name and len(name) <= MAX_CUE_CHARS and "满意度" in keys:
+            target = max(at, keys.index("满意度"))
+        elif (
+            any(w in name for w in TIME_CUES)
+            and "时效指标" in keys
+            and keys.index("时效指标") >= at
+        ):
+            target = keys.index("时效指标")
+        target = min(target, len(keys) - 1)
+        out.append(categories[target] if keys else None)
+        at = min(target + 1, len(keys) - 1) if keys else 0
+    return out
+
+
+def indicator_rows(project: str | None, cells: list[Cell], header: Header) -> list[dict]:
+    units = group_indicators(cells)
+    rows = []
+    for unit, category in zip(units, _assign_categories(units, header.categories), strict=True):
+        if unit.not_applicable or not unit.name or is_not_applicable(*unit.values):
+            continue
+        values = [v for v in unit.values if not is_empty(v)]
+        # One value is the 完成情况 column; with two, the first is the target printed under the content.
+        target = values[0] if len(values) >= 2 else None
+        actual = "；".join(values[1:] if len(values) >= 2 else values) or None
+        rows.append(
+            indicator_row(
+                project,
+                unit.name,
+                unit.line,
+                level1=category[1] if category else None,
+                level2=category[2] if category else None,
+                target_text=target,
+                actual_text=actual,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- rows
+
+
+def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
+    """The line-oriented state machine: header, numbered rows, 合计 row, repeated headers."""
+    header_cells: list[str] = []
+    header_line: int | None = None
+    rows: list[Row] = []
+    mode = "header"
+    first_header = True
+    current: Row | None = None
+    expected = 1
+    for i, cell in enumerate(cells):
+        if cell.text.startswith(END_MARKS):
+            break
+        if _row_start(cells, i, expected):
+            seq = _seq(cell.text)
+            current = Row(seq, cell.line)
+            rows.append(current)
+            expected = seq + 1
+            mode, first_header = "row", False
+            continue
+        if _total_start(cells, i):
+            current = Row(None, cell.line, total=True)
+            rows.append(current)
+            mode, first_header = "row", False
+            continue
+        if squeeze(cell.text).startswith("序号"):
+            mode = "header"
+            if first_header and header_line is None:
+                header_line = cell.line
+        if mode == "header":
+            if first_header:
+                header_cells.append(cell.text)
+                continue
+            if _header_like(cell.text):
+                continue
+            mode = "row"
+        if current is not None:
+            current.cells.append(cell)
+    return read_header(header_cells, header_line), rows
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None or is_empty(value) else value.strip()
+
+
+def parse_row(
+    row: Row, header: Header, amount_unit: str
+) -> tuple[dict | None, list[dict], list[Finding], Money]:
+    """One project row: names, money, rate, text columns and indicators."""
+    cells = row.cells
+    j = 0
+    names: list[str] = []
+    while j < len(cells) and not _is_amount(cells[j].text) and not is_empty(cells[j].text):
+        names.append(cells[j].text)
+        j += 1
+    while j < len(cells) and is_empty(cells[j].text) and not _is_amount(cells[j].text):
+        j += 1
+    money = read_money(cells[j:], header)
+    rest = [c for c in cells[j + money.consumed :] if c.text]
+    findings: list[Finding] = []
+    if row.total:
+        return None, [], findings, money
+    if header.unit_column and len(names) >= 2:
+        names = names[1:]
+    project = clean_name(" ".join(names))
+    if not project:
+        project = f"序号{row.seq}"
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"第 {row.seq} 行没有项目名称，已以序号代替，请核对原表。",
+                source_line=row.line,
+            )
+        )
+    texts = [c.text for c in rest]
+    lead, indicator_texts, tail = split_text(texts, header)
+    n_lead = len(lead)
+    indicator_cells = rest[n_lead : n_lead + len(indicator_texts)]
+    problems = _text(tail[0]) if tail else None
+    rectification = _text(tail[1]) if len(tail) > 1 else None
+
+    budget, actual = money.budget_total, money.actual_total
+    computed = rate_pct(actual, budget)
+    reported = parse_rate(money.rate_text, computed) if money.rate_text else None
+    if budget is None or actual is None:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{project}」只读到 {len(money.budget) + len(money.actual)} 个金额，"
+                "预算或实际支出缺失，请核对原表该行。",
+                project=project,
+                source_line=row.line,
+            )
+        )
+    if money.overflow:
+        findings.append(
+            Finding(
+                "OVERFLOW_CELL",
+                f"「{project}」有金额显示为 #####，该值留空，请查看原表。",
+                project=project,
+                source_line=row.line,
+            )
+        )
+    findings += _sub_column_checks(project, money, row.line)
+    end_line = cells[-1].line if cells else row.line
+    record = project_row(
+        "project",
+        project,
+        row.line,
+        initial_budget_wan=to_wan(money.initial, amount_unit),
+        budget_wan=to_wan(budget, amount_unit),
+        actual_wan=to_wan(actual, amount_unit),
+        reported_rate_pct=reported,
+        problems=problems,
+        rectification=rectification,
+        end_line=end_line,
+    )
+    indicators = (
+        indicator_rows(record["project"], indicator_cells, header) if header.indicators else []
+    )
+    return record, indicators, findings, money
+
+
+def _sub_column_checks(project: str | None, money: Money, line: int) -> list[Finding]:
+    """TOTAL_MISMATCH where a group's 合计 cell is not the sum of its fiscal sub-columns."""
+    out = []
+    who = f"「{project}」" if project else "合计行"
+    for what, group in (("预算", money.budget), ("实际支出", money.actual)):
+        if len(group) > 1 and _group_score(group) < 2 and all(v is not None for v in group):
+            out.append(
+                Finding(
+                    "TOTAL_MISMATCH",
+                    f"{who}{what}合计 {fmt(group[0])} 与其后各资金来源列之和 {fmt(sum(group[1:]))} 不符，"
+                    "请核对原表各列。",
+                    project=project,
+                    source_line=line,
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------- metadata and parse
+
+
+def read_meta(lines: list[str], table_line: int) -> dict:
+    """Title, unit, year and amount unit from the lines above the table (and its header)."""
+    above = [ln.strip() for ln in lines[:table_line] if ln.strip()]
+    title = next((ln for ln in above if "绩效" in ln and "表" in ln), above[0] if above else None)
+    unit = None
+    for ln in above:
+        m = _UNIT_LABEL.search(ln)
+        if m:
+            unit = clean_unit(re.split(r"\t|\s{2,}|单位[：:]", m.group(1))[0])
+            break
+    if not unit and title:
+        unit = find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
+    if unit in ("万元", "元"):
+        unit = None
+    text = "\n".join(above)
+    year = find_year(title or "") or find_year(text)
+    return {"title": title, "unit": unit, "year": year, "amount_unit": find_amount_unit(text)}
 
 
 def parse(doc) -> Parsed:
-    return Parsed()
+    lines = doc.lines
+    start = _table_start(lines)
+    out = Parsed()
+    if start is None:
+        start = 0
+    meta = read_meta(lines, start)
+    cells = list(cell_stream(lines, start))
+    header, rows = collect_rows(cells)
+    amount_unit = meta["amount_unit"] or find_amount_unit(" ".join(header.cells)) or "万元"
+    meta["amount_unit"] = amount_unit
+    out.meta = {k: v for k, v in meta.items() if v is not None}
+    if not any(not r.total for r in rows):
+        out.findings.append(
+            Finding(
+                "MISSING_TABLE",
+                "未找到项目明细行（“序号”表头下以序号开头、带金额的行），请确认文件是否为项目绩效自评汇总表。",
+                source_line=header.line,
+            )
+        )
+        return out
+
+    totals: list[tuple[Row, Money]] = []
+    last_seq = None
+    for row in rows:
+        record, indicators, row_findings, money = parse_row(row, header, amount_unit)
+        out.findings += row_findings
+        if row.total:
+            totals.append((row, money))
+            continue
+        if last_seq is not None and row.seq is not None and row.seq > last_seq + 1:
+            missing = "、".join(str(n) for n in range(last_seq + 1, row.seq))
+            out.findings.append(
+                Finding(
+                    "PARTIAL_ROW",
+                    f"序号 {missing} 的行未读到，请核对原表是否缺行。",
+                    source_line=row.line,
+                )
+            )
+        last_seq = row.seq
+        out.projects.append(record)
+        out.indicators += indicators
+
+    for row, money in totals:
+        out.findings += _check_totals(out.projects, row, money, amount_unit)
+    return out
+
+
+def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str) -> list[Finding]:
+    """The 合计 row against the sum of the project rows (budget and actual), and its own rate."""
+    findings = []
+    budget = to_wan(money.budget_total, amount_unit)
+    actual = to_wan(money.actual_total, amount_unit)
+    for what, printed, column in (
+        ("预算", budget, "budget_wan"),
+        ("实际支出", actual, "actual_wan"),
+    ):
+        values = [p[column] for p in projects if p.get(column) is not None]
+        findings += check_total("合计行", printed, round(sum(values), 6), row.line, what=what)
+    findings += _sub_column_checks(None, money, row.line)
+    reported = parse_rate(money.rate_text, rate_pct(actual, budget)) if money.rate_text else None
+    findings += check_rates(
+        [
+            project_row(
+                "total",
+                "合计",
+                row.line,
+                budget_wan=budget,
+                actual_wan=actual,
+                reported_rate_pct=reported,
+            )
+        ]
+    )
+    return findings
