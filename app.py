@@ -1,11 +1,22 @@
-"""绩效看板: the Streamlit entry point (router)."""
+"""绩效看板: the Streamlit entry point: page config, global sidebar filters, navigation."""
 
-import pandas as pd
 import streamlit as st
 
-st.set_page_config(page_title="绩效看板", layout="wide")
-st.title("绩效看板")
-try:
-    st.dataframe(pd.read_parquet("data/parquet/documents.parquet"))
-except FileNotFoundError:
-    st.info("尚未生成数据：请运行 ./run.sh。")
+from dashboard import data
+from dashboard.filters import sync_filters
+
+st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/budget_execution.py", title="预算执行", icon=":material/account_balance:"),
+    st.Page("pages/low_execution.py", title="低执行率项目", icon=":material/trending_down:"),
+    st.Page("pages/indicators.py", title="绩效指标完成", icon=":material/fact_check:"),
+]
+
+page = st.navigation(PAGES)
+filters = sync_filters(data.documents())
+st.title(f"绩效看板 · {page.title}")
+built = data.data_date()
+st.caption(f"{filters.describe()}　|　数据更新于 {built or '（尚未生成）'}")
+page.run()

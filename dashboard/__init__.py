@@ -1,0 +1,1 @@
+"""Importable core of the dashboard: cached readers, filters, queries, charts and exports."""

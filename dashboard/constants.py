@@ -1,0 +1,72 @@
+"""Dashboard constants in one place: thresholds, colour bands, labels, chart sizes and fonts."""
+
+from __future__ import annotations
+
+# A budget line executing below this rate (percent) is a low-execution project.
+LOW_EXECUTION_PCT = 90.0
+# Colour bands of execution rates (percent): below RED_BELOW_PCT red, below GREEN_FROM_PCT amber,
+# from GREEN_FROM_PCT up to 100 green; above 100 is over-execution.
+RED_BELOW_PCT = 60.0
+GREEN_FROM_PCT = 90.0
+OVER_PCT = 100.0
+# Printed and computed rates within this many points count as the same rate.
+RATE_TOLERANCE_PCT = 1.0
+
+RED = "#d64541"
+AMBER = "#f0a202"
+GREEN = "#2e9e5b"
+PURPLE = "#7b4fa3"
+GREY = "#9aa5b1"
+BLUE = "#1f5fa8"
+LIGHT_BLUE = "#9cc3ea"
+BAND_COLOURS = {"red": RED, "amber": AMBER, "green": GREEN, "over": PURPLE, "none": GREY}
+BAND_LABELS = {
+    "red": "低于 {red:g}%",
+    "amber": "{red:g}%–{green:g}%",
+    "green": "{green:g}%–100%",
+    "over": "超过 100%",
+    "none": "无执行数",
+}
+
+CHART_HEIGHT = 420
+CHART_MIN_HEIGHT = 260
+CHART_ROW_PX = 28  # height per bar in horizontal bar charts with many rows
+CHART_MAX_HEIGHT = 1400
+# "Noto Sans CJK SC" first so that images rendered server-side (kaleido + chromium) have glyphs.
+FONT_FAMILY = (
+    "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+)
+FONT_SIZE = 14
+TITLE_FONT_SIZE = 17
+
+KIND_LABELS = {
+    "project_summary_table": "项目绩效自评汇总表",
+    "project_eval_tables": "项目支出绩效自评表",
+    "final_accounts": "部门决算",
+    "target_declaration": "绩效目标申报表",
+    "department_overall_eval": "部门整体支出绩效自评表",
+    "unknown": "未识别",
+}
+LEVEL_LABELS = {
+    "project": "项目",
+    "task": "任务",
+    "department": "部门整体",
+    "expenditure_type": "支出类型",
+}
+# Levels that are budget lines (summed into totals); the others are totals of their own.
+BUDGET_LEVELS = ("project", "task")
+OVERALL_LEVELS = ("department", "expenditure_type")
+
+STATUS_LABELS = {
+    "met": "已完成",
+    "not_met": "未完成",
+    "unknown": "无法判断",
+    "target_only": "仅申报目标",
+}
+STATUS_COLOURS = {"met": GREEN, "not_met": RED, "unknown": GREY, "target_only": LIGHT_BLUE}
+STATUS_ORDER = ("met", "not_met", "unknown", "target_only")
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+# Global filters: session_state key -> query parameter of the same name.
+FILTER_KEYS = ("filter_region", "filter_unit", "filter_year", "filter_kind")

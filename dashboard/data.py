@@ -1,0 +1,77 @@
+"""Cached access to the four parquet tables, keyed on each file's modification time."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import streamlit as st
+
+from loaders.schema import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_VAR = "DASHBOARD_PARQUET_DIR"
+DEFAULT_DIR = ROOT / "data" / "parquet"
+STAMP_NAME = "_build.json"
+
+
+def parquet_dir() -> Path:
+    """The folder the dashboard reads; DASHBOARD_PARQUET_DIR overrides it (tests, previews)."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return TABLES[name].empty_table().to_pandas()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _read(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
+    """One table as read from disk. Shared between sessions: callers must not modify it."""
+    frame = pq.read_table(path).to_pandas()
+    for column in TABLES[name].names:
+        if column not in frame.columns:
+            frame[column] = _empty(name)[column]
+    return frame
+
+
+def _table(name: str) -> pd.DataFrame:
+    path = parquet_dir() / f"{name}.parquet"
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        return _empty(name)
+    return _read(str(path), mtime_ns, name)
+
+
+def documents() -> pd.DataFrame:
+    return _table("documents")
+
+
+def projects() -> pd.DataFrame:
+    return _table("projects")
+
+
+def indicators() -> pd.DataFrame:
+    return _table("indicators")
+
+
+def findings() -> pd.DataFrame:
+    return _table("findings")
+
+
+def data_date() -> str:
+    """When the tables were built (YYYY-MM-DD HH:MM), or '' when there is no build."""
+    folder = parquet_dir()
+    stamp = folder / STAMP_NAME
+    try:
+        built = float(json.loads(stamp.read_text())["built_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        try:
+            built = (folder / "documents.parquet").stat().st_mtime
+        except OSError:
+            return ""
+    return datetime.fromtimestamp(built).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,117 @@
+"""Streamlit building blocks shared by the pages: the selection, KPI cards, charts and tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import data
+from .constants import SEVERITY_LABELS
+from .export_ui import chart_downloads, meeting_pack, table_downloads
+from .filters import current
+from .queries import COLUMN_LABELS, Selection, select
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+WAN_FORMAT = "%,.2f"
+PCT_FORMAT = "%.1f %%"
+SCORE_FORMAT = "%.2f"
+
+
+def load_selection() -> Selection:
+    """The filtered rows for this page; stops the page with a message when there is nothing to show."""
+    documents = data.documents()
+    if documents.empty:
+        st.info(
+            "尚未生成数据：请先运行 ./run.sh（或 python -m loaders build --raw data/raw --out data/parquet）。"
+        )
+        st.stop()
+    selection = select(documents, data.projects(), data.indicators(), data.findings(), current())
+    if selection.documents.empty:
+        st.info("当前筛选条件下没有文档：请在左侧放宽地区、单位、年度或文档类型的筛选。")
+        st.stop()
+    return selection
+
+
+def column_config(frame: pd.DataFrame) -> dict:
+    """Number formats by header: 万元 with thousands separators, rates like 97.5 %."""
+    config = {}
+    for column in frame.columns:
+        if "万元" in column:
+            config[column] = st.column_config.NumberColumn(column, format=WAN_FORMAT)
+        elif "（%）" in column:
+            config[column] = st.column_config.NumberColumn(column, format=PCT_FORMAT)
+        elif column in (
+            COLUMN_LABELS["score"],
+            COLUMN_LABELS["weight"],
+            COLUMN_LABELS["points_lost"],
+        ):
+            config[column] = st.column_config.NumberColumn(column, format="%g")
+        elif column == COLUMN_LABELS["year"]:
+            config[column] = st.column_config.NumberColumn(column, format="%d")
+        elif column in (COLUMN_LABELS["explanation"], COLUMN_LABELS["deviation_reason"]):
+            config[column] = st.column_config.TextColumn(column, width="large")
+        elif column in (COLUMN_LABELS["project"], COLUMN_LABELS["name"]):
+            config[column] = st.column_config.TextColumn(column, width="medium")
+    return config
+
+
+def chart(fig: go.Figure, name: str, key: str) -> None:
+    """A chart across the page width, with its download buttons underneath."""
+    st.plotly_chart(fig, width="stretch", theme=None, config=PLOTLY_CONFIG, key=f"{key}_chart")
+    chart_downloads(fig, name, key=key)
+
+
+def table(
+    frame: pd.DataFrame, name: str, key: str, height: int | str = "auto", styler=None
+) -> None:
+    """A table with formatted numbers and its CSV / XLSX download buttons underneath."""
+    st.dataframe(
+        styler if styler is not None else frame,
+        width="stretch",
+        height=height,
+        hide_index=True,
+        column_config=column_config(frame),
+        placeholder="—",
+        key=f"{key}_table",
+    )
+    table_downloads(frame, name, key=key)
+
+
+def meeting_slot():
+    """A place at the top right of the page for the 导出会议材料 button, filled once charts exist."""
+    return st.container(horizontal_alignment="right")
+
+
+def meeting(
+    slot,
+    page_title: str,
+    charts: list[tuple[str, go.Figure]],
+    frame: pd.DataFrame | None,
+    key: str,
+) -> None:
+    """The page's 导出会议材料 (PPTX) button, in the slot from meeting_slot()."""
+    with slot:
+        meeting_pack(page_title, charts, frame, key=key)
+
+
+def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, key: str) -> None:
+    """The loaders' findings that affect the numbers above, in a collapsed list."""
+    rows = findings[findings["code"].isin(codes)] if len(findings) else findings
+    if rows.empty:
+        return
+    with st.expander(f"⚠️ {label}（{len(rows)} 条数据提示）"):
+        shown = rows.assign(severity_label=rows["severity"].map(SEVERITY_LABELS))
+        columns = [
+            "severity_label",
+            "unit",
+            "project",
+            "code",
+            "message",
+            "source_file",
+            "source_line",
+        ]
+        frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
+        st.dataframe(
+            frame, width="stretch", hide_index=True, placeholder="—", key=f"{key}_findings"
+        )

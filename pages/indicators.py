@@ -1,0 +1,96 @@
+"""绩效指标完成: met / not met / unknown by unit and category, points lost, and the indicators not met."""
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+
+NOT_MET_COLUMNS = [
+    "unit",
+    "project",
+    "level1",
+    "level2",
+    "name",
+    "target_text",
+    "actual_text",
+    "weight",
+    "indicator_score",
+    "points_lost",
+    "deviation_reason",
+]
+TARGET_COLUMNS = ["unit", "year", "project", "level1", "level2", "name", "target_text"]
+
+selection = ui.load_selection()
+pack = ui.meeting_slot()
+indicators = selection.indicators
+if indicators.empty:
+    st.info("当前筛选的文档中没有绩效指标。")
+    st.stop()
+
+counts = q.status_counts(indicators)
+cards = st.columns(5)
+cards[0].metric(
+    "指标完成率",
+    q.fmt_pct(q.completion_rate(counts)),
+    help="已完成 ÷（已完成 + 未完成）",
+    border=True,
+)
+cards[1].metric("已完成", counts["met"], border=True)
+cards[2].metric("未完成", counts["not_met"], border=True)
+cards[3].metric("无法判断", counts["unknown"], help="文档未给出可比较的完成值或得分", border=True)
+cards[4].metric(
+    "仅申报目标", counts["target_only"], help="绩效目标申报表只有目标值，不算未完成", border=True
+)
+
+labelled = indicators.assign(unit_label=q.unit_labels(indicators))
+by_unit = charts.status_stack(
+    q.status_by(labelled, "unit_label"), "unit_label", "各单位指标完成情况"
+)
+ui.chart(by_unit, "各单位指标完成情况", key="indicators_units")
+
+st.subheader("按指标分类")
+level = st.radio(
+    "指标分类",
+    ["level1", "level2"],
+    format_func=lambda c: q.COLUMN_LABELS[c],
+    horizontal=True,
+    key="indicators_level",
+    label_visibility="collapsed",
+)
+category = q.COLUMN_LABELS[level]
+by_category = charts.status_stack(q.status_by(indicators, level), level, f"按{category}的完成情况")
+lost = charts.points_lost_chart(q.points_lost_by(indicators, level), level, f"按{category}的失分")
+left, right = st.columns(2)
+with left:
+    ui.chart(by_category, f"按{category}的完成情况", key="indicators_category")
+with right:
+    ui.chart(lost, f"按{category}的失分", key="indicators_lost")
+figures = [
+    ("各单位指标完成情况", by_unit),
+    (f"按{category}的完成情况", by_category),
+    (f"按{category}的失分", lost),
+]
+
+st.subheader("未完成的指标")
+failed = q.not_met(indicators)
+table = q.present(failed, NOT_MET_COLUMNS)
+if failed.empty:
+    st.info("当前筛选条件下没有未完成的指标。")
+else:
+    ui.table(table, "未完成的指标", key="indicators_not_met")
+
+declared = q.declared_targets(indicators)
+if not declared.empty:
+    st.subheader("申报的绩效目标")
+    st.caption("绩效目标申报表只列目标值，尚无完成情况：以下是目标，不是未完成。")
+    ui.table(
+        q.present(declared, TARGET_COLUMNS), "申报的绩效目标", key="indicators_targets", height=360
+    )
+
+ui.findings_note(
+    selection.findings,
+    ("WEIGHT_SUM_MISMATCH", "SCORE_SUM_MISMATCH", "ORPHAN_ROWS", "MISSING_TABLE"),
+    "与指标有关的问题",
+    "indicators",
+)
+ui.meeting(pack, "绩效指标完成", figures, table, key="indicators_pack")

@@ -1,0 +1,104 @@
+"""低执行率项目: projects below a threshold, sorted by unspent amount; rates above 100 % apart."""
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+from dashboard.constants import BAND_COLOURS, GREEN_FROM_PCT, LOW_EXECUTION_PCT, RED_BELOW_PCT
+
+LOW_COLUMNS = [
+    "unit",
+    "year",
+    "project",
+    "budget_wan",
+    "actual_wan",
+    "unspent_wan",
+    "execution_rate_pct",
+    "score",
+    "explanation",
+]
+OVER_COLUMNS = [
+    "unit",
+    "year",
+    "level_label",
+    "project",
+    "budget_wan",
+    "actual_wan",
+    "execution_rate_pct",
+    "reported_rate_pct",
+]
+
+selection = ui.load_selection()
+pack = ui.meeting_slot()
+
+controls = st.columns([2, 3])
+threshold = controls[0].slider(
+    "执行率低于（%）",
+    min_value=0,
+    max_value=100,
+    value=int(LOW_EXECUTION_PCT),
+    step=1,
+    key="lowexec_threshold",
+    help="执行率 = 执行 ÷ 预算；文档未给出执行数时用文档印发的执行率",
+)
+with controls[1].expander("颜色分档（可调整）"):
+    band_inputs = st.columns(2)
+    red_below = band_inputs[0].number_input(
+        "红色：低于（%）", 0.0, 100.0, RED_BELOW_PCT, step=5.0, key="lowexec_red_below"
+    )
+    green_from = band_inputs[1].number_input(
+        "绿色：不低于（%）",
+        red_below,
+        100.0,
+        max(GREEN_FROM_PCT, red_below),
+        step=5.0,
+        key="lowexec_green_from",
+    )
+    st.caption(
+        f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"
+    )
+
+low = q.low_execution(selection.lines, threshold, selection.indicators)
+unspent = q.unspent_by_unit(low)
+cards = st.columns(3)
+cards[0].metric("低执行率项目", len(low), border=True)
+cards[1].metric("未执行金额（万元）", q.fmt_wan(low["unspent_wan"].sum()), border=True)
+cards[2].metric("涉及单位", int(low["unit"].nunique()), border=True)
+
+st.subheader(f"执行率低于 {threshold}% 的项目（按未执行金额排序）")
+table = q.present(low, LOW_COLUMNS)
+if low.empty:
+    st.info(f"当前筛选条件下没有执行率低于 {threshold}% 的项目。")
+else:
+    rate_header = q.COLUMN_LABELS["execution_rate_pct"]
+    rates = low["rate_pct"]
+
+    def colour(column):
+        return [
+            f"background-color: {BAND_COLOURS[q.band(r, red_below, green_from)]}33" for r in rates
+        ]
+
+    styler = table.style.apply(colour, subset=[rate_header])
+    ui.table(table, "低执行率项目", key="lowexec_projects", styler=styler)
+
+figures = []
+if not unspent.empty:
+    fig = charts.unspent_by_unit_chart(unspent)
+    figures.append(("各单位未执行金额", fig))
+    ui.chart(fig, "各单位未执行金额", key="lowexec_unspent")
+
+st.subheader("执行率超过 100% 的项目与汇总行")
+over = q.over_execution(selection.projects)
+if over.empty:
+    st.info("当前筛选条件下没有执行率超过 100% 的行。")
+else:
+    st.caption("超过 100% 通常意味着预算调整未反映在表中或金额填报有误，请核对原文。")
+    ui.table(q.present(over, OVER_COLUMNS), "执行率超过100%", key="lowexec_over")
+
+ui.findings_note(
+    selection.findings,
+    ("RATE_MISMATCH", "RATE_OVER_100", "VALUE_CONFLICT"),
+    "与执行率有关的问题",
+    "lowexec",
+)
+ui.meeting(pack, "低执行率项目", figures, table, key="lowexec_pack")
