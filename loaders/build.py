@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -9,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,9 +21,9 @@ from .crosscheck import check_rates
 from .document import DecodeError, Doc
 from .findings import Finding
 from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, Parsed, detect, registry
-from .manifest import MANIFEST_NAME, OVERRIDABLE, read_manifest
+from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import find_amount_unit, find_parent, find_unit, find_year
-from .places import locate, region_of
+from .places import CITY_PROVINCE, locate, region_of
 from .schema import TABLES, to_table
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,10 @@ log = logging.getLogger(__name__)
 STAMP_NAME = "_build.json"
 # Files in data/raw that are not documents.
 IGNORED_NAMES = {MANIFEST_NAME, "README.md", "README.txt"}
+# Years a sources.toml entry may give.
+MANIFEST_YEARS = range(1990, 2100)
+# The loaders' own source: a change to it makes an --if-changed build run again.
+CODE_DIR = Path(__file__).resolve().parent
 
 
 def doc_id_for(source_file: str, sha256: str) -> str:
@@ -63,13 +69,19 @@ def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str
 
 
 def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = None) -> dict:
-    """Parse one document's bytes into rows of the four tables. Never raises for bad content."""
+    """Parse one document's bytes into rows of the four tables. Never raises for bad content.
+
+    Misuse raises: raw must be bytes (TypeError).
+    """
+    if not isinstance(raw, bytes | bytearray):
+        raise TypeError(f"read_document() takes the file's bytes, not {type(raw).__name__}")
+    raw = bytes(raw)
     sha = hashlib.sha256(raw).hexdigest()
     doc_id = doc_id_for(source_file, sha)
     try:
         doc = Doc.from_bytes(source_file, raw)
     except DecodeError as exc:
-        return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取：{exc}。请另存为 UTF-8 文本后重新导入。")
+        return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
     scores = detect(doc)
     kind, score = scores[0]
     if score < MIN_KIND_SCORE:
@@ -78,7 +90,8 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             source_file,
             sha,
             len(raw),
-            "未识别的文档类型：内容中没有找到绩效自评表、目标申报表或部门决算的表头关键词。",
+            "未识别的文档类型：内容中没有找到绩效自评表、目标申报表或部门决算的表头关键词，"
+            "请确认这是绩效文档的文本。",
         )
     parsed: Parsed = registry()[kind].parse(doc)
     return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
@@ -95,28 +108,47 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     meta["year_source"] = "document" if year else "inferred"
     meta["year"] = year
     meta["amount_unit"] = meta.get("amount_unit") or find_amount_unit(doc.head) or "万元"
-    where = " ".join(filter(None, [meta.get("unit"), meta.get("title"), meta.get("parent_unit")]))
-    province, city, district = locate(where)
-    for key, value in (("province", province), ("city", city), ("district", district)):
-        meta[key] = meta.get(key) or value
-    for key in OVERRIDABLE:
+    if entry.get("year") not in (None, ""):
+        meta["year"], meta["year_source"] = entry["year"], "manifest"
+    for key in ("unit", "parent_unit", "amount_unit"):
         if entry.get(key) not in (None, ""):
             meta[key] = entry[key]
-            if key == "year":
-                meta["year_source"] = "manifest"
-    if any(entry.get(k) for k in ("unit", "province", "city")) and not entry.get("region"):
-        meta["region"] = None
-    meta["region"] = meta.get("region") or region_of(meta.get("province"), meta.get("city")) or "未知"
+    place = _place_of(meta.get("unit"), meta.get("title"), meta.get("parent_unit"))
+    for key in ("province", "city", "district"):
+        meta[key] = meta.get(key) or place[key]
+    _apply_place_overrides(meta, entry)
+    meta["region"] = (
+        entry.get("region") or region_of(meta.get("province"), meta.get("city")) or "未知"
+    )
+    if not (meta.get("province") or meta.get("city")):
+        findings.append(
+            Finding(
+                "PLACE_MISSING",
+                "未能从单位名称判断所在省市：请在 data/raw/sources.toml 中为该文件填写 province 和 city。",
+            )
+        )
     if meta["year"] is None:
-        findings.append(Finding("YEAR_MISSING", "文档未印发年度：请在 data/raw/sources.toml 中为该文件填写 year。"))
+        findings.append(
+            Finding(
+                "YEAR_MISSING", "文档未印发年度：请在 data/raw/sources.toml 中为该文件填写 year。"
+            )
+        )
     if not meta["unit"]:
-        findings.append(Finding("UNIT_MISSING", "未找到填报单位名称：请在 data/raw/sources.toml 中填写 unit。"))
+        findings.append(
+            Finding("UNIT_MISSING", "未找到填报单位名称：请在 data/raw/sources.toml 中填写 unit。")
+        )
     if doc.truncated:
-        findings.append(Finding("TRUNCATED", "文件在一个字符中间结束，可能不完整；已读取截断前的内容。"))
+        findings.append(
+            Finding("TRUNCATED", "文件在一个字符中间结束，可能不完整；已读取截断前的内容。")
+        )
     if doc.encoding not in ("utf-8", "utf-8-sig"):
-        findings.append(Finding("ENCODING", f"文件编码为 {doc.encoding}，已自动转换。", severity="info"))
+        findings.append(
+            Finding("ENCODING", f"文件编码为 {doc.encoding}，已自动转换。", severity="info")
+        )
     if score < CONFIDENT_KIND_SCORE:
-        findings.append(Finding("LOW_CONFIDENCE", f"文档类型按内容判断为 {kind}，置信度 {score:.2f}，请核对。"))
+        findings.append(
+            Finding("LOW_CONFIDENCE", f"文档类型按内容判断为 {kind}，置信度 {score:.2f}，请核对。")
+        )
     findings += check_rates(parsed.projects)
 
     document = {
@@ -129,7 +161,10 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
         "n_lines": len(doc.lines),
         "size_bytes": doc.size_bytes,
         "loader_version": LOADER_VERSION,
-        **{k: meta.get(k) for k in ("unit", "parent_unit", "province", "city", "district", "region")},
+        **{
+            k: meta.get(k)
+            for k in ("unit", "parent_unit", "province", "city", "district", "region")
+        },
         "year": int(meta["year"]) if meta.get("year") is not None else None,
         "year_source": meta["year_source"],
         "amount_unit": meta["amount_unit"],
@@ -143,16 +178,50 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     }
 
 
+def _place_of(unit: str | None, title: str | None, parent: str | None) -> dict:
+    """Province, city and district: the unit's own name first, title and parent unit to fill in."""
+    keys = ("province", "city", "district")
+    own = dict(zip(keys, locate(unit), strict=True))
+    if own["province"] and own["city"]:
+        return own
+    where = " ".join(filter(None, [unit, title, parent]))
+    wider = dict(zip(keys, locate(where), strict=True))
+    if own["province"] and wider["province"] != own["province"]:
+        return own
+    return {k: own[k] or wider[k] for k in keys}
+
+
+def _apply_place_overrides(meta: dict, entry: dict) -> None:
+    """sources.toml's province/city/district win; what they leave out is kept only if consistent."""
+    if not any(entry.get(k) for k in ("province", "city", "district")):
+        return
+    city = entry.get("city") or (None if entry.get("province") else meta.get("city"))
+    province = entry.get("province") or CITY_PROVINCE.get(city or "") or meta.get("province")
+    district = entry.get("district")
+    if not district and meta.get("district") and city == meta.get("city"):
+        district = meta["district"]
+    meta.update(province=province, city=city, district=district)
+
+
 def load_file(path: Path, manifest_entry: dict | None = None) -> dict:
     """read_document for a file on disk; an unexpected crash becomes an UNREADABLE finding."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        log.warning("cannot read %s: %s", path.name, exc)
+        message = f"无法打开文件（{type(exc).__name__}）：请检查文件权限后重新构建。"
+        return _unreadable(doc_id_for(path.name, "0" * 8), path.name, "", 0, message)
     try:
         return read_document(path.name, raw, manifest_entry)
     except Exception as exc:  # the CLI edge: one bad document must not stop the build
         log.exception("loader crashed on %s", path.name)
         sha = hashlib.sha256(raw).hexdigest()
         return _unreadable(
-            doc_id_for(path.name, sha), path.name, sha, len(raw), f"解析时出错（{type(exc).__name__}: {exc}），请报告此文件。"
+            doc_id_for(path.name, sha),
+            path.name,
+            sha,
+            len(raw),
+            f"解析时出错（{type(exc).__name__}: {exc}），请报告此文件。",
         )
 
 
@@ -166,12 +235,39 @@ def raw_digest(raw_dir: Path) -> str:
     return h.hexdigest()
 
 
+def code_digest() -> str:
+    """A digest of the loaders' source files, so that a parser change triggers a rebuild."""
+    h = hashlib.sha256()
+    for p in sorted(CODE_DIR.rglob("*.py")):
+        h.update(p.relative_to(CODE_DIR).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
 def is_current(raw_dir: Path, out_dir: Path) -> bool:
-    stamp = Path(out_dir) / STAMP_NAME
+    """True when out_dir holds all four tables, built from this raw_dir by this loader code."""
+    out_dir = Path(out_dir)
     try:
-        return json.loads(stamp.read_text())["raw_digest"] == raw_digest(raw_dir)
-    except (OSError, ValueError, KeyError):
+        stamp = json.loads((out_dir / STAMP_NAME).read_text())
+        return (
+            stamp["raw_digest"] == raw_digest(raw_dir)
+            and stamp.get("code_digest") == code_digest()
+            and all((out_dir / f"{name}.parquet").is_file() for name in TABLES)
+        )
+    except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def check_manifest(manifest: dict[str, dict]) -> None:
+    """Raise ManifestError for an entry whose values cannot be used (year = "2023年" …)."""
+    for name, entry in manifest.items():
+        year = entry.get("year")
+        if year is not None and (
+            isinstance(year, bool) or not isinstance(year, int) or year not in MANIFEST_YEARS
+        ):
+            raise ManifestError(f"{name}: year must be a whole number such as 2023, not {year!r}")
+        for key in OVERRIDABLE:
+            if key != "year" and entry.get(key) is not None and not isinstance(entry[key], str):
+                raise ManifestError(f"{name}: {key} must be text in quotes, not {entry[key]!r}")
 
 
 def build(raw_dir: Path, out_dir: Path) -> dict:
@@ -179,36 +275,65 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     started = time.perf_counter()
     manifest = read_manifest(raw_dir)
-    results = [load_file(p, manifest.get(p.name)) for p in raw_files(raw_dir)]
+    check_manifest(manifest)
+    files = raw_files(raw_dir)
+    for name in sorted(set(manifest) - {p.name for p in files}):
+        log.warning("sources.toml names %s, which is not in %s", name, raw_dir)
+    results = [load_file(p, manifest.get(p.name)) for p in files]
     tables = {
         "documents": [r["document"] for r in results],
         "projects": [p for r in results for p in r["projects"]],
         "indicators": [i for r in results for i in r["indicators"]],
         "findings": [f for r in results for f in r["findings"]],
     }
-    write_tables(tables, out_dir, {"raw_digest": raw_digest(raw_dir), "loader_version": LOADER_VERSION})
+    stamp = {
+        "raw_digest": raw_digest(raw_dir),
+        "code_digest": code_digest(),
+        "loader_version": LOADER_VERSION,
+    }
+    write_tables(tables, out_dir, stamp)
     counts = {name: len(rows) for name, rows in tables.items()}
+    counts["unreadable"] = sum(f["code"] == "UNREADABLE" for f in tables["findings"])
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
 
 
 def write_tables(tables: dict[str, list[dict]], out_dir: Path, stamp: dict) -> None:
-    """Write into a sibling temporary folder, then swap it in; the old folder survives a failure."""
+    """Write into a sibling temporary folder, then swap it in; the old folder survives a failure.
+
+    A lock file beside out_dir keeps two builds (run.sh and test.sh) from swapping at once.
+    """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    recover(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        for name in TABLES:
-            pq.write_table(to_table(name, tables[name]), tmp / f"{name}.parquet")
-        (tmp / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": time.time()}))
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _locked(out_dir):
+        _recover(out_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        try:
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; readers need to list it
+            for name in TABLES:
+                pq.write_table(to_table(name, tables[name]), tmp / f"{name}.parquet")
+            (tmp / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": time.time()}))
+            for f in tmp.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            swap_in(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            _recover(out_dir)
+            raise
+
+
+@contextmanager
+def _locked(out_dir: Path):
+    with open(out_dir.parent / f".{out_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _backup_of(out_dir: Path) -> Path:
@@ -225,7 +350,20 @@ def swap_in(new_dir: Path, out_dir: Path) -> None:
 
 
 def recover(out_dir: Path) -> None:
-    """Put the previous tables back if a build died between the two renames of swap_in."""
+    """Put the previous tables back if a build was killed between the two renames of swap_in.
+
+    Also removes the temporary folders a killed build left. Waits for a running build.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.parent.is_dir():
+        with _locked(out_dir):
+            _recover(out_dir)
+
+
+def _recover(out_dir: Path) -> None:
     backup = _backup_of(out_dir)
     if backup.exists() and not out_dir.exists():
         os.replace(backup, out_dir)
+        log.warning("restored the previous tables of %s after an interrupted build", out_dir)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.new-*"):
+        shutil.rmtree(stale, ignore_errors=True)

@@ -11,6 +11,10 @@ from functools import cached_property
 MAX_CONTROL_SHARE = 0.01
 # Share of non-ASCII characters that must be common CJK or CJK punctuation in a decoded text.
 MIN_CJK_SHARE = 0.6
+# UTF-16 without a BOM: share of the first 4 KiB's high (or low) bytes that are NUL, as ASCII
+# digits, tabs and newlines give in UTF-16; UTF-8 and GB18030 text has no NUL at all.
+UTF16_MIN_NUL_SHARE = 0.05
+UTF16_MAX_OTHER_NUL_SHARE = 0.03
 _SPLIT_SPACES = re.compile(r"\s{2,}|\t")
 
 
@@ -25,62 +29,102 @@ class Decoded:
     truncated: bool = False
 
 
-def _plausible(text: str) -> bool:
+# Leading bytes of formats that are not text, with what to tell the user.
+BINARY_MAGIC = (
+    (b"%PDF", "这是 PDF 文件而不是文本"),
+    (b"PK\x03\x04", "这是压缩包或 Office 文件（xlsx/docx）而不是文本"),
+    (b"\xd0\xcf\x11\xe0", "这是旧版 Office 文件（xls/doc）而不是文本"),
+)
+_CJK_EXTRA = frozenset("“”‘’—…·×≥≤±√")
+
+
+def _control_share_ok(sample: str) -> bool:
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v")
+    return controls <= MAX_CONTROL_SHARE * len(sample)
+
+
+def _plausible(text: str, strict: bool = True) -> bool:
+    """Text, not binary noise; with strict, its non-ASCII characters must be mostly Chinese."""
     if not text.strip():
         return False
     sample = text[:200_000]
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v")
-    if controls > MAX_CONTROL_SHARE * len(sample):
+    if not _control_share_ok(sample):
         return False
+    if not strict:
+        return True
     non_ascii = [c for c in sample if ord(c) > 127]
     if not non_ascii:
         return True
     cjk = sum(
         1
         for c in non_ascii
-        if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
-        or c in "“”‘’—…·×≥≤±√"
+        if "\u4e00" <= c <= "\u9fff"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
+        or c in _CJK_EXTRA
     )
     return cjk >= MIN_CJK_SHARE * len(non_ascii)
+
+
+def _cut_tail(data: bytes, encoding: str, exc: UnicodeDecodeError) -> str | None:
+    """The text before a character cut off at the very end of the file, else None."""
+    if exc.end < len(data) - 3:
+        return None
+    if encoding == "utf-8" and exc.reason.startswith("unexpected end"):
+        return data[: exc.start].decode("utf-8")
+    if encoding.startswith("utf-16") and exc.reason == "truncated data":
+        return data[: exc.start].decode(encoding)
+    return None
 
 
 def decode(raw: bytes) -> Decoded:
     """Decode UTF-8 (with or without BOM), UTF-16 (with BOM or by NUL pattern) or GB18030.
 
-    Raises DecodeError for empty, binary or undecodable input. A UTF-8 file cut inside its last
-    character decodes with `truncated=True` rather than failing.
+    Raises DecodeError, with a message a user can act on, for empty, binary or undecodable
+    input. A file cut inside its last character decodes with `truncated=True` rather than
+    failing. Strict UTF-8 wins whatever its script; the GB18030 fallback must look Chinese, as
+    it maps almost any byte pairs to some character.
     """
-    if not raw or not raw.strip():
-        raise DecodeError("文件为空")
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise TypeError(f"decode() takes bytes, not {type(raw).__name__}")
+    raw = bytes(raw)
+    if not raw.strip():
+        raise DecodeError("文件为空：请重新导出该文档的文本后放回 data/raw。")
+    for magic, what in BINARY_MAGIC:
+        if raw.startswith(magic):
+            raise DecodeError(f"{what}：请先提取为 UTF-8 文本（.txt）再放入 data/raw。")
     if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = [("utf-8-sig", raw)]
+        candidates = ["utf-8-sig"]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [("utf-16", raw)]
+        candidates = ["utf-16"]
     else:
         head = raw[:4096]
-        even_nuls = head[1::2].count(0)
-        odd_nuls = head[0::2].count(0)
+        high, low = head[1::2].count(0), head[0::2].count(0)
+        pairs = max(1, len(head) // 2)
         candidates = []
-        if even_nuls > len(head) // 8 and odd_nuls < len(head) // 64:
-            candidates.append(("utf-16-le", raw))
-        elif odd_nuls > len(head) // 8 and even_nuls < len(head) // 64:
-            candidates.append(("utf-16-be", raw))
-        candidates += [("utf-8", raw), ("gb18030", raw)]
-    for encoding, data in candidates:
+        if high > UTF16_MIN_NUL_SHARE * pairs and low < UTF16_MAX_OTHER_NUL_SHARE * pairs:
+            candidates.append("utf-16-le")
+        elif low > UTF16_MIN_NUL_SHARE * pairs and high < UTF16_MAX_OTHER_NUL_SHARE * pairs:
+            candidates.append("utf-16-be")
+        candidates += ["utf-8", "gb18030"]
+    for encoding in candidates:
+        truncated = False
         try:
-            text = data.decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            # A file cut in the middle of its last UTF-8 character: keep everything before it.
-            if encoding == "utf-8" and exc.start >= len(data) - 3 and exc.reason.startswith("unexpected end"):
-                text = data[: exc.start].decode("utf-8")
-                if _plausible(text):
-                    return Decoded(text, encoding, truncated=True)
-            continue
-        if _plausible(text):
-            return Decoded(text, encoding)
+            text = _cut_tail(raw, encoding, exc)
+            if text is None:
+                continue
+            truncated = True
+        if _plausible(text, strict=encoding == "gb18030"):
+            return Decoded(text, encoding, truncated)
     if b"\x00" in raw[:4096]:
-        raise DecodeError("文件是二进制数据，不是文本")
-    raise DecodeError("无法识别文件编码（已尝试 UTF-8、UTF-16、GB18030）")
+        raise DecodeError(
+            "文件是二进制数据而不是文本：请先提取为 UTF-8 文本（.txt）再放入 data/raw。"
+        )
+    raise DecodeError(
+        "无法识别文件编码（已尝试 UTF-8、UTF-16、GB18030）：请另存为 UTF-8 文本后重新导入。"
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ CODES: dict[str, tuple[str, str]] = {
     "PARTIAL_ROW": ("warning", "a row could not be read completely; some values are missing"),
     "YEAR_MISSING": ("warning", "the document does not print its year and no manifest entry gives one"),
     "UNIT_MISSING": ("warning", "the reporting unit could not be found in the document"),
+    "PLACE_MISSING": ("warning", "no province or city found in the unit's name; region is 未知"),
     "LOW_CONFIDENCE": ("info", "the document kind was detected with low confidence"),
     "TRUNCATED": ("warning", "the file ends in the middle of a character or table"),
     "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),

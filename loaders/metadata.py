@@ -8,8 +8,17 @@ from .numbers import to_halfwidth
 
 # Labels that precede the reporting unit's name, most specific first.
 UNIT_LABELS = (
-    "部门（单位）名称", "部门(单位)名称", "单位名称", "部门名称（盖章）", "部门名称(盖章)", "部门名称",
-    "实施单位", "填报单位", "编制单位", "部门", "单位",
+    "部门（单位）名称",
+    "部门(单位)名称",
+    "单位名称",
+    "部门名称（盖章）",
+    "部门名称(盖章)",
+    "部门名称",
+    "实施单位",
+    "填报单位",
+    "编制单位",
+    "部门",
+    "单位",
 )
 PARENT_LABELS = ("主管部门", "主管单位", "预算部门")
 _UNIT_SUFFIX = re.compile(
@@ -17,14 +26,35 @@ _UNIT_SUFFIX = re.compile(
     r"研究所|研究院|管理局|委员会|局|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
+_YEAR_DU = re.compile(r"((?:19|20)\d{2})\s*年\s*度")
+# A line up to this long may be a title; a year in a longer line is prose.
+MAX_TITLE_LINE = 60
+# In text without line breaks (a flattened table), a '年度' this close to the start is the title's.
+MAX_TITLE_OFFSET = 300
+_TITLE_WORDS = re.compile(r"绩效|预算|决算|自评|申报|评价|报告|[表书]$")
+
+
+def _join_wrapped(value: str, next_cell: str) -> str:
+    """'深圳市福田' + '区卫生健康局': a name the PDF wrapped into the next cell, joined again."""
+    if not next_cell or _UNIT_SUFFIX.fullmatch(value):
+        return value
+    joined = re.sub(r"\s+", "", value + next_cell)
+    return joined if _UNIT_SUFFIX.fullmatch(joined) else value
 
 
 def _label_value(text: str, labels) -> str | None:
     for label in labels:
-        for m in re.finditer(re.escape(label) + r"\s*[：:]?\s*[\t ]*([^\t\n]*)(?:\t+([^\t\n]*))?", text):
+        for m in re.finditer(
+            re.escape(label) + r"\s*[：:]?\s*[\t ]*([^\t\n]*)(?:\t+([^\t\n]*))?", text
+        ):
             value = (m.group(1) or "").strip() or (m.group(2) or "").strip()
             value = re.split(r"\s{2,}|\t|单位[：:]|公开\d", value)[0].strip(" ：:")
-            if 2 <= len(value) <= 60 and re.search(r"[\u4e00-\u9fff]", value) and "名称" not in value:
+            value = _join_wrapped(value, (m.group(2) or "").strip() if m.group(1) else "")
+            if (
+                2 <= len(value) <= 60
+                and re.search(r"[\u4e00-\u9fff]", value)
+                and "名称" not in value
+            ):
                 return value
     return None
 
@@ -52,12 +82,25 @@ def find_parent(text: str) -> str | None:
 
 
 def find_year(text: str) -> int | None:
-    """The budget year printed in the title area ('2021年度', '( 2024 年度)', '2020 年度')."""
+    """The budget year printed in the title area ('2021年度', '( 2024 年度)', '2020 年度').
+
+    A year in prose ('建设任务已2021年完成', '计划于2024年完成') is not the document's year: only
+    short title-like lines count, or a '年度' near the very start of flattened text.
+    """
     head = to_halfwidth(text[:5000])
-    m = _YEAR.search(head)
-    if m:
-        return int(m.group(1))
-    return None
+    titles = [s for s in (line.strip() for line in head.splitlines()) if s]
+    titles = [s for s in titles if len(s) <= MAX_TITLE_LINE]
+    for line in titles:
+        m = _YEAR_DU.search(line)
+        if m:
+            return int(m.group(1))
+    for line in titles:
+        m = _YEAR.search(line)
+        bare = re.sub(r"[\s()（）]", "", line) == re.sub(r"\s", "", m.group(0)) if m else False
+        if m and (bare or _TITLE_WORDS.search(line)):
+            return int(m.group(1))
+    m = _YEAR_DU.search(head[:MAX_TITLE_OFFSET])
+    return int(m.group(1)) if m else None
 
 
 def find_amount_unit(text: str) -> str | None:

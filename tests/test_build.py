@@ -1,0 +1,321 @@
+"""The build: schemas, row provenance, money units, the --if-changed stamp and sources.toml."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import RAW, seed_path
+
+from loaders import build as build_module
+from loaders.__main__ import main
+from loaders.build import STAMP_NAME, _place_of, build, doc_id_for, raw_files
+from loaders.metadata import find_year
+from loaders.schema import LEVELS, STATUSES, TABLES
+
+SEEDS = ("000", "001", "002", "003", "004")
+# No budget line of a health commission or its units comes near 100 亿元 (10^6 万元): a larger
+# value means an amount in 元 was not converted.
+MAX_PLAUSIBLE_WAN = 1_000_000.0
+
+
+def copy_seeds(raw: Path, manifest: str | None = None) -> Path:
+    raw.mkdir(parents=True)
+    for prefix in SEEDS:
+        shutil.copy(seed_path(prefix), raw)
+    if manifest is None:
+        shutil.copy(RAW / "sources.toml", raw)
+    else:
+        (raw / "sources.toml").write_text(manifest, encoding="utf-8")
+    return raw
+
+
+def cli(raw: Path, out: Path, *flags: str) -> int:
+    return main(["build", "--raw", str(raw), "--out", str(out), *flags])
+
+
+def stamp(out: Path) -> dict:
+    return json.loads((out / STAMP_NAME).read_text())
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def documents(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "documents.parquet").set_index("source_file")
+
+
+# -- what the build writes ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("written") / "parquet"
+    build(RAW, out)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_tables_have_exactly_the_declared_schema(written, name):
+    schema = pq.read_schema(written / f"{name}.parquet")
+    assert schema.remove_metadata().equals(TABLES[name])
+
+
+def test_only_the_four_tables_and_the_stamp_are_written(written):
+    assert sorted(p.name for p in written.iterdir()) == sorted(
+        [f"{name}.parquet" for name in TABLES] + [STAMP_NAME]
+    )
+    assert oct(written.stat().st_mode & 0o055) != "0o0"  # readable by the app's user too
+
+
+def test_one_document_row_per_raw_file(built):
+    docs = built["documents"]
+    assert sorted(docs.source_file) == [p.name for p in raw_files(RAW)]
+    assert docs.doc_id.is_unique
+    for row in docs.itertuples():
+        assert row.doc_id == doc_id_for(row.source_file, row.sha256)
+        assert len(row.sha256) == 64
+    assert set(docs.year_source) <= {"document", "manifest", "inferred"}
+    assert docs.region.notna().all()
+
+
+def test_every_row_carries_doc_id_and_source_line(built):
+    lines = built["documents"].set_index("doc_id").n_lines
+    known = set(built["documents"].doc_id)
+    for table in ("projects", "indicators", "findings"):
+        df = built[table]
+        assert df.doc_id.notna().all() and set(df.doc_id) <= known, table
+    for table in ("projects", "indicators"):
+        df = built[table]
+        assert df.source_line.notna().all(), table
+        assert (df.source_line >= 1).all(), table
+        assert (df.source_line <= df.doc_id.map(lines)).all(), table
+    located = built["findings"].dropna(subset=["source_line"])
+    assert (located.source_line >= 1).all()
+
+
+def test_money_columns_are_floats_in_wan(built):
+    projects = built["projects"]
+    money = [c for c in projects.columns if c.endswith("_wan")]
+    assert {"initial_budget_wan", "budget_wan", "actual_wan", "alt_budget_wan"} <= set(money)
+    for column in money:
+        values = projects[column].dropna()
+        assert projects[column].dtype == "float64", column
+        assert values.map(math.isfinite).all(), column
+        assert (values.abs() < MAX_PLAUSIBLE_WAN).all(), column
+
+
+def test_categorical_columns_use_the_contract_values(built):
+    assert set(built["projects"].level.dropna()) <= set(LEVELS)
+    assert set(built["indicators"].status.dropna()) <= set(STATUSES)
+    assert set(built["findings"].severity) <= {"error", "warning", "info"}
+
+
+def test_build_returns_counts_matching_the_tables(tmp_path, written):
+    counts = build(RAW, tmp_path / "out")
+    for name in TABLES:
+        assert counts[name] == pq.read_metadata(written / f"{name}.parquet").num_rows
+    assert counts["unreadable"] == 0
+
+
+def test_non_documents_in_raw_are_ignored(tmp_path):
+    raw = copy_seeds(tmp_path / "raw")
+    (raw / ".DS_Store").write_bytes(b"\x00\x01")
+    (raw / "~$draft.txt").write_text("lock file of an editor")
+    (raw / "README.md").write_text("# notes")
+    assert [p.name[:3] for p in raw_files(raw)] == list(SEEDS)
+
+
+# -- the --if-changed stamp --------------------------------------------------------------------
+
+
+def test_if_changed_skips_an_unchanged_raw_folder(tmp_path, caplog):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    assert cli(raw, out, "--if-changed") == 0
+    first = stamp(out)
+    with caplog.at_level(logging.INFO):
+        assert cli(raw, out, "--if-changed") == 0
+    assert "up to date" in caplog.text
+    assert stamp(out) == first
+
+
+def test_if_changed_rebuilds_after_a_file_changes(tmp_path):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    assert cli(raw, out, "--if-changed") == 0
+    first = stamp(out)
+    path = seed_path("004")
+    target = raw / path.name
+    target.write_bytes(
+        path.read_bytes().replace("浏阳市卫生健康局".encode(), "宁乡市卫生健康局".encode())
+    )
+    assert cli(raw, out, "--if-changed") == 0
+    assert stamp(out)["raw_digest"] != first["raw_digest"]
+    assert documents(out).loc[path.name, "unit"] == "宁乡市卫生健康局"
+
+
+@pytest.mark.parametrize("change", ["new file", "removed file", "touched", "manifest", "table"])
+def test_if_changed_notices_every_kind_of_change(tmp_path, change):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    assert cli(raw, out) == 0
+    built_at = stamp(out)["built_at"]
+    if change == "new file":
+        shutil.copy(seed_path("000"), raw / "copy.txt")
+    elif change == "removed file":
+        (raw / seed_path("002").name).unlink()
+    elif change == "touched":
+        target = raw / seed_path("001").name
+        os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    elif change == "manifest":
+        with open(raw / "sources.toml", "a", encoding="utf-8") as fh:
+            fh.write('\n[[document]]\nfile = "000_x.txt"\nyear = 2020\n')
+    else:
+        (out / "indicators.parquet").unlink()
+    assert cli(raw, out, "--if-changed") == 0
+    assert stamp(out)["built_at"] > built_at
+
+
+def test_if_changed_rebuilds_when_the_loader_code_changes(tmp_path, monkeypatch):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    assert cli(raw, out) == 0
+    built_at = stamp(out)["built_at"]
+    assert cli(raw, out, "--if-changed") == 0
+    assert stamp(out)["built_at"] == built_at
+    monkeypatch.setattr(build_module, "code_digest", lambda: "a parser was edited")
+    assert cli(raw, out, "--if-changed") == 0
+    assert stamp(out)["built_at"] > built_at
+
+
+# -- sources.toml ------------------------------------------------------------------------------
+
+
+def test_manifest_year_is_used_and_marked(built):
+    docs = built["documents"].set_index("source_file")
+    putuo = docs.loc[seed_path("003").name]
+    assert (putuo.year, putuo.year_source) == (2023, "manifest")
+    assert set(docs.drop(index=seed_path("003").name).year_source) == {"document"}
+
+
+def test_without_manifest_a_missing_year_is_a_finding(tmp_path):
+    raw, out = copy_seeds(tmp_path / "raw", manifest=""), tmp_path / "out"
+    (raw / "sources.toml").unlink()
+    assert cli(raw, out) == 0
+    putuo = documents(out).loc[seed_path("003").name]
+    assert pd.isna(putuo.year) and putuo.year_source == "inferred"
+    findings = pd.read_parquet(out / "findings.parquet")
+    missing = findings[(findings.code == "YEAR_MISSING") & (findings.doc_id == putuo.doc_id)]
+    assert len(missing) == 1 and "sources.toml" in missing.message.iloc[0]
+
+
+def test_manifest_overrides_what_the_document_says(tmp_path):
+    manifest = f"""
+[[document]]
+file = "{seed_path("000").name}"
+year = 2022
+note = "a corrected year"
+
+[[document]]
+file = "{seed_path("003").name}"
+year = 2023
+unit = "舟山市普陀区卫生健康局"
+
+[[document]]
+file = "{seed_path("004").name}"
+region = "长株潭"
+"""
+    raw, out = copy_seeds(tmp_path / "raw", manifest), tmp_path / "out"
+    assert cli(raw, out) == 0
+    docs = documents(out)
+    longgang = docs.loc[seed_path("000").name]
+    assert (longgang.year, longgang.year_source) == (2022, "manifest")
+    putuo = docs.loc[seed_path("003").name]
+    assert (putuo.unit, putuo.province, putuo.city, putuo.district, putuo.region) == (
+        "舟山市普陀区卫生健康局",
+        "浙江省",
+        "舟山市",
+        "普陀区",
+        "浙江",
+    )
+    liuyang = docs.loc[seed_path("004").name]
+    assert (liuyang.region, liuyang.province) == ("长株潭", "湖南省")
+
+
+def test_manifest_place_overrides_stay_consistent(tmp_path):
+    manifest = f"""
+[[document]]
+file = "{seed_path("000").name}"
+city = "广州市"
+"""
+    raw, out = copy_seeds(tmp_path / "raw", manifest), tmp_path / "out"
+    assert cli(raw, out) == 0
+    row = documents(out).loc[seed_path("000").name]
+    # 龙岗区 is in 深圳, not 广州: the district is dropped rather than left inconsistent.
+    assert (row.province, row.city, row.region) == ("广东省", "广州市", "广东")
+    assert pd.isna(row.district)
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("2021年度龙岗区卫生健康局预算项目绩效自评表（局本级）", 2021),
+        ("\n深圳市医学信息中心 2020 年度  \n部门决算", 2020),
+        ("## 单位整体支出绩效目标申报表\n\n( 2024 年度)\n", 2024),
+        ("附件7\n2021年部门整体支出绩效自评表\n", 2021),
+        ("（２０２３年）\n项目支出绩效自评表", 2023),
+        ("财政项目支出绩效自评评价\n" + "根据系统建设计划将于2024年完成，并投入使用。" * 3, None),
+        ("项目名称\t便捷就医\n建设任务已2021年完成，并通过市级考核。完成7大场景的建设。", None),
+    ],
+)
+def test_find_year_reads_titles_not_prose(text, year):
+    assert find_year(text) == year
+
+
+def test_place_comes_from_the_unit_before_title_and_parent():
+    unit, parent = "舟山市普陀区卫生健康局", "上海市普陀区卫生健康委员会"
+    assert _place_of(unit, None, parent) == {
+        "province": "浙江省",
+        "city": "舟山市",
+        "district": "普陀区",
+    }
+    assert _place_of("普陀区卫生健康局", None, parent)["city"] == "上海市"
+    assert _place_of("浙江省卫生健康委员会", None, "上海市卫生健康委员会")["city"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("[[document]\nfile = 'x'", "sources.toml is invalid"),
+        ("[[document]]\nyear = 2023\n", "needs a file"),
+        ('document = "x"\n', "[[document]] entries expected"),
+        ('[[document]]\nfile = "003_b280439a9c8ca6b3.txt"\nyear = "2023年"\n', "whole number"),
+        ('[[document]]\nfile = "003_b280439a9c8ca6b3.txt"\nyear = 23\n', "whole number"),
+        ('[[document]]\nfile = "003_b280439a9c8ca6b3.txt"\nunit = 5\n', "text in quotes"),
+    ],
+)
+def test_malformed_manifest_exits_1_and_keeps_the_previous_tables(
+    tmp_path, caplog, text, complaint
+):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    assert cli(raw, out) == 0
+    before = snapshot(out)
+    (raw / "sources.toml").write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.ERROR):
+        assert cli(raw, out) == 1
+    assert "sources.toml is invalid" in caplog.text and complaint in caplog.text
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == [".out.lock", "out", "raw"]
+
+
+def test_manifest_naming_a_missing_file_is_logged(tmp_path, caplog):
+    manifest = '[[document]]\nfile = "gone.txt"\nyear = 2020\n'
+    raw, out = copy_seeds(tmp_path / "raw", manifest), tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        assert cli(raw, out) == 0
+    assert "gone.txt" in caplog.text
