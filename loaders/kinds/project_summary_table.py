@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..crosscheck import check_rates, check_total, fmt
@@ -40,7 +41,8 @@ from . import Parsed
 
 KIND = "project_summary_table"
 KEYWORDS: dict[str, float] = {
-    "绩效自评表": 0.15,
+    "绩效自评": 0.15,
+    "汇总表": 0.1,
     "序号": 0.05,
     "项目名称": 0.05,
     "执行率": 0.05,
@@ -55,7 +57,7 @@ KEYWORDS: dict[str, float] = {
     "一级指标": -0.2,
 }
 # Detection: a numbered table with at least this many rows carrying amounts adds STRUCTURE_WEIGHT.
-MIN_DETECT_ROWS = 3
+MIN_DETECT_ROWS = 2
 STRUCTURE_WEIGHT = 0.35
 
 # Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
@@ -72,6 +74,12 @@ MIN_ROW_AMOUNTS = 2
 MAX_VALUE_CHARS = 16
 # An indicator content naming satisfaction is short; a longer cell with 满意 is prose.
 MAX_CUE_CHARS = 40
+# No printed amount is longer than this ('1, 234, 567, 890. 1234' with OCR gaps).
+MAX_AMOUNT_CHARS = 32
+# A page mark ('第 1 页 共 2 页', '- 3 -') is short.
+MAX_PAGE_MARK_CHARS = 24
+# Cell classifications are cached: completion words repeat on every row.
+CACHE_SIZE = 8192
 # A bare number without % is read as a rate only up to this value.
 MAX_PLAIN_RATE = 1000.0
 
@@ -136,8 +144,13 @@ _PAGE_MARK = re.compile(
     r"|page\s*\d+(?:\s*of\s*\d+)?)$",
     re.IGNORECASE,
 )
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
+_AMOUNT_START = _DIGITS | frozenset("+-.#＋－．＃")
 _SEQ = re.compile(r"^\d{1,4}[.、]?$")
 _SPLIT_CELLS = re.compile(r"\t|\s{2,}")
+_WIDE_GAP = re.compile(r"\s{2,}")
+_TIME_CUE = re.compile("|".join(TIME_CUES))
+_END_FIRST = frozenset(m[0] for m in END_MARKS)
 _AMOUNT_TOKEN = re.compile(r"^[+-]?[\d,]*\d(?:\.\d+)?%?$")
 # OCR gaps inside one number of a space-separated line: "2, 306. 00", "97 %".
 _FLAT_GAPS = re.compile(
@@ -146,6 +159,9 @@ _FLAT_GAPS = re.compile(
 _UNIT_LABEL = re.compile(
     r"(?:部门|单位)\s*(?:[（(]\s*单位\s*[）)])?\s*名称\s*(?:[（(]\s*盖章\s*[）)])?\s*[：:]\s*([^\t\n]+)"
 )
+
+
+_new_tuple = tuple.__new__
 
 
 class Cell(NamedTuple):
@@ -225,12 +241,16 @@ def _split_line(line: str) -> list[str]:
     line = line.replace("\f", " ").strip()
     if not line:
         return []
-    if "\t" in line or re.search(r"\s{2,}", line):
-        return [c.strip() for c in _SPLIT_CELLS.split(line) if c.strip()]
+    if "\t" in line:
+        cells = line.split("\t")
+        if "  " in line:
+            cells = [part for c in cells for part in _WIDE_GAP.split(c)]
+        return [c for c in map(str.strip, cells) if c]
+    if _WIDE_GAP.search(line):
+        return [c for c in map(str.strip, _WIDE_GAP.split(line)) if c]
     if " " in line or "\u3000" in line:
-        flat = _FLAT_GAPS.sub("", to_halfwidth(line))
-        tokens = flat.split()
-        if sum(1 for t in tokens if _AMOUNT_TOKEN.match(t)) >= MIN_ROW_AMOUNTS:
+        tokens = _FLAT_GAPS.sub("", line).split()
+        if sum(1 for t in tokens if _AMOUNT_TOKEN.match(to_halfwidth(t))) >= MIN_ROW_AMOUNTS:
             return tokens
     return [line]
 
@@ -238,12 +258,19 @@ def _split_line(line: str) -> list[str]:
 def cell_stream(lines: list[str], start: int = 0):
     """Cells of lines[start:], skipping page marks; line numbers are 1-based."""
     for index in range(start, len(lines)):
+        if _page_mark(lines[index].strip()):
+            continue
         first = True
         for text in _split_line(lines[index]):
-            if _PAGE_MARK.match(text):
+            if len(text) <= MAX_PAGE_MARK_CHARS and _PAGE_MARK.match(text):
                 continue
-            yield Cell(text, index + 1, first)
+            # tuple.__new__ builds the NamedTuple without its slow Python-level __new__.
+            yield _new_tuple(Cell, (text, index + 1, first))
             first = False
+
+
+def _page_mark(text: str) -> bool:
+    return len(text) <= MAX_PAGE_MARK_CHARS and bool(_PAGE_MARK.match(text))
 
 
 def _table_start(lines: list[str]) -> int | None:
@@ -259,8 +286,26 @@ def _seq(text: str) -> int | None:
     return int(s.rstrip(".、")) if _SEQ.match(s) else None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _amount(text: str) -> float | None:
+    """parse_amount, with a cheap test first: prose cells are long and start with a letter."""
+    if not text or len(text) > MAX_AMOUNT_CHARS or text[0] not in _AMOUNT_START:
+        return None
+    return parse_amount(text)
+
+
 def _is_amount(text: str) -> bool:
-    return parse_amount(text) is not None or is_overflow(text)
+    return _amount(text) is not None or is_overflow(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _empty(text: str) -> bool:
+    return is_empty(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _na(text: str) -> bool:
+    return is_not_applicable(text)
 
 
 def _amounts_follow(cells: list[Cell], j: int) -> bool:
@@ -271,7 +316,7 @@ def _amounts_follow(cells: list[Cell], j: int) -> bool:
             found += 1
             if found >= MIN_ROW_AMOUNTS:
                 return True
-        elif not is_empty(cell.text):
+        elif not _empty(cell.text):
             return False
     return False
 
@@ -294,7 +339,7 @@ def _total_start(cells: list[Cell], i: int) -> bool:
     for j in range(i + 1, min(i + 4, len(cells))):
         if _is_amount(cells[j].text):
             return _amounts_follow(cells, j)
-        if not is_empty(cells[j].text):
+        if not _empty(cells[j].text):
             return False
     return False
 
@@ -416,18 +461,19 @@ def read_money(cells: list[Cell], header: Header) -> Money:
     consumed = 0
     for cell in cells:
         text = cell.text
-        if text.rstrip().endswith(("%", "％")) and parse_rate(text) is not None:
+        if text.endswith(("%", "％")) and parse_rate(text) is not None:
             money.rate_text = text
             consumed += 1
             break
-        if is_overflow(text):
+        value = _amount(text)
+        if value is not None:
+            values.append(value)
+            texts.append(text)
+        elif is_overflow(text):
             values.append(None)
             texts.append(text)
             money.overflow = True
-        elif parse_amount(text) is not None:
-            values.append(parse_amount(text))
-            texts.append(text)
-        elif not is_empty(text):
+        elif not _empty(text):
             break
         consumed += 1
     money.consumed = consumed
@@ -477,6 +523,7 @@ def _agrees(split, rate_text: str) -> bool:
 # ---------------------------------------------------------------- text cells and indicators
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _value_like(text: str) -> bool:
     """A target or completion cell ('不低于90%', '已完成', '2021年12月31日前'), not a content."""
     s = squeeze(to_halfwidth(text)).rstrip("。.;；,，")
@@ -493,6 +540,7 @@ def _value_like(text: str) -> bool:
     return qualitative(s) is not None or s.startswith(VALUE_PREFIXES) or s.endswith(VALUE_SUFFIXES)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _is_completion(text: str) -> bool:
     s = squeeze(to_halfwidth(text))
     if s.startswith(COMPLETION_PREFIXES):
@@ -519,14 +567,14 @@ def split_text(cells: list[str], header: Header) -> tuple[list[str], list[str], 
         while (
             end < len(rest)
             and end - cue <= 2
-            and (_value_like(rest[end]) or is_not_applicable(rest[end]))
-            and not is_empty(rest[end])
+            and (_value_like(rest[end]) or _na(rest[end]))
+            and not _empty(rest[end])
         ):
             end += 1
         return lead, rest[:end], rest[end:]
     # No satisfaction indicator: the last cells belong to the problem / rectification columns.
     trailing = 0
-    while trailing < len(rest) and is_empty(rest[len(rest) - 1 - trailing]):
+    while trailing < len(rest) and _empty(rest[len(rest) - 1 - trailing]):
         trailing += 1
     keep = max(trailing, header.tail_columns)
     return lead, rest[: len(rest) - keep], rest[len(rest) - keep :]
@@ -550,18 +598,18 @@ def group_indicators(cells: list[Cell]) -> list[_Unit]:
     while i < len(cells):
         cell = cells[i]
         text = cell.text
-        if is_not_applicable(text):
+        if _na(text):
             if cur is not None and not cur.values and not cur.not_applicable:
                 cur.not_applicable = True
             else:
                 cur = _Unit(None, cell.line, not_applicable=True)
                 units.append(cur)
-                if i + 1 < len(cells) and is_not_applicable(cells[i + 1].text):
+                if i + 1 < len(cells) and _na(cells[i + 1].text):
                     i += 1
             cur = None
             i += 1
             continue
-        if is_empty(text):
+        if _empty(text):
             i += 1
             continue
         nxt = cells[i + 1].text if i + 1 < len(cells) else None
@@ -578,6 +626,15 @@ def group_indicators(cells: list[Cell]) -> list[_Unit]:
     return units
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _cue(name: str) -> str | None:
+    """The category an indicator's own words name: 满意 (satisfaction) or 时间/及时 (time)."""
+    s = squeeze(name)
+    if SATISFACTION_CUE in s and len(s) <= MAX_CUE_CHARS:
+        return "满意度"
+    return "时效指标" if _TIME_CUE.search(s) else None
+
+
 def _assign_categories(units: list[_Unit], categories: list[tuple[str, str, str]]):
     """Walk the categories in the form's order; content words (满意, 时间) may skip ahead."""
     keys = [c[0] for c in categories]
@@ -585,42 +642,40 @@ def _assign_categories(units: list[_Unit], categories: list[tuple[str, str, str]
     out = []
     for unit in units:
         target = at
-        name = squeeze(unit.name or "")
-        if SATISFACTION_CUE in name and len(name) <= MAX_CUE_CHARS and "满意度" in keys:
-            target = max(at, keys.index("满意度"))
-        elif (
-            any(w in name for w in TIME_CUES)
-            and "时效指标" in keys
-            and keys.index("时效指标") >= at
-        ):
-            target = keys.index("时效指标")
+        cue = _cue(unit.name or "")
+        if cue == "满意度" and cue in keys:
+            target = max(at, keys.index(cue))
+        elif cue == "时效指标" and cue in keys and keys.index(cue) >= at:
+            target = keys.index(cue)
         target = min(target, len(keys) - 1)
         out.append(categories[target] if keys else None)
         at = min(target + 1, len(keys) - 1) if keys else 0
     return out
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _indicator(name: str, target: str | None, actual: str | None, level1, level2) -> dict:
+    """indicator_row without project and line; the same content recurs across rows and tables."""
+    return indicator_row(
+        None, name, 0, level1=level1, level2=level2, target_text=target, actual_text=actual
+    )
+
+
 def indicator_rows(project: str | None, cells: list[Cell], header: Header) -> list[dict]:
     units = group_indicators(cells)
     rows = []
     for unit, category in zip(units, _assign_categories(units, header.categories), strict=True):
-        if unit.not_applicable or not unit.name or is_not_applicable(*unit.values):
+        if unit.not_applicable or not unit.name or any(_na(v) for v in unit.values):
             continue
-        values = [v for v in unit.values if not is_empty(v)]
+        values = [v for v in unit.values if not _empty(v)]
         # One value is the 完成情况 column; with two, the first is the target printed under the content.
         target = values[0] if len(values) >= 2 else None
         actual = "；".join(values[1:] if len(values) >= 2 else values) or None
-        rows.append(
-            indicator_row(
-                project,
-                unit.name,
-                unit.line,
-                level1=category[1] if category else None,
-                level2=category[2] if category else None,
-                target_text=target,
-                actual_text=actual,
-            )
-        )
+        level1, level2 = (category[1], category[2]) if category else (None, None)
+        row = dict(_indicator(unit.name, target, actual, level1, level2))
+        row["project"] = project
+        row["source_line"] = unit.line
+        rows.append(row)
     return rows
 
 
@@ -637,21 +692,23 @@ def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
     current: Row | None = None
     expected = 1
     for i, cell in enumerate(cells):
-        if cell.text.startswith(END_MARKS):
+        text = cell.text
+        if text[0] in _END_FIRST and text.startswith(END_MARKS):
             break
-        if _row_start(cells, i, expected):
+        # Cheap first-character tests keep this loop linear and fast on long prose cells.
+        if len(text) <= 5 and text[0] in _DIGITS and _row_start(cells, i, expected):
             seq = _seq(cell.text)
             current = Row(seq, cell.line)
             rows.append(current)
             expected = seq + 1
             mode, first_header = "row", False
             continue
-        if _total_start(cells, i):
+        if len(text) <= 6 and ("合" in text or "总" in text) and _total_start(cells, i):
             current = Row(None, cell.line, total=True)
             rows.append(current)
             mode, first_header = "row", False
             continue
-        if squeeze(cell.text).startswith("序号"):
+        if text[0] == "序" and squeeze(text).startswith("序号"):
             mode = "header"
             if first_header and header_line is None:
                 header_line = cell.line
@@ -668,7 +725,7 @@ def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
 
 
 def _text(value: str | None) -> str | None:
-    return None if value is None or is_empty(value) else value.strip()
+    return None if value is None or _empty(value) else value.strip()
 
 
 def parse_row(
@@ -678,10 +735,10 @@ def parse_row(
     cells = row.cells
     j = 0
     names: list[str] = []
-    while j < len(cells) and not _is_amount(cells[j].text) and not is_empty(cells[j].text):
+    while j < len(cells) and not _is_amount(cells[j].text) and not _empty(cells[j].text):
         names.append(cells[j].text)
         j += 1
-    while j < len(cells) and is_empty(cells[j].text) and not _is_amount(cells[j].text):
+    while j < len(cells) and _empty(cells[j].text) and not _is_amount(cells[j].text):
         j += 1
     money = read_money(cells[j:], header)
     rest = [c for c in cells[j + money.consumed :] if c.text]
@@ -811,30 +868,44 @@ def parse(doc) -> Parsed:
         )
         return out
 
-    totals: list[tuple[Row, Money]] = []
+    # A 合计 row closes the rows above it; printed first, it covers the rows below it.
+    segment: list[dict] = []
+    pending: tuple[Row, Money] | None = None
     last_seq = None
     for row in rows:
         record, indicators, row_findings, money = parse_row(row, header, amount_unit)
         out.findings += row_findings
         if row.total:
-            totals.append((row, money))
+            if pending is not None and segment:
+                out.findings += _check_totals(segment, *pending, amount_unit)
+                segment, pending = [], None
+            if segment:
+                out.findings += _check_totals(segment, row, money, amount_unit)
+                segment = []
+            else:
+                pending = (row, money)
             continue
+        if row.seq == 1 and segment:  # numbering restarts: a new table
+            if pending is not None:
+                out.findings += _check_totals(segment, *pending, amount_unit)
+            segment, pending, last_seq = [], None, None
         if last_seq is not None and row.seq is not None and row.seq > last_seq + 1:
-            missing = "、".join(str(n) for n in range(last_seq + 1, row.seq))
-            out.findings.append(
-                Finding(
-                    "PARTIAL_ROW",
-                    f"序号 {missing} 的行未读到，请核对原表是否缺行。",
-                    source_line=row.line,
-                )
-            )
+            out.findings.append(_gap(last_seq, row))
         last_seq = row.seq
+        segment.append(record)
         out.projects.append(record)
         out.indicators += indicators
-
-    for row, money in totals:
-        out.findings += _check_totals(out.projects, row, money, amount_unit)
+    if pending is not None and segment:
+        out.findings += _check_totals(segment, *pending, amount_unit)
     return out
+
+
+def _gap(last_seq: int, row: Row) -> Finding:
+    first, last = last_seq + 1, row.seq - 1
+    missing = str(first) if first == last else f"{first}–{last}"
+    return Finding(
+        "PARTIAL_ROW", f"序号 {missing} 的行未读到，请核对原表是否缺行。", source_line=row.line
+    )
 
 
 def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str) -> list[Finding]:
