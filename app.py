@@ -7,11 +7,14 @@ from dashboard.filters import sync_filters
 
 st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
 
+# The page scripts live in views/, not pages/: with a pages/ folder next to app.py, Streamlit
+# 1.67 runs a deep link (/low_execution) opened first after a restart, and every AppTest rerun,
+# as an old-style page without this router, so the sidebar filters and layout vanish.
 PAGES = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/budget_execution.py", title="预算执行", icon=":material/account_balance:"),
-    st.Page("pages/low_execution.py", title="低执行率项目", icon=":material/trending_down:"),
-    st.Page("pages/indicators.py", title="绩效指标完成", icon=":material/fact_check:"),
+    st.Page("views/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("views/budget_execution.py", title="预算执行", icon=":material/account_balance:"),
+    st.Page("views/low_execution.py", title="低执行率项目", icon=":material/trending_down:"),
+    st.Page("views/indicators.py", title="绩效指标完成", icon=":material/fact_check:"),
 ]
 
 page = st.navigation(PAGES)
