@@ -53,6 +53,10 @@ PROJECTS = pa.schema(
         ("funds_weight", pa.float64()),
         ("funds_score", pa.float64()),
         ("category", pa.string()),
+        # 部门决算 totals on the department row (001): 本年收入合计, and 财政拨款 年初预算 / 支出.
+        ("income_wan", pa.float64()),
+        ("fiscal_budget_wan", pa.float64()),
+        ("fiscal_actual_wan", pa.float64()),
     ]
 )
 
