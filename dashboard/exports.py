@@ -36,7 +36,7 @@ DEFAULT_HEIGHT_PX = 500
 BROWSER_START_TIMEOUT_S = 60.0
 RENDER_TIMEOUT_S = 60.0
 RESTART_AFTER_FAILURE_S = 300.0  # after a failed start, offer HTML for this long, then retry
-RENDER_TABS = 2  # concurrent renders (two sessions exporting at once)
+RENDER_TABS = 1  # browser tabs; one renders in ~0.3 s and each extra tab slows the start
 RENDER_CACHE_ENTRIES = 64
 
 NO_CHROMIUM_MESSAGE = (
@@ -173,6 +173,10 @@ class _BytesCache:
                 self._data.move_to_end(key)
             return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def put(self, key: tuple, value: bytes) -> None:
         with self._lock:
             self._data[key] = value
@@ -239,6 +243,9 @@ class _Renderer:
                 raise ExportError(f"Chromium 启动失败：{exc}") from exc
             self._loop, self._thread, self._kaleido = loop, thread, browser
             self._failed_at = None
+            # registered after the browser made its temporary profile, so that (exit handlers
+            # running last-in first-out) Chromium is closed before that folder is removed
+            atexit.register(self.close)
             return browser, loop
 
     def close(self) -> None:
@@ -256,7 +263,6 @@ class _Renderer:
 
 _renderer = _Renderer()
 _render_cache = _BytesCache(RENDER_CACHE_ENTRIES)
-atexit.register(_renderer.close)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,8 +402,10 @@ def _column_width(column: object, series: pd.Series) -> float:
 # ---------------------------------------------------------------------------------------------
 # Meeting pack: PPTX
 
-SLIDE_WIDTH_IN = 13.333  # 16:9
-SLIDE_HEIGHT_IN = 7.5
+SLIDE_WIDTH_EMU = 12_192_000  # 16:9, 13.333 × 7.5 inches
+SLIDE_HEIGHT_EMU = 6_858_000
+SLIDE_WIDTH_IN = SLIDE_WIDTH_EMU / 914_400
+SLIDE_HEIGHT_IN = SLIDE_HEIGHT_EMU / 914_400
 PPTX_FONT = CJK_FONT  # latin and East Asian typeface of every run
 PPTX_PRIMARY = (0x1F, 0x5F, 0xA8)
 PPTX_TEXT = (0x22, 0x2B, 0x36)
@@ -411,10 +419,14 @@ FOOTER_IN = 0.45
 MARGIN_IN = 0.45
 TABLE_FONT_PT = 11
 TABLE_LINE_IN = 0.18  # height of one text line in a table cell at TABLE_FONT_PT
-TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.6 / 72  # a digit or Latin letter at TABLE_FONT_PT
+# a digit or Latin letter at TABLE_FONT_PT; CJK characters count two (1.1 em, a little room)
+TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.55 / 72
+TABLE_SHORT_HALF_WIDTHS = 12  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
+TABLE_MIN_TEXT_HALF_WIDTHS = 10  # a text column is at least five CJK characters wide
+TABLE_MAX_TEXT_HALF_WIDTHS = 60  # a text column wants at most this much on one line
 TABLE_CELL_MARGIN_IN = 0.04  # top/bottom (and half the left/right) cell margin
 TABLE_ROW_SLACK_IN = 0.02
-TABLE_FILL_RATIO = 0.95  # wrapped lines are rarely full
+TABLE_FILL_RATIO = 0.82  # wrapped lines are rarely full (words and punctuation move down)
 TABLE_NOTE_IN = 0.3  # room kept below a table for the "only the first rows" note
 TABLE_MAX_ROWS = 300  # rows beyond this are left to the XLSX download
 TABLE_CELL_MAX_CHARS = 80  # long explanations are cut (with …) to keep rows readable
@@ -466,11 +478,10 @@ def pptx_bytes(
     images where Chromium is available, otherwise a note says why the image is missing.
     """
     from pptx import Presentation
-    from pptx.util import Inches
 
     deck = Presentation()
-    deck.slide_width = Inches(SLIDE_WIDTH_IN)
-    deck.slide_height = Inches(SLIDE_HEIGHT_IN)
+    deck.slide_width = SLIDE_WIDTH_EMU
+    deck.slide_height = SLIDE_HEIGHT_EMU
     blank = deck.slide_layouts[6]
     footer_line = "  |  ".join(
         part for part in (footer, sources_text(documents), filters_text(filters)) if part
@@ -690,30 +701,44 @@ def format_cell(column: object, value: object) -> str:
 
 
 def _column_inches(frame: pd.DataFrame, total: float) -> list[float]:
-    """Column widths: short columns (numbers, years, units) get what they need, the long text
-    columns share the rest in proportion to their content."""
+    """Column widths as a browser lays out an automatic table: every column first gets its
+    minimum (numbers and short codes unbroken, text about TABLE_MIN_TEXT_HALF_WIDTHS), then the
+    rest of the slide width goes to the columns in proportion to what they lack of one line."""
     if not len(frame.columns):
         return []
-    needs = []
+    low, high = [], []
     for column in frame.columns:
         texts = [format_cell(column, v) for v in frame[column].head(WIDTH_SAMPLE_ROWS)]
-        widest = max(
-            [math.ceil(display_width(str(column)) / 2)] + [display_width(t) for t in texts]
-        )
-        needs.append(widest * TABLE_HALF_WIDTH_IN + 4 * TABLE_CELL_MARGIN_IN)
-    if sum(needs) <= total:
-        return [n * total / sum(needs) for n in needs]
-    fair = total / len(needs)
-    fixed = [n if n <= fair else None for n in needs]
-    rest = total - sum(n for n in fixed if n is not None)
-    wide = sum(n for n, f in zip(needs, fixed, strict=True) if f is None)
-    return [f if f is not None else n * rest / wide for n, f in zip(needs, fixed, strict=True)]
+        widest = max([display_width(t) for t in texts], default=0)
+        header = display_width(str(column))
+        longest = min(max(widest, header), TABLE_MAX_TEXT_HALF_WIDTHS)
+        if widest <= TABLE_SHORT_HALF_WIDTHS:
+            shortest = max(widest, math.ceil(header / 2))  # short values never wrap
+        else:
+            shortest = max(TABLE_MIN_TEXT_HALF_WIDTHS, math.ceil(header / 2))
+        pad = 4 * TABLE_CELL_MARGIN_IN
+        low.append(shortest * TABLE_HALF_WIDTH_IN + pad)
+        high.append(max(longest, shortest) * TABLE_HALF_WIDTH_IN + pad)
+    if sum(low) >= total:
+        return [w * total / sum(low) for w in low]
+    if sum(high) <= total:
+        return [w * total / sum(high) for w in high]
+    spare = total - sum(low)
+    lack = [h - w for w, h in zip(low, high, strict=True)]
+    return [w + spare * d / sum(lack) for w, d in zip(low, lack, strict=True)]
 
 
 def _lines_needed(text: str, width_in: float) -> int:
-    usable = max(width_in - 2 * TABLE_CELL_MARGIN_IN, 0.1)
-    per_line = max(int(usable / TABLE_HALF_WIDTH_IN * TABLE_FILL_RATIO), 1)  # half-widths
-    return max(1, math.ceil(display_width(text) / per_line))
+    """Lines a text wraps onto in a cell of that width (characters never split)."""
+    usable = max(width_in - 4 * TABLE_CELL_MARGIN_IN, TABLE_HALF_WIDTH_IN)
+    per_line = max(usable / TABLE_HALF_WIDTH_IN * TABLE_FILL_RATIO, 2)
+    lines, used = 1, 0
+    for ch in text:
+        w = 2 if ord(ch) > 0x2E80 else 1
+        if used + w > per_line:
+            lines, used = lines + 1, 0
+        used += w
+    return lines
 
 
 def _row_height(texts: Sequence[str], widths: Sequence[float]) -> float:
