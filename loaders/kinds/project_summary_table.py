@@ -64,8 +64,11 @@ STRUCTURE_WEIGHT = 0.35
 SUM_TOLERANCE = 0.011
 # Tolerance, in points, for "the printed rate agrees with actual / budget".
 RATE_AGREE_PCT = 1.0
-# A money group (total plus fiscal sub-columns) never has more cells than this.
+# A money group (total plus fiscal sub-columns) has at most this many cells when the header
+# does not say; each cell beyond the header's count costs a point of plausibility.
 MAX_GROUP_CELLS = 5
+# Plausibility a split gains when actual / budget matches the printed rate (a consistent group: 2).
+RATE_AGREE_SCORE = 1.0
 # A row start is a 序号 followed by at most this many name cells, then its amounts.
 MAX_NAME_CELLS = 4
 # Amount cells that must follow the name for a 序号 to open a row.
@@ -89,7 +92,15 @@ INITIAL_WORDS = ("年初预算",)
 ACTUAL_WORDS = tuple("实际支出 执行数 执行金额 支出数 决算数 实际执行 已支出 支出金额".split())
 BUDGET_WORDS = ("预算", "调整后", "批复数", "安排数")
 # Fiscal sub-columns of a money group: they say how many cells a group may have.
-FISCAL_WORDS = ("一般公共预算", "政府性基金", "非财政资金", "其他资金", "财政专户", "国有资本")
+FISCAL_WORDS = (
+    "一般公共预算",
+    "政府性基金",
+    "财政拨款",
+    "非财政资金",
+    "其他资金",
+    "财政专户",
+    "国有资本",
+)
 UNIT_COLUMN_WORDS = ("单位名称", "实施单位", "预算单位")
 NAME_COLUMN_WORDS = ("项目名称", "项目")
 TAIL_TEXT_WORDS = ("问题", "整改", "偏差", "原因", "备注")
@@ -308,13 +319,13 @@ def _na(text: str) -> bool:
     return is_not_applicable(text)
 
 
-def _amounts_follow(cells: list[Cell], j: int) -> bool:
-    """At least MIN_ROW_AMOUNTS amount cells start at j (empty marks between them are allowed)."""
+def _amounts_follow(cells: list[Cell], j: int, needed: int = MIN_ROW_AMOUNTS) -> bool:
+    """At least `needed` amount cells start at j (empty marks between them are allowed)."""
     found = 0
     for cell in cells[j : j + MAX_GROUP_CELLS * 3]:
         if _is_amount(cell.text):
             found += 1
-            if found >= MIN_ROW_AMOUNTS:
+            if found >= needed:
                 return True
         elif not _empty(cell.text):
             return False
@@ -322,14 +333,21 @@ def _amounts_follow(cells: list[Cell], j: int) -> bool:
 
 
 def _row_start(cells: list[Cell], i: int, expected: int | None) -> bool:
-    """A 序号 cell, then one to MAX_NAME_CELLS name cells, then amounts."""
+    """A 序号 cell, then one to MAX_NAME_CELLS name cells, then amounts.
+
+    The expected 序号 opening a line of several cells needs only one amount: a row cut short
+    (end of file, lost cells) is still a row, reported as partial.
+    """
     seq = _seq(cells[i].text)
     if seq is None or (not cells[i].first and seq != expected):
         return False
     j = i + 1
     while j < len(cells) and j <= i + MAX_NAME_CELLS and not _is_amount(cells[j].text):
         j += 1
-    return i + 1 < j < len(cells) and _is_amount(cells[j].text) and _amounts_follow(cells, j)
+    if not (i + 1 < j < len(cells) and _is_amount(cells[j].text)):
+        return False
+    own_line = cells[i].first and seq == expected and cells[j].line == cells[i].line
+    return _amounts_follow(cells, j, 1 if own_line else MIN_ROW_AMOUNTS)
 
 
 def _total_start(cells: list[Cell], i: int) -> bool:
@@ -397,13 +415,17 @@ def read_header(cells: list[str], line: int | None) -> Header:
     h.lead_columns = len(lead)
     tails = {w for raw in cells for w in TAIL_TEXT_WORDS if w in squeeze(raw)}
     h.tail_columns = min(2, len(tails))
-    if fiscal:
-        h.group_cells = min(MAX_GROUP_CELLS, len(fiscal) + 1)
     if h.indicators and not h.categories:
         h.categories = [c for c in CATEGORIES if c[0] in DEFAULT_CATEGORY_KEYS]
     h.categories.sort(key=CATEGORIES.index)
     if "budget" not in h.roles and "actual" not in h.roles:
+        # An unreadable header: assume the usual columns and let the values decide the groups.
         h.roles = ["budget", "actual", "rate"]
+    elif fiscal:
+        h.group_cells = min(MAX_GROUP_CELLS, len(fiscal) + 1)
+    else:
+        # Money columns named but no fiscal sub-columns: one cell per group.
+        h.group_cells = 1
     return h
 
 
@@ -439,12 +461,12 @@ def _best_split(values: list[float | None], rate: float | None, max_cells: int):
     best = None
     for s in range(1, len(values)):
         budget, actual = values[:s], values[s:]
-        if len(budget) > max_cells or len(actual) > max_cells:
-            continue
         score = _group_score(budget) + _group_score(actual)
+        # More cells than the header has columns for costs a point per extra cell.
+        score -= max(0, len(budget) - max_cells) + max(0, len(actual) - max_cells)
         computed = rate_pct(actual[0], budget[0])
         if rate is not None and computed is not None and abs(computed - rate) <= RATE_AGREE_PCT:
-            score += 0.5
+            score += RATE_AGREE_SCORE
         score -= 0.01 * abs(len(budget) - len(actual))
         if best is None or score > best[0]:
             best = (score, budget, actual)
