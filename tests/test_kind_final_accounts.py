@@ -15,7 +15,13 @@ from loaders.kinds import detect, final_accounts
 SEED_PROJECTS = {
     "办公设备采购": (31.76, 31.67, 99.73, 96.0, 12),
     "保洁管养及维修修缮": (60.0, 49.76, 82.94, 93.5, 7),
-    "财社〔2020〕48号-2020年医疗服务与保障能力提升（公立医院综合改革）补助资金": (198.75, 198.65, 99.95, 89.0, 20),
+    "财社〔2020〕48号-2020年医疗服务与保障能力提升（公立医院综合改革）补助资金": (
+        198.75,
+        198.65,
+        99.95,
+        89.0,
+        20,
+    ),
     "待支付以前年度政府采购项目": (164.69, 152.81, 92.79, 94.3, 9),
     "党团工作经费": (18.0, 11.54, 64.09, 89.5, 9),
     "电子文献平台": (300.0, 300.0, 100.0, 96.0, 8),
@@ -29,7 +35,13 @@ SEED_PROJECTS = {
     "结转财社【2019】45号-医院社康机构信息协同及双向转诊": (70.0, 70.0, 100.0, 56.0, 12),
     "宽带租用": (170.0, 170.0, 100.0, 96.0, 9),
     "人口和计划生育管理信息系统运维费": (1.0, 0.0, 0.0, 76.0, 6),
-    "三名工程（第四批）——中国医学科学院医学信息研究所池慧教授医学信息研究团队——2020年": (200.0, 168.15, 84.08, 88.7, 9),
+    "三名工程（第四批）——中国医学科学院医学信息研究所池慧教授医学信息研究团队——2020年": (
+        200.0,
+        168.15,
+        84.08,
+        88.7,
+        9,
+    ),
     "社会办医院和社康中心网络升级": (5987.11, 1787.64, 29.86, 87.2, 11),
     "深发改【2020】27号深圳市新建医院信息系统集中建设和管理工程": (1003.0, 429.76, 42.85, 68.22, 9),
     "深圳市人口健康信息化工程建设": (14440.39, 8557.55, 59.26, 81.02, 14),
@@ -133,12 +145,17 @@ def test_seed_indicator_counts_per_project(seed):
 
 
 def test_seed_orphan_rows_are_not_attributed(seed):
-    names = {i["name"] for i in seed["indicators"] if i["project"] == "信息安全管理及信息安全的等级保护"}
+    names = {
+        i["name"] for i in seed["indicators"] if i["project"] == "信息安全管理及信息安全的等级保护"
+    }
     assert "公众满意度" not in names and "增强广大人民群众获得感" not in names
     orphans = [f for f in seed["findings"] if f["code"] == "ORPHAN_ROWS"]
     assert len(orphans) == 1
     assert orphans[0]["source_line"] == 1706
-    assert "2 行" in orphans[0]["message"] and "信息化项目应用宣传项目推广和成果应用" in orphans[0]["message"]
+    assert (
+        "2 行" in orphans[0]["message"]
+        and "信息化项目应用宣传项目推广和成果应用" in orphans[0]["message"]
+    )
 
 
 def test_seed_missing_table(seed):
@@ -175,7 +192,12 @@ def test_seed_indicator_rows_are_parsed_field_by_field(seed):
     r = rows[("电子文献平台", "用户获取全文的等待小时数")]
     assert (r["level2"], r["target_text"], r["weight"]) == ("时效指标", "< 24小时", 8.0)
     # The 一级 label floats below the first rows of its block (line 1367).
-    r = rows[("三名工程（第四批）——中国医学科学院医学信息研究所池慧教授医学信息研究团队——2020年", "科研项目数")]
+    r = rows[
+        (
+            "三名工程（第四批）——中国医学科学院医学信息研究所池慧教授医学信息研究团队——2020年",
+            "科研项目数",
+        )
+    ]
     assert (r["level1"], r["level2"]) == ("产出指标", "数量指标")
     # A page break repeats 产出指标 without a 二级 label: the rows keep 数量指标 (line 1517).
     r = rows[("卫生健康科研项目、学科评价评审", "科研项目阶段性进展报告审核数")]
@@ -208,7 +230,11 @@ def test_seed_department_tasks_and_indicators(seed):
     assert sum(i["weight"] for i in rubric) == pytest.approx(100)
     assert sum(i["score"] for i in rubric) == pytest.approx(90.85)
     (staff,) = [i for i in targets if i["name"] == "事业编制在编人数"]
-    assert (staff["level1"], staff["level2"], staff["status"]) == ("产出指标", "数量指标", "not_met")
+    assert (staff["level1"], staff["level2"], staff["status"]) == (
+        "产出指标",
+        "数量指标",
+        "not_met",
+    )
     (satisfaction,) = [i for i in targets if i["name"] == "服务对象满意度"]
     assert (satisfaction["level1"], satisfaction["level2"]) == ("效益指标", "满意度指标")
 
@@ -229,7 +255,16 @@ def test_empty_document_gives_no_rows():
 
 TITLE = "深圳市示例中心 2022 年度\n部门决算\n"
 FUNDS_HEADER = ["项目资金(元)", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
-INDICATOR_HEADER = ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+INDICATOR_HEADER = [
+    "年度绩效指标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+]
 
 
 def narrative(*items: str) -> str:
@@ -237,7 +272,9 @@ def narrative(*items: str) -> str:
     return head + "\n\n".join(items) + "\n\n十一、其他重要事项情况说明\n\n"
 
 
-def item(no: int, name: str, budget: str, actual: str, rate: str, score: str, unit: str = "万元") -> str:
+def item(
+    no: int, name: str, budget: str, actual: str, rate: str, score: str, unit: str = "万元"
+) -> str:
     return (
         f"({no}) 深圳市示例中心的{name}绩效自评综述：根据年初设定的目标，项目自评得分 {score} 分。"
         f"项目全年预算数 {budget} {unit}，执行数 {actual} {unit}，预算执行率 {rate}%。"
@@ -247,7 +284,12 @@ def item(no: int, name: str, budget: str, actual: str, rate: str, score: str, un
 
 def totals(unit: str, how: str) -> str:
     if unit == "元":
-        income, spent, basic, project = "12,345,678.00", "12,000,000.00", "2,000,000.00", "10,000,000.00"
+        income, spent, basic, project = (
+            "12,345,678.00",
+            "12,000,000.00",
+            "2,000,000.00",
+            "10,000,000.00",
+        )
     else:
         income, spent, basic, project = "1,234.5678", "1,200.00", "200.00", "1,000.00"
     overview = [
@@ -260,7 +302,13 @@ def totals(unit: str, how: str) -> str:
         ["项目", "本年支出合计", "基本支出", "项目支出", "上缴上级支出"],
         ["合计", spent, basic, project],
     ]
-    return "收入支出决算总表\n" + layout(overview, how) + "\n\n支出决算表\n" + layout(spending, how) + "\n\n"
+    return (
+        "收入支出决算总表\n"
+        + layout(overview, how)
+        + "\n\n支出决算表\n"
+        + layout(spending, how)
+        + "\n\n"
+    )
 
 
 def annex_table(name, funds, rows, total, how, header=FUNDS_HEADER):
@@ -312,12 +360,18 @@ def synthetic(how: str, unit: str = "万元", narrative_unit: str = "万元") ->
         + narrative(first, item(2, "人员培训", "50.00", "50.00", "100.00", "100"))
         + "附件二：\n\n"
         + annex_table(
-            "设备购置", ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"], EQUIPMENT_ROWS,
-            ["100", "90.3"], how,
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            how,
         )
         + annex_table(
-            "人员培训", ["500000.00", "500000.00", "500000.00", "10", "1.00", "10.00"], TRAINING_ROWS,
-            ["100", "100"], how,
+            "人员培训",
+            ["500000.00", "500000.00", "500000.00", "10", "1.00", "10.00"],
+            TRAINING_ROWS,
+            ["100", "100"],
+            how,
         )
     )
 
@@ -348,7 +402,13 @@ def test_layouts_give_the_same_rows(how):
     assert (rows["服务能力"]["level1"], rows["服务能力"]["level2"]) == ("效益指标", "社会效益指标")
     assert (rows["培训合格率"]["level1"], rows["培训合格率"]["level2"]) == ("产出指标", "质量指标")
     codes = _codes(result)
-    for code in ("VALUE_CONFLICT", "MISSING_TABLE", "ORPHAN_ROWS", "WEIGHT_SUM_MISMATCH", "SCORE_SUM_MISMATCH"):
+    for code in (
+        "VALUE_CONFLICT",
+        "MISSING_TABLE",
+        "ORPHAN_ROWS",
+        "WEIGHT_SUM_MISMATCH",
+        "SCORE_SUM_MISMATCH",
+    ):
         assert codes[code] == 0, (code, result["findings"])
     dept = _projects(result, "department")["深圳市示例中心"]
     assert dept["actual_wan"] == pytest.approx(1200.0)
@@ -387,22 +447,45 @@ def test_narrative_wording_variants(text):
     parsed = final_accounts.parse(Doc.from_text(TITLE + narrative(text)))
     (p,) = parsed.projects
     assert p["project"] == "设备购置"
-    assert (p["budget_wan"], p["actual_wan"], p["reported_rate_pct"], p["score"]) == (120.5, 100.0, 82.99, 90.3)
+    assert (p["budget_wan"], p["actual_wan"], p["reported_rate_pct"], p["score"]) == (
+        120.5,
+        100.0,
+        82.99,
+        90.3,
+    )
 
 
 @pytest.mark.parametrize(
     ("header", "funds"),
     [
-        (["项目资金(万元)", "年初预算数", "调整后预算数", "全年完成值", "分值", "执行率", "得分"],
-         ["120.5000", "120.5000", "100.0000", "10", "82.99%", "8.30"]),
-        (["项目资金(万元)", "预算数(A)", "执行数(B)", "分值", "执行率(B/A)", "得分"],
-         ["120.5000", "100.0000", "10", "0.83", "8.30"]),
-        (["项目资金(元)", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-         ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"]),
+        (
+            [
+                "项目资金(万元)",
+                "年初预算数",
+                "调整后预算数",
+                "全年完成值",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["120.5000", "120.5000", "100.0000", "10", "82.99%", "8.30"],
+        ),
+        (
+            ["项目资金(万元)", "预算数(A)", "执行数(B)", "分值", "执行率(B/A)", "得分"],
+            ["120.5000", "100.0000", "10", "0.83", "8.30"],
+        ),
+        (
+            ["项目资金(元)", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+        ),
     ],
 )
 def test_annex_header_variants_without_narrative(header, funds):
-    text = TITLE + "附件二：\n" + annex_table("设备购置", funds, EQUIPMENT_ROWS, ["100", "90.3"], "tabs", header)
+    text = (
+        TITLE
+        + "附件二：\n"
+        + annex_table("设备购置", funds, EQUIPMENT_ROWS, ["100", "90.3"], "tabs", header)
+    )
     parsed = final_accounts.parse(Doc.from_text(text))
     (p,) = parsed.projects
     assert p["budget_wan"] == pytest.approx(120.5) and p["actual_wan"] == pytest.approx(100.0)
@@ -412,22 +495,40 @@ def test_annex_header_variants_without_narrative(header, funds):
 
 
 def test_value_conflict_keeps_both_values():
-    text = TITLE + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3")) + annex_table(
-        "设备购置", ["1300000.00", "1300000.00", "1000000.00", "10", "0.77", "7.70"], EQUIPMENT_ROWS,
-        ["100", "89.7"], "tabs",
+    text = (
+        TITLE
+        + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"))
+        + annex_table(
+            "设备购置",
+            ["1300000.00", "1300000.00", "1000000.00", "10", "0.77", "7.70"],
+            EQUIPMENT_ROWS,
+            ["100", "89.7"],
+            "tabs",
+        )
     )
     parsed = final_accounts.parse(Doc.from_text(text))
     (p,) = parsed.projects
     assert (p["budget_wan"], p["alt_budget_wan"]) == (120.5, 130.0)
     assert (p["score"], p["alt_score"]) == (90.3, 89.7)
     conflicts = [f for f in parsed.findings if f.code == "VALUE_CONFLICT"]
-    assert {f.message.split("正文印发的")[1].split(" ")[0] for f in conflicts} == {"预算数", "执行率", "自评得分"}
+    assert {f.message.split("正文印发的")[1].split(" ")[0] for f in conflicts} == {
+        "预算数",
+        "执行率",
+        "自评得分",
+    }
 
 
 def test_overflow_cell_recovered_from_narrative():
-    text = TITLE + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3")) + annex_table(
-        "设备购置", ["1205000.00", "#####", "1000000.00", "10", "0.83", "8.30"], EQUIPMENT_ROWS,
-        ["100", "90.3"], "tabs",
+    text = (
+        TITLE
+        + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"))
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "#####", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            "tabs",
+        )
     )
     parsed = final_accounts.parse(Doc.from_text(text))
     (p,) = parsed.projects
@@ -444,10 +545,18 @@ def test_orphan_rows_after_a_full_table_without_total_line():
     ]
     text = (
         TITLE
-        + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"), item(2, "宣传推广", "8.00", "8.00", "100", "96"))
+        + narrative(
+            item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"),
+            item(2, "宣传推广", "8.00", "8.00", "100", "96"),
+        )
         # The table's weights already make 90 + 10: rows after it belong to no table.
-        + annex_table("设备购置", ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
-                      EQUIPMENT_ROWS + orphan_rows, None, "tabs")
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS + orphan_rows,
+            None,
+            "tabs",
+        )
         + "\t总分\t100\t96\t—\n"
     )
     parsed = final_accounts.parse(Doc.from_text(text))
@@ -460,11 +569,23 @@ def test_orphan_rows_after_a_full_table_without_total_line():
 
 
 def test_annex_table_without_narrative_paragraph():
-    text = TITLE + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3")) + annex_table(
-        "设备购置", ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"], EQUIPMENT_ROWS,
-        ["100", "90.3"], "tabs",
-    ) + annex_table(
-        "人员培训", ["500000.00", "500000.00", "500000.00", "10", "1.00", "10.00"], TRAINING_ROWS, ["100", "100"], "tabs"
+    text = (
+        TITLE
+        + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"))
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            "tabs",
+        )
+        + annex_table(
+            "人员培训",
+            ["500000.00", "500000.00", "500000.00", "10", "1.00", "10.00"],
+            TRAINING_ROWS,
+            ["100", "100"],
+            "tabs",
+        )
     )
     parsed = final_accounts.parse(Doc.from_text(text))
     projects = {p["project"]: p for p in parsed.projects}
@@ -476,10 +597,15 @@ def test_annex_table_without_narrative_paragraph():
 def test_names_match_across_bracket_dash_and_space_variants():
     text = (
         TITLE
-        + narrative(item(1, "三名工程（第四批）——某团队——2020 年", "200.00", "168.15", "84.08", "88.7"))
+        + narrative(
+            item(1, "三名工程（第四批）——某团队——2020 年", "200.00", "168.15", "84.08", "88.7")
+        )
         + annex_table(
-            "三名工程(第四批)—某团队—2020年", ["2000000.00", "2000000.00", "1681535.00", "10", "0.84", "8.40"],
-            [["产出指标", "数量指标", "科研项目数", "1项", "1项", "80", "80.3"]], ["100", "88.7"], "tabs",
+            "三名工程(第四批)—某团队—2020年",
+            ["2000000.00", "2000000.00", "1681535.00", "10", "0.84", "8.40"],
+            [["产出指标", "数量指标", "科研项目数", "1项", "1项", "80", "80.3"]],
+            ["100", "88.7"],
+            "tabs",
         )
     )
     parsed = final_accounts.parse(Doc.from_text(text))
@@ -490,6 +616,47 @@ def test_names_match_across_bracket_dash_and_space_variants():
 
 
 def test_narrative_count_disagreement_is_reported():
-    text = TITLE + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3")).replace("等 1 个", "等 2 个")
+    text = TITLE + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3")).replace(
+        "等 1 个", "等 2 个"
+    )
     parsed = final_accounts.parse(Doc.from_text(text))
     assert [f.code for f in parsed.findings] == ["PARTIAL_ROW"]
+
+
+def test_unnumbered_and_flattened_narrative():
+    first = (
+        "设备购置项目绩效自评综述：项目自评得分为 90.3 分。全年预算数为 120.5 万元，执行数为 100 万元，"
+        "完成预算的 82.99%。"
+    )
+    second = "人员培训项目绩效自评综述：项目自评得分为 100 分。全年预算数为 50 万元，执行数为 50 万元，完成预算的 100%。"
+    for text in (first + "\n\n" + second, first + second):
+        parsed = final_accounts.parse(Doc.from_text(TITLE + narrative(text)))
+        got = {
+            p["project"]: (p["budget_wan"], p["actual_wan"], p["reported_rate_pct"], p["score"])
+            for p in parsed.projects
+        }
+        assert got == {
+            "设备购置项目": (120.5, 100.0, 82.99, 90.3),
+            "人员培训项目": (50.0, 50.0, 100.0, 100.0),
+        }
+
+
+def test_annex_without_printed_unit_is_read_against_the_narrative():
+    header = ["项目资金", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+    text = (
+        TITLE
+        + "单位：万元\n"
+        + narrative(item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"))
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            "tabs",
+            header,
+        )
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    (p,) = parsed.projects
+    assert p["alt_budget_wan"] == pytest.approx(120.5)
+    assert not [f for f in parsed.findings if f.code == "VALUE_CONFLICT"]

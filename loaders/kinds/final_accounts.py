@@ -67,22 +67,66 @@ FUNDS_LABELS = {
     "score": "得分",
 }
 # Rows of the funds block that only restate parts of 年度资金总额.
-FUNDS_SUBROWS = ("其中：当年财政拨款", "其中:当年财政拨款", "当年财政拨款", "上年结转资金", "其他资金")
+FUNDS_SUBROWS = (
+    "其中：当年财政拨款",
+    "其中:当年财政拨款",
+    "当年财政拨款",
+    "上年结转资金",
+    "其他资金",
+)
 
 LEVEL1_LABELS = ("产出指标", "效益指标")
 LEVEL2_LABELS = (
-    "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
-    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "满意度指标", "服务对象满意度指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济成本指标",
+    "社会成本指标",
+    "生态环境成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "满意度指标",
+    "服务对象满意度指标",
 )
 # Label cells that name the block, not a level: "年度绩效 指标" is a merged cell split by a page.
 BLOCK_LABELS = ("年度绩效指标", "年度绩效", "指标", "绩效指标", "考核项目指标", "考核项目")
-INDICATOR_HEADER = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-                    "偏差原因分析及改进措施", "指标值", "实际完成指标值", "预期指标值", "全年指标值",
-                    "年初目标值", "全年完成值", "偏差原因分析")
+INDICATOR_HEADER = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+    "指标值",
+    "实际完成指标值",
+    "预期指标值",
+    "全年指标值",
+    "年初目标值",
+    "全年完成值",
+    "偏差原因分析",
+)
 ANNEX_TABLE_STOP = ("项目金额", "主管部门", "实施单位", "项目资金")
 KNOWN_LABELS = frozenset(
-    ("项目名称", "项目金额", "主管部门", "实施单位", "年度资金总额", "总分", "一级指标", "合计",
-     "金额合计", "本年收入合计", "本年支出合计", *LEVEL1_LABELS, *LEVEL2_LABELS)
+    (
+        "项目名称",
+        "项目金额",
+        "主管部门",
+        "实施单位",
+        "年度资金总额",
+        "总分",
+        "一级指标",
+        "合计",
+        "金额合计",
+        "本年收入合计",
+        "本年支出合计",
+        *LEVEL1_LABELS,
+        *LEVEL2_LABELS,
+    )
 )
 
 _UNIT_MARK = re.compile(r"(?:单位|金额单位)\s*[:：]\s*(万元|元)")
@@ -95,30 +139,55 @@ _WEIGHT_SUFFIX = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _NUM = r"(\d+(?:\s*[,，]\s*\d{3})*(?:\s*[.．]\s*\d+)?)"
 _SEP = r"\s*(?:为|是|达到|达|共|:|：)?\s*"
 _ITEM_START = re.compile(r"^\s*(?:[（(]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．](?!\d))")
-_INNER_ITEM = re.compile(r"(?<=[。；;])\s*(?=[（(]\s*\d{1,3}\s*[)）])")
+# An unnumbered item opens with its name and a colon: 'X项目绩效自评综述：'.
+_SUMMARY_HEAD = r"[^。；;\t]{2,80}?绩效自评(?:综述|情况|结果)?\s*[:：]"
+_SUMMARY_START = re.compile(_SUMMARY_HEAD)
+# Items run together on one line (flattened prose) are split before their number or name.
+_INNER_ITEM = re.compile(
+    r"(?<=[。；;])\s*(?=[（(]\s*\d{1,3}\s*[)）])|(?<=[。])\s*(?=" + _SUMMARY_HEAD + ")"
+)
 _HEADING = re.compile(
     r"^\s*(?:#|\*\*|[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|附件|附表|"
     r"第[一二三四五六七八九十]+部分)"
 )
-_SCORE = re.compile(r"(?:自评得分|自评分数|评价得分|得分)" + _SEP + _NUM + r"\s*分")
+_SCORE = re.compile(r"(?:自评得分|自评分数|自评分|评价得分|综合得分|得分)" + _SEP + _NUM + r"\s*分")
 _BUDGET = re.compile(
-    r"(年初预算数?|全年预算数?|调整后预算数?|预算数|预算金额|预算资金|预算)" + _SEP + _NUM + r"\s*(万元|元)"
+    r"(年初预算数?|全年预算数?|调整后预算数?|预算数|预算金额|预算资金|预算)"
+    + _SEP
+    + _NUM
+    + r"\s*(万元|元)"
 )
 _ACTUAL = re.compile(
     r"(?:全年执行数|实际执行数|执行数|执行金额|实际支出数?|支出数|实际完成数?|全年完成值|完成数)"
-    + _SEP + _NUM + r"\s*(万元|元)"
+    + _SEP
+    + _NUM
+    + r"\s*(万元|元)"
 )
-_RATE = re.compile(r"(?:预算执行率|执行率|执行进度)" + _SEP + _NUM + r"\s*[%％]")
+_RATE = re.compile(
+    r"(?:预算执行率|资金执行率|执行率|执行进度|完成(?:全年|年初)?预算的?)"
+    + _SEP
+    + _NUM
+    + r"\s*[%％]"
+)
 _GRADE = re.compile(r"(?:评价等级|评分等级|等级)" + _SEP + r"(优秀|良好|合格|不合格|优|良|中|差)")
 _NAME_END = re.compile(r"绩效自评|自评|[:：，,。；;]")
 _NAME_LABEL = re.compile(r"项目名称\s*[:：]\s*([^，,。；;]+)")
 _OWN_UNIT = re.compile(r"^(?:本|我)(?:单位|中心|部门|局|委|院|所|站)的?")
-_PROBLEMS = re.compile(r"(?:发现的)?主要问题(?:及原因)?\s*[:：]\s*(.*?)(?=下一步|改进措施|整改措施|$)")
+_PROBLEMS = re.compile(
+    r"(?:发现的)?主要问题(?:及原因)?\s*[:：]\s*(.*?)(?=下一步|改进措施|整改措施|$)"
+)
 _RECTIFY = re.compile(r"(?:下一步改进措施|改进措施|整改措施)\s*[:：]\s*(.*?)(?=$)")
 _ITEM_COUNT = re.compile(r"等\s*(\d+)\s*个项目(?:的)?绩效自评")
 _FISCAL = re.compile(
-    r"财政拨款支出年初预算数?" + _SEP + _NUM + r"\s*(万元|元)[^。]{0,80}?财政拨款支出" + _SEP + _NUM
-    + r"\s*(万元|元)[^。]{0,20}?完成年初预算的?\s*" + _NUM + r"\s*[%％]"
+    r"财政拨款支出年初预算数?"
+    + _SEP
+    + _NUM
+    + r"\s*(万元|元)[^。]{0,80}?财政拨款支出"
+    + _SEP
+    + _NUM
+    + r"\s*(万元|元)[^。]{0,20}?完成年初预算的?\s*"
+    + _NUM
+    + r"\s*[%％]"
 )
 _PROSE_TOTALS = {
     "income": re.compile(r"本年收入" + _SEP + _NUM + r"\s*(万元|元)"),
@@ -183,7 +252,9 @@ def split_cells(line: str) -> list[str]:
         # Prose keeps its spaces unless it opens with a table label.
         if "。" in cells[0] and key_of(parts[0]) not in KNOWN_LABELS:
             return cells
-        if len(parts) >= MIN_FLAT_PARTS and any(is_value(p) or key_of(p) in KNOWN_LABELS for p in parts):
+        if len(parts) >= MIN_FLAT_PARTS and any(
+            is_value(p) or key_of(p) in KNOWN_LABELS for p in parts
+        ):
             return parts
     return cells
 
@@ -201,7 +272,9 @@ def tokenize(lines: list[str]) -> list[Token]:
     return out
 
 
-def value_run(tokens: list[Token], i: int, *, empties: bool = False, limit: int | None = None) -> int:
+def value_run(
+    tokens: list[Token], i: int, *, empties: bool = False, limit: int | None = None
+) -> int:
     """End index of the run of value cells starting at i; a run never crosses a row end.
 
     With `empties`, dashes and percentages count too (the 年度资金总额 and 总分 rows).
@@ -298,7 +371,9 @@ def read_totals(doc, tokens: list[Token], units: UnitTrack) -> Totals:
     return out
 
 
-def _read_expenditure_table(doc, tokens: list[Token], i: int, units: UnitTrack, out: Totals) -> None:
+def _read_expenditure_table(
+    doc, tokens: list[Token], i: int, units: UnitTrack, out: Totals
+) -> None:
     """The 合计 row under a 本年支出合计 / 基本支出 / 项目支出 header: by column on tab layouts."""
     header_line = tokens[i][1]
     keys = []
@@ -323,7 +398,11 @@ def _read_expenditure_table(doc, tokens: list[Token], i: int, units: UnitTrack, 
         if not any(parse_amount(v) is not None for v in values.values()):
             end = value_run(tokens, j + 1)
             values = dict(zip(keys, (t[0] for t in tokens[j + 1 : end]), strict=False))
-        for key, name in (("本年支出合计", "expenditure"), ("基本支出", "basic"), ("项目支出", "project")):
+        for key, name in (
+            ("本年支出合计", "expenditure"),
+            ("基本支出", "basic"),
+            ("项目支出", "project"),
+        ):
             amount = parse_amount(values.get(key))
             if amount is not None:
                 out.values[name] = to_wan(amount, unit)
@@ -361,7 +440,12 @@ def read_prose_totals(prose: Prose, out: Totals, findings: list[Finding]) -> Non
         out.fiscal_line = prose.line_at(m.start())
 
 
-_TOTAL_LABELS = {"income": "本年收入合计", "expenditure": "本年支出合计", "basic": "基本支出", "project": "项目支出"}
+_TOTAL_LABELS = {
+    "income": "本年收入合计",
+    "expenditure": "本年支出合计",
+    "basic": "基本支出",
+    "project": "项目支出",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +499,7 @@ class Summary:
 
 
 def narrative_segments(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(first line, last line, joined text) of every numbered item in the prose."""
+    """(first line, last line, joined text) of every numbered (or 'X绩效自评综述：') item."""
     segments: list[tuple[int, int, str]] = []
     current: list | None = None  # [first, last, parts, n_lines]
 
@@ -429,14 +513,18 @@ def narrative_segments(lines: list[str]) -> list[tuple[int, int, str]]:
         s = line.strip()
         if not s:
             continue
-        if "\t" in line or len(_TAB_OR_GAP.split(s)) >= 3:
-            close()
+        if "\t" in line or ("。" not in s and len(_TAB_OR_GAP.split(s)) >= 3):
+            close()  # a table row
             continue
         for piece in _INNER_ITEM.split(s):
             piece = piece.strip()
             if not piece:
                 continue
-            if _ITEM_START.match(piece):
+            # A name line opens an item unless it finishes the wrapped name of the open one.
+            opens = _ITEM_START.match(piece) or (
+                _SUMMARY_START.match(piece) and (current is None or "自评" in "".join(current[2]))
+            )
+            if opens:
                 close()
                 current = [no, no, [piece], 1]
             elif _HEADING.match(piece):
@@ -662,7 +750,9 @@ class RowReader:
             extra, texts = texts[:-3], texts[-3:]
             if self.last is not None and self.last.stream:
                 more = " ".join(t[0] for t in extra)
-                self.last.deviation = f"{self.last.deviation} {more}" if self.last.deviation else more
+                self.last.deviation = (
+                    f"{self.last.deviation} {more}" if self.last.deviation else more
+                )
         name = texts[0][0] if texts else ""
         target = texts[1][0] if len(texts) > 1 else None
         actual = texts[2][0] if len(texts) > 2 else None
@@ -701,6 +791,7 @@ class AnnexTable:
     line: int
     end_line: int
     unit: str | None = None
+    unit_printed: bool = False  # 项目资金（元）: the table says its unit
     parent: str | None = None
     columns: tuple[str, ...] = FUNDS_COLUMNS
     funds: dict[str, str] = field(default_factory=dict)
@@ -762,7 +853,9 @@ def _label_rest(text: str, label: str) -> str:
     return _drop_prefix(s, squeeze(s)[: pos + len(label)]).strip(" ：:")
 
 
-def read_annex_tables(tokens: list[Token], units: UnitTrack) -> tuple[list[AnnexTable], list[Orphans]]:
+def read_annex_tables(
+    tokens: list[Token], units: UnitTrack
+) -> tuple[list[AnnexTable], list[Orphans]]:
     """The project tables in document order, and the indicator rows that belong to none."""
     tables: list[AnnexTable] = []
     orphans: list[Orphans] = []
@@ -851,7 +944,9 @@ def read_annex_tables(tokens: list[Token], units: UnitTrack) -> tuple[list[Annex
         table.end_line = max(table.end_line, tokens[i - 1][1])
         for cell in (row.weight, row.score):
             if is_overflow(cell):
-                table.overflow.append((row.name, "分值" if cell is row.weight else "得分", row.line))
+                table.overflow.append(
+                    (row.name, "分值" if cell is row.weight else "得分", row.line)
+                )
     for t in tables:
         backfill_levels(t.rows)
     return tables, orphans
@@ -913,6 +1008,7 @@ def _funds_header(tokens: list[Token], i: int, table: AnnexTable, units: UnitTra
         if m:
             i += 1
     table.unit = m.group(1) if m else table.unit or units.unit(line)
+    table.unit_printed = bool(m)
     columns: list[str] = []
     while i < len(tokens):
         col = funds_column(tokens[i][0])
@@ -932,7 +1028,9 @@ def _funds_row(tokens: list[Token], i: int, table: AnnexTable, *, main: bool) ->
     j = value_run(tokens, i + 1, empties=True, limit=len(table.columns))
     cells = [t[0] for t in tokens[i + 1 : j]]
     if main:
-        table.funds = {c: v for c, v in zip(table.columns, cells, strict=False) if not is_empty_mark(v)}
+        table.funds = {
+            c: v for c, v in zip(table.columns, cells, strict=False) if not is_empty_mark(v)
+        }
         table.funds_line = line
         if len(cells) != len(table.columns):
             table.partial.append(line)
@@ -963,7 +1061,11 @@ def read_overall(doc, tokens: list[Token], units: UnitTrack) -> Overall:
     """Tasks (budget / actual), indicators (target / actual) and the rubric of the 整体 tables."""
     out = Overall()
     start = next(
-        (k for k, t in enumerate(tokens) if t[3].startswith(("年度主要任务完成情况", "部门（单位）整体支出绩效目标"))),
+        (
+            k
+            for k, t in enumerate(tokens)
+            if t[3].startswith(("年度主要任务完成情况", "部门（单位）整体支出绩效目标"))
+        ),
         None,
     )
     if start is None:
@@ -1081,9 +1183,14 @@ def _overall_indicator_cell(tokens, i, buffer, levels: Levels, out: Overall) -> 
             if len(buffer) >= 2:
                 out.indicators.append(
                     RawIndicator(
-                        name=name[0], line=name[1], level1=levels.level1, level2=levels.level2,
-                        target=target[0] if target else None, actual=actual[0] if actual else None,
-                        weight=None, score=None,
+                        name=name[0],
+                        line=name[1],
+                        level1=levels.level1,
+                        level2=levels.level2,
+                        target=target[0] if target else None,
+                        actual=actual[0] if actual else None,
+                        weight=None,
+                        score=None,
                     )
                 )
         buffer.clear()
@@ -1098,7 +1205,12 @@ def _rubric_line(doc, tokens, i, levels: Levels, out: Overall) -> int:
         j += 1
     cells = [t[0] for t in tokens[i:j]]
     first_value = next((k for k, c in enumerate(cells) if is_value(c)), None)
-    if first_value is None or first_value == 0 or not is_value(cells[-1]) or len(cells) - first_value < 2:
+    if (
+        first_value is None
+        or first_value == 0
+        or not is_value(cells[-1])
+        or len(cells) - first_value < 2
+    ):
         return j
     names = cells[:first_value]
     if len(names) >= 3:
@@ -1107,8 +1219,14 @@ def _rubric_line(doc, tokens, i, levels: Levels, out: Overall) -> int:
         levels.level2 = clean_name(names[-2])
     out.rubric.append(
         RawIndicator(
-            name=names[-1], line=line, level1=levels.level1, level2=levels.level2,
-            target=None, actual=None, weight=cells[first_value], score=cells[-1],
+            name=names[-1],
+            line=line,
+            level1=levels.level1,
+            level2=levels.level2,
+            target=None,
+            actual=None,
+            weight=cells[first_value],
+            score=cells[-1],
         )
     )
     return j
@@ -1198,24 +1316,38 @@ def merge(summaries, tables, pairs, findings: list[Finding]) -> tuple[list[dict]
     return rows, table_project
 
 
-def _fill_from_table(row: dict, table: AnnexTable, item: Summary | None, findings: list[Finding]) -> None:
+def _fill_from_table(
+    row: dict, table: AnnexTable, item: Summary | None, findings: list[Finding]
+) -> None:
     """Annex values beside the narrative's (alt_*), or in place of what the narrative lacks."""
     name = row["project"]
+    if item is not None and not table.unit_printed:
+        table.unit = _likely_unit(table, item)
     a_budget, a_actual = table.amount("budget"), table.amount("actual")
-    computed = a_actual / a_budget * 100 if a_budget and a_actual is not None else row["execution_rate_pct"]
+    computed = (
+        a_actual / a_budget * 100
+        if a_budget and a_actual is not None
+        else row["execution_rate_pct"]
+    )
     a_rate = parse_rate(table.funds.get("rate"), computed)
     a_score = table.total_score
     row["alt_budget_wan"], row["alt_actual_wan"] = a_budget, a_actual
     row["alt_rate_pct"], row["alt_score"], row["alt_source_line"] = a_rate, a_score, table.line
     row["funds_weight"] = parse_amount(table.funds.get("weight"))
     row["funds_score"] = parse_amount(table.funds.get("score"))
-    for key, col in (("budget", "budget_wan"), ("actual", "actual_wan"), ("initial", "initial_budget_wan")):
+    for key, col in (
+        ("budget", "budget_wan"),
+        ("actual", "actual_wan"),
+        ("initial", "initial_budget_wan"),
+    ):
         if row[col] is None:
             row[col] = table.amount(key)
     if row["score"] is None:
         row["score"] = a_score
     row["execution_rate_pct"] = (
-        row["actual_wan"] / row["budget_wan"] * 100 if row["budget_wan"] and row["actual_wan"] is not None else None
+        row["actual_wan"] / row["budget_wan"] * 100
+        if row["budget_wan"] and row["actual_wan"] is not None
+        else None
     )
     if row["reported_rate_pct"] is None:
         row["reported_rate_pct"] = parse_rate(table.funds.get("rate"), row["execution_rate_pct"])
@@ -1229,14 +1361,20 @@ def _fill_from_table(row: dict, table: AnnexTable, item: Summary | None, finding
         if f:
             findings.append(f)
     rate_raw = parse_amount((table.funds.get("rate") or "").rstrip("%％"))
-    rate_scale = 100.0 if a_rate is not None and rate_raw and abs(a_rate - rate_raw * 100) < 1e-9 else 1.0
+    rate_scale = (
+        100.0 if a_rate is not None and rate_raw and abs(a_rate - rate_raw * 100) < 1e-9 else 1.0
+    )
     tol = half_unit(item.texts.get("rate")) + half_unit(table.funds.get("rate")) * rate_scale
-    f = _conflict(name, "执行率", parse_rate(item.texts.get("rate"), a_rate), a_rate, tol, line, "%")
+    f = _conflict(
+        name, "执行率", parse_rate(item.texts.get("rate"), a_rate), a_rate, tol, line, "%"
+    )
     if f:
         findings.append(f)
     if a_score is not None:
         tol = half_unit(item.texts.get("score")) + half_unit(f"{a_score:g}")
-        f = _conflict(name, "自评得分", item.number("score"), a_score, tol, table.total_line or line, " 分")
+        f = _conflict(
+            name, "自评得分", item.number("score"), a_score, tol, table.total_line or line, " 分"
+        )
         if f:
             findings.append(f)
 
@@ -1244,12 +1382,25 @@ def _fill_from_table(row: dict, table: AnnexTable, item: Summary | None, finding
 WAN_PER_UNIT = {"元": 1 / 10000.0, "万元": 1.0}
 
 
+def _likely_unit(table: AnnexTable, item: Summary) -> str | None:
+    """For a table that prints no unit: 元 or 万元, whichever brings it closest to the narrative."""
+    printed = item.amount("budget") or item.amount("actual")
+    raw = parse_amount(table.funds.get("budget")) or parse_amount(table.funds.get("actual"))
+    if not printed or not raw:
+        return table.unit
+    return min(("元", "万元"), key=lambda u: abs(to_wan(raw, u) - printed))
+
+
 def overflow_findings(table: AnnexTable, project: str, item: Summary | None) -> list[Finding]:
     out = []
     for row_label, col, line in table.overflow:
         column = FUNDS_LABELS.get(col, col)
         recovered = None
-        if item is not None and row_label.startswith("年度资金总额") and col in ("budget", "actual", "initial"):
+        if (
+            item is not None
+            and row_label.startswith("年度资金总额")
+            and col in ("budget", "actual", "initial")
+        ):
             recovered = item.amount(col)
         if recovered is not None:
             tail = f"已采用正文自评综述中的 {recovered:,.2f} 万元，请核对原表。"
@@ -1298,8 +1449,12 @@ def parse(doc) -> Parsed:
         findings += overflow_findings(table, name, item)
         for line in table.partial:
             findings.append(
-                Finding("PARTIAL_ROW", f"「{name}」附件表的年度资金总额行列数与表头不符，部分金额可能未读到，请核对。",
-                        project=name, source_line=line)
+                Finding(
+                    "PARTIAL_ROW",
+                    f"「{name}」附件表的年度资金总额行列数与表头不符，部分金额可能未读到，请核对。",
+                    project=name,
+                    source_line=line,
+                )
             )
         for r in table.rows:
             indicators.append(_indicator(name, r))
@@ -1342,11 +1497,15 @@ def _metadata(doc, tokens: list[Token], amount_unit: str) -> dict:
     title = None
     for k, s in enumerate(title_lines[:6]):
         if "决算" in s:
-            title = clean_name(" ".join(title_lines[max(0, k - 1) : k + 1]) if len(s) < 8 and k else s)
+            title = clean_name(
+                " ".join(title_lines[max(0, k - 1) : k + 1]) if len(s) < 8 and k else s
+            )
             break
     unit = unit_from_title(title) or _labelled_unit(tokens) or find_unit(head)
     if not unit:
-        impl = next((tokens[k + 1][0] for k, t in enumerate(tokens[:-1]) if t[3] == "实施单位"), None)
+        impl = next(
+            (tokens[k + 1][0] for k, t in enumerate(tokens[:-1]) if t[3] == "实施单位"), None
+        )
         unit = clean_name(impl)
     return {
         "unit": unit,
@@ -1451,7 +1610,9 @@ def _count_check(prose: Prose, summaries: list[Summary]) -> list[Finding]:
     ]
 
 
-def _department_rows(meta: dict, totals: Totals, overall: Overall, findings: list[Finding]) -> list[dict]:
+def _department_rows(
+    meta: dict, totals: Totals, overall: Overall, findings: list[Finding]
+) -> list[dict]:
     rows = []
     v, lines = totals.values, totals.lines
     if not v and overall.score is None:
@@ -1471,17 +1632,33 @@ def _department_rows(meta: dict, totals: Totals, overall: Overall, findings: lis
     rows.append(dept)
     for key, name in (("basic", "基本支出"), ("project", "项目支出")):
         if key in v:
-            rows.append(project_row("expenditure_type", name, lines.get(key, first), actual_wan=v[key]))
+            rows.append(
+                project_row("expenditure_type", name, lines.get(key, first), actual_wan=v[key])
+            )
     if "expenditure" in v and "basic" in v and "project" in v:
-        findings += check_total("支出决算表", v["expenditure"], v["basic"] + v["project"], lines.get("expenditure"), "支出")
+        findings += check_total(
+            "支出决算表",
+            v["expenditure"],
+            v["basic"] + v["project"],
+            lines.get("expenditure"),
+            "支出",
+        )
     if overall.tasks:
         for task in overall.tasks:
             rows.append(
-                project_row("task", task["name"], task["line"], budget_wan=task["budget"], actual_wan=task["actual"])
+                project_row(
+                    "task",
+                    task["name"],
+                    task["line"],
+                    budget_wan=task["budget"],
+                    actual_wan=task["actual"],
+                )
             )
         if overall.total:
             budget, actual, line = overall.total
-            findings += check_total("部门整体自评表", budget, sum(t["budget"] or 0 for t in overall.tasks), line)
+            findings += check_total(
+                "部门整体自评表", budget, sum(t["budget"] or 0 for t in overall.tasks), line
+            )
             findings += check_total(
                 "部门整体自评表", actual, sum(t["actual"] or 0 for t in overall.tasks), line, "执行"
             )
