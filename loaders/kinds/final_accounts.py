@@ -124,6 +124,13 @@ KNOWN_LABELS = frozenset(
         "金额合计",
         "本年收入合计",
         "本年支出合计",
+        "行次",
+        "任务名称",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "综合评分",
+        "评分等级",
         *LEVEL1_LABELS,
         *LEVEL2_LABELS,
     )
@@ -249,14 +256,20 @@ def split_cells(line: str) -> list[str]:
         return cells
     if len(cells) == 1 and " " in cells[0]:
         parts = _OCR_JOIN.sub("", cells[0]).split()
-        # Prose keeps its spaces unless it opens with a table label.
-        if "。" in cells[0] and key_of(parts[0]) not in KNOWN_LABELS:
-            return cells
-        if len(parts) >= MIN_FLAT_PARTS and any(
-            is_value(p) or key_of(p) in KNOWN_LABELS for p in parts
-        ):
+        if len(parts) >= MIN_FLAT_PARTS and _looks_flattened(parts):
             return parts
     return cells
+
+
+def _looks_flattened(parts: list[str]) -> bool:
+    """A table row printed with single spaces: it holds a table label or two numbers side by side.
+
+    Prose with spaced numbers ('全市 665 家社康服务中心、141 家…') has them one at a time.
+    """
+    values = [is_value(p) for p in parts]
+    if any(a and b for a, b in zip(values, values[1:], strict=False)):
+        return True
+    return any(key_of(p) in KNOWN_LABELS for p in parts)
 
 
 def tokenize(lines: list[str]) -> list[Token]:
@@ -349,7 +362,7 @@ def _labelled_amount(tokens: list[Token], i: int, has_row_numbers: bool) -> floa
 def read_totals(doc, tokens: list[Token], units: UnitTrack) -> Totals:
     """本年收入合计 / 本年支出合计 and the 支出决算表 合计 row (基本支出, 项目支出), in 万元."""
     out = Totals()
-    has_row_numbers = any(t[3] == "行次" for t in tokens[:2000])
+    has_row_numbers = any("行次" in t[3] for t in tokens[:5000])
     for i, (_text, line, _eol, key, _value) in enumerate(tokens):
         if key == "本年收入合计" and "income" not in out.values:
             value = _labelled_amount(tokens, i, has_row_numbers)
@@ -1080,6 +1093,8 @@ def read_overall(doc, tokens: list[Token], units: UnitTrack) -> Overall:
             break
         if key.startswith("年度主要任务完成情况"):
             section, buffer = "tasks", []
+            m = _PAREN_UNIT.search(text)
+            out.unit = m.group(1) if m else out.unit
             i += 1
             continue
         if section == "tasks" and ("预算数" in key or "执行数" in key):
@@ -1108,15 +1123,22 @@ def read_overall(doc, tokens: list[Token], units: UnitTrack) -> Overall:
             section, buffer, levels = "rubric", [], Levels()
             i += 1
             continue
-        if key == "综合评分" or key == "总分":
+        if key.startswith(("综合评分", "总分")):
+            inline = parse_amount(key[4:] if key.startswith("综合评分") else key[2:])
             j = value_run(tokens, i + 1)
-            if j > i + 1:
-                out.score, out.score_line = parse_amount(tokens[i + 1][0]), line
+            score = (
+                inline if inline is not None else (number(tokens[i + 1][0]) if j > i + 1 else None)
+            )
+            if score is not None:
+                out.score, out.score_line = score, line
             i = max(j, i + 1)
             continue
-        if key == "评分等级" and i + 1 < n:
-            out.grade = tokens[i + 1][0].strip()
-            i += 2
+        if key.startswith("评分等级"):
+            inline = key[4:]
+            if not inline and i + 1 < n:
+                inline, i = key_of(tokens[i + 1][0]), i + 1
+            out.grade = inline or out.grade
+            i += 1
             continue
         if section == "tasks":
             i = _task_cell(tokens, i, buffer, out, units)
@@ -1145,7 +1167,14 @@ def _task_cell(tokens, i, buffer, out: Overall, units: UnitTrack) -> int:
         j = value_run(tokens, i)
         if j - i >= 2 and buffer:
             b, a = _budget_actual([parse_amount(t[0]) for t in tokens[i:j]])
-            name_tok = buffer[-2] if len(buffer) >= 2 else buffer[-1]
+            # On a table row the name is the row's first cell; in a cell stream, the cell before
+            # the description (cells further back finish the previous task's description).
+            own = [t for t in buffer if t[1] == line]
+            if own and tokens[j - 1][2]:
+                name_tok, description = own[0], " ".join(t[0] for t in own[1:])
+            else:
+                name_tok = buffer[-2] if len(buffer) >= 2 else buffer[-1]
+                description = buffer[-1][0] if len(buffer) >= 2 else ""
             unit = out.unit or units.unit(line)
             out.tasks.append(
                 {
@@ -1153,7 +1182,7 @@ def _task_cell(tokens, i, buffer, out: Overall, units: UnitTrack) -> int:
                     "line": name_tok[1],
                     "budget": to_wan(b, unit),
                     "actual": to_wan(a, unit),
-                    "description": buffer[-1][0] if len(buffer) >= 2 else None,
+                    "description": description or None,
                 }
             )
             buffer.clear()
