@@ -1,12 +1,958 @@
-"""Kind project_eval_tables (parser to be written)."""
+"""Kind project_eval_tables: repeated 项目支出绩效自评表 blocks, one per project (普陀区 003).
+
+Each block reads, whatever the layout (tab cells, runs of spaces, a row flattened onto one
+space-separated line, one cell per line with or without blank lines between rows):
+
+    财政项目支出绩效自评表                                   <- a title starts a block
+    项目名称 …  主管部门 …  实施单位 …
+    项目资金（万元） 年初预算数 全年预算数 全年执行数 分数 执行率 得分  <- column header
+        年度资金总额 400.00 400.00 400.00 10.00 100.00 10.00        <- the project's amounts
+        其中：当年财政拨款 … / 上年结转资金 … / 其他资金 …          <- skipped
+    年度总体目标 预期目标 实际完成情况 …                          <- skipped
+    一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析
+    产出指标 数量指标 完成体检数 ≥27000.00(人) 45739 30.00 30.00    <- blank 一级/二级 inherit
+                                      100.00 99.23               <- weight total, score total
+    评分等级 优
+
+The text is first cut into tokens (non-empty cells) that remember their line, row and column;
+labels then set context for the tokens after them. Indicator rows are read by column where the
+header gives columns, by their shape (name, target, actual, weight, score, reason) otherwise,
+and segmented by a small dynamic programme when the layout kept no row breaks at all.
+"""
 
 from __future__ import annotations
 
-from ..detection import keyword_score
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..crosscheck import check_weights
+from ..detection import keyword_score, squeeze
+from ..findings import Finding
+from ..metadata import find_amount_unit
+from ..numbers import (
+    _FULLWIDTH,
+    EMPTY_MARKS,
+    is_overflow,
+    parse_amount,
+    parse_rate,
+    rate_pct,
+    to_halfwidth,
+    to_wan,
+)
+from ..rows import clean_name, indicator_row, project_row
+from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "project_eval_tables"
-KEYWORDS: dict[str, float] = {"项目支出绩效自评": 0.25, "项目支出绩效自我评价": 0.25, "年度资金总额": 0.25, "全年执行数": 0.1, "一级指标": 0.1, "实际完成值": 0.1, "评分等级": 0.1, "部门决算": -0.6, "整体支出": -0.3}
+KEYWORDS: dict[str, float] = {
+    "项目支出绩效自评": 0.25,
+    "项目支出绩效自我评价": 0.25,
+    "年度资金总额": 0.25,
+    "全年执行数": 0.1,
+    "一级指标": 0.1,
+    "实际完成值": 0.1,
+    "评分等级": 0.1,
+    "部门决算": -0.6,
+    "整体支出": -0.3,
+}
+
+# Weight of all indicators plus the funds line in one table.
+TOTAL_WEIGHT = 100.0
+# A title token longer than this (squeezed) is prose that mentions the form, not a title.
+MAX_TITLE_CHARS = 40
+# At most this many values follow 年度资金总额 when no column header was read.
+MAX_FUNDS_VALUES = 6
+# Segmentation costs for layouts without row breaks (one cell per line, whole table on a line).
+ROW_COST = 1
+MISSING_CELL_COST = 3
+IMPLAUSIBLE_SCORE_COST = 5
+SKIPPED_TOKEN_COST = 10
+# This many header words in a row, inside a table without row breaks, are a repeated header.
+MIN_HEADER_RUN = 3
+
+_TITLE = re.compile(r"项目(?:支出)?绩效(?:自评|自我评价|评价表)")
+_YEAR = re.compile(r"((?:19|20)\d{2})年度?")
+_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
+_SUFFIX = re.compile(r"[(（][A-Za-z/%+\-×*＋]{0,5}[)）]$")
+_PAGE_NOISE = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
+_SPLIT_SPACES = re.compile(r"\s{2,}")
+_UNIT_FRAGMENT = re.compile(r"^(?:[(（][^()（）]{0,6}[)）]|%|％)$")
+_OP_ONLY = re.compile(r"^(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)$")
+
+LEVEL1_WORDS = frozenset(
+    {"产出指标", "效益指标", "满意度指标", "成本指标", "投入指标", "过程指标", "影响指标"}
+)
+_LEVEL2 = re.compile(r"^[\u4e00-\u9fff]{0,8}(?:数量|质量|时效|成本|效益|影响|满意度)指标$")
+
+# Labels other than the ones we read: they end the value of the label before them.
+OTHER_LABELS = (
+    "项目编码",
+    "项目代码",
+    "项目负责人",
+    "联系电话",
+    "项目类型",
+    "项目类别",
+    "项目属性",
+    "预算科目",
+)
+
+
+class Tok(NamedTuple):
+    """One non-empty cell: text as printed, a squeezed half-width key, where it sits."""
+
+    text: str
+    key: str
+    line: int
+    row: int
+    col: int | None  # tab column or cell index in its row; None where spaces hid empty cells
+    kind: str | None  # label_kind(key), worked out once
+    num: float | None  # the cell as a number, or None
+
+
+# Half-width and without white space, in one pass: the key labels are matched on.
+_KEY_TABLE = {
+    **_FULLWIDTH,
+    0x3000: None,
+    0x20: None,
+    0x09: None,
+    0x0A: None,
+    0x0D: None,
+    0xA0: None,
+}
+# Only a cell that starts like a number can be one; the rest skip parse_amount.
+_NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
+
+
+def key_of(text: str) -> str:
+    return text.translate(_KEY_TABLE)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def number(text: str) -> float | None:
+    """parse_amount, with a short cut for the plain numbers most cells hold."""
+    if not text or text[0] not in _NUMBER_START:
+        return None
+    if _PLAIN_NUMBER.fullmatch(text):
+        return float(text)
+    return parse_amount(text)
+
+
+_new_tok = tuple.__new__  # Tok(...) without the keyword handling: tokens are made by the million
+# Labels, numbers and marks repeat from table to table: their key, kind and value are cached.
+_CELL_CACHE: dict[str, tuple[str, str | None, float | None]] = {}
+CELL_CACHE_SIZE = 50_000
+MAX_CACHED_CELL = 40
+MAX_KEY_CHARS = 80
+
+
+def _tok(text: str, line: int, row: int, col: int | None) -> Tok:
+    """A token of a stripped, non-empty cell."""
+    info = _CELL_CACHE.get(text)
+    if info is None:
+        # Labels are short: a long cell (goal prose) needs only the start of its key.
+        key = text if text.isascii() and " " not in text else key_of(text[:MAX_KEY_CHARS])
+        info = (key, label_kind(key), number(text))
+        if len(text) <= MAX_CACHED_CELL:
+            if len(_CELL_CACHE) >= CELL_CACHE_SIZE:
+                _CELL_CACHE.clear()
+            _CELL_CACHE[text] = info
+    return _new_tok(Tok, (text, info[0], line, row, col, info[1], info[2]))
+
+
+def _join(parts: list[str]) -> str:
+    """Join wrapped pieces of one cell; white space between CJK characters goes."""
+    parts = [p for p in parts if p]
+    if len(parts) == 1:
+        return parts[0].strip()
+    return clean_name(" ".join(parts)) or ""
+
+
+# --- what a token is -------------------------------------------------------------------------
+
+
+# First characters of every label but the title; other cells skip the keyword tests.
+_LABEL_START = frozenset("项主预实执年资其上当财总一评自绩合联")
+
+
+def label_kind(key: str) -> str | None:
+    """The label a token is, by keyword; None for values."""
+    if not key:
+        return None
+    k = key.rstrip(":：")
+    if "绩效" in k and len(k) <= MAX_TITLE_CHARS and _TITLE.search(k):
+        return "title"
+    if k[:1] not in _LABEL_START:
+        return None
+    if k.startswith("项目名称"):
+        return "name"
+    if k.startswith(("主管部门", "主管单位", "预算部门")) and len(k) <= 30:
+        return "parent"
+    if k.startswith(("实施单位", "项目实施单位", "执行单位")) and len(k) <= 30:
+        return "unit"
+    if k.startswith("项目资金") and len(k) <= 12:
+        return "funds_header"
+    if k in ("年度资金总额", "资金总额") or (k.startswith("年度资金总额") and len(k) <= 10):
+        return "funds"
+    if len(k) <= 14 and k.startswith(("其中", "上年结转", "其他资金", "当年财政拨款", "财政拨款")):
+        return "subfunds"
+    if k.startswith(("年度总体目标", "总体目标")) and len(k) <= 10:
+        return "goal"
+    if k.startswith("一级指标") and len(k) <= 8:
+        return "indicator_header"
+    if k.startswith(("评分等级", "自评等级", "评价等级", "绩效等级")) and len(k) <= 10:
+        return "grade"
+    if k in ("总分", "合计", "总计", "总分值"):
+        return "total"
+    if k == "绩效指标":
+        return "frame"
+    if k.startswith(OTHER_LABELS) and len(k) <= 10:
+        return "other"
+    return None
+
+
+def funds_role(key: str) -> str | None:
+    """The column of a 项目资金 header cell: 年初预算数(A) -> initial, 执行率(B/A) -> rate …"""
+    k = _SUFFIX.sub("", key)
+    if not k or len(k) > 12:
+        return None
+    if "执行率" in k:
+        return "rate"
+    if "年初" in k:
+        return "initial"
+    if "预算" in k:
+        return "budget"
+    if "执行数" in k or "支出" in k or "决算" in k or k == "实际执行":
+        return "actual"
+    if "得分" in k:
+        return "score"
+    if k in ("分值", "分数", "权重"):
+        return "weight"
+    return None
+
+
+def indicator_role(key: str) -> str | None:
+    """The column of an indicator header cell: 年初目标值 -> target, 全年完成值 -> actual …"""
+    k = _SUFFIX.sub("", key)
+    if not k or len(k) > 14:
+        return None
+    if k.startswith("一级指标"):
+        return "level1"
+    if k.startswith("二级指标"):
+        return "level2"
+    if k.startswith("三级指标") or k == "指标名称":
+        return "name"
+    if "偏差" in k or "原因" in k:
+        return "reason"
+    if k.endswith(("目标值", "指标值")):
+        return "target"
+    if k.endswith(("完成值", "实际值")) or k == "实际完成情况":
+        return "actual"
+    if k.endswith("得分"):
+        return "score"
+    if k in ("分值", "分数", "权重"):
+        return "weight"
+    return None
+
+
+# Header cells exactly: a repeated header after a page break is dropped from the rows by these.
+HEADER_WORDS = frozenset(
+    {
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标名称",
+        "年度指标值",
+        "年初目标值",
+        "年度目标值",
+        "指标值",
+        "目标值",
+        "实际完成值",
+        "全年完成值",
+        "全年实际值",
+        "实际值",
+        "完成值",
+        "分值",
+        "分数",
+        "权重",
+        "得分",
+        "自评得分",
+        "偏差原因分析",
+        "偏差原因",
+        "原因分析",
+        "偏差及原因分析",
+        "偏差原因分析及改进措施",
+        "偏差原因及改进措施",
+    }
+)
+
+
+def _is_header_word(key: str) -> bool:
+    return _SUFFIX.sub("", key) in HEADER_WORDS
+
+
+def _is_number(tok: Tok | None) -> bool:
+    return tok is not None and tok.num is not None
+
+
+def _is_level1(tok: Tok) -> bool:
+    return tok.key in LEVEL1_WORDS
+
+
+def _is_level2(tok: Tok) -> bool:
+    return bool(_LEVEL2.match(tok.key)) and tok.key not in LEVEL1_WORDS
+
+
+def _is_level(tok: Tok) -> bool:
+    return _is_level1(tok) or _is_level2(tok)
+
+
+def _is_value(tok: Tok) -> bool:
+    """A money, rate or empty-mark cell of the funds lines."""
+    if tok.num is not None:
+        return True
+    t = to_halfwidth(tok.text).strip()
+    return t in EMPTY_MARKS or is_overflow(t) or (t.endswith("%") and number(t[:-1]) is not None)
+
+
+# --- text to tokens --------------------------------------------------------------------------
+
+
+def _known_word(key: str) -> bool:
+    return bool(label_kind(key) or funds_role(key) or indicator_role(key) or key in LEVEL1_WORDS)
+
+
+def _merge_fragments(words: list[str]) -> list[str]:
+    """Put back what single-space splitting tore apart: '=100.00 (%)', '≥ 90%', '2, 306. 00'."""
+    out: list[str] = []
+    for w in words:
+        if out and (
+            _UNIT_FRAGMENT.match(w)
+            or _OP_ONLY.match(out[-1])
+            or (out[-1][-1] in ",.，" and w[0].isdigit() and out[-1][0].isdigit())
+        ):
+            out[-1] += " " + w  # the printed text again: it was split at exactly this space
+        else:
+            out.append(w)
+    return out
+
+
+def _split_loose(text: str) -> list[str]:
+    """Cells of a line without tabs: runs of spaces, or single spaces where a row was flattened."""
+    parts = [p.strip() for p in _SPLIT_SPACES.split(text.strip()) if p.strip()]
+    if len(parts) != 1:
+        return parts
+    words = text.split()
+    if len(words) < 2:
+        return parts
+    keys = [key_of(w) for w in words]
+    numbers = sum(1 for w in words if number(w) is not None)
+    if any(_known_word(k) for k in keys) or numbers >= 2:
+        return _merge_fragments(words)
+    return parts
+
+
+def tokenise(lines: Iterable[str]) -> Iterator[Tok]:
+    """Every non-empty cell of the text, in reading order.
+
+    Rows are tab lines, space-separated lines, or groups of tab-led single-cell lines closed by a
+    blank line (a word processor's one-cell-per-line export; untabbed lines there continue the cell
+    above). Page numbers and form feeds are dropped.
+    """
+    row = 0
+    group: list[list] = []  # one-cell-per-line row: [text parts, first line]
+    for number_, raw in enumerate(lines, 1):
+        line = raw.replace("\f", "") if "\f" in raw else raw
+        tab = line.find("\t")
+        if tab == 0 and line.find("\t", 1) == -1:
+            group.append([[line.strip()], number_])
+            continue
+        stripped = line.strip()
+        if group and stripped and tab == -1 and not label_kind(key_of(stripped)):
+            group[-1][0].append(stripped)
+            continue
+        if group:
+            row += 1
+            yield from _group_tokens(group, row)
+            group = []
+        if not stripped:
+            continue
+        if tab != -1:
+            row += 1
+            for col, cell in enumerate(line.split("\t")):
+                if cell:
+                    cell = cell.strip()
+                    if cell:
+                        tok = _tok(cell, number_, row, col)
+                        yield tok
+                        if tok.kind == "subfunds":
+                            break  # 其中/上年结转/其他资金 rows are never read: skip their values
+        elif not _PAGE_NOISE.match(stripped):
+            row += 1
+            for cell in _split_loose(stripped):
+                yield _tok(cell, number_, row, None)
+    if group:
+        yield from _group_tokens(group, row + 1)
+
+
+def _group_tokens(group: list[list], row: int) -> Iterator[Tok]:
+    for col, (parts, first) in enumerate(group):
+        text = _join(parts) if len(parts) > 1 else parts[0]
+        if text:
+            yield _tok(text, first, row, col)
+
+
+# --- blocks ----------------------------------------------------------------------------------
+
+
+def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
+    """(is_project, tokens) per block, as they come; tokens before the first project are not one.
+
+    A title or a second 项目名称 starts a block; a block without its own 项目名称 (a page break
+    that repeats the title) continues the block before it. One block is held at a time.
+    """
+    block: list[Tok] = []  # the last block with a 项目名称, still open
+    chunk: list[Tok] = []
+    chunk_named = False
+    preamble: list[Tok] = []
+
+    def close() -> Iterator[tuple[bool, list[Tok]]]:
+        nonlocal block, preamble
+        if chunk_named:
+            if block:
+                yield True, block
+            elif preamble:
+                yield False, preamble
+                preamble = []
+            block = chunk
+        elif block:
+            block.extend(chunk)
+        else:
+            preamble.extend(chunk)
+
+    for t in toks:
+        if (t.kind == "title" and chunk) or (t.kind == "name" and chunk_named):
+            yield from close()
+            chunk, chunk_named = [], False
+        chunk_named = chunk_named or t.kind == "name"
+        chunk.append(t)
+    yield from close()
+    if preamble:
+        yield False, preamble
+    if block:
+        yield True, block
+
+
+@dataclass
+class Block:
+    """What one 自评表 block printed, before it becomes rows."""
+
+    first_line: int
+    last_line: int
+    title: str | None = None
+    year: int | None = None
+    name: str | None = None
+    parent: str | None = None
+    unit: str | None = None
+    amount_unit: str | None = None
+    funds_roles: list[tuple[str, Tok]] = field(default_factory=list)
+    funds_label: Tok | None = None
+    funds_values: list[Tok] = field(default_factory=list)
+    funds_row: list[Tok] = field(default_factory=list)
+    grade: str | None = None
+    weight_total: float | None = None
+    score_total: float | None = None
+    indicators: list[dict] = field(default_factory=list)  # fields + line, before indicator_row
+    partial_lines: list[int] = field(default_factory=list)
+    # 一级/二级 in force: a page break may restart the indicator table in the middle of a 一级.
+    levels: dict = field(default_factory=lambda: {"level1": None, "level2": None})
+
+
+_INLINE_LABEL = re.compile(
+    r"^\s*(?:项目名称|主管部门|主管单位|预算部门|项目实施单位|实施单位|执行单位|评分等级|自评等级|评价等级|绩效等级)"
+    r"\s*[：:]?\s*"
+)
+
+
+def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
+    """The text a label introduces: inline after the label, then the tokens up to the next label."""
+    parts = [_INLINE_LABEL.sub("", toks[i].text, count=1).strip()]
+    j = i + 1
+    while j < len(toks) and toks[j].kind is None:
+        parts.append(toks[j].text)
+        j += 1
+    return [p for p in parts if p], j
+
+
+def read_block(toks: list[Tok], default_unit: str) -> Block:
+    """Walk one block's tokens; labels set what the tokens after them mean."""
+    b = Block(first_line=toks[0].line, last_line=toks[-1].line)
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        kind = t.kind
+        if kind == "title":
+            b.title = b.title or t.text
+            m = _YEAR.search(t.key) or (
+                i + 1 < n and _YEAR.fullmatch(re.sub(r"[()（）]", "", toks[i + 1].key))
+            )
+            if m and b.year is None:
+                b.year = int(m.group(1))
+            i += 1
+        elif kind in ("name", "parent", "unit"):
+            parts, i = _value_after(toks, i)
+            value = _join(parts) or None
+            if kind == "name":
+                b.name = b.name or value
+            elif kind == "parent":
+                b.parent = b.parent or (value and re.sub(r"\s+", "", value))
+            else:
+                b.unit = b.unit or (value and re.sub(r"\s+", "", value))
+        elif kind == "funds_header":
+            m = _UNIT_IN_LABEL.search(t.key)
+            b.amount_unit = m.group(1) if m else b.amount_unit
+            i += 1
+            roles: list[tuple[str, Tok]] = []
+            while i < n and (role := funds_role(toks[i].key)) and role not in {r for r, _ in roles}:
+                roles.append((role, toks[i]))
+                m = _UNIT_IN_LABEL.search(toks[i].key)
+                b.amount_unit = m.group(1) if m and not b.amount_unit else b.amount_unit
+                i += 1
+            b.funds_roles = b.funds_roles or roles
+        elif kind == "funds":
+            limit = len(b.funds_roles) or MAX_FUNDS_VALUES
+            j = i + 1
+            while j < n and j - i - 1 < limit and _is_value(toks[j]):
+                j += 1
+            if b.funds_label is None:
+                b.funds_label, b.funds_values = t, toks[i + 1 : j]
+                b.funds_row = _row_around(toks, i)
+            i = j
+        elif kind == "subfunds":
+            i += 1
+            while i < n and _is_value(toks[i]):
+                i += 1
+        elif kind == "goal":
+            i += 1
+            while i < n and toks[i].kind not in ("indicator_header", "title", "name", "grade"):
+                i += 1
+        elif kind == "indicator_header":
+            i = _read_indicators(toks, i, b)
+        elif kind == "grade":
+            parts, i = _value_after(toks, i)
+            b.grade = b.grade or (parts[0] if parts else None)
+        elif kind == "total":
+            j = i + 1
+            nums = []
+            while j < n and _is_number(toks[j]):
+                nums.append(toks[j].num)
+                j += 1
+            _set_totals(b, nums)
+            i = j
+        else:
+            i += 1
+    b.amount_unit = b.amount_unit or default_unit
+    return b
+
+
+def _set_totals(b: Block, nums: list[float | None], roles: list[str] | None = None) -> None:
+    if roles:
+        for role, value in zip(roles, nums, strict=False):
+            if role == "weight":
+                b.weight_total = value
+            elif role == "score":
+                b.score_total = value
+    elif len(nums) >= 2:
+        b.weight_total, b.score_total = nums[-2], nums[-1]
+    elif len(nums) == 1:
+        b.score_total = nums[0]
+
+
+# --- indicator section -----------------------------------------------------------------------
+
+_SECTION_END = frozenset(
+    {"grade", "total", "title", "name", "funds_header", "funds", "goal", "other"}
+)
+
+
+def _row_around(toks: list[Tok], i: int) -> list[Tok]:
+    """The tokens of toks[i]'s row: a row's tokens follow each other."""
+    start, end = i, i + 1
+    while start > 0 and toks[start - 1].row == toks[i].row:
+        start -= 1
+    while end < len(toks) and toks[end].row == toks[i].row:
+        end += 1
+    return toks[start:end]
+
+
+def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
+    """Read the header at toks[i] and the rows under it; return the index after the section."""
+    n = len(toks)
+    header: list[tuple[str, Tok]] = []
+    while i < n and (role := indicator_role(toks[i].key)) and role not in {r for r, _ in header}:
+        header.append((role, toks[i]))
+        i += 1
+    j = i
+    while j < n and toks[j].kind not in _SECTION_END:
+        j += 1
+    body = [t for t in toks[i:j] if t.kind != "frame"]
+    head_rows = {t.row for _, t in header}
+    head_row = _row_around(toks, i - 1) if header else []
+    by_row = (
+        len(head_rows) == 1
+        and len(header) >= 4
+        and all(indicator_role(t.key) or t.kind == "frame" for t in head_row)
+        and not any(t.row in head_rows for t in body)
+    )
+    roles = [r for r, _ in header]
+    if by_row:
+        colmap = (
+            {t.col: r for r, t in header} if all(t.col is not None for _, t in header) else None
+        )
+        _read_rows(body, roles, colmap, b)
+    else:
+        _read_stream(_drop_repeated_headers(body), b)
+    return j
+
+
+def _drop_repeated_headers(body: list[Tok]) -> list[Tok]:
+    """Without rows, a header repeated after a page break is a run of header words."""
+    keep = [True] * len(body)
+    k = 0
+    while k < len(body):
+        end = k
+        while end < len(body) and _is_header_word(body[end].key):
+            end += 1
+        if end - k >= MIN_HEADER_RUN:
+            keep[k:end] = [False] * (end - k)
+        k = max(end, k + 1)
+    return [t for t, kept in zip(body, keep, strict=True) if kept]
+
+
+def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block) -> None:
+    """Rows kept their breaks: one row per line (or per blank-line group)."""
+    grouped: dict[int, list[Tok]] = {}
+    for t in body:
+        grouped.setdefault(t.row, []).append(t)
+    ctx = b.levels
+    pending: list[Tok] = []
+    for row in grouped.values():
+        if all(_is_header_word(t.key) for t in row):  # repeated after a page break
+            continue
+        if all(_is_number(t) for t in row):
+            if colmap and all(t.col in colmap for t in row):
+                _set_totals(b, [t.num for t in row], [colmap[t.col] for t in row])
+            elif len(row) >= 2:
+                _set_totals(b, [t.num for t in row])
+            continue
+        fields = (_by_column(row, colmap) if colmap else None) or _by_shape(
+            [t.text for t in row], roles
+        )
+        if fields is None:
+            if all(_is_level(t) for t in row):
+                for t in row:
+                    _enter_levels(ctx, {"level1" if _is_level1(t) else "level2": t.text})
+            elif b.indicators:
+                _continue(b.indicators[-1], row, colmap)
+            else:
+                pending.extend(row)
+            continue
+        if pending:
+            fields["name"] = _join([t.text for t in pending] + [fields.get("name", "")])
+            pending = []
+        _enter_levels(ctx, fields)
+        fields.update(level1=ctx["level1"], level2=ctx["level2"], line=row[0].line)
+        b.indicators.append(fields)
+    if pending:
+        b.partial_lines.append(pending[0].line)
+
+
+def _enter_levels(ctx: dict, fields: dict) -> None:
+    """Header cells set context: a new 一级 clears the 二级 of the one before."""
+    if fields.get("level1"):
+        if fields["level1"] != ctx["level1"]:
+            ctx["level2"] = None
+        ctx["level1"] = fields["level1"]
+    if fields.get("level2"):
+        ctx["level2"] = fields["level2"]
+
+
+def _continue(prev: dict, row: list[Tok], colmap: dict | None) -> None:
+    """A row of text only: the wrapped rest of the indicator above it."""
+    for t in row:
+        role = colmap.get(t.col, "name") if colmap else "name"
+        if role in ("weight", "score"):
+            role = "name"
+        prev[role] = _join([prev.get(role) or "", t.text])
+
+
+def _by_column(row: list[Tok], colmap: dict) -> dict | None:
+    """Fields by the header's columns, or None when the row does not line up with them."""
+    fields: dict[str, str] = {}
+    scored = False
+    for t in row:
+        if t.kind == "frame":
+            continue
+        role = colmap.get(t.col)
+        if role is None:
+            return None
+        if role in ("weight", "score"):
+            # A row shifted against the header puts words under 分值/得分 …
+            if t.num is None or role in fields:
+                return None
+            scored = True
+        elif role in ("level1", "level2") and not t.key.endswith("指标"):
+            return None  # … or a name under 一级/二级.
+        fields[role] = _join([fields[role], t.text]) if role in fields else t.text
+    if not scored or not fields.get("name") or key_of(fields["name"]).endswith("指标"):
+        return None
+    return fields
+
+
+def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
+    """Fields of a row whose empty cells were lost: anchored on the weight and score at its end.
+
+    [一级] [二级] 三级 年度指标值 实际完成值 分值 得分 [偏差原因] — 一级/二级 are recognised by
+    their words, a name split by spaces is joined back.
+    """
+    texts = [t for t in texts if squeeze(t) != "绩效指标"]
+    numeric = [number(t) is not None for t in texts]
+    last = max((k for k, is_num in enumerate(numeric) if is_num), default=None)
+    if last is None:
+        return None
+    fields: dict[str, str] = {}
+    if last + 1 < len(texts):
+        fields["reason"] = " ".join(texts[last + 1 :])
+    has_weight = "weight" in roles or not roles
+    has_score = "score" in roles or not roles
+    k = last
+    if has_score:
+        fields["score"] = texts[k]
+        k -= 1
+    if has_weight and k >= 0 and numeric[k]:
+        fields["weight"] = texts[k]
+        k -= 1
+    before = texts[: k + 1]
+    lead: list[str] = []
+    while len(before) > 3 and (
+        (not lead and squeeze(before[0]) in LEVEL1_WORDS) or _LEVEL2.match(squeeze(before[0]))
+    ):
+        lead.append(before.pop(0))
+    if len(before) >= 3:
+        fields["actual"], fields["target"] = before[-1], before[-2]
+        name_parts = before[:-2]
+    elif len(before) == 2:
+        fields["target"] = before[1]
+        name_parts = before[:1]
+    else:
+        name_parts = before
+    # Two leading cells are 一级 + 二级 even when their words are new to us.
+    if len(name_parts) >= 3 and not lead:
+        lead, name_parts = name_parts[:2], name_parts[2:]
+    elif len(name_parts) == 2 and not lead and _LEVEL2.match(squeeze(name_parts[0])):
+        lead, name_parts = name_parts[:1], name_parts[1:]
+    for text in lead:
+        fields["level1" if squeeze(text) in LEVEL1_WORDS else "level2"] = text
+    if len(lead) == 2 and "level2" not in fields:
+        fields["level1"], fields["level2"] = lead
+    fields["name"] = _join(name_parts)
+    return fields if fields["name"] else None
+
+
+def _read_stream(body: list[Tok], b: Block) -> None:
+    """No row breaks survived: segment the cells into rows by their shape (dynamic programme)."""
+    n = len(body)
+    best: list[tuple[float, tuple | None]] = [(0.0, None)] * (n + 1)
+    num = [_is_number(t) for t in body]
+    for p in range(n - 1, -1, -1):
+        options: list[tuple[float, tuple | None]] = []
+        if n - p <= 2 and all(num[p:]):
+            options.append((0.0, ("total", n)))
+        options.append((SKIPPED_TOKEN_COST + best[p + 1][0], ("skip", p + 1)))
+        q = p
+        l1 = l2 = None
+        if q < n and _is_level1(body[q]):
+            l1, q = q, q + 1
+        if q < n and _is_level2(body[q]):
+            l2, q = q, q + 1
+        if q < n and not num[q] and not _is_level(body[q]):
+            name = q
+            for cells, penalty in ((3, 0), (2, MISSING_CELL_COST)):
+                w, s = name + cells, name + cells + 1
+                if s >= n or not (num[w] and num[s]):
+                    continue
+                if any(_is_level(body[x]) for x in range(name + 1, w)):
+                    continue
+                cost = ROW_COST + penalty
+                weight, score = body[w].num, body[s].num
+                if score > weight + 1e-9 or weight > TOTAL_WEIGHT:
+                    cost += IMPLAUSIBLE_SCORE_COST
+                end = s + 1
+                row = (l1, l2, name, cells, w, s, None)
+                options.append((cost + best[end][0], ("row", end, row)))
+                if end < n and not num[end] and not _is_level(body[end]):
+                    options.append((cost + best[end + 1][0], ("row", end + 1, row[:-1] + (end,))))
+        best[p] = min(options, key=lambda o: o[0])
+    ctx = b.levels
+    p = 0
+    while p < n:
+        action = best[p][1]
+        if action[0] == "total":
+            _set_totals(b, [t.num for t in body[p:]])
+        elif action[0] == "skip":
+            b.partial_lines.append(body[p].line)
+        else:
+            l1, l2, name, cells, w, s, reason = action[2]
+            fields = {"name": body[name].text, "weight": body[w].text, "score": body[s].text}
+            fields["target"] = body[name + 1].text
+            if cells == 3:
+                fields["actual"] = body[name + 2].text
+            if reason is not None:
+                fields["reason"] = body[reason].text
+            if l1 is not None:
+                fields["level1"] = body[l1].text
+            if l2 is not None:
+                fields["level2"] = body[l2].text
+            _enter_levels(ctx, fields)
+            fields.update(level1=ctx["level1"], level2=ctx["level2"], line=body[p].line)
+            b.indicators.append(fields)
+        p = action[1]
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def _funds(b: Block) -> dict[str, str]:
+    """Funds cells by role: by order when the counts agree, else by column."""
+    roles = [r for r, _ in b.funds_roles]
+    values = b.funds_values
+    if roles and len(values) == len(roles):
+        return {r: v.text for r, v in zip(roles, values, strict=True)}
+    if roles and all(t.col is not None for _, t in b.funds_roles):
+        by_col = {t.col: t.text for t in b.funds_row}
+        out = {r: by_col[t.col] for r, t in b.funds_roles if t.col in by_col}
+        if out:
+            return out
+    if not roles and len(values) == MAX_FUNDS_VALUES:
+        roles = ["initial", "budget", "actual", "weight", "rate", "score"]
+    return {r: v.text for r, v in zip(roles, values, strict=False)}
+
+
+def _num(text: str | None) -> float | None:
+    return number(text.strip()) if text is not None else None
+
+
+def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
+    """One project row, its indicator rows and the block's findings."""
+    name = b.name or "（未命名项目）"
+    findings: list[Finding] = []
+    funds = _funds(b)
+    unit = b.amount_unit or "万元"
+    initial = to_wan(_num(funds.get("initial")), unit)
+    budget = to_wan(_num(funds.get("budget")), unit)
+    actual = to_wan(_num(funds.get("actual")), unit)
+    rate = parse_rate(funds.get("rate"), rate_pct(actual, budget))
+    funds_weight, funds_score = _num(funds.get("weight")), _num(funds.get("score"))
+    if b.name is None:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"第 {b.first_line} 行起的自评表没有项目名称，请核对原表。",
+                source_line=b.first_line,
+            )
+        )
+    if b.funds_label is None or (budget is None and actual is None):
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」未读到“年度资金总额”行的预算数和执行数，请核对原表第 {b.first_line} 行起的资金部分。",
+                project=name,
+                source_line=b.funds_label.line if b.funds_label else b.first_line,
+            )
+        )
+    indicators = []
+    reasons = []
+    for f in b.indicators:
+        if is_not_applicable(f.get("target"), f.get("actual")):
+            continue
+        indicators.append(
+            indicator_row(
+                name,
+                f["name"],
+                f["line"],
+                level1=f.get("level1"),
+                level2=f.get("level2"),
+                target_text=f.get("target"),
+                actual_text=f.get("actual"),
+                weight=_num(f.get("weight")),
+                score=_num(f.get("score")),
+                deviation_reason=f.get("reason"),
+            )
+        )
+        if f.get("reason") and f["reason"] not in reasons:
+            reasons.append(f["reason"])
+    for line in b.partial_lines:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」第 {line} 行的指标未能完整读出，请核对原表。",
+                project=name,
+                source_line=line,
+            )
+        )
+    if not indicators:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」的自评表中未读到绩效指标行，请核对原表。",
+                project=name,
+                source_line=b.first_line,
+            )
+        )
+    elif b.score_total is None:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」的自评表未读到总分行，项目得分留空。",
+                project=name,
+                source_line=b.last_line,
+            )
+        )
+    funds_unread = any(r == "weight" for r, _ in b.funds_roles) and funds_weight is None
+    if indicators and not funds_unread:
+        findings += check_weights(
+            name,
+            [i["weight"] for i in indicators],
+            [i["score"] for i in indicators]
+            if (funds_score is not None or funds_weight is None)
+            else [],
+            indicators[0]["source_line"],
+            extra_weight=funds_weight or 0.0,
+            extra_score=funds_score or 0.0,
+            total_weight=TOTAL_WEIGHT,
+            total_score=b.score_total,
+        )
+    project = project_row(
+        "project",
+        name,
+        b.first_line,
+        end_line=b.last_line,
+        initial_budget_wan=initial,
+        budget_wan=budget,
+        actual_wan=actual,
+        reported_rate_pct=rate,
+        score=b.score_total,
+        grade=b.grade,
+        problems="；".join(reasons) or None,
+        funds_weight=funds_weight,
+        funds_score=funds_score,
+    )
+    return project, indicators, findings
 
 
 def detect(doc) -> float:
@@ -14,4 +960,60 @@ def detect(doc) -> float:
 
 
 def parse(doc) -> Parsed:
-    return Parsed()
+    default_unit = find_amount_unit(doc.head) or "万元"
+    out = Parsed()
+    read: list[Block] = []
+    pending: Block | None = None  # held back: a page break may repeat its 项目名称 and go on
+    pending_toks: list[Tok] = []
+    for is_project, toks in split_blocks(tokenise(doc.lines)):
+        if not is_project:
+            first = next((t for t in toks if t.kind == "indicator_header"), None)
+            if first is not None:
+                out.findings.append(
+                    Finding(
+                        "ORPHAN_ROWS",
+                        f"第 {first.line} 行起的指标表前没有项目名称，未归入任何项目。",
+                        source_line=first.line,
+                    )
+                )
+            continue
+        b = read_block(toks, default_unit)
+        if pending is not None and b.name == pending.name and b.funds_label is None:
+            pending_toks = pending_toks + toks
+            pending = read_block(pending_toks, default_unit)
+            continue
+        if pending is not None:
+            _emit(pending, out, read)
+        pending, pending_toks = b, toks
+    if pending is not None:
+        _emit(pending, out, read)
+    first = next((b for b in read if b.unit or b.parent), None)
+    years = {b.year for b in read if b.year}
+    out.meta = {
+        "unit": first.unit if first else None,
+        "parent_unit": first.parent if first else None,
+        "amount_unit": read[0].amount_unit if read else None,
+        "title": read[0].title if read else None,
+        "year": years.pop() if len(years) == 1 else None,
+    }
+    return out
+
+
+def _emit(b: Block, out: Parsed, read: list[Block]) -> None:
+    project, indicators, findings = to_rows(b)
+    out.projects.append(project)
+    out.indicators += indicators
+    out.findings += findings
+    # Keep only what the metadata needs, not the block's tokens.
+    read.append(
+        Block(
+            b.first_line,
+            b.last_line,
+            title=b.title,
+            year=b.year,
+            name=b.name,
+            parent=b.parent,
+            unit=b.unit,
+            amount_unit=b.amount_unit,
+        )
+    )
