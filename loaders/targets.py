@@ -18,6 +18,7 @@ _SUFFIX_OPS = [
     (">=", ("以上", "及以上", "或以上")),
     ("<=", ("以内", "以下", "及以下", "内", "前", "之前")),
 ]
+_DATE = re.compile(r"(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])(?!\d)")
 _NUM_UNIT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*[(（]?\s*([%‰a-zA-Z\u4e00-\u9fff/·]*)")
 
 MET_WORDS = (
@@ -56,7 +57,8 @@ def parse_target(text: str | None) -> tuple[str | None, float | None, str | None
     if not m:
         return None, None, None
     # A date like 2021年12月31日前 is a deadline, not a quantity.
-    if re.match(r"\d{4}年", s[m.start() :]) or re.match(r"\d{4}[-/.]\d{1,2}", s[m.start() :]):
+    # 6000.00 is a quantity: a date needs a 19xx/20xx year and a month 1-12.
+    if re.match(r"\d{4}年", s[m.start() :]) or _DATE.match(s[m.start() :]):
         return None, None, None
     value = float(m.group(1))
     unit = m.group(2).rstrip("）)") or None
