@@ -721,3 +721,18 @@ def test_seed_in_gb18030_gives_the_same_rows(seed_doc):
 
     assert rows(gb, "projects") == rows(utf8, "projects")
     assert rows(gb, "indicators") == rows(utf8, "indicators")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "（一）设备购置项目绩效自评综述：自评得分 90.3 分，全年预算数 120.5 万元，全年执行数 100 万元，预算执行率 82.99%。",
+        "一、设备购置项目绩效自评综述：自评得分 90.3，全年预算数 120.5 万元，全年执行数 100 万元，预算执行率 0.8299。",
+    ],
+)
+def test_chinese_numbered_items_and_missing_unit_signs(text):
+    parsed = final_accounts.parse(Doc.from_text(TITLE + narrative(text)))
+    (p,) = parsed.projects
+    assert p["project"] == "设备购置项目"
+    assert (p["budget_wan"], p["actual_wan"], p["score"]) == (120.5, 100.0, 90.3)
+    assert p["reported_rate_pct"] == pytest.approx(82.99)

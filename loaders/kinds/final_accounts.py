@@ -157,7 +157,16 @@ _HEADING = re.compile(
     r"^\s*(?:#|\*\*|[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|附件|附表|"
     r"第[一二三四五六七八九十]+部分)"
 )
-_SCORE = re.compile(r"(?:自评得分|自评分数|自评分|评价得分|综合得分|得分)" + _SEP + _NUM + r"\s*分")
+# A number closes where a clause does when its unit sign is missing ('执行率 99.73。').
+_CLAUSE_END = r"(?=\s*[。，；,;]|\s*$)"
+_SCORE = re.compile(
+    r"(?:自评得分|自评分数|自评分|评价得分|综合得分|得分)"
+    + _SEP
+    + _NUM
+    + r"(?:\s*分|"
+    + _CLAUSE_END
+    + ")"
+)
 _BUDGET = re.compile(
     r"(年初预算数?|全年预算数?|调整后预算数?|预算数|预算金额|预算资金|预算)"
     + _SEP
@@ -174,9 +183,14 @@ _RATE = re.compile(
     r"(?:预算执行率|资金执行率|执行率|执行进度|完成(?:全年|年初)?预算的?)"
     + _SEP
     + _NUM
-    + r"\s*[%％]"
+    + r"(?:\s*[%％]|"
+    + _CLAUSE_END
+    + ")"
 )
 _GRADE = re.compile(r"(?:评价等级|评分等级|等级)" + _SEP + r"(优秀|良好|合格|不合格|优|良|中|差)")
+_CN_NUMBER = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．])\s*"
+)
 _NAME_END = re.compile(r"绩效自评|自评|[:：，,。；;]")
 _NAME_LABEL = re.compile(r"项目名称\s*[:：]\s*([^，,。；;]+)")
 _OWN_UNIT = re.compile(r"^(?:本|我)(?:单位|中心|部门|局|委|院|所|站)的?")
@@ -558,7 +572,7 @@ def summary_name(text: str, unit: str | None) -> str | None:
     if m:
         name = m.group(1)
     else:
-        body = _ITEM_START.sub("", text, count=1).strip()
+        body = _CN_NUMBER.sub("", _ITEM_START.sub("", text, count=1).strip(), count=1)
         end = _NAME_END.search(body)
         name = body[: end.start()] if end else body[:60]
     name = re.sub(r"\s+", " ", name).strip()
@@ -608,7 +622,8 @@ def read_summaries(lines: list[str], unit: str | None) -> list[Summary]:
         for key, pattern in (("score", _SCORE), ("rate", _RATE)):
             m = pattern.search(text)
             if m:
-                item.texts[key] = m.group(1) + ("%" if key == "rate" else "")
+                percent = key == "rate" and ("%" in m.group(0) or "％" in m.group(0))
+                item.texts[key] = m.group(1) + ("%" if percent else "")
         m = _GRADE.search(text)
         item.grade = m.group(1) if m else None
         item.problems = _meaningful(_PROBLEMS.search(text))
