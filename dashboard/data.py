@@ -13,6 +13,8 @@ import streamlit as st
 
 from loaders.schema import TABLES
 
+from .queries import Filters, Selection, select
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "DASHBOARD_PARQUET_DIR"
 DEFAULT_DIR = ROOT / "data" / "parquet"
@@ -61,6 +63,28 @@ def indicators() -> pd.DataFrame:
 
 def findings() -> pd.DataFrame:
     return _table("findings")
+
+
+def stamp() -> tuple[int, ...]:
+    """The modification times of the four tables (0 where missing): a cache key for derived data."""
+    folder = parquet_dir()
+    out = []
+    for name in TABLES:
+        try:
+            out.append((folder / f"{name}.parquet").stat().st_mtime_ns)
+        except OSError:
+            out.append(0)
+    return tuple(out)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _selection(folder: str, mtimes: tuple[int, ...], filters: Filters) -> Selection:
+    return select(documents(), projects(), indicators(), findings(), filters)
+
+
+def selection(filters: Filters) -> Selection:
+    """The rows matching the filters, cached per filters and table versions (read-only frames)."""
+    return _selection(str(parquet_dir()), stamp(), filters)
 
 
 def data_date() -> str:

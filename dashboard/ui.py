@@ -10,7 +10,7 @@ from . import data
 from .constants import SEVERITY_LABELS
 from .export_ui import chart_downloads, meeting_pack, table_downloads
 from .filters import current
-from .queries import COLUMN_LABELS, Selection, select
+from .queries import COLUMN_LABELS, Selection
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 WAN_FORMAT = "%,.2f"
@@ -26,7 +26,7 @@ def load_selection() -> Selection:
             "尚未生成数据：请先运行 ./run.sh（或 python -m loaders build --raw data/raw --out data/parquet）。"
         )
         st.stop()
-    selection = select(documents, data.projects(), data.indicators(), data.findings(), current())
+    selection = data.selection(current())
     if selection.documents.empty:
         st.info("当前筛选条件下没有文档：请在左侧放宽地区、单位、年度或文档类型的筛选。")
         st.stop()
