@@ -44,7 +44,8 @@ KEYWORDS: dict[str, float] = {
 # A line with more cells than this is a flattened table: its cells carry no row boundary.
 MAX_ROW_CELLS = 14
 # A tab-less, single-spaced line is split into cells when it has at least this many parts
-# and one of them is a number or a known label ("产出指标 数量指标 速印机数量 2台 2台 5 5").
+# and it looks like a table row: two numbers side by side or a known label
+# ("产出指标 数量指标 速印机数量 2台 2台 5 5").
 MIN_FLAT_PARTS = 3
 # Largest 行次 (row number) printed before an amount in the 决算 summary tables.
 MAX_ROW_NUMBER = 200
@@ -713,7 +714,6 @@ class RowReader:
         self.buffer: list[Token] = []
         self.pending_labels: list[str] = []
         self.last: RawIndicator | None = None
-        self.line_emitted = False
 
     def reset(self) -> None:
         self.levels = Levels()
