@@ -465,10 +465,15 @@ def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型�
     """Budget and actual of department / expenditure_type rows (their own view, not summed)."""
     if rows.empty:
         return empty_figure(title)
+    # a department row is named after its unit: call it 部门整体 instead of repeating the name
     labels = [
-        _short(f"{u}｜{p or lvl}", 30)
-        for u, p, lvl in zip(
-            rows["unit"].fillna(""), rows["project"], rows["level_label"], strict=True
+        _short(f"{u}｜{lvl if level == 'department' or not p else p}", 30)
+        for u, p, level, lvl in zip(
+            rows["unit"].fillna(""),
+            rows["project"],
+            rows["level"],
+            rows["level_label"],
+            strict=True,
         )
     ]
     traces = [
@@ -488,7 +493,7 @@ def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型�
             "name": "执行",
             "orientation": "h",
             "marker": {"color": BLUE},
-            "text": [fmt_pct(r) for r in rows["rate_pct"]],
+            "text": [fmt_pct(r) if pd.notna(r) else "" for r in rows["rate_pct"]],
             "textposition": "outside",
             "cliponaxis": False,
             "hovertemplate": "%{y}<br>执行 " + WAN_HOVER + "<extra></extra>",

@@ -67,6 +67,25 @@ STATUS_COLOURS = {"met": GREEN, "not_met": RED, "unknown": GREY, "target_only": 
 STATUS_ORDER = ("met", "not_met", "unknown", "target_only")
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+# Short names of the loaders' finding codes, shown in a table's 数据提示 column beside the row.
+CODE_LABELS = {
+    "TOTAL_MISMATCH": "合计与明细不符",
+    "RATE_MISMATCH": "印发执行率与计算不符",
+    "RATE_OVER_100": "执行率超 100%",
+    "RATE_MISSING": "未印发执行率",
+    "MISSING_TABLE": "缺少附件表",
+    "ORPHAN_ROWS": "有无归属的行",
+    "OVERFLOW_CELL": "单元格印为 #####",
+    "WEIGHT_SUM_MISMATCH": "分值合计不符",
+    "SCORE_SUM_MISMATCH": "得分合计不符",
+    "VALUE_CONFLICT": "两处数值不一致",
+    "PARTIAL_ROW": "行未读全",
+    "YEAR_MISSING": "缺年度",
+    "UNIT_MISSING": "缺单位",
+    "UNREADABLE": "无法读取",
+}
+# Severities that count as problems (info findings are explanations, not problems).
+PROBLEM_SEVERITIES = ("error", "warning")
 
 # Global filters: session_state key -> query parameter of the same name.
 FILTER_KEYS = ("filter_region", "filter_unit", "filter_year", "filter_kind")

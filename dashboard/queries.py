@@ -9,11 +9,13 @@ import pandas as pd
 
 from .constants import (
     BUDGET_LEVELS,
+    CODE_LABELS,
     GREEN_FROM_PCT,
     KIND_LABELS,
     LEVEL_LABELS,
     OVER_PCT,
     OVERALL_LEVELS,
+    PROBLEM_SEVERITIES,
     RED_BELOW_PCT,
     STATUS_LABELS,
     STATUS_ORDER,
@@ -54,6 +56,7 @@ COLUMN_LABELS = {
     "points_lost": "失分",
     "deviation_reason": "偏差原因",
     "status_label": "状态",
+    "notes": "数据提示",
     "source_file": "来源文件",
     "source_line": "行号",
     "severity_label": "级别",
@@ -272,6 +275,29 @@ def execution_totals(lines: pd.DataFrame) -> dict:
     }
 
 
+def _note_text(codes: pd.Series) -> str:
+    return "、".join(dict.fromkeys(CODE_LABELS.get(c, c) for c in codes))
+
+
+def with_notes(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a 数据提示 column: the loaders' problems about that row's project."""
+    problems = findings[findings["severity"].isin(PROBLEM_SEVERITIES) & findings["project"].notna()]
+    notes = problems.groupby(["doc_id", "project"])["code"].agg(_note_text)
+    if rows.empty or notes.empty:
+        return rows.assign(notes=None)
+    keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
+    return rows.assign(notes=notes.reindex(keys).to_numpy())
+
+
+def unit_notes(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and year: the problems the loaders found about a whole document (no project)."""
+    problems = findings[findings["severity"].isin(PROBLEM_SEVERITIES) & findings["project"].isna()]
+    if problems.empty:
+        return pd.DataFrame(columns=["unit", "year", "notes"])
+    frame = problems.assign(year=problems["year"].fillna(-1))
+    return frame.groupby(["unit", "year"])["code"].agg(_note_text).rename("notes").reset_index()
+
+
 # --- indicators and findings --------------------------------------------------------------
 
 
@@ -334,8 +360,13 @@ def unit_labels(frame: pd.DataFrame) -> pd.Series:
     return frame["unit"].where(years <= 1, frame["unit"] + " " + year_text)
 
 
-def by_unit(lines: pd.DataFrame, threshold: float = GREEN_FROM_PCT) -> pd.DataFrame:
-    """Per unit and year: executed budget, actual and rate, declared budget, line counts."""
+def by_unit(
+    lines: pd.DataFrame, threshold: float = GREEN_FROM_PCT, findings: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per unit and year: executed budget, actual and rate, declared budget, line counts.
+
+    With findings, a notes column names the problems found about the unit's whole documents.
+    """
     columns = [
         "unit",
         "year",
@@ -346,6 +377,7 @@ def by_unit(lines: pd.DataFrame, threshold: float = GREEN_FROM_PCT) -> pd.DataFr
         "declared_budget_wan",
         "n_lines",
         "n_low",
+        "notes",
     ]
     if lines.empty:
         return pd.DataFrame(columns=columns)
@@ -368,6 +400,10 @@ def by_unit(lines: pd.DataFrame, threshold: float = GREEN_FROM_PCT) -> pd.DataFr
         )
         .reset_index()
     )
+    if findings is not None:
+        out = out.merge(unit_notes(findings), on=["unit", "year"], how="left")
+    else:
+        out["notes"] = None
     out["year"] = out["year"].where(out["year"] >= 0)
     out["execution_rate_pct"] = [
         rate_pct(a, b) for a, b in zip(out["actual_wan"], out["budget_wan"], strict=True)

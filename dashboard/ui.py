@@ -51,7 +51,7 @@ def column_config(frame: pd.DataFrame) -> dict:
             config[column] = st.column_config.NumberColumn(column, format="%d")
         elif column in (COLUMN_LABELS["explanation"], COLUMN_LABELS["deviation_reason"]):
             config[column] = st.column_config.TextColumn(column, width="large")
-        elif column in (COLUMN_LABELS["project"], COLUMN_LABELS["name"]):
+        elif column in (COLUMN_LABELS["project"], COLUMN_LABELS["name"], COLUMN_LABELS["notes"]):
             config[column] = st.column_config.TextColumn(column, width="medium")
     return config
 

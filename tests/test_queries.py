@@ -248,6 +248,48 @@ def test_unspent_by_unit():
     assert table.iloc[0]["unspent_wan"] == pytest.approx(400)
 
 
+def test_notes_put_the_loaders_problems_beside_the_rows():
+    sel = selection()
+    findings = pd.concat(
+        [
+            sel.findings,
+            q.attach(
+                pd.DataFrame(
+                    [
+                        {
+                            "doc_id": "sz21",
+                            "severity": "warning",
+                            "code": "RATE_MISMATCH",
+                            "project": "办公楼修缮",
+                        },
+                        {
+                            "doc_id": "sz21",
+                            "severity": "warning",
+                            "code": "OVERFLOW_CELL",
+                            "project": "办公楼修缮",
+                        },
+                        {
+                            "doc_id": "sz21",
+                            "severity": "info",
+                            "code": "RATE_MISSING",
+                            "project": "健康教育",
+                        },
+                    ]
+                ),
+                sel.documents,
+            ),
+        ]
+    )
+    notes = dict(
+        zip(*[q.with_notes(sel.lines, findings)[c] for c in ("project", "notes")], strict=True)
+    )
+    assert notes["办公楼修缮"] == "印发执行率与计算不符、单元格印为 #####"
+    assert pd.isna(notes["健康教育"])  # info findings are explanations, not problems
+    units = q.by_unit(sel.lines, findings=findings).set_index("label")
+    assert units.loc["甲区卫生健康局 2021", "notes"] == "合计与明细不符"
+    assert pd.isna(units.loc["甲区卫生健康局 2020", "notes"])
+
+
 # --- indicators -------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ PROJECT_COLUMNS = [
     "execution_rate_pct",
     "reported_rate_pct",
     "score",
+    "notes",
     "source_file",
     "source_line",
 ]
@@ -20,7 +21,7 @@ PROJECT_COLUMNS = [
 selection = ui.load_selection()
 pack = ui.meeting_slot()
 lines = selection.lines
-units = q.by_unit(lines)
+units = q.by_unit(lines, findings=selection.findings)
 figures = []
 
 st.subheader("按单位")
@@ -39,6 +40,7 @@ else:
             "execution_rate_pct",
             "declared_budget_wan",
             "n_lines",
+            "notes",
         ],
     )
     ui.table(unit_table, "各单位预算与执行", key="budget_units")
@@ -55,7 +57,8 @@ else:
     fig = charts.project_bullets(projects, f"{label}：各项目预算与执行（按预算排序）")
     figures.append((f"{label} 各项目预算与执行", fig))
     ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
-    ui.table(q.present(projects, PROJECT_COLUMNS), f"{label} 项目", key="budget_projects")
+    shown = q.present(q.with_notes(projects, selection.findings), PROJECT_COLUMNS)
+    ui.table(shown, f"{label} 项目", key="budget_projects")
 
     st.subheader("全部项目：预算与执行")
     log = st.toggle("对数坐标", key="budget_log", help="金额相差悬殊时，用对数坐标看清小项目")

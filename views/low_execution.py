@@ -16,6 +16,7 @@ LOW_COLUMNS = [
     "execution_rate_pct",
     "score",
     "explanation",
+    "notes",
 ]
 OVER_COLUMNS = [
     "unit",
@@ -26,6 +27,7 @@ OVER_COLUMNS = [
     "actual_wan",
     "execution_rate_pct",
     "reported_rate_pct",
+    "notes",
 ]
 
 selection = ui.load_selection()
@@ -58,7 +60,9 @@ with controls[1].expander("颜色分档（可调整）"):
         f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"
     )
 
-low = q.low_execution(selection.lines, threshold, selection.indicators)
+low = q.with_notes(
+    q.low_execution(selection.lines, threshold, selection.indicators), selection.findings
+)
 unspent = q.unspent_by_unit(low)
 cards = st.columns(3)
 cards[0].metric("低执行率项目", len(low), border=True)
@@ -88,7 +92,7 @@ if not unspent.empty:
     ui.chart(fig, "各单位未执行金额", key="lowexec_unspent")
 
 st.subheader("执行率超过 100% 的项目与汇总行")
-over = q.over_execution(selection.projects)
+over = q.with_notes(q.over_execution(selection.projects), selection.findings)
 if over.empty:
     st.info("当前筛选条件下没有执行率超过 100% 的行。")
 else:

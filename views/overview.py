@@ -52,7 +52,14 @@ if kpis["n_declared"]:
     )
 if kpis["n_incomplete"]:
     st.warning(f"{kpis['n_incomplete']} 个项目缺少预算或执行数，未计入合计，请查看数据问题。")
-missing = sorted(set(selection.documents["source_file"]) - set(selection.projects["source_file"]))
+unreadable = selection.findings.loc[selection.findings["code"] == "UNREADABLE", "source_file"]
+if len(unreadable):
+    st.warning(f"{len(unreadable)} 份文件无法读取，未计入：{'、'.join(sorted(set(unreadable)))}。")
+missing = sorted(
+    set(selection.documents["source_file"])
+    - set(selection.projects["source_file"])
+    - set(unreadable)
+)
 if missing:
     st.warning(f"{len(missing)} 份文档没有读出预算数据：{'、'.join(missing)}。")
 
