@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import data
-from .constants import SEVERITY_LABELS
+from .constants import GREEN_FROM_PCT, RED_BELOW_PCT, SEVERITY_LABELS
 from .export_ui import chart_downloads, meeting_pack, table_downloads
 from .filters import current
 from .queries import COLUMN_LABELS, Selection
@@ -31,6 +31,20 @@ def load_selection() -> Selection:
         st.info("当前筛选条件下没有文档：请在左侧放宽地区、单位、年度或文档类型的筛选。")
         st.stop()
     return selection
+
+
+def choose(label: str, options: list, key: str, widget=st.selectbox, **kwargs):
+    """A page-local choice kept for the session; a kept value no longer offered is dropped."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return widget(label, options, key=key, persist_state="session", **kwargs)
+
+
+def bands() -> tuple[float, float]:
+    """The colour bands as edited on the low-execution page, else the defaults."""
+    red = st.session_state.get("lowexec_red_below", RED_BELOW_PCT)
+    green = st.session_state.get("lowexec_green_from", GREEN_FROM_PCT)
+    return float(red), float(max(green, red))
 
 
 def column_config(frame: pd.DataFrame) -> dict:

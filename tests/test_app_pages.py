@@ -307,3 +307,16 @@ def test_indicator_counts_equal_the_parquet(app, tables):
     targets = [f for f in frames(at) if "目标值" in f.columns and "失分" not in f.columns]
     assert len(targets) == 1 and len(targets[0]) == status.get("target_only", 0)
     assert "完成值" not in targets[0].columns  # declared targets are shown as targets only
+
+
+def test_page_settings_survive_a_page_switch_and_stale_choices_are_dropped(app):
+    at = app("low_execution")
+    at.slider(key="lowexec_threshold").set_value(70).run()
+    at.switch_page(PAGES["budget_execution"][0]).run()
+    units = at.selectbox(key="budget_unit").options
+    at.selectbox(key="budget_unit").set_value(units[-1]).run()
+    at.multiselect(key="filter_region").select("上海").run()
+    assert not at.exception
+    assert at.selectbox(key="budget_unit").value == at.selectbox(key="budget_unit").options[0]
+    at.switch_page(PAGES["low_execution"][0]).run()
+    assert at.slider(key="lowexec_threshold").value == 70

@@ -52,17 +52,24 @@ else:
         )
 
     st.subheader("单位内各项目")
-    label = st.selectbox("单位", units["label"].tolist(), key="budget_unit")
+    label = ui.choose(
+        "选择单位查看其全部项目", units["label"].tolist(), key="budget_unit", widget=st.selectbox
+    )
     projects = q.unit_projects(lines, label)
-    fig = charts.project_bullets(projects, f"{label}：各项目预算与执行（按预算排序）")
+    fig = charts.project_bullets(projects, f"{label}：各项目预算与执行（按预算排序）", *ui.bands())
     figures.append((f"{label} 各项目预算与执行", fig))
     ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
     shown = q.present(q.with_notes(projects, selection.findings), PROJECT_COLUMNS)
     ui.table(shown, f"{label} 项目", key="budget_projects")
 
     st.subheader("全部项目：预算与执行")
-    log = st.toggle("对数坐标", key="budget_log", help="金额相差悬殊时，用对数坐标看清小项目")
-    fig = charts.budget_actual_scatter(lines, log=log)
+    log = st.toggle(
+        "对数坐标",
+        key="budget_log",
+        persist_state="session",
+        help="金额相差悬殊时，用对数坐标看清小项目",
+    )
+    fig = charts.budget_actual_scatter(lines, log, *ui.bands())
     figures.append(("预算与执行散点", fig))
     ui.chart(fig, "预算与执行散点", key="budget_scatter")
 

@@ -55,6 +55,7 @@ level = st.radio(
     format_func=lambda c: q.COLUMN_LABELS[c],
     horizontal=True,
     key="indicators_level",
+    persist_state="session",
     label_visibility="collapsed",
 )
 category = q.COLUMN_LABELS[level]

@@ -41,12 +41,19 @@ threshold = controls[0].slider(
     value=int(LOW_EXECUTION_PCT),
     step=1,
     key="lowexec_threshold",
+    persist_state="session",
     help="执行率 = 执行 ÷ 预算；文档未给出执行数时用文档印发的执行率",
 )
 with controls[1].expander("颜色分档（可调整）"):
     band_inputs = st.columns(2)
     red_below = band_inputs[0].number_input(
-        "红色：低于（%）", 0.0, 100.0, RED_BELOW_PCT, step=5.0, key="lowexec_red_below"
+        "红色：低于（%）",
+        0.0,
+        100.0,
+        RED_BELOW_PCT,
+        step=5.0,
+        key="lowexec_red_below",
+        persist_state="session",
     )
     green_from = band_inputs[1].number_input(
         "绿色：不低于（%）",
@@ -55,6 +62,7 @@ with controls[1].expander("颜色分档（可调整）"):
         max(GREEN_FROM_PCT, red_below),
         step=5.0,
         key="lowexec_green_from",
+        persist_state="session",
     )
     st.caption(
         f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"

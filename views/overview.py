@@ -69,7 +69,7 @@ status_units = q.status_by(
 )
 figures = [
     ("各单位预算与执行", charts.budget_vs_actual_by_unit(units)),
-    ("项目执行率分布", charts.rate_bands(selection.lines)),
+    ("项目执行率分布", charts.rate_bands(selection.lines, *ui.bands())),
     (
         "各单位绩效指标完成情况",
         charts.status_stack(status_units, "unit_label", "各单位绩效指标完成情况"),
