@@ -79,7 +79,7 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
     sha = hashlib.sha256(raw).hexdigest()
     doc_id = doc_id_for(source_file, sha)
     try:
-        doc = Doc.from_bytes(source_file, raw)
+        doc = Doc.from_bytes(source_file, raw, sha)
     except DecodeError as exc:
         return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
     scores = detect(doc)
@@ -124,7 +124,8 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
         findings.append(
             Finding(
                 "PLACE_MISSING",
-                "未能从单位名称判断所在省市：请在 data/raw/sources.toml 中为该文件填写 province 和 city。",
+                "未能从单位名称判断所在省市：请在 data/raw/sources.toml 中"
+                "为该文件填写 province 和 city。",
             )
         )
     if meta["year"] is None:
