@@ -236,12 +236,22 @@ def detect(doc) -> float:
     score = keyword_score(doc.head, KEYWORDS)
     lines = doc.head.split("\n")
     start = _table_start(lines)
-    if start is not None:
-        cells = list(cell_stream(lines, start))
-        rows = sum(1 for i in range(len(cells)) if _row_start(cells, i, None))
-        if rows >= MIN_DETECT_ROWS:
-            score += STRUCTURE_WEIGHT
+    if start is not None and _count_rows(list(cell_stream(lines, start)), MIN_DETECT_ROWS):
+        score += STRUCTURE_WEIGHT
     return max(0.0, min(1.0, score))
+
+
+def _count_rows(cells: list[Cell], enough: int) -> bool:
+    """Whether at least `enough` numbered rows with amounts open in `cells`."""
+    expected, found = 1, 0
+    for i, cell in enumerate(cells):
+        text = cell.text
+        if len(text) <= 5 and text[0] in _DIGITS and _row_start(cells, i, expected):
+            found += 1
+            expected = _seq(text) + 1
+            if found >= enough:
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- cells
@@ -375,7 +385,8 @@ def _header_words(cells: list[str]) -> list[str]:
     out = []
     for cell in cells:
         words = cell.split()
-        if len(words) > 1 and sum(1 for h in HEADER_HINTS if h in squeeze(cell)) >= 3:
+        s = squeeze(cell) if len(words) > 1 else ""
+        if len(words) > 1 and sum(1 for h in HEADER_HINTS if h in s) >= 3:
             out += words
         else:
             out.append(cell)
@@ -413,7 +424,8 @@ def read_header(cells: list[str], line: int | None) -> Header:
             elif "目标" in s:
                 lead.add("goal")
     h.lead_columns = len(lead)
-    tails = {w for raw in cells for w in TAIL_TEXT_WORDS if w in squeeze(raw)}
+    squeezed = [squeeze(raw) for raw in cells]
+    tails = {w for s in squeezed for w in TAIL_TEXT_WORDS if w in s}
     h.tail_columns = min(2, len(tails))
     if h.indicators and not h.categories:
         h.categories = [c for c in CATEGORIES if c[0] in DEFAULT_CATEGORY_KEYS]
