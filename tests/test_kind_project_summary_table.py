@@ -277,7 +277,18 @@ def four_decimals(text: str) -> str:
     return "\n".join(out)
 
 
+def ocr_gaps_flat(text: str) -> str:
+    """OCR spacing inside amounts ('2, 202. 80') on rows flattened with single spaces."""
+    return single_spaces(re.sub(r"(\d),(\d{3})\.(\d\d)", r"\1, \2. \3", text))
+
+
+def cells_per_line_in_yuan_renamed(text: str) -> str:
+    return one_cell_per_line(in_yuan(renamed_headers(text)))
+
+
 LAYOUTS = [
+    ocr_gaps_flat,
+    cells_per_line_in_yuan_renamed,
     single_spaces,
     wide_spaces,
     in_yuan,
@@ -316,6 +327,16 @@ def test_layout_variant_source_lines(seed_doc, layout):
         assert re.split(r"\s", lines[p["source_line"] - 1].strip())[0] == str(seq)
     total = next(f for f in result.findings if f.code == "TOTAL_MISMATCH")
     assert lines[total.source_line - 1].startswith("合计")
+
+
+def test_ocr_variant_really_has_gaps(seed_doc):
+    assert "2, 202. 80" in ocr_gaps_flat(seed_text(seed_doc))
+
+
+def test_total_rate_mismatch_names_no_project(seed_result):
+    on_total = [f for f in seed_result("000")["findings"] if f["source_line"] == TOTAL_LINE]
+    assert {f["code"] for f in on_total} >= {"TOTAL_MISMATCH", "RATE_MISMATCH"}
+    assert all(f["project"] is None for f in on_total)
 
 
 def test_yuan_variant_keeps_its_unit(seed_doc):

@@ -18,7 +18,7 @@ by a name and amounts; header lines set the context (money columns, text columns
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -955,16 +955,9 @@ def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str
         findings += check_total("合计行", printed, round(sum(values), 6), row.line, what=what)
     findings += _sub_column_checks(None, money, row.line)
     reported = parse_rate(money.rate_text, rate_pct(actual, budget)) if money.rate_text else None
-    findings += check_rates(
-        [
-            project_row(
-                "total",
-                "合计",
-                row.line,
-                budget_wan=budget,
-                actual_wan=actual,
-                reported_rate_pct=reported,
-            )
-        ]
+    total = project_row(
+        "total", "合计", row.line, budget_wan=budget, actual_wan=actual, reported_rate_pct=reported
     )
+    # The 合计 row is no project: its rate findings name no project.
+    findings += [replace(f, project=None) for f in check_rates([total])]
     return findings
