@@ -158,7 +158,6 @@ _PAGE_MARK = re.compile(
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 _AMOUNT_START = _DIGITS | frozenset("+-.#＋－．＃")
 _SEQ = re.compile(r"^\d{1,4}[.、]?$")
-_SPLIT_CELLS = re.compile(r"\t|\s{2,}")
 _WIDE_GAP = re.compile(r"\s{2,}")
 _TIME_CUE = re.compile("|".join(TIME_CUES))
 _END_FIRST = frozenset(m[0] for m in END_MARKS)
@@ -512,12 +511,8 @@ def read_money(cells: list[Cell], header: Header) -> Money:
         consumed += 1
     money.consumed = consumed
 
-    if (
-        money.initial is None
-        and "initial" in header.roles
-        and "budget" in header.roles
-        and len(values) > 2
-    ):
+    # 年初预算数 before 调整后预算数 / 全年预算数: the first amount, when there are enough of them.
+    if "initial" in header.roles and "budget" in header.roles and len(values) > 2:
         money.initial, values = values[0], values[1:]
     if "actual" not in header.roles:
         money.budget = values[:1]
