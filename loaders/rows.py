@@ -7,15 +7,22 @@ import re
 from .numbers import rate_pct
 from .targets import parse_actual, parse_target, status
 
+_SPACE = re.compile(r"\s")
+_WRAP_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+_WRAP_MIXED = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[\x00-\x7f])|(?<=[\x00-\x7f])\s+(?=[^\x00-\x7f])")
+_SPACES = re.compile(r"\s+")
+
 
 def clean_name(text: str | None) -> str | None:
     """A name as printed, with white space from line wrapping removed between CJK characters."""
     if text is None:
         return None
     s = str(text).strip()
-    s = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", s)
-    s = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[\x00-\x7f])|(?<=[\x00-\x7f])\s+(?=[^\x00-\x7f])", "", s)
-    s = re.sub(r"\s+", " ", s)
+    if _SPACE.search(s) is None:  # most names: nothing to join (the parsers call this a lot)
+        return s or None
+    s = _WRAP_CJK.sub("", s)
+    s = _WRAP_MIXED.sub("", s)
+    s = _SPACES.sub(" ", s)
     return s or None
 
 
