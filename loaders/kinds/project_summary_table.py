@@ -58,6 +58,8 @@ KEYWORDS: dict[str, float] = {
 }
 # Detection: a numbered table with at least this many rows carrying amounts adds STRUCTURE_WEIGHT.
 MIN_DETECT_ROWS = 2
+# ... found within this many lines of the 序号 header (one cell per line takes ~30 lines a row).
+DETECT_LINES = 200
 STRUCTURE_WEIGHT = 0.35
 
 # Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
@@ -235,7 +237,8 @@ def detect(doc) -> float:
     score = keyword_score(doc.head, KEYWORDS)
     lines = doc.head.split("\n")
     start = _table_start(lines)
-    if start is not None and _count_rows(list(cell_stream(lines, start)), MIN_DETECT_ROWS):
+    window = lines[: (start or 0) + DETECT_LINES]
+    if start is not None and _count_rows(list(cell_stream(window, start)), MIN_DETECT_ROWS):
         score += STRUCTURE_WEIGHT
     return max(0.0, min(1.0, score))
 
