@@ -187,8 +187,9 @@ def test_query_params_restore_the_filters(app):
 def test_changing_a_filter_updates_the_url(app):
     at = app()
     assert params(at) == {}
-    at.multiselect(key="filter_region").select("上海").select("湖南").run()
-    assert params(at) == {"filter_region": ["上海", "湖南"]}
+    first, second = at.multiselect(key="filter_region").options[:2]
+    at.multiselect(key="filter_region").select(first).select(second).run()
+    assert params(at) == {"filter_region": [first, second]}
     at.multiselect(key="filter_year").select(2021).run()
     assert params(at)["filter_year"] == ["2021"]
     at.multiselect(key="filter_region").set_value([]).run()
