@@ -1,0 +1,582 @@
+"""Kind department_overall_eval: the 浏阳市 seed, its layouts, and hand-written variants of the form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loaders.build import read_document
+from loaders.document import Doc
+from loaders.kinds import detect
+from loaders.kinds.department_overall_eval import (
+    KIND,
+    Cell,
+    align,
+    indicator_roles,
+    parse,
+    read_rows,
+    tokenize,
+)
+from loaders.rows import clean_name
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "department_overall_eval"
+GOLD = json.loads((ROOT.parent / "shared" / "gold" / "seeds.json").read_text(encoding="utf-8"))
+SEED_GOLD = next(v for k, v in GOLD["documents"].items() if k.startswith("004"))
+
+
+def fixture(name: str) -> Doc:
+    path = FIXTURES / name
+    return Doc.from_bytes(path.name, path.read_bytes())
+
+
+def codes(findings) -> list[str]:
+    return [f.code if hasattr(f, "code") else f["code"] for f in findings]
+
+
+def by_level(projects: list[dict], level: str) -> dict[str, dict]:
+    return {p["project"]: p for p in projects if p["level"] == level}
+
+
+def indicator(rows: list[dict], name: str) -> dict:
+    (row,) = [r for r in rows if r["name"] == name]
+    return row
+
+
+# ---- rows -------------------------------------------------------------------------------------
+
+
+def test_read_rows_one_cell_per_line_joins_wrapped_cells_and_keeps_empty_cells():
+    lines = [
+        "\t一级指标",
+        "\t全  年",
+        "完成值",
+        "",
+        "\t投入管理",
+        "指  标",
+        "\t",
+        "\t3",
+        "",
+        "注：说明",
+    ]
+    rows = read_rows(lines)
+    assert [[c.text for c in r] for r in rows] == [
+        ["一级指标", "全  年\n完成值"],
+        ["投入管理\n指  标", "", "3"],
+        ["注：说明"],
+    ]
+    assert [c.line for c in rows[1]] == [5, 7, 8]
+
+
+@pytest.mark.parametrize(
+    ("line", "cells"),
+    [
+        ("产出指标\t25\t数量指标（6）", ["产出指标", "25", "数量指标（6）"]),
+        ("\t\t\t适龄人群接种率\t≥90%", ["", "", "", "适龄人群接种率", "≥90%"]),
+        ("产出指标 25 数量指标（6） 2", ["产出指标", "25", "数量指标（6）", "2"]),
+        ("资金来源  财政拨款  2, 306. 00  1 000", ["资金来源", "财政拨款", "2,306.00", "1 000"]),
+        ("总分 100 100", ["总分", "100", "100"]),
+    ],
+)
+def test_read_rows_tab_and_space_rows(line, cells):
+    (row,) = read_rows([line])
+    assert [c.text for c in row] == cells
+
+
+def test_read_rows_empty_cell_continued_on_the_next_line():
+    (row,) = read_rows(["\t一级指标", "\t", "完成值"])
+    assert [c.text for c in row] == ["一级指标", "完成值"]
+
+
+def test_read_rows_on_the_seed_finds_the_indicator_rows(seed_doc):
+    rows = read_rows(seed_doc("004").lines)
+    first = next(r for r in rows if r[0].text.startswith("投入管理"))
+    assert [c.text for c in first] == [
+        "投入管理\n指  标",
+        "30",
+        "预算编审管理（3）",
+        "根据财政管理工作绩效考核\n相关办法规定填报",
+        "100%",
+        "3",
+        "",
+    ]
+    assert first[0].line == 81
+
+
+def test_header_words_split_over_tokens_make_one_column():
+    cells = [
+        Cell(t, 1)
+        for t in "一级指标 权重 二级指标 三级指标 年度指标值 全 年 完成值 自评 得分 偏差及 原因分析".split()
+    ]
+    roles, rest = indicator_roles(cells)
+    assert roles == ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
+    assert rest == []
+
+
+# ---- alignment --------------------------------------------------------------------------------
+
+ROLES = ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
+
+
+def _align(texts: list[str]) -> list[dict[str, str]]:
+    tokens = [tokenize(t) for t in texts]
+    return [{role: texts[k] for role, k in seg.items()} for seg in align(tokens, ROLES)]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        # A merged 二级/三级 label: the row has no 三级 cell, and a lone value is the actual.
+        (
+            ["预算执行管理（4）", "100%", "4"],
+            [{"l2": "预算执行管理（4）", "actual": "100%", "score": "4"}],
+        ),
+        # A continuation row without the context columns.
+        (
+            ["适龄人群接种率：", "≥90%", "97.29%", "2"],
+            [{"name": "适龄人群接种率：", "target": "≥90%", "actual": "97.29%", "score": "2"}],
+        ),
+        # A row broken by a blank line: the weight of the 一级 group opens it.
+        (
+            ["45", "经济效益指标（10）", "医疗收入", "逐年增长", "逐年增长", "5"],
+            [
+                {
+                    "l1w": "45",
+                    "l2": "经济效益指标（10）",
+                    "name": "医疗收入",
+                    "target": "逐年增长",
+                    "actual": "逐年增长",
+                    "score": "5",
+                }
+            ],
+        ),
+        # Two rows on one line; the text after a score is the next row's name, not a reason.
+        (
+            [
+                "65岁及以上老年人健康管理率",
+                "≥60%",
+                "84.18%",
+                "4",
+                "国家满意度",
+                "≥90%",
+                "99.3%",
+                "10",
+                "未达标",
+            ],
+            [
+                {
+                    "name": "65岁及以上老年人健康管理率",
+                    "target": "≥60%",
+                    "actual": "84.18%",
+                    "score": "4",
+                },
+                {
+                    "name": "国家满意度",
+                    "target": "≥90%",
+                    "actual": "99.3%",
+                    "score": "10",
+                    "reason": "未达标",
+                },
+            ],
+        ),
+        # A 一级 label alone is context only.
+        (["效益指标"], [{"l1": "效益指标"}]),
+    ],
+)
+def test_align_by_content(texts, expected):
+    assert _align(texts) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "产出指标",
+                "25",
+                "数量指标（6）",
+                "接种率：",
+                "≥90%",
+                "97%",
+                "2",
+                "逐年提高",
+                "预算执行管理（4）",
+                "原因",
+                "",
+                "总",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_align_places_every_token_once_in_header_order(texts):
+    texts = [t for t in texts if t]
+    segments = align([tokenize(t) for t in texts], ROLES)
+    placed = [k for seg in segments for k in seg.values()]
+    assert placed == list(range(len(texts)))
+    for seg in segments:
+        order = [ROLES.index(r) for r in seg]
+        assert order == sorted(order)
+
+
+# ---- the seed ---------------------------------------------------------------------------------
+
+
+def test_detects_the_seed_as_this_kind(seed_doc):
+    kind, score = detect(seed_doc("004"))[0]
+    assert kind == KIND and score >= 0.6
+
+
+def test_seed_metadata(seed_result):
+    doc = seed_result("004")["document"]
+    assert doc["doc_kind"] == KIND
+    assert doc["unit"] == SEED_GOLD["unit"]
+    assert doc["year"] == SEED_GOLD["year"] and doc["year_source"] == "document"
+    assert doc["amount_unit"] == "万元"
+    assert doc["title"] == "2021年部门整体支出绩效自评表"
+
+
+def test_seed_department_and_expenditure_lines(seed_result):
+    projects = seed_result("004")["projects"]
+    (dept,) = [p for p in projects if p["level"] == "department"]
+    overall = SEED_GOLD["overall"]
+    assert dept["project"] == SEED_GOLD["unit"]
+    assert dept["budget_wan"] == overall["budget"]  # every printed decimal kept
+    assert dept["actual_wan"] == overall["actual"]
+    assert dept["reported_rate_pct"] == overall["reported_rate"]
+    assert dept["execution_rate_pct"] == pytest.approx(33557.32 / 25591.99949 * 100)
+    assert dept["score"] == SEED_GOLD["indicator_score_total"]
+    assert dept["source_line"] == 17
+    lines = by_level(projects, "expenditure_type")
+    assert set(lines) == {g["line"] for g in SEED_GOLD["lines"]}
+    for g in SEED_GOLD["lines"]:
+        row = lines[g["line"]]
+        assert (row["budget_wan"], row["actual_wan"], row["reported_rate_pct"]) == (
+            g["budget"],
+            g["actual"],
+            g["reported_rate"],
+        )
+    assert len(projects) == 3
+
+
+def test_seed_flags_rates_over_100_and_nothing_else(seed_result):
+    findings = seed_result("004")["findings"]
+    over = {f["project"] for f in findings if f["code"] == "RATE_OVER_100"}
+    assert over == {SEED_GOLD["unit"], "基本支出"}
+    assert set(codes(findings)) == set(SEED_GOLD["expected_findings"])
+
+
+def test_seed_indicators(seed_result):
+    rows = seed_result("004")["indicators"]
+    assert len(rows) == SEED_GOLD["indicator_rows"]
+    assert sum(r["weight"] for r in rows) == SEED_GOLD["indicator_weight_total"]
+    assert sum(r["score"] for r in rows) == SEED_GOLD["indicator_score_total"]
+    assert all(r["project"] is None for r in rows)
+    level1 = [r["level1"] for r in rows]
+    assert (
+        level1.count("投入管理指标") == 8
+        and level1.count("产出指标") == 8
+        and level1.count("效益指标") == 8
+    )
+    # 投入管理: the 二级 label is the indicator; its weight comes from the label.
+    first = rows[0]
+    assert (first["name"], first["level2"], first["weight"], first["score"]) == (
+        "预算编审管理",
+        "预算编审管理",
+        3,
+        3,
+    )
+    assert first["target_text"] == "根据财政管理工作绩效考核相关办法规定填报"
+    assert first["actual_text"] == "100%"
+    second = indicator(rows, "预算执行管理")
+    assert second["target_text"] is None and second["actual_text"] == "100%"
+    # A 二级 group shared by three rows whose scores fill the group weight (数量指标（6）).
+    quantity = [r for r in rows if r["level2"] == "数量指标"]
+    assert [r["weight"] for r in quantity] == [2, 2, 2]
+    archive = indicator(rows, "居民健康档案管理")
+    assert archive["target_text"] == "全人群建档率≥80%；重点人群建档率≥95%"
+    assert archive["actual_text"] == "全人群建档率98.01%；重点人群建档率100%"
+    timely = indicator(rows, "传染病及突发公共卫生事件报告和处理")
+    assert (timely["target_op"], timely["target_value"], timely["target_unit"]) == (
+        "<=",
+        2.0,
+        "小时",
+    )
+    elderly = indicator(rows, "65岁及以上老年人城乡社区规范健康管理服务率")
+    assert (elderly["level2"], elderly["target_text"], elderly["actual_value"]) == (
+        "质量指标",
+        "≥60%",
+        84.18,
+    )
+    assert indicator(rows, "人口长期均衡发展")["weight"] == 7
+
+
+def test_seed_status_samples(seed_result):
+    rows = seed_result("004")["indicators"]
+    samples = [s for s in GOLD["indicator_status_samples"]["rows"] if s["doc"].startswith("004")]
+    assert samples
+    for s in samples:
+        row = indicator(rows, s["indicator"])
+        assert (row["target_text"], row["actual_text"]) == (s["target"], s["actual"])
+        assert (row["weight"], row["score"], row["status"]) == (
+            s["weight"],
+            s["score"],
+            s["status"],
+        )
+
+
+def test_seed_satisfaction_row_stays_under_benefit(seed_result):
+    # 效益指标 weighs 45 = 经济10 + 社会10 + 生态7 + 可持续8 + 满意度10: 满意度 is a 二级 of 效益 here.
+    row = indicator(seed_result("004")["indicators"], "国家基本公共卫生服务居民满意度")
+    assert (row["level1"], row["level2"], row["weight"], row["source_line"]) == (
+        "效益指标",
+        "满意度指标",
+        10,
+        294,
+    )
+
+
+def test_seed_in_the_built_tables(built):
+    docs = built["documents"]
+    doc_id = docs[docs["source_file"].str.startswith("004")]["doc_id"].iloc[0]
+    inds = built["indicators"][built["indicators"]["doc_id"] == doc_id]
+    assert len(inds) == 24 and set(inds["status"]) == {"met"}
+    projects = built["projects"][built["projects"]["doc_id"] == doc_id]
+    assert sorted(projects["level"]) == ["department", "expenditure_type", "expenditure_type"]
+
+
+# ---- the seed in other layouts ----------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return clean_name(text) or ""
+
+
+def as_tab_rows(lines: list[str]) -> str:
+    return "\n".join("\t".join(_cell(c.text) for c in row) for row in read_rows(lines))
+
+
+def as_space_rows(lines: list[str]) -> str:
+    return "\n".join(" ".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines))
+
+
+def as_one_line_tables(lines: list[str]) -> str:
+    """Budget table and indicator table each flattened onto one line."""
+    rows = [" ".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines)]
+    rows = [r for r in rows if r]
+    b0 = next(i for i, r in enumerate(rows) if r.startswith("整体支出规模"))
+    b1 = next(i for i, r in enumerate(rows) if r.startswith("年度总体目标"))
+    i0 = next(i for i, r in enumerate(rows) if r.startswith("一级指标"))
+    i1 = next(i for i, r in enumerate(rows) if r.startswith("总分")) + 1
+    return "\n".join(
+        rows[:b0] + [" ".join(rows[b0:b1])] + rows[b1:i0] + [" ".join(rows[i0:i1])] + rows[i1:]
+    )
+
+
+def _facts(parsed) -> tuple[list, list]:
+    projects = [
+        (
+            p["level"],
+            p["project"],
+            p["budget_wan"],
+            p["actual_wan"],
+            p["reported_rate_pct"],
+            p["score"],
+        )
+        for p in parsed.projects
+    ]
+    keys = ("level1", "level2", "name", "target_text", "actual_text", "weight", "score", "status")
+    return projects, [tuple(i[k] for k in keys) for i in parsed.indicators]
+
+
+@pytest.mark.parametrize("render", [as_tab_rows, as_space_rows, as_one_line_tables])
+def test_seed_gives_the_same_tables_in_other_layouts(seed_doc, render):
+    seed = seed_doc("004")
+    variant = Doc.from_text(render(seed.lines), "variant.txt")
+    assert "\t" not in variant.text or render is as_tab_rows
+    original, other = parse(seed), parse(variant)
+    assert _facts(other) == _facts(original)
+    assert other.meta["unit"] == SEED_GOLD["unit"]
+    assert not [f for f in other.findings if f.code != "RATE_OVER_100"]
+
+
+def test_seed_in_gb18030_gives_the_same_tables(seed_doc):
+    seed = seed_doc("004")
+    copy = Doc.from_bytes("gb.txt", seed.text.encode("gb18030"))
+    assert copy.encoding == "gb18030"
+    assert _facts(parse(copy)) == _facts(parse(seed))
+
+
+# ---- hand-written variants of the form --------------------------------------------------------
+
+
+def test_tab_rows_in_yuan_with_other_header_names():
+    result = read_document("tab_rows_yuan.txt", (FIXTURES / "tab_rows_yuan.txt").read_bytes())
+    doc = result["document"]
+    assert (doc["doc_kind"], doc["unit"], doc["year"], doc["amount_unit"]) == (
+        KIND,
+        "攸县卫生健康局",
+        2022,
+        "元",
+    )
+    dept = by_level(result["projects"], "department")["攸县卫生健康局"]
+    # The printed 合计 line is the department total; 元 become 万元.
+    assert (dept["budget_wan"], dept["actual_wan"], dept["reported_rate_pct"], dept["score"]) == (
+        15000,
+        13500,
+        90,
+        97,
+    )
+    lines = by_level(result["projects"], "expenditure_type")
+    assert (lines["基本支出"]["budget_wan"], lines["基本支出"]["actual_wan"]) == (6000, 6000)
+    assert (lines["项目支出"]["budget_wan"], lines["项目支出"]["actual_wan"]) == (9000, 7500)
+    assert lines["项目支出"]["reported_rate_pct"] == 83.33
+    rows = result["indicators"]
+    assert len(rows) == 7 and sum(r["score"] for r in rows) == 97
+    assets = indicator(rows, "资产管理")
+    assert (assets["actual_text"], assets["weight"], assets["score"], assets["status"]) == (
+        "95%",
+        10,
+        9,
+        "not_met",
+    )
+    assert assets["deviation_reason"] == "资产登记不及时"
+    # 数量指标（20） scored 10 + 8: which row lost the points is unknown, so the rows carry no
+    # weight and their status comes from target against actual.
+    signed = indicator(rows, "家庭医生签约人数")
+    vaccine = indicator(rows, "适龄儿童疫苗接种率")
+    assert signed["weight"] is None and signed["status"] == "met"
+    assert vaccine["weight"] is None and vaccine["status"] == "not_met"
+    assert vaccine["deviation_reason"] == "冷链配送延误"
+    assert codes(result["findings"]) == ["PARTIAL_ROW"]
+    assert result["findings"][0]["severity"] == "info"
+
+
+def test_flattened_rows_with_adjusted_budget_and_missing_rate():
+    result = read_document("flattened_rows.txt", (FIXTURES / "flattened_rows.txt").read_bytes())
+    assert result["document"]["unit"] == "醴陵市卫生健康局" and result["document"]["year"] == 2023
+    dept = by_level(result["projects"], "department")["醴陵市卫生健康局"]
+    assert (dept["initial_budget_wan"], dept["budget_wan"], dept["actual_wan"]) == (
+        8000,
+        8200.1234,
+        8100.5,
+    )
+    assert dept["reported_rate_pct"] == 98.79
+    lines = by_level(result["projects"], "expenditure_type")
+    assert lines["基本支出"]["reported_rate_pct"] == 106.45
+    assert lines["项目支出"]["reported_rate_pct"] is None  # printed as —
+    assert lines["项目支出"]["execution_rate_pct"] == pytest.approx(4800.25 / 5100 * 100)
+    rows = result["indicators"]
+    assert [r["name"] for r in rows] == [
+        "预算编审管理",
+        "资产管理",
+        "居民健康档案建档率",
+        "65岁及以上老年人健康管理率",
+        "资金拨付及时率",
+        "传染病报告及时率",
+        "居民满意度",
+    ]
+    timely = indicator(rows, "资金拨付及时率")
+    assert (timely["weight"], timely["score"], timely["status"]) == (10, 6, "not_met")
+    assert timely["deviation_reason"] == "部分资金年底拨付"
+    # The 一级 label 效益指标 sits on a line of its own.
+    assert indicator(rows, "传染病报告及时率")["level1"] == "效益指标"
+    found = codes(result["findings"])
+    assert sorted(found) == ["RATE_OVER_100", "SCORE_SUM_MISMATCH"]
+    (mismatch,) = [f for f in result["findings"] if f["code"] == "SCORE_SUM_MISMATCH"]
+    assert "96" in mismatch["message"] and "92" in mismatch["message"]
+
+
+def test_whole_tables_on_one_line():
+    result = read_document("one_line_tables.txt", (FIXTURES / "one_line_tables.txt").read_bytes())
+    dept = by_level(result["projects"], "department")["茶陵县卫生健康局"]
+    assert (dept["budget_wan"], dept["actual_wan"], dept["reported_rate_pct"], dept["score"]) == (
+        5000,
+        4500,
+        90,
+        95,
+    )
+    lines = by_level(result["projects"], "expenditure_type")
+    assert [(p["budget_wan"], p["actual_wan"], p["reported_rate_pct"]) for p in lines.values()] == [
+        (2000, 2000, 100),
+        (3000, 2500, 83.33),
+    ]
+    rows = result["indicators"]
+    assert len(rows) == 7
+    assert sum(r["weight"] for r in rows) == 100 and sum(r["score"] for r in rows) == 95
+    knowledge = indicator(rows, "健康知识知晓率")
+    assert (knowledge["level2"], knowledge["weight"], knowledge["score"]) == ("质量指标", 20, 15)
+    assert knowledge["deviation_reason"] == "宣传覆盖不足"
+    assert indicator(rows, "社会稳定水平")["level1"] == "效益指标"
+    assert codes(result["findings"]) == []
+
+
+def test_weights_in_their_own_column():
+    result = read_document("weights_column.txt", (FIXTURES / "weights_column.txt").read_bytes())
+    rows = result["indicators"]
+    assert [(r["name"], r["weight"], r["score"], r["status"]) for r in rows] == [
+        ("预算执行管理", 10, 9, "not_met"),
+        ("资产管理", 10, 10, "met"),
+        ("家庭医生签约服务人数", 25, 25, "met"),
+        ("院感事件发生数", 20, 15, "not_met"),
+        ("群众就医负担", 20, 20, "met"),
+        ("患者满意度", 10, 10, "met"),
+    ]
+    assert indicator(rows, "院感事件发生数")["level2"] == "质量指标"
+    assert codes(result["findings"]) == ["WEIGHT_SUM_MISMATCH"]
+    assert "95" in result["findings"][0]["message"]
+    dept = by_level(result["projects"], "department")["炎陵县卫生健康局"]
+    assert (dept["budget_wan"], dept["actual_wan"], dept["reported_rate_pct"]) == (
+        1200.5,
+        1100.25,
+        91.65,
+    )
+
+
+def test_structure_lines_that_do_not_add_up_give_total_mismatch():
+    text = (FIXTURES / "tab_rows_yuan.txt").read_text(encoding="utf-8")
+    text = text.replace("（2）项目支出\t90,000,000.00", "（2）项目支出\t95,000,000.00")
+    parsed = parse(Doc.from_text(text))
+    (finding,) = [f for f in parsed.findings if f.code == "TOTAL_MISMATCH"]
+    assert "500.00" in finding.message
+    projects = by_level(parsed.projects, "expenditure_type")
+    assert projects["项目支出"]["budget_wan"] == 9500  # the printed value is kept
+
+
+def test_level1_weight_that_its_groups_do_not_fill(seed_doc):
+    text = seed_doc("004").text.replace("\t投入管理\n指  标\n\t30\n", "\t投入管理\n指  标\n\t35\n")
+    parsed = parse(Doc.from_text(text))
+    (finding,) = [f for f in parsed.findings if f.code == "WEIGHT_SUM_MISMATCH"]
+    assert "投入管理指标" in finding.message and "35" in finding.message
+    assert finding.source_line == 81
+
+
+# ---- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "部门整体支出绩效自评表\n这是一段与表格无关的说明文字。",
+        "\t\t\t\n\t\n\n  \n",
+        "一级指标 二级指标 三级指标\n" + "产出指标 " * 3000,
+    ],
+)
+def test_unusual_text_gives_findings_not_exceptions(text):
+    parsed = parse(Doc.from_text(text))
+    assert parsed.indicators == [] or all(r["name"] for r in parsed.indicators)
+    assert "PARTIAL_ROW" in codes(parsed.findings)
+
+
+def test_truncated_seed_keeps_what_it_read(seed_doc):
+    seed = seed_doc("004")
+    cut = "\n".join(seed.lines[:200])
+    parsed = parse(Doc.from_text(cut))
+    dept = by_level(parsed.projects, "department")[SEED_GOLD["unit"]]
+    assert dept["budget_wan"] == SEED_GOLD["overall"]["budget"] and dept["score"] is None
+    assert 0 < len(parsed.indicators) < 24
