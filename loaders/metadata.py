@@ -25,6 +25,8 @@ _UNIT_SUFFIX = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:卫生健康局|卫生健康委员会|卫生健康委|卫健委|卫健局|卫生局|中心|医院|"
     r"研究所|研究院|管理局|委员会|局|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
 )
+# A unit name broken by OCR spaces has at most this many pieces.
+MAX_NAME_WORDS = 4
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
 _YEAR_DU = re.compile(r"((?:19|20)\d{2})\s*年\s*度")
 # A line up to this long may be a title; a year in a longer line is prose.
@@ -42,6 +44,16 @@ def _join_wrapped(value: str, next_cell: str) -> str:
     return joined if _UNIT_SUFFIX.fullmatch(joined) else value
 
 
+def _first_name_of_spaced(value: str) -> str:
+    """A flattened row 'X局(本级) 主管部门 Y局 …' or an OCR gap 'X福田 区卫生健康局 …': the name."""
+    words = value.split()
+    for end in range(1, min(len(words), MAX_NAME_WORDS) + 1):
+        name = "".join(words[:end])
+        if _UNIT_SUFFIX.fullmatch(name):
+            return name if end < len(words) else value
+    return value
+
+
 def _label_value(text: str, labels) -> str | None:
     for label in labels:
         for m in re.finditer(
@@ -50,6 +62,7 @@ def _label_value(text: str, labels) -> str | None:
             value = (m.group(1) or "").strip() or (m.group(2) or "").strip()
             value = re.split(r"\s{2,}|\t|单位[：:]|公开\d", value)[0].strip(" ：:")
             value = _join_wrapped(value, (m.group(2) or "").strip() if m.group(1) else "")
+            value = _first_name_of_spaced(value)
             if (
                 2 <= len(value) <= 60
                 and re.search(r"[\u4e00-\u9fff]", value)

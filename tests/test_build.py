@@ -17,7 +17,7 @@ from conftest import RAW, seed_path
 from loaders import build as build_module
 from loaders.__main__ import main
 from loaders.build import STAMP_NAME, _place_of, build, doc_id_for, raw_files
-from loaders.metadata import find_year
+from loaders.metadata import find_parent, find_unit, find_year
 from loaders.schema import LEVELS, STATUSES, TABLES
 
 SEEDS = ("000", "001", "002", "003", "004")
@@ -275,6 +275,28 @@ city = "广州市"
 )
 def test_find_year_reads_titles_not_prose(text, year):
     assert find_year(text) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "parent"),
+    [
+        ("部门名称（盖章）：深圳市龙岗区卫生健康局\n\n单位：万元", "深圳市龙岗区卫生健康局", None),
+        ("\t部门（单位）名称\n\t浏阳市卫生健康局\n", "浏阳市卫生健康局", None),
+        (
+            "单位名称\t深圳市福田区卫生健康局(本级)\t主管部门\t深圳市福田\t区卫生健康局\n",
+            "深圳市福田区卫生健康局(本级)",
+            "深圳市福田区卫生健康局",
+        ),
+        (  # a whole table flattened onto one line, single spaces between cells
+            "单位名称 深圳市福田区卫生健康局(本级) 主管部门 深圳市福田 区卫生健康局 任务名称 主要内容",
+            "深圳市福田区卫生健康局(本级)",
+            "深圳市福田区卫生健康局",
+        ),
+    ],
+)
+def test_unit_and_parent_from_labels_in_any_layout(text, unit, parent):
+    assert find_unit(text) == unit
+    assert find_parent(text) == parent
 
 
 def test_place_comes_from_the_unit_before_title_and_parent():
