@@ -31,6 +31,10 @@ BAND_ORDER = ("red", "amber", "green", "over", "none")
 WAN_HOVER = "%{x:,.2f} 万元"
 # Long project names are cut on the axis (full name in the hover box).
 MAX_LABEL_CHARS = 18
+# With few rows a bar group takes this share of the plot height per row; never less gap than
+# MIN_BARGAP.
+FEW_ROWS_BAR_SHARE = 0.3
+MIN_BARGAP = 0.3
 # Share of the longest bar added to the x axis for labels printed beyond the bar's end.
 LABEL_ROOM = 1.18
 
@@ -55,6 +59,8 @@ def _figure(
     y = {**AXIS, **(yaxis or {})}
     if horizontal:
         y = {**y, "autorange": "reversed", "ticksuffix": "  ", "showgrid": False}
+        rows = len(traces[0].get("y", ())) if traces else 0
+        layout.setdefault("bargap", _bargap(rows))
     return go.Figure(
         data=traces,
         layout={
@@ -85,6 +91,11 @@ def _figure(
             **layout,
         },
     )
+
+
+def _bargap(n_rows: int) -> float:
+    """Gap between bar groups: wide when there are few rows, so one bar is not a slab."""
+    return max(MIN_BARGAP, 1.0 - FEW_ROWS_BAR_SHARE * n_rows)
 
 
 def _rows_height(n_rows: int, per_row: int = CHART_ROW_PX, base: int = 170) -> int:
@@ -193,7 +204,6 @@ def budget_vs_actual_by_unit(units: pd.DataFrame, title: str = "各单位预算�
         xaxis=_wan_axis(values=amounts),
         horizontal=True,
         barmode="group",
-        bargap=0.25,
     )
 
 
@@ -256,7 +266,6 @@ def status_stack(
         xaxis={"title": {"text": "指标数"}},
         horizontal=True,
         barmode="stack",
-        bargap=0.3,
     )
 
 

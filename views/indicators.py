@@ -60,17 +60,20 @@ level = st.radio(
 )
 category = q.COLUMN_LABELS[level]
 by_category = charts.status_stack(q.status_by(indicators, level), level, f"按{category}的完成情况")
-lost = charts.points_lost_chart(q.points_lost_by(indicators, level), level, f"按{category}的失分")
+losses = q.points_lost_by(indicators, level)
+figures = [("各单位指标完成情况", by_unit), (f"按{category}的完成情况", by_category)]
 left, right = st.columns(2)
 with left:
     ui.chart(by_category, f"按{category}的完成情况", key="indicators_category")
 with right:
-    ui.chart(lost, f"按{category}的失分", key="indicators_lost")
-figures = [
-    ("各单位指标完成情况", by_unit),
-    (f"按{category}的完成情况", by_category),
-    (f"按{category}的失分", lost),
-]
+    if losses["points_lost"].gt(0).any():
+        lost = charts.points_lost_chart(losses, level, f"按{category}的失分")
+        figures.append((f"按{category}的失分", lost))
+        ui.chart(lost, f"按{category}的失分", key="indicators_lost")
+    elif losses.empty:
+        st.info("所选文档的指标没有分值与得分，无法计算失分。")
+    else:
+        st.info("所选文档中有分值的指标都得了满分，没有失分。")
 
 st.subheader("未完成的指标")
 failed = q.not_met(indicators)

@@ -20,13 +20,16 @@ first[1].metric(
     help="项目（或无项目文档的任务）行数，不含部门整体与支出类型行",
     border=True,
 )
+executed = kpis["n_executed"] > 0
 first[2].metric(
     "预算总额（万元）",
-    q.fmt_wan(kpis["budget_wan"]),
+    q.fmt_wan(kpis["budget_wan"] if executed else None),
     help="有执行数的项目预算之和；仅申报、无执行数的预算另计",
     border=True,
 )
-first[3].metric("执行总额（万元）", q.fmt_wan(kpis["actual_wan"]), border=True)
+first[3].metric(
+    "执行总额（万元）", q.fmt_wan(kpis["actual_wan"] if executed else None), border=True
+)
 second = st.columns(4)
 second[0].metric("执行率", q.fmt_pct(kpis["rate_pct"]), help="执行总额 ÷ 预算总额", border=True)
 second[1].metric(
@@ -64,23 +67,32 @@ if missing:
     st.warning(f"{len(missing)} 份文档没有读出预算数据：{'、'.join(missing)}。")
 
 units = q.by_unit(selection.lines)
-status_units = q.status_by(
-    selection.indicators.assign(unit_label=q.unit_labels(selection.indicators)), "unit_label"
-)
-figures = [
-    ("各单位预算与执行", charts.budget_vs_actual_by_unit(units)),
-    ("项目执行率分布", charts.rate_bands(selection.lines, *ui.bands())),
-    (
-        "各单位绩效指标完成情况",
-        charts.status_stack(status_units, "unit_label", "各单位绩效指标完成情况"),
-    ),
-]
-ui.chart(figures[0][1], "各单位预算与执行", key="overview_units")
-left, right = st.columns([2, 3])
-with left:
-    ui.chart(figures[1][1], "项目执行率分布", key="overview_bands")
-with right:
-    ui.chart(figures[2][1], "各单位绩效指标完成情况", key="overview_status")
+figures = []
+if not units.empty:
+    figures.append(("各单位预算与执行", charts.budget_vs_actual_by_unit(units)))
+    ui.chart(figures[-1][1], "各单位预算与执行", key="overview_units")
+elif not selection.overall.empty:
+    st.info("所选文档没有项目明细，只有部门整体与支出类型的数据（不与项目相加）。")
+    figures.append(("部门整体与支出类型", charts.overall_chart(selection.overall)))
+    ui.chart(figures[-1][1], "部门整体与支出类型", key="overview_overall")
+else:
+    st.info("所选文档中没有预算数据。")
+
+has_rates = selection.lines["rate_pct"].notna().any()
+has_indicators = not selection.indicators.empty
+left, right = st.columns([2, 3]) if has_rates and has_indicators else (st.container(), None)
+if has_rates:
+    figures.append(("项目执行率分布", charts.rate_bands(selection.lines, *ui.bands())))
+    with left:
+        ui.chart(figures[-1][1], "项目执行率分布", key="overview_bands")
+if has_indicators:
+    labelled = selection.indicators.assign(unit_label=q.unit_labels(selection.indicators))
+    title = "各单位绩效指标完成情况"
+    figures.append(
+        (title, charts.status_stack(q.status_by(labelled, "unit_label"), "unit_label", title))
+    )
+    with right if right is not None else left:
+        ui.chart(figures[-1][1], title, key="overview_status")
 
 st.subheader("已加载文档（单位 × 年度）")
 matrix = q.coverage(selection.documents)

@@ -1,0 +1,248 @@
+"""导入文档: upload files, preview what would load, fix unit/region/year, import; remove documents."""
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth
+from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from dashboard.queries import COLUMN_LABELS
+from loaders import intake
+from loaders.readers import SUFFIXES, TEXT_SUFFIXES
+
+# Previews kept per session (file id and fields -> Preview); a rerun does not parse again.
+PREVIEW_CACHE_KEY = "_import_previews"
+PREVIEW_CACHE_SIZE = 32
+# Outcome of an import, by file hash, shown in that file's box after the rerun.
+DONE_KEY = "_import_done"
+PROJECT_COLUMNS = ["level", "project", "budget_wan", "actual_wan", "execution_rate_pct"]
+INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actual_text", "status"]
+FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
+# Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
+TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
+LIST_COLUMNS = ["doc_id", "doc_kind", "unit", "region", "year", "source_file"]
+LABELS = {
+    **COLUMN_LABELS,
+    "doc_kind": "文档类型",
+    "level": "层级",
+    "status": "状态",
+    "severity": "级别",
+}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+raw, out = intake.raw_dir(), intake.parquet_dir()
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    if "doc_kind" in table:
+        table["doc_kind"] = table["doc_kind"].map(lambda k: KIND_LABELS.get(k, k))
+    if "severity" in table:
+        table["severity"] = table["severity"].map(lambda s: SEVERITY_LABELS.get(s, s))
+    if "status" in table:
+        table["status"] = table["status"].map(lambda s: STATUS_LABELS.get(s, s))
+    return table.rename(columns=LABELS)
+
+
+def preview(upload, fields: dict) -> intake.Preview:
+    """intake.inspect for an uploaded file with the form's fields, cached for the session."""
+    cache = st.session_state.setdefault(PREVIEW_CACHE_KEY, {})
+    key = (upload.file_id, upload.name, tuple(sorted(fields.items())))
+    if key not in cache:
+        cache[key] = intake.inspect(upload.name, upload.getvalue(), fields or None)
+        while len(cache) > PREVIEW_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def edited_fields(detected: dict, key: str) -> dict:
+    """Unit / region / year inputs, prefilled with what the document says; returns the changes."""
+    columns = st.columns(3)
+    typed = {}
+    for column, (field, label) in zip(
+        columns, (("unit", "单位"), ("region", "地区"), ("year", "年度")), strict=True
+    ):
+        value = detected.get(field)
+        typed[field] = column.text_input(
+            label,
+            value="" if value is None else str(value),
+            key=f"import_{field}_{key}",
+            help="文档未印发或识别有误时请填写；写入 data/raw/sources.toml",
+        )
+    try:
+        fields = intake.clean_fields(**typed)
+    except intake.ImportRefused as exc:
+        st.error(str(exc))
+        return {"invalid": True}
+    return {k: v for k, v in fields.items() if str(v) != str(detected.get(k) or "")}
+
+
+def show_tables(p: intake.Preview) -> None:
+    tabs = st.tabs(
+        [
+            f"项目（{len(p.projects)}）",
+            f"指标（{len(p.indicators)}）",
+            f"数据提示（{len(p.findings)}）",
+        ]
+    )
+    for tab, rows, columns in zip(
+        tabs,
+        (p.projects, p.indicators, p.findings),
+        (PROJECT_COLUMNS, INDICATOR_COLUMNS, FINDING_COLUMNS),
+        strict=True,
+    ):
+        with tab:
+            if rows:
+                st.dataframe(frame(rows, columns), hide_index=True, width="stretch", height=240)
+            else:
+                st.caption("无")
+
+
+def file_box(upload, rows: list[dict]) -> None:
+    """One uploaded file: what was read, the editable fields, and 确认导入."""
+    data = upload.getvalue()
+    base = preview(upload, {})
+    key = base.sha256[:12]
+    name = _MARKDOWN.sub(r"\\\1", intake.printable(upload.name))
+    st.markdown(f"**{name}**　{len(data) / 1024:,.1f} KB")
+    done = st.session_state.get(DONE_KEY, {}).get(base.sha256)
+    if done:
+        st.success(done)
+        return
+    if not base.ok:
+        st.error(base.refusal)
+        if base.findings:
+            st.dataframe(frame(base.findings, FINDING_COLUMNS), hide_index=True, width="stretch")
+        return
+    fields = edited_fields(base.document, key)
+    if fields.pop("invalid", False):
+        return
+    p = preview(upload, fields) if fields else base
+    doc = p.document
+    encoding = (p.encoding or "").upper() if p.name.endswith(TEXT_FORMATS) else "—"
+    st.caption(
+        f"格式：{p.label}　|　编码：{encoding}　|　"
+        f"类型：{KIND_LABELS.get(p.kind, p.kind)}（置信度 {doc.get('kind_score', 0):.2f}）　|　"
+        f"单位：{doc.get('unit') or '未识别'}　|　地区：{doc.get('region') or '未知'}　|　"
+        f"年度：{doc.get('year') or '未识别'}　|　保存为：{p.name}"
+    )
+    show_tables(p)
+    same, older = intake.existing_matches(doc, rows)
+    if same is not None:
+        st.info(f"该文件已导入：与 {intake.describe(same)} 内容完全相同，不会重复导入。")
+        return
+    replace = False
+    if older:
+        st.warning(
+            "已有同一单位、同一年度的同类文档："
+            + "、".join(intake.describe(r) for r in older)
+            + "。导入将替换旧版本（旧文件移入 data/trash/）。"
+        )
+        replace = st.checkbox("确认替换旧版本", key=f"import_replace_{key}")
+    if st.button(
+        "确认导入",
+        key=f"import_confirm_{key}",
+        type="primary",
+        disabled=bool(older) and not replace,
+    ):
+        if not auth.unlocked():
+            st.error("需要导入密码：请先在本页上方输入导入密码。")
+            return
+        try:
+            with st.spinner("正在导入并重建数据表…"):
+                change = intake.add(upload.name, data, raw, out, fields, replace=replace)
+        except intake.ImportRefused as exc:
+            st.error(str(exc))
+            return
+        message = f"已导入 {change.stored}（doc_id {change.doc_id}），数据表已重建。"
+        if change.trashed:
+            message += f"旧版本 {'、'.join(change.trashed)} 已移入 data/trash/。"
+        st.session_state.setdefault(DONE_KEY, {})[base.sha256] = message
+        st.rerun()
+
+
+def password_gate() -> bool:
+    """True when this session may import and remove; otherwise shows the password form."""
+    if auth.misconfigured():
+        st.error("导入密码配置无效（应为 64 位十六进制 sha256）：导入与移除已停用，请联系管理员。")
+        return False
+    if auth.unlocked():
+        return True
+    st.info("查看数据不需要密码；导入和移除文档需要管理员设置的导入密码。")
+    with st.form("import_password_form"):
+        password = st.text_input("导入密码", type="password", key="import_password")
+        if st.form_submit_button("解锁导入"):
+            if auth.unlock(password):
+                st.rerun()
+            st.error("密码不正确：导入和移除需要管理员设置的导入密码。")
+    return False
+
+
+def removal(rows: list[dict]) -> None:
+    st.subheader("移除文档")
+    if not rows:
+        st.caption("没有可移除的文档。")
+        return
+    labels = {
+        r["doc_id"]: f"{r.get('unit') or '单位未知'} · {r.get('year') or '年度未知'} · "
+        f"{r['source_file']}"
+        for r in rows
+    }
+    doc_id = st.selectbox(
+        "要移除的文档", list(labels), format_func=labels.get, index=None, key="import_remove_doc"
+    )
+    if doc_id is None:
+        return
+    sure = st.checkbox("确认将该文档移入 data/trash/（可从那里恢复）", key="import_remove_confirm")
+    if st.button("移除文档", key="import_remove_button", disabled=not sure):
+        if not auth.unlocked():
+            st.error("需要导入密码：请先在本页上方输入导入密码。")
+            return
+        try:
+            with st.spinner("正在移除并重建数据表…"):
+                change = intake.remove(doc_id, raw, out)
+        except intake.ImportRefused as exc:
+            st.error(str(exc))
+            return
+        st.session_state["_import_removed"] = (
+            f"已将 {change.trashed[0]} 移入 data/trash/，数据表已重建。"
+        )
+        for key in ("import_remove_doc", "import_remove_confirm"):
+            st.session_state.pop(key, None)
+        st.rerun()
+
+
+if not raw.is_dir():
+    st.error(f"文档文件夹 {raw} 不存在：请检查 {intake.RAW_ENV} 或 data/raw。")
+    st.stop()
+try:
+    loaded = intake.catalogue(raw, out)
+except intake.ImportRefused as exc:
+    st.error(str(exc))
+    st.stop()
+
+allowed = password_gate()
+if allowed:
+    st.subheader("上传文件")
+    st.caption(
+        f"可导入 {'、'.join(SUFFIXES)}，每个文件不超过 {intake.max_bytes() / 2**20:g} MB。"
+        "每个文件先试读：请核对类型、单位、地区和年度，再点 确认导入。"
+    )
+    uploads = st.file_uploader(
+        "选择文件", accept_multiple_files=True, key="import_files", label_visibility="collapsed"
+    )
+    for upload in uploads or []:
+        with st.container(border=True):
+            file_box(upload, loaded)
+
+st.subheader("已导入的文档")
+removed = st.session_state.pop("_import_removed", None)
+if removed:
+    st.success(removed)
+if loaded:
+    st.dataframe(frame(loaded, LIST_COLUMNS), hide_index=True, width="stretch")
+else:
+    st.caption("data/raw 中还没有文档。")
+if allowed:
+    removal(loaded)
