@@ -16,6 +16,7 @@ from loaders.kinds.department_overall_eval import (
     KIND,
     Cell,
     align,
+    budget_roles,
     indicator_roles,
     parse,
     read_rows,
@@ -115,6 +116,20 @@ def test_header_words_split_over_tokens_make_one_column():
     roles, rest = indicator_roles(cells)
     assert roles == ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
     assert rest == []
+
+
+def test_budget_header_roles_and_what_is_not_a_header():
+    header = [
+        Cell(t, 1) for t in "年度预算申请 年初预算数 全年预算数 全年执行数 分值 执行率 得分".split()
+    ]
+    roles, rest = budget_roles(header)
+    assert roles == ["label", "initial", "budget", "actual", "funds_weight", "rate", "funds_score"]
+    assert rest == []
+    # An indicator about budget execution, with its formula, is not a header.
+    row = [
+        Cell(t, 1) for t in ("预算执行率（10）", "全年执行数/全年预算数×100%", "≥95%", "96%", "10")
+    ]
+    assert budget_roles(row) is None
 
 
 # ---- alignment --------------------------------------------------------------------------------
@@ -535,6 +550,38 @@ def test_weights_in_their_own_column():
         1100.25,
         91.65,
     )
+
+
+def test_spaced_rows_with_a_funds_line_and_the_unit_in_the_title():
+    path = FIXTURES / "spaced_rows_funds_line.txt"
+    result = read_document(path.name, path.read_bytes())
+    doc = result["document"]
+    assert (doc["unit"], doc["year"], doc["amount_unit"]) == ("湘潭县卫生健康局", 2022, "万元")
+    dept = by_level(result["projects"], "department")["湘潭县卫生健康局"]
+    assert (dept["initial_budget_wan"], dept["budget_wan"], dept["actual_wan"]) == (
+        2000,
+        2400,
+        2280,
+    )
+    assert (dept["reported_rate_pct"], dept["funds_weight"], dept["funds_score"]) == (95, 10, 9.5)
+    assert dept["score"] == 98.5
+    # 人员经费 is part of 基本支出, not a line of its own; a line without its rate keeps None.
+    lines = by_level(result["projects"], "expenditure_type")
+    assert set(lines) == {"基本支出", "项目支出"}
+    assert (lines["项目支出"]["initial_budget_wan"], lines["项目支出"]["budget_wan"]) == (500, 900)
+    assert lines["项目支出"]["reported_rate_pct"] is None
+    rows = result["indicators"]
+    assert [(r["level1"], r["level2"], r["name"]) for r in rows] == [
+        ("产出指标", "数量指标", "家庭医生签约人数"),
+        ("产出指标", "质量指标", "预算执行率"),
+        ("效益指标", "社会效益指标", "居民健康水平"),
+        ("满意度指标", "服务对象满意度指标", "群众满意度"),
+    ]
+    execution = indicator(rows, "预算执行率")
+    assert execution["target_text"] == "全年执行数/全年预算数×100%"
+    assert (execution["weight"], execution["score"], execution["status"]) == (20, 19, "not_met")
+    # Weights 90 + the funds line's 10 make 100; scores 89 + 9.5 make the printed 98.5.
+    assert codes(result["findings"]) == []
 
 
 def test_structure_lines_that_do_not_add_up_give_total_mismatch():

@@ -148,6 +148,7 @@ _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # What parse_amount may read: digits (half or full width), separators, OCR gaps, a 元 suffix.
 _AMOUNT_LIKE = re.compile(r"[+\-]?[\d０-９][\d０-９,，.．\s\u3000]*(?:万元|元)?")
 _SPACE = re.compile(r"[\s\u3000]")
+_DIGIT = re.compile(r"[0-9０-９]")
 # Longer cells are prose: no amount or 二级 label is printed with more characters.
 MAX_NUMBER_CHARS = 40
 MAX_LABEL_CHARS = 40
@@ -252,12 +253,14 @@ BUDGET_HEADER = (
     ("funds_score", ("得分",)),
     ("funds_weight", ("分值", "权重")),
     ("initial", ("年初",)),
-    ("budget", ("预算",)),
+    # Not 预算 alone: 年度预算申请 labels the rows.
+    ("budget", ("预算数", "预算金额", "预算额", "全年预算", "调整后预算", "预算(", "预算（")),
     ("actual", ("执行数", "实际", "支出数", "决算", "执行")),
 )
 AMOUNT_ROLES = ("initial", "budget", "actual")
 # Roles dropped first when a budget line prints fewer numbers than the header has columns.
-BUDGET_OPTIONAL_ROLES = ("initial", "funds_weight", "funds_score")
+# 分值/得分 are printed on the total line only, 年初预算数 is often left blank.
+BUDGET_OPTIONAL_ROLES = ("funds_weight", "funds_score", "initial")
 
 
 def _role(text: str, table) -> str | None:
@@ -316,7 +319,11 @@ def budget_roles(cells: list[Cell]) -> tuple[list[str], list[Cell]] | None:
     if not any("算" in c.text for c in cells):
         return None
     first_value = next((i for i, c in enumerate(cells) if c.text and _is_value(c.text)), len(cells))
-    roles = [_role(c.text, BUDGET_HEADER) or "label" for c in cells[:first_value]]
+    # Header cells print no digits; 预算执行率（10） or a formula with 100% is an indicator.
+    roles = [
+        (None if _DIGIT.search(c.text) else _role(c.text, BUDGET_HEADER)) or "label"
+        for c in cells[:first_value]
+    ]
     if "budget" not in roles or not ({"actual", "rate"} & set(roles)):
         return None
     if sum(r != "label" for r in roles) < 2:
@@ -490,16 +497,34 @@ def positional(
 
 # ---- the parser -------------------------------------------------------------------------------
 
-TOTAL_SCORE_LABELS = ("总分", "合计", "总计", "总得分", "得分合计", "综合得分", "自评总分")
+TOTAL_SCORE_LABELS = (
+    "总分", "合计", "总计", "总得分", "得分合计", "合计得分", "综合得分", "综合评分", "自评总分",
+    "自评得分合计", "自评得分", "评分合计",
+)  # fmt: skip
 _TOTAL_FIRST_CHARS = frozenset(label[0] for label in TOTAL_SCORE_LABELS)
 _TOTAL_SCORE = re.compile("^(?:" + "|".join(TOTAL_SCORE_LABELS) + r")[:：]?(?:\d+(?:\.\d+)?)?$")
 BUDGET_TOTAL_WORDS = ("合计", "总计", "总额", "整体支出")
+# Where the money comes from (资金来源); their sum is the department total when none is printed.
+BUDGET_SOURCE_WORDS = (
+    "财政拨款", "拨款", "其他资金", "其他收入", "资金来源", "财政资金", "一般公共预算", "政府性基金",
+    "自有资金", "事业收入", "上年结转", "结转结余", "专户",
+)  # fmt: skip
+# Parts of 基本支出 printed under it; never a department total.
+BUDGET_DETAIL_WORDS = ("人员经费", "公用经费", "人员支出", "公用支出", "对个人和家庭")
+# Labels before the unit's name besides the 名称 ones; 单位 alone would also match 单位：万元.
+UNIT_EXTRA_LABELS = ("填报单位", "编制单位", "实施单位", "评价单位")
 # Words of targets.NOT_APPLICABLE (不适用, 无此项, 不涉及), to skip its work on other cells.
 _MAYBE_NOT_APPLICABLE = re.compile(r"适\s*用|此\s*项|涉\s*及")
 GOALS_WORDS = ("总体目标", "年初设定目标", "分解目标自评", "全年完成情况")
 UNIT_LABELS_SQ = tuple(
-    sorted({squeeze(lb) for lb in UNIT_LABELS if "名称" in lb}, key=len, reverse=True)
+    sorted(
+        {squeeze(lb) for lb in UNIT_LABELS if "名称" in lb} | set(UNIT_EXTRA_LABELS),
+        key=len,
+        reverse=True,
+    )
 )
+# A title that opens with the unit: 湘潭县卫生健康局2022年度部门整体支出绩效自评表.
+_TITLE_UNIT = re.compile(r"^([\u4e00-\u9fff（）()]{4,40}?)(?:19|20)\d{2}\s*年")
 
 
 @dataclass
@@ -542,6 +567,7 @@ class FormParser:
         self.total_weight: float | None = None
         self.total_score: float | None = None
         self.memo: dict[str, Token] = {}
+        self.funds: tuple[float | None, float | None] = (None, None)
 
     # -- rows --
 
@@ -558,7 +584,8 @@ class FormParser:
             self.state = "indicators"
             self.indicator_row(rest)
             return
-        if self.state != "indicators":
+        if self.state in ("head", "goals", "after") or self.budget_header is None:
+            # Not inside the indicator table: 预算执行率 rows there read like a header.
             header = budget_roles(cells)
             if header:
                 self.budget_header, rest = header
@@ -583,9 +610,10 @@ class FormParser:
         for label in UNIT_LABELS_SQ:
             if first.startswith(label) and not self.meta.get("unit"):
                 rest = first[len(label) :].lstrip("：:")
-                value = rest or (filled[1].text if len(filled) > 1 else "")
-                self.meta["unit"] = clean_unit(value)
-                return
+                value = clean_unit(rest or (filled[1].text if len(filled) > 1 else ""))
+                if value and value not in ("万元", "元") and not value[0].isdigit():
+                    self.meta["unit"] = value
+                    return
         joined = squeeze("".join(c.text for c in filled))
         if "title" not in self.meta and "绩效自评" in joined and len(joined) <= 60:
             self.meta["title"] = clean_name(" ".join(c.text for c in filled))
@@ -803,9 +831,12 @@ class FormParser:
         types = [b for b in lines if b["kind"] in ("基本支出", "项目支出")]
         totals = [b for b in lines if b["kind"] == "total"]
         sources = [b for b in lines if b["kind"] == "source"]
+        others = [b for b in lines if b["kind"] == "other"]
         dept = None
         if totals:
             dept = totals[0]
+        elif not sources and not types and others:
+            dept = others[0]
         elif len(sources) == 1:
             dept = sources[0]
         elif sources or types:
@@ -819,6 +850,8 @@ class FormParser:
                 "funds_score": None,
             }
         if dept is not None:
+            # The 预算执行率 line's 分值/得分 (where printed) count towards the 100 points.
+            self.funds = (dept["funds_weight"], dept["funds_score"])
             out.append(self.budget_project("department", name, dept, score=self.total_score))
             for role, what in (("budget", "预算"), ("actual", "执行")):
                 got = [b[role] for b in types if b[role] is not None]
@@ -854,6 +887,9 @@ class FormParser:
         self.meta["amount_unit"] = find_amount_unit(head) or "万元"
         if self.meta.get("title"):
             self.meta["year"] = find_year(self.meta["title"])
+            m = _TITLE_UNIT.match(squeeze(self.meta["title"]))
+            if not self.meta.get("unit") and m and not m.group(1).startswith("附件"):
+                self.meta["unit"] = clean_unit(m.group(1))
         self.meta = {k: v for k, v in self.meta.items() if v is not None}
         name = self.meta.get("unit") or DEPARTMENT_FALLBACK
         projects = self.budget_rows(name)
@@ -883,7 +919,8 @@ class FormParser:
             [r["weight"] for r in self.pending],
             [r["score"] for r in self.pending],
             self.indicator_line,
-            extra_weight=unsplit,
+            extra_weight=unsplit + (self.funds[0] or 0.0),
+            extra_score=self.funds[1] or 0.0,
             total_weight=WEIGHT_TOTAL,
             total_score=self.total_score,
         )
@@ -913,15 +950,19 @@ def _sum(values) -> float | None:
 
 
 def budget_kind(label: str) -> str:
-    """基本支出 / 项目支出 / total / source, from a budget line's label."""
+    """基本支出 / 项目支出 / total / source / detail / other, from a budget line's label."""
     s = squeeze(label)
+    if any(w in s for w in BUDGET_DETAIL_WORDS):
+        return "detail"
     if "基本支出" in s:
         return "基本支出"
     if "项目支出" in s:
         return "项目支出"
     if not s or any(w in s for w in BUDGET_TOTAL_WORDS):
         return "total"
-    return "source"
+    if any(w in s for w in BUDGET_SOURCE_WORDS):
+        return "source"
+    return "other"
 
 
 def assign_budget_values(texts: list[str], value_roles: list[str]) -> dict[str, str]:
