@@ -24,6 +24,7 @@ from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, Parsed, detect, registr
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import find_amount_unit, find_parent, find_unit, find_year
 from .places import CITY_PROVINCE, locate, region_of
+from .readers import ReaderError, convert
 from .schema import TABLES, to_table
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,9 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
     sha = hashlib.sha256(raw).hexdigest()
     doc_id = doc_id_for(source_file, sha)
     try:
-        doc = Doc.from_bytes(source_file, raw, sha)
-    except DecodeError as exc:
+        # xlsx/docx/csv become tab-separated text first; line numbers refer to that text
+        doc = Doc.from_bytes(source_file, convert(source_file, raw).data, sha)
+    except (DecodeError, ReaderError) as exc:
         return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
     scores = detect(doc)
     kind, score = scores[0]

@@ -1,0 +1,326 @@
+"""Readers by file extension: xlsx, docx and csv become the tab-separated text the loaders parse.
+
+A spreadsheet row or a Word table row becomes one line with its cells separated by tabs (merged
+and empty cells are empty cells); Word paragraphs are lines, in document order. Every sheet of a
+workbook is read, separated by one empty line, so line N of the first sheet is its row N.
+`.txt`, `.md`, `.tsv` and unknown extensions pass through unchanged; decoding stays in
+document.py. Office files are zip archives: they are checked for zip bombs before opening.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from .document import DecodeError, decode
+
+# Suffixes the import accepts; the build also reads them when found in data/raw.
+TEXT_SUFFIXES = (".txt", ".md", ".tsv")
+SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx")
+FORMAT_LABELS = {
+    ".txt": "文本",
+    ".md": "Markdown 文本",
+    ".tsv": "制表符分隔文本",
+    ".csv": "CSV 表格",
+    ".xlsx": "Excel 工作簿",
+    ".docx": "Word 文档",
+}
+# Zip bomb limits for xlsx/docx: total unpacked size, entries, and the packing ratio of any
+# entry larger than ZIP_RATIO_FROM_BYTES (spreadsheet XML packs about 10:1, rarely 100:1).
+ZIP_MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FROM_BYTES = 1024 * 1024
+# Longest converted text: beyond this the file is refused rather than parsed for minutes.
+MAX_TEXT_CHARS = 64 * 1024 * 1024
+# Significant digits of a number shown in Excel's General format.
+GENERAL_DIGITS = 15
+
+_CELL_BREAKS = re.compile(r" *[\t\r\n\v\f]+ *")
+_DECIMALS = re.compile(r"\.([0#?]+)")
+
+
+class ReaderError(ValueError):
+    """The file cannot be read as the format its extension names; the message says why."""
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A file's content as bytes for document.decode, and what it was read as."""
+
+    data: bytes
+    suffix: str
+    label: str
+    parts: int = 1  # sheets of a workbook, tables of a Word document
+
+
+def suffix_of(name: str) -> str:
+    return PurePath(name).suffix.lower()
+
+
+def convert(source_file: str, raw: bytes) -> Converted:
+    """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError."""
+    suffix = suffix_of(source_file)
+    label = FORMAT_LABELS.get(suffix, "文本")
+    if suffix == ".xlsx":
+        text, parts = xlsx_text(raw)
+    elif suffix == ".docx":
+        text, parts = docx_text(raw)
+    elif suffix == ".csv":
+        return Converted(csv_bytes(raw), suffix, label)
+    else:
+        return Converted(raw, suffix, label)
+    if len(text) > MAX_TEXT_CHARS:
+        raise ReaderError(
+            f"{label}内容过多（超过 {MAX_TEXT_CHARS // 2**20} M 字符），请拆分后再导入。"
+        )
+    return Converted(text.encode("utf-8"), suffix, label, parts)
+
+
+def cell_text(text: str) -> str:
+    """A cell's text on one line: line breaks and tabs inside a cell become single spaces."""
+    return _CELL_BREAKS.sub(" ", text).strip(" ")
+
+
+def rows_text(rows, trim: bool = True) -> str:
+    """Rows of cell strings as tab-separated lines; with trim, trailing empty cells dropped.
+
+    A sheet has no table edges, so its rows are trimmed (a row without values is a blank line);
+    a Word table row keeps all its cells, as text pulled from a PDF table does ("\t" for a row
+    of two empty cells), which the one-cell-per-line parsers rely on.
+    """
+    out = []
+    for row in rows:
+        cells = list(row)
+        while trim and cells and not cells[-1]:
+            cells.pop()
+        out.append("\t".join(cells))
+    return "\n".join(out)
+
+
+# --- zip containers ---------------------------------------------------------------------------
+
+
+def check_zip(raw: bytes, label: str, required: str) -> zipfile.ZipFile:
+    """Open an Office file's zip container after checking it is one and is no zip bomb.
+
+    zipfile never inflates an entry beyond the size its header declares, so checking the
+    declared sizes bounds what openpyxl and python-docx will unpack.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise ReaderError(
+            f"这不是有效的{label}（无法作为压缩包打开：可能已加密、已损坏或是旧版 .xls/.doc），"
+            "请用 Office 另存为 .xlsx/.docx 后重新导入。"
+        ) from exc
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise ReaderError(f"{label}包含的部件过多（{len(infos)} 个），疑似压缩炸弹，已拒绝。")
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > ZIP_MAX_UNPACKED_BYTES:
+        raise ReaderError(
+            f"{label}解压后过大（{unpacked / 2**20:.0f} MB），疑似压缩炸弹，已拒绝：请拆分后再导入。"
+        )
+    for info in infos:
+        if info.file_size > ZIP_RATIO_FROM_BYTES and (
+            info.file_size > ZIP_MAX_RATIO * max(1, info.compress_size)
+        ):
+            raise ReaderError(
+                f"{label}中的 {info.filename} 压缩比异常（超过 {ZIP_MAX_RATIO}:1），"
+                "疑似压缩炸弹，已拒绝。"
+            )
+    if required not in archive.namelist():
+        raise ReaderError(
+            f"这不是有效的{label}（压缩包中没有 {required}），请确认文件类型后重新导入。"
+        )
+    return archive
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+
+def xlsx_text(raw: bytes) -> tuple[str, int]:
+    """Every sheet's rows as tab-separated lines; formulas give their cached values."""
+    import openpyxl
+
+    label = FORMAT_LABELS[".xlsx"]
+    check_zip(raw, label, "xl/workbook.xml")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise ReaderError(
+            f"这不是有效的{label}（{type(exc).__name__}），请用 Excel 另存为 .xlsx 后重新导入。"
+        ) from exc
+    try:
+        sheets = []
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()  # some writers record a wrong used range
+            rows = sheet.iter_rows(min_row=1, min_col=1)
+            sheets.append(rows_text([_xlsx_cell(c) for c in row] for row in rows))
+    except Exception as exc:
+        raise ReaderError(
+            f"读取{label}时出错（{type(exc).__name__}），请用 Excel 另存为 .xlsx 后重新导入。"
+        ) from exc
+    finally:
+        book.close()
+    return "\n\n".join(sheets), len(sheets)
+
+
+def _xlsx_cell(cell) -> str:
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", None) or "General"
+    return format_value(value, fmt)
+
+
+def format_value(value, number_format: str = "General") -> str:
+    """A cell value as Excel prints it with its number format (dates, percentages, decimals)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return _format_date(value, number_format)
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, int | float):
+        return _format_number(value, number_format)
+    return cell_text(str(value))
+
+
+def _format_number(value: float, number_format: str) -> str:
+    section = number_format.split(";")[0]
+    match = _DECIMALS.search(section)
+    decimals = len(match.group(1)) if match else 0
+    if "%" in section:
+        return f"{value * 100:.{decimals}f}%"
+    if section.lower() == "general" or not re.search(r"[0#?]", section):
+        if isinstance(value, int) or float(value).is_integer():
+            return str(int(value))
+        return f"{value:.{GENERAL_DIGITS}g}"
+    return f"{value:.{decimals}f}"
+
+
+def _format_date(value, number_format: str) -> str:
+    fmt = number_format.lower()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S" if "s" in fmt else "%H:%M")
+    if "年" in number_format or "月" in number_format:
+        text = ""
+        if "y" in fmt or "年" in number_format:
+            text += f"{value.year}年"
+        text += f"{value.month}月"
+        if "d" in fmt or "日" in number_format:
+            text += f"{value.day}日"
+    elif "/" in fmt:
+        text = f"{value.year}/{value.month}/{value.day}"
+    else:
+        text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if isinstance(value, dt.datetime) and "h" in fmt:
+        text += " " + value.strftime("%H:%M:%S" if "s" in fmt else "%H:%M")
+    return text
+
+
+# --- docx -------------------------------------------------------------------------------------
+
+
+def docx_text(raw: bytes) -> tuple[str, int]:
+    """Paragraphs as lines and table rows as tab-separated lines, in document order."""
+    import docx
+    from docx.oxml.ns import qn
+
+    label = FORMAT_LABELS[".docx"]
+    check_zip(raw, label, "word/document.xml")
+    try:
+        body = docx.Document(io.BytesIO(raw)).element.body
+    except Exception as exc:  # python-docx raises many kinds for a damaged document
+        raise ReaderError(
+            f"这不是有效的{label}（{type(exc).__name__}），请用 Word 另存为 .docx 后重新导入。"
+        ) from exc
+    lines: list[str] = []
+    tables = 0
+    tags = {"p": qn("w:p"), "tbl": qn("w:tbl"), "sdt": qn("w:sdt"), "content": qn("w:sdtContent")}
+    for element in _blocks(body, tags):
+        if element.tag == tags["p"]:
+            lines.extend(_paragraph_text(element).split("\n"))
+        else:
+            tables += 1
+            lines.append(rows_text(_table_rows(element), trim=False))
+    return "\n".join(lines), tables
+
+
+def _blocks(parent, tags):
+    """Body-level paragraphs and tables, looking inside content controls (w:sdt)."""
+    for child in parent.iterchildren():
+        if child.tag in (tags["p"], tags["tbl"]):
+            yield child
+        elif child.tag == tags["sdt"]:
+            for content in child.iterchildren(tags["content"]):
+                yield from _blocks(content, tags)
+
+
+# Runs whose text a reader sees: plain, hyperlinks, tracked insertions, simple fields.
+_RUNS = "w:r | w:hyperlink | w:ins/w:r | w:fldSimple/w:r | w:smartTag/w:r"
+
+
+def _paragraph_text(p) -> str:
+    return "".join(e.text for e in p.xpath(_RUNS))
+
+
+def _table_rows(tbl):
+    """Cells of each row: a merged cell's text once, then empty cells for the span it covers."""
+    from docx.oxml.ns import qn
+
+    for tr in tbl.tr_lst:
+        cells = [""] * _grid_skip(tr, "w:gridBefore")
+        for tc in tr.tc_lst:
+            continued = tc.vMerge == "continue"
+            cells.append("" if continued else _cell_text(tc, qn))
+            cells.extend([""] * (tc.grid_span - 1))
+        yield cells
+
+
+def _grid_skip(tr, tag: str) -> int:
+    from docx.oxml.ns import qn
+
+    props = tr.trPr
+    node = props.find(qn(tag)) if props is not None else None
+    return int(node.get(qn("w:val"), 0)) if node is not None else 0
+
+
+def _cell_text(tc, qn) -> str:
+    parts = [_paragraph_text(p) for p in tc.iter(qn("w:p"))]
+    return cell_text(" ".join(p for p in parts if p.strip()))
+
+
+# --- csv --------------------------------------------------------------------------------------
+
+
+def csv_bytes(raw: bytes) -> bytes:
+    """Comma- or semicolon-separated cells re-joined with tabs, in the file's own encoding.
+
+    A file that is not decodable or already tab-separated passes through unchanged, so the
+    usual decoding reports it.
+    """
+    try:
+        decoded = decode(raw)
+    except DecodeError:
+        return raw
+    sample = decoded.text[:20_000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    if delimiter == "\t":
+        return raw
+    rows = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter)
+    text = rows_text([cell_text(c) for c in row] for row in rows)
+    try:
+        return text.encode(decoded.encoding)
+    except (UnicodeEncodeError, LookupError):
+        return text.encode("utf-8")
