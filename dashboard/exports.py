@@ -418,15 +418,16 @@ SLIDE_CHART_PX = (1200, 565)
 FOOTER_IN = 0.45
 MARGIN_IN = 0.45
 TABLE_FONT_PT = 11
-TABLE_LINE_IN = 0.18  # height of one text line in a table cell at TABLE_FONT_PT
-# a digit or Latin letter at TABLE_FONT_PT; CJK characters count two (1.1 em, a little room)
-TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.55 / 72
+# one text line in a table cell: Noto Sans CJK's ascent + descent are 1.45 em
+TABLE_LINE_IN = TABLE_FONT_PT * 1.45 / 72
+# a digit or Latin letter at TABLE_FONT_PT; CJK characters count two (1.2 em, a little room)
+TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.6 / 72
 TABLE_SHORT_HALF_WIDTHS = 12  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
 TABLE_MIN_TEXT_HALF_WIDTHS = 10  # a text column is at least five CJK characters wide
 TABLE_MAX_TEXT_HALF_WIDTHS = 60  # a text column wants at most this much on one line
 TABLE_CELL_MARGIN_IN = 0.04  # top/bottom (and half the left/right) cell margin
 TABLE_ROW_SLACK_IN = 0.02
-TABLE_FILL_RATIO = 0.82  # wrapped lines are rarely full (words and punctuation move down)
+TABLE_FILL_RATIO = 0.95  # wrapped lines are rarely full (words and punctuation move down)
 TABLE_NOTE_IN = 0.3  # room kept below a table for the "only the first rows" note
 TABLE_MAX_ROWS = 300  # rows beyond this are left to the XLSX download
 TABLE_CELL_MAX_CHARS = 80  # long explanations are cut (with …) to keep rows readable
