@@ -13,6 +13,8 @@ from .constants import (
     CHART_MAX_HEIGHT,
     CHART_MIN_HEIGHT,
     CHART_ROW_PX,
+    CHART_TOP_PROJECTS,
+    CHART_TOP_UNITS,
     FONT_FAMILY,
     FONT_SIZE,
     GREEN_FROM_PCT,
@@ -25,7 +27,7 @@ from .constants import (
     STATUS_ORDER,
     TITLE_FONT_SIZE,
 )
-from .queries import band, fmt_pct, fmt_wan
+from .queries import band, fmt_pct, fmt_wan, top_with_rest
 
 BAND_ORDER = ("red", "amber", "green", "over", "none")
 WAN_HOVER = "%{x:,.2f} 万元"
@@ -148,10 +150,13 @@ def empty_figure(title: str, message: str = "当前筛选条件下没有数据")
     )
 
 
-def budget_vs_actual_by_unit(units: pd.DataFrame, title: str = "各单位预算与执行") -> go.Figure:
+def budget_vs_actual_by_unit(
+    units: pd.DataFrame, title: str = "各单位预算与执行", top: int = CHART_TOP_UNITS
+) -> go.Figure:
     """Grouped horizontal bars per unit: budget, actual (rate in the label), declared budget."""
     if units.empty:
         return empty_figure(title)
+    units = top_with_rest(units, top, "label", ["budget_wan", "actual_wan", "declared_budget_wan"])
     labels = _values(units["label"])
     traces = [
         {
@@ -234,11 +239,17 @@ def rate_bands(
 
 
 def status_stack(
-    table: pd.DataFrame, by: str, title: str, include_target_only: bool = True
+    table: pd.DataFrame,
+    by: str,
+    title: str,
+    include_target_only: bool = True,
+    top: int = CHART_TOP_UNITS,
 ) -> go.Figure:
     """Horizontal stacked bars of indicator counts per status for each value of `by`."""
     if table.empty:
         return empty_figure(title)
+    counts = [c for c in (*STATUS_ORDER, "total") if c in table.columns]
+    table = top_with_rest(table, top, by, counts, what="项")
     names = [_short(v) for v in table[by]]
     full = _values(table[by])
     traces = [
@@ -284,6 +295,7 @@ def project_bullets(
     title: str,
     red_below: float = RED_BELOW_PCT,
     green_from: float = GREEN_FROM_PCT,
+    top: int = CHART_TOP_PROJECTS,
 ) -> go.Figure:
     """Every budget line of a unit, largest budget at the top: budget bar with actual inside it.
 
@@ -292,6 +304,9 @@ def project_bullets(
     """
     if projects.empty:
         return empty_figure(title)
+    projects = top_with_rest(
+        projects, top, "project", ["budget_wan", "actual_wan"], what="个项目（合计）"
+    )
     names = _unique_labels([_short(p) for p in projects["project"].fillna("（未命名）")])
     full = _values(projects["project"])
     rate_text = [
@@ -414,11 +429,12 @@ def budget_actual_scatter(
 
 
 def unspent_by_unit_chart(
-    table: pd.DataFrame, title: str = "各单位未执行金额（低执行率项目）"
+    table: pd.DataFrame, title: str = "各单位未执行金额（低执行率项目）", top: int = CHART_TOP_UNITS
 ) -> go.Figure:
     """Unspent amount of the low-execution lines per unit, with their number."""
     if table.empty:
         return empty_figure(title)
+    table = top_with_rest(table, top, "label", ["unspent_wan", "n_low"])
     trace = {
         "type": "bar",
         "y": _values(table["label"]),
@@ -426,7 +442,7 @@ def unspent_by_unit_chart(
         "orientation": "h",
         "marker": {"color": RED},
         "text": [
-            f"{fmt_wan(u)}（{n} 项）"
+            f"{fmt_wan(u)}（{int(n)} 项）"
             for u, n in zip(table["unspent_wan"], table["n_low"], strict=True)
         ],
         "textposition": "outside",

@@ -28,6 +28,9 @@ BAND_LABELS = {
     "none": "无执行数",
 }
 
+# Bar charts draw at most this many rows; the rest are added up into one 其余 row.
+CHART_TOP_UNITS = 25
+CHART_TOP_PROJECTS = 40
 CHART_HEIGHT = 420
 CHART_MIN_HEIGHT = 260
 CHART_ROW_PX = 28  # height per bar in horizontal bar charts with many rows

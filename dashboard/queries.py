@@ -479,6 +479,24 @@ def unspent_by_unit(low: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("unspent_wan", ascending=False).reset_index(drop=True)
 
 
+def top_with_rest(
+    frame: pd.DataFrame, n: int, label: str, sums: list[str], what: str = "个单位"
+) -> pd.DataFrame:
+    """The first n rows (frames come sorted), and the others added up into one 其余 row.
+
+    Execution rates of the 其余 row are recomputed from its sums, never averaged.
+    """
+    if len(frame) <= n:
+        return frame
+    head, rest = frame.iloc[:n], frame.iloc[n:]
+    row = {label: f"其余 {len(rest)} {what}"}
+    row.update({column: rest[column].sum(min_count=1) for column in sums})
+    for rate in ("execution_rate_pct", "rate_pct"):
+        if rate in frame.columns and {"budget_wan", "actual_wan"} <= set(sums):
+            row[rate] = rate_pct(row["actual_wan"], row["budget_wan"])
+    return pd.concat([head, pd.DataFrame([row])], ignore_index=True)
+
+
 # --- indicators ---------------------------------------------------------------------------
 
 

@@ -416,6 +416,36 @@ def test_scatter_has_the_100_percent_line_and_log_scale_drops_zero_amounts():
     assert points == 4
 
 
+def test_top_with_rest_adds_up_the_rest_and_recomputes_its_rate():
+    frame = pd.DataFrame(
+        {
+            "label": [f"单位{i}" for i in range(5)],
+            "budget_wan": [500.0, 400.0, 300.0, 200.0, 100.0],
+            "actual_wan": [500.0, 200.0, 300.0, 100.0, 100.0],
+            "execution_rate_pct": [100.0, 50.0, 100.0, 50.0, 100.0],
+        }
+    )
+    out = q.top_with_rest(frame, 2, "label", ["budget_wan", "actual_wan"])
+    assert out["label"].tolist() == ["单位0", "单位1", "其余 3 个单位"]
+    assert out.iloc[2]["budget_wan"] == 600 and out.iloc[2]["actual_wan"] == 500
+    assert out.iloc[2]["execution_rate_pct"] == pytest.approx(500 / 600 * 100)
+    assert q.top_with_rest(frame, 5, "label", ["budget_wan"]) is frame
+
+
+def test_charts_stay_readable_with_hundreds_of_units():
+    lines = pd.concat(
+        [selection().lines.assign(unit=f"第{i}单位", doc_id=f"d{i}") for i in range(300)],
+        ignore_index=True,
+    )
+    units = q.by_unit(lines)
+    assert len(units) == 300 * 4  # four unit-years per copy
+    fig = charts.budget_vs_actual_by_unit(units)
+    assert len(fig.data[0].y) == 26 and fig.data[0].y[-1] == "其余 1175 个单位"
+    assert fig.layout.height <= 1400
+    total = units["budget_wan"].sum()
+    assert sum(x for x in fig.data[0].x if pd.notna(x)) == pytest.approx(total)
+
+
 def test_empty_frames_give_an_explaining_figure():
     empty = selection(regions=("湖南",))
     fig = charts.budget_vs_actual_by_unit(q.by_unit(empty.lines))
