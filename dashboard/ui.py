@@ -63,7 +63,11 @@ def column_config(frame: pd.DataFrame) -> dict:
             config[column] = st.column_config.NumberColumn(column, format="%g")
         elif column == COLUMN_LABELS["year"]:
             config[column] = st.column_config.NumberColumn(column, format="%d")
-        elif column in (COLUMN_LABELS["explanation"], COLUMN_LABELS["deviation_reason"]):
+        elif column in (
+            COLUMN_LABELS["explanation"],
+            COLUMN_LABELS["deviation_reason"],
+            COLUMN_LABELS["message"],
+        ):
             config[column] = st.column_config.TextColumn(column, width="large")
         elif column in (COLUMN_LABELS["project"], COLUMN_LABELS["name"], COLUMN_LABELS["notes"]):
             config[column] = st.column_config.TextColumn(column, width="medium")
@@ -115,7 +119,11 @@ def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, ke
     if rows.empty:
         return
     with st.expander(f"⚠️ {label}（{len(rows)} 条数据提示）"):
-        shown = rows.assign(severity_label=rows["severity"].map(SEVERITY_LABELS))
+        order = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
+        shown = rows.assign(
+            severity_label=rows["severity"].map(SEVERITY_LABELS),
+            _order=rows["severity"].map(order),
+        ).sort_values(["_order", "source_file", "source_line"])
         columns = [
             "severity_label",
             "unit",
@@ -126,6 +134,4 @@ def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, ke
             "source_line",
         ]
         frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
-        st.dataframe(
-            frame, width="stretch", hide_index=True, placeholder="—", key=f"{key}_findings"
-        )
+        table(frame.reset_index(drop=True), label, key=f"{key}_findings")
