@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders.build import build
+from loaders.schema import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "raw"
@@ -321,3 +324,22 @@ def test_page_settings_survive_a_page_switch_and_stale_choices_are_dropped(app):
     assert at.selectbox(key="budget_unit").value == at.selectbox(key="budget_unit").options[0]
     at.switch_page(PAGES["low_execution"][0]).run()
     assert at.slider(key="lowexec_threshold").value == 70
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_with_documents_but_no_rows_explains_instead_of_failing(
+    page, parquet_dir, tmp_path, monkeypatch
+):
+    """Partial data (parsers that read nothing yet): every page says so, no traceback."""
+    shutil.copy(parquet_dir / "documents.parquet", tmp_path / "documents.parquet")
+    for name in ("projects", "indicators", "findings"):
+        pq.write_table(TABLES[name].empty_table(), tmp_path / f"{name}.parquet")
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    if page != "overview":
+        at.switch_page(PAGES[page][0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.info or at.warning
+    if page == "overview":
+        assert any("没有读出预算数据" in w.value for w in at.warning)
+        assert len(frame_with(at, "单位")) == len(at.multiselect(key="filter_unit").options)
