@@ -361,6 +361,29 @@ def test_every_layout_gives_the_same_tables(layout):
     assert [f.code for f in parsed.findings] == []
 
 
+def seed_tables(doc):
+    """The seed's tables as rows of cells, one list per table (tables end at a blank line)."""
+    tables, rows = [], []
+    for line in doc.lines:
+        if line:
+            rows.append(line.split("\t"))
+        elif rows:
+            tables.append(rows)
+            rows = []
+    return tables + ([rows] if rows else [])
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[1:], ids=lambda f: f.__name__)
+def test_seed_in_every_layout_gives_the_seed_tables(seed_doc, seed, layout):
+    parsed = parse(Doc.from_text(render(layout, *seed_tables(seed_doc("003")))))
+    drop = {"source_line", "end_line"}
+    assert [{k: v for k, v in p.items() if k not in drop} for p in parsed.projects] == [
+        {k: v for k, v in p.items() if k not in drop} for p in seed.projects
+    ]
+    assert indicators_of(parsed) == indicators_of(seed)
+    assert len(parsed.indicators) == 50
+
+
 def test_whole_document_on_one_line():
     text = as_one_line(block_a() + block_b())
     parsed = parse(Doc.from_text(text))
@@ -484,6 +507,19 @@ def test_ocr_spaced_amounts_on_a_flattened_row():
     assert (project["budget_wan"], project["actual_wan"]) == pytest.approx((118.25, 110.1234))
 
 
+def test_funds_row_shorter_than_its_header_is_flagged():
+    rows = block_a()
+    rows[5] = ["", "年度资金总额", "120.5000", "118.2500", "110.1234", "10"]
+    parsed = parse(Doc.from_text(render(as_spaces, rows)))
+    (project,) = parsed.projects
+    assert (project["budget_wan"], project["actual_wan"], project["reported_rate_pct"]) == (
+        118.25,
+        110.1234,
+        None,
+    )
+    assert [f.code for f in parsed.findings] == ["PARTIAL_ROW"]
+
+
 def test_rate_as_fraction_is_scaled_by_the_amounts():
     rows = block_a()
     rows[5] = ["", "年度资金总额", "120.5000", "118.2500", "110.1234", "10", "0.9313", "9.31"]
@@ -536,6 +572,37 @@ def test_wrapped_cells_are_joined():
     assert parsed.projects[0]["project"] == "社区慢病筛查服务"
     assert parsed.indicators[0]["name"] == "重点人群慢病筛查人数"
     assert len(parsed.indicators) == 4
+
+
+def test_wrapped_header_cells():
+    rows = block_a()
+    rows[4] = ["项目资金（万元）", "", "年初预算", "全年预算", "全年执行", "分值", "执行率", "得分"]
+    rows.insert(5, ["", "", "数", "数", "数", "", "", ""])
+    at = rows.index(INDICATOR_HEADER)
+    rows[at] = [*INDICATOR_HEADER[:4], "年度指标", "实际完成", "分值", "得分", "偏差原因分析及"]
+    rows.insert(at + 1, ["", "", "", "", "值", "值", "", "", "改进措施"])
+    parsed = parse(Doc.from_text(render(as_tabs, rows, block_b())))
+    assert rounded(projects_of(parsed)) == EXPECTED_PROJECTS
+    assert indicators_of(parsed) == EXPECTED_INDICATORS
+
+
+def test_national_form_with_other_labels():
+    rows = block_a()
+    rows[0:2] = [["2023年度项目支出绩效自评表"]]
+    rows[2] = ["主管部门", "某市卫生健康委员会", "单位名称", "某区疾病预防控制中心"]
+    rows = [r for r in rows if r[0] != "评分等级"]
+    parsed = parse(Doc.from_text(as_tabs(rows)))
+    assert rounded(projects_of(parsed)) == [(*EXPECTED_PROJECTS[0][:6], None, 10.0, 9.31)]
+    assert parsed.meta["unit"] == "某区疾病预防控制中心"
+    assert parsed.meta["year"] == 2023
+
+
+def test_weights_printed_with_points():
+    rows = block_a()
+    at = rows.index(INDICATOR_HEADER) + 1
+    rows[at] = ["", "产出指标", "数量指标", "筛查人数", "≥5000人", "5230人", "20分", "20分", ""]
+    parsed = parse(Doc.from_text(render(as_spaces, rows)))
+    assert indicators_of(parsed)[0] == EXPECTED_INDICATORS[0]
 
 
 def test_reason_mentioning_causes_is_not_taken_for_a_header():

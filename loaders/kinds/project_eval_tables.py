@@ -54,6 +54,8 @@ KEYWORDS: dict[str, float] = {
     "一级指标": 0.1,
     "实际完成值": 0.1,
     "评分等级": 0.1,
+    "项目资金": 0.1,
+    "项目绩效自评": 0.1,
     "部门决算": -0.6,
     "整体支出": -0.3,
 }
@@ -62,6 +64,10 @@ KEYWORDS: dict[str, float] = {
 TOTAL_WEIGHT = 100.0
 # A title token longer than this (squeezed) is prose that mentions the form, not a title.
 MAX_TITLE_CHARS = 40
+# A labelled value (项目名称, 实施单位) is at most this long; more text after it is something else.
+MAX_VALUE_CHARS = 60
+# A grade is a word (优, 良好); a longer cell after 评分等级 is a note.
+MAX_GRADE_CHARS = 8
 # At most this many values follow 年度资金总额 when no column header was read.
 MAX_FUNDS_VALUES = 6
 # Segmentation costs for layouts without row breaks (one cell per line, whole table on a line).
@@ -88,6 +94,8 @@ LEVEL1_WORDS = frozenset(
 )
 _LEVEL2 = re.compile(r"^[\u4e00-\u9fff]{0,8}(?:数量|质量|时效|成本|效益|影响|满意度)指标$")
 
+# The reporting unit's label on the forms of different provinces.
+UNIT_LABELS = ("实施单位", "项目实施单位", "执行单位", "单位名称", "预算单位", "项目单位")
 # Labels other than the ones we read: they end the value of the label before them.
 OTHER_LABELS = (
     "项目编码",
@@ -140,6 +148,8 @@ def number(text: str) -> float | None:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
+    if text.endswith("分"):  # weights and scores printed as 10分
+        text = text[:-1]
     return parse_amount(text)
 
 
@@ -177,7 +187,7 @@ def _join(parts: list[str]) -> str:
 
 
 # First characters of every label but the title; other cells skip the keyword tests.
-_LABEL_START = frozenset("项主预实执年资其上当财总一评自绩合联")
+_LABEL_START = frozenset("项主预实执年资其上当财总一评自绩合联单")
 
 
 def label_kind(key: str) -> str | None:
@@ -193,7 +203,7 @@ def label_kind(key: str) -> str | None:
         return "name"
     if k.startswith(("主管部门", "主管单位", "预算部门")) and len(k) <= 30:
         return "parent"
-    if k.startswith(("实施单位", "项目实施单位", "执行单位")) and len(k) <= 30:
+    if k.startswith(UNIT_LABELS) and len(k) <= 30:
         return "unit"
     if k.startswith("项目资金") and len(k) <= 12:
         return "funds_header"
@@ -221,13 +231,14 @@ def funds_role(key: str) -> str | None:
     k = _SUFFIX.sub("", key)
     if not k or len(k) > 12:
         return None
-    if "执行率" in k:
+    # A wrapped header cell keeps only its first line here: 全年执行(数), 执行(率).
+    if "执行率" in k or k.endswith("率"):
         return "rate"
     if "年初" in k:
         return "initial"
     if "预算" in k:
         return "budget"
-    if "执行数" in k or "支出" in k or "决算" in k or k == "实际执行":
+    if "执行" in k or "支出" in k or "决算" in k or k.startswith("实际"):
         return "actual"
     if "得分" in k:
         return "score"
@@ -249,9 +260,10 @@ def indicator_role(key: str) -> str | None:
         return "name"
     if "偏差" in k or "原因" in k:
         return "reason"
-    if k.endswith(("目标值", "指标值")):
+    # Wrapped header cells keep only their first line here: 年度指标(值), 实际完成(值).
+    if k.endswith(("目标值", "指标值")) or k.startswith(("年度指标", "年初目标", "年度目标")):
         return "target"
-    if k.endswith(("完成值", "实际值")) or k == "实际完成情况":
+    if k.endswith(("完成值", "实际值")) or k.startswith(("实际完成", "全年完成", "全年实际")):
         return "actual"
     if k.endswith("得分"):
         return "score"
@@ -474,7 +486,8 @@ class Block:
 
 
 _INLINE_LABEL = re.compile(
-    r"^\s*(?:项目名称|主管部门|主管单位|预算部门|项目实施单位|实施单位|执行单位|评分等级|自评等级|评价等级|绩效等级)"
+    r"^\s*(?:项目名称|主管部门|主管单位|预算部门|项目实施单位|实施单位|执行单位|单位名称|预算单位|项目单位|"
+    r"评分等级|自评等级|评价等级|绩效等级)"
     r"\s*[：:]?\s*"
 )
 
@@ -482,9 +495,13 @@ _INLINE_LABEL = re.compile(
 def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
     """The text a label introduces: inline after the label, then the tokens up to the next label."""
     parts = [_INLINE_LABEL.sub("", toks[i].text, count=1).strip()]
+    size = len(parts[0])
     j = i + 1
     while j < len(toks) and toks[j].kind is None:
-        parts.append(toks[j].text)
+        # Wrapped pieces of one value, not unlabelled rows after it.
+        if size < MAX_VALUE_CHARS:
+            parts.append(toks[j].text)
+            size += len(toks[j].text)
         j += 1
     return [p for p in parts if p], j
 
@@ -545,7 +562,8 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             i = _read_indicators(toks, i, b)
         elif kind == "grade":
             parts, i = _value_after(toks, i)
-            b.grade = b.grade or (parts[0] if parts else None)
+            if parts and len(parts[0]) <= MAX_GRADE_CHARS:
+                b.grade = b.grade or parts[0]
         elif kind == "total":
             j = i + 1
             nums = []
@@ -641,6 +659,7 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
         grouped.setdefault(t.row, []).append(t)
     ctx = b.levels
     pending: list[Tok] = []
+    first_read = False
     for row in grouped.values():
         if all(_is_header_word(t.key) for t in row):  # repeated after a page break
             continue
@@ -657,11 +676,13 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
             if all(_is_level(t) for t in row):
                 for t in row:
                     _enter_levels(ctx, {"level1" if _is_level1(t) else "level2": t.text})
-            elif b.indicators:
+            elif first_read:
                 _continue(b.indicators[-1], row, colmap)
-            else:
-                pending.extend(row)
+            elif colmap and all(colmap.get(t.col) == "name" for t in row):
+                pending.extend(row)  # a long name printed from the line above its row
+            # else: the wrapped second line of the header cells (…值, 及改进措施)
             continue
+        first_read = True
         if pending:
             fields["name"] = _join([t.text for t in pending] + [fields.get("name", "")])
             pending = []
@@ -827,20 +848,28 @@ def _read_stream(body: list[Tok], b: Block) -> None:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def _funds(b: Block) -> dict[str, str]:
-    """Funds cells by role: by order when the counts agree, else by column."""
+# The national form's funds columns, for a 年度资金总额 row whose header was not read.
+DEFAULT_FUNDS_ROLES = ("initial", "budget", "actual", "weight", "rate", "score")
+
+
+def _funds(b: Block) -> tuple[dict[str, str], bool]:
+    """Funds cells by role, and whether they were read with certainty.
+
+    By order when the counts agree, else by column where the layout kept columns; otherwise by
+    order as far as the cells go, which is uncertain.
+    """
     roles = [r for r, _ in b.funds_roles]
     values = b.funds_values
     if roles and len(values) == len(roles):
-        return {r: v.text for r, v in zip(roles, values, strict=True)}
+        return {r: v.text for r, v in zip(roles, values, strict=True)}, True
     if roles and all(t.col is not None for _, t in b.funds_roles):
         by_col = {t.col: t.text for t in b.funds_row}
         out = {r: by_col[t.col] for r, t in b.funds_roles if t.col in by_col}
         if out:
-            return out
-    if not roles and len(values) == MAX_FUNDS_VALUES:
-        roles = ["initial", "budget", "actual", "weight", "rate", "score"]
-    return {r: v.text for r, v in zip(roles, values, strict=False)}
+            return out, True
+    if not roles and len(values) == len(DEFAULT_FUNDS_ROLES):
+        return dict(zip(DEFAULT_FUNDS_ROLES, (v.text for v in values), strict=True)), True
+    return {r: v.text for r, v in zip(roles, values, strict=False)}, not values
 
 
 def _num(text: str | None) -> float | None:
@@ -851,7 +880,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     """One project row, its indicator rows and the block's findings."""
     name = b.name or "（未命名项目）"
     findings: list[Finding] = []
-    funds = _funds(b)
+    funds, certain = _funds(b)
     unit = b.amount_unit or "万元"
     initial = to_wan(_num(funds.get("initial")), unit)
     budget = to_wan(_num(funds.get("budget")), unit)
@@ -875,10 +904,22 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 source_line=b.funds_label.line if b.funds_label else b.first_line,
             )
         )
+    if not certain:
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」“年度资金总额”行的数值个数与表头列数不一致，已按顺序对应，请核对。",
+                project=name,
+                source_line=b.funds_label.line if b.funds_label else b.first_line,
+            )
+        )
     indicators = []
     reasons = []
     for f in b.indicators:
-        if is_not_applicable(f.get("target"), f.get("actual")):
+        cells = (f.get("target") or "") + (f.get("actual") or "")
+        if ("不" in cells or "无此" in cells) and is_not_applicable(
+            f.get("target"), f.get("actual")
+        ):
             continue
         indicators.append(
             indicator_row(
