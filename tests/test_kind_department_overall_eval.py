@@ -64,7 +64,7 @@ def test_read_rows_one_cell_per_line_joins_wrapped_cells_and_keeps_empty_cells()
         "",
         "注：说明",
     ]
-    rows = read_rows(lines)
+    rows = list(read_rows(lines))
     assert [[c.text for c in r] for r in rows] == [
         ["一级指标", "全  年\n完成值"],
         ["投入管理\n指  标", "", "3"],
@@ -84,17 +84,17 @@ def test_read_rows_one_cell_per_line_joins_wrapped_cells_and_keeps_empty_cells()
     ],
 )
 def test_read_rows_tab_and_space_rows(line, cells):
-    (row,) = read_rows([line])
+    (row,) = list(read_rows([line]))
     assert [c.text for c in row] == cells
 
 
 def test_read_rows_empty_cell_continued_on_the_next_line():
-    (row,) = read_rows(["\t一级指标", "\t", "完成值"])
+    (row,) = list(read_rows(["\t一级指标", "\t", "完成值"]))
     assert [c.text for c in row] == ["一级指标", "完成值"]
 
 
 def test_read_rows_on_the_seed_finds_the_indicator_rows(seed_doc):
-    rows = read_rows(seed_doc("004").lines)
+    rows = list(read_rows(seed_doc("004").lines))
     first = next(r for r in rows if r[0].text.startswith("投入管理"))
     assert [c.text for c in first] == [
         "投入管理\n指  标",

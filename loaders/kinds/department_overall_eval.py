@@ -20,6 +20,7 @@ line and whole flattened tables still land in the right columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -73,49 +74,49 @@ def _split_spaced(text: str) -> list[str]:
     return [p for p in gap.split(s) if p]
 
 
-def read_rows(lines: list[str]) -> list[list[Cell]]:
-    """Rows of cells from one-cell-per-line, tab-separated or space-separated text.
+def read_rows(lines: list[str]) -> Iterator[list[Cell]]:
+    """Rows of cells from one-cell-per-line, tab-separated or space-separated text, one by one.
 
-    A line `\\tcell` adds a cell to the current row, a line without a tab right after a cell
+    A line `\tcell` adds a cell to the current row, a line without a tab right after a cell
     continues that cell (PDF wrapping), and a blank line ends the row. A line with several tab
     cells, or a line without tabs that does not continue a cell, is a row on its own.
     """
-    rows: list[list[Cell]] = []
     current: list[tuple[int, list[str]]] = []
     previous = "gap"  # what the previous line was: gap | cell | row
 
-    def flush() -> None:
-        if current:
-            rows.append(
-                [
-                    Cell(parts[0] if len(parts) == 1 else "\n".join(parts).strip(), line)
-                    for line, parts in current
-                ]
-            )
-            current.clear()
+    def pending() -> list[Cell]:
+        row = [
+            Cell(parts[0] if len(parts) == 1 else "\n".join(parts).strip(), line)
+            for line, parts in current
+        ]
+        current.clear()
+        return row
 
     for number, raw in enumerate(lines, 1):
         if "\t" not in raw:
             text = raw.strip()
             if not text:
-                flush()
+                if current:
+                    yield pending()
                 previous = "gap"
             elif previous == "cell" and current:
                 current[-1][1].append(text)
             else:
-                flush()
-                rows.append([Cell(t, number) for t in _split_spaced(text)])
+                if current:
+                    yield pending()
+                yield [Cell(t, number) for t in _split_spaced(text)]
                 previous = "row"
             continue
         if raw.count("\t") == 1 and not raw.partition("\t")[0].strip():
             current.append((number, [raw.partition("\t")[2].strip()]))
             previous = "cell"
             continue
-        flush()
-        rows.append([Cell(p.strip(), number) for p in raw.split("\t")])
+        if current:
+            yield pending()
+        yield [Cell(p.strip(), number) for p in raw.split("\t")]
         previous = "row"
-    flush()
-    return rows
+    if current:
+        yield pending()
 
 
 # ---- tokens -----------------------------------------------------------------------------------
