@@ -1,4 +1,4 @@
-"""Command line: python -m loaders build --raw data/raw --out data/parquet."""
+"""Command line: python -m loaders build | add FILE | remove DOC_ID | list."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
+from . import intake
 from .build import build, is_current, raw_files
+from .intake import AlreadyImported, ImportRefused, NeedsConfirmation
 from .manifest import ManifestError
 
 log = logging.getLogger("loaders")
@@ -15,6 +17,8 @@ log = logging.getLogger("loaders")
 # Exit codes: every document was read (some perhaps with UNREADABLE findings) / nothing written.
 EXIT_OK = 0
 EXIT_NOTHING_WRITTEN = 1
+# add: a document of the same unit, year and kind exists; run again with --replace.
+EXIT_NEEDS_CONFIRMATION = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip when data/raw and the loaders are unchanged since the last build",
     )
+    add_import_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command != "build":
+        return args.run(args)
     return run_build(args.raw, args.out, args.if_changed)
 
 
@@ -62,6 +69,91 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
             "%d document(s) could not be read; see the UNREADABLE rows of findings.parquet",
             counts["unreadable"],
         )
+    return EXIT_OK
+
+
+def add_import_commands(sub) -> None:
+    """add / remove / list: the import page's operations (loaders/intake.py) on the command line."""
+
+    def folders(p) -> None:
+        p.add_argument(
+            "--raw", type=Path, default=None, help="default: $DASHBOARD_RAW_DIR or data/raw"
+        )
+        p.add_argument(
+            "--out", type=Path, default=None, help="default: $DASHBOARD_PARQUET_DIR or data/parquet"
+        )
+
+    a = sub.add_parser("add", help="import a document (.txt .md .csv .tsv .xlsx .docx) and rebuild")
+    a.add_argument("file", type=Path)
+    a.add_argument("--unit", help="reporting unit, when the document does not print it")
+    a.add_argument("--year", help="budget year, when the document does not print it")
+    a.add_argument("--region", help="dashboard region (深圳, 上海, 湖南 …)")
+    a.add_argument(
+        "--replace",
+        action="store_true",
+        help="confirm that a document of the same unit, year and kind moves to data/trash",
+    )
+    folders(a)
+    a.set_defaults(run=run_add)
+    r = sub.add_parser("remove", help="move a document to data/trash and rebuild")
+    r.add_argument("doc_id", help="doc_id as shown by list (or the file name in data/raw)")
+    folders(r)
+    r.set_defaults(run=run_remove)
+    li = sub.add_parser("list", help="the documents in data/raw with unit, region and year")
+    folders(li)
+    li.set_defaults(run=run_list)
+
+
+def run_add(args) -> int:
+    try:
+        size = args.file.stat().st_size
+        intake.check_size(size)
+        data = args.file.read_bytes()
+        fields = intake.clean_fields(args.unit, args.region, args.year)
+        change = intake.add(args.file.name, data, args.raw, args.out, fields, args.replace)
+    except AlreadyImported as exc:
+        log.info("%s", exc)
+        return EXIT_OK
+    except NeedsConfirmation as exc:
+        log.error("%s 如确认替换，请加 --replace 重新运行。", exc)
+        return EXIT_NEEDS_CONFIRMATION
+    except ImportRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    except OSError as exc:
+        log.error("无法读取 %s：%s", args.file, exc.strerror or exc)
+        return EXIT_NOTHING_WRITTEN
+    log.info("已导入 %s（doc_id %s）", change.stored, change.doc_id)
+    for name in change.trashed:
+        log.info("旧版本 %s 已移入 data/trash/", name)
+    return EXIT_OK
+
+
+def run_remove(args) -> int:
+    try:
+        change = intake.remove(args.doc_id, args.raw, args.out)
+    except ImportRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    log.info("已将 %s 移入 data/trash/，数据表已重建。", change.trashed[0])
+    return EXIT_OK
+
+
+def run_list(args) -> int:
+    raw = args.raw or intake.raw_dir()
+    if not raw.is_dir():
+        log.error("raw folder %s does not exist or is not a folder", raw)
+        return EXIT_NOTHING_WRITTEN
+    try:
+        rows = intake.catalogue(raw, args.out or intake.parquet_dir())
+    except ImportRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    columns = ("doc_id", "doc_kind", "unit", "region", "year", "source_file")
+    lines = ["\t".join(columns)]
+    for row in rows:
+        lines.append("\t".join("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 
