@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WS = re.compile(r"[\s\u3000]+")
 
@@ -12,7 +13,13 @@ def squeeze(text: str) -> str:
     return _WS.sub("", text)
 
 
+@lru_cache(maxsize=4)
+def _squeezed(text: str) -> str:
+    # Every kind scores the same doc.head: squeeze it once, not once per kind.
+    return squeeze(text)
+
+
 def keyword_score(text: str, weighted: dict[str, float]) -> float:
     """Sum of the weights of the keywords found in squeezed text, capped at 1.0."""
-    s = squeeze(text)
+    s = _squeezed(text)
     return min(1.0, sum(w for k, w in weighted.items() if k in s))
