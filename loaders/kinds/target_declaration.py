@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..crosscheck import check_total
 from ..detection import keyword_score, squeeze
@@ -22,12 +23,15 @@ from ..findings import Finding
 from ..metadata import find_amount_unit, find_year
 from ..numbers import parse_amount, to_halfwidth, to_wan
 from ..rows import clean_name, indicator_row, project_row
-from ..targets import is_not_applicable, parse_target
+from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "target_declaration"
 KEYWORDS: dict[str, float] = {
     "绩效目标申报表": 0.5,
+    # the same form titled 单位整体支出绩效目标表 (no 申报)
+    "绩效目标表": 0.4,
+    "年初目标值": 0.1,
     "指标值": 0.15,
     "任务名称": 0.1,
     "预算金额": 0.1,
@@ -48,6 +52,17 @@ MIN_NAME_CJK_SHARE = 0.6
 MAX_JOIN_CELLS = 3
 # Metadata labels are looked for in this many lines before the task table.
 MAX_HEAD_LINES = 40
+# OCR debris inside a header printed one cell per line is skipped when a header word follows
+# within this many non-empty lines.
+HEADER_LOOKAHEAD_LINES = 3
+# An unrecognised cell ending in 指标 this short is a piece of a label, not an indicator.
+MAX_LABEL_FRAGMENT_CHARS = 6
+# Distinct target texts whose parsed row is kept (they repeat: '100%', '≥90%', '有效提高').
+TARGET_CACHE_SIZE = 4096
+# An amount cell is at most this long ('1, 234, 567. 8900 元').
+MAX_AMOUNT_CELL_CHARS = 32
+# A task-table header cell is at most this long ('预算金额 (万元)').
+MAX_HEADER_CELL_CHARS = 20
 # A short qualitative target ('有效提高') has at most this many characters.
 MAX_QUALITATIVE_TARGET_CHARS = 8
 # A numeric target ('≥1000人次', '约400份') has at most this many characters.
@@ -63,11 +78,18 @@ _AMOUNT_HEADER = (
 )
 _TASK_HEADER_START = ("任务名称", "项目名称")
 _TASK_HEADER_WORDS = (
-    "任务名称", "项目名称", "主要内容", "年度主要任务", "主要任务", "资金来源", "金额",
+    "任务名称",
+    "项目名称",
+    "主要内容",
+    "年度主要任务",
+    "主要任务",
+    "资金来源",
+    "金额",
     *(w for _kind, words in _AMOUNT_HEADER for w in words),
 )
 _HEADER_WORD = (
-    "(?:" + "|".join(re.escape(w) for w in sorted(_TASK_HEADER_WORDS, key=len, reverse=True))
+    "(?:"
+    + "|".join(re.escape(w) for w in sorted(_TASK_HEADER_WORDS, key=len, reverse=True))
     + r"|[（(]\s*[A-Za-z]?\s*[)）]|[（(]\s*万?元\s*[)）])"
 )
 _TASK_HEADER_RE = re.compile(_HEADER_WORD)
@@ -79,19 +101,38 @@ _UNIT_IN_HEADER = re.compile(r"[（(]\s*(万元|元)\s*[）)]|单位\s*[：:]\s*
 
 _IND_HEADER_WORDS = frozenset(
     {
-        "一级指标", "二级指标", "三级指标", "指标值", "年初目标值", "年度目标值", "目标值", "年度指标值",
-        "指标名称", "绩效指标", "年度绩效指标", "指标内容", "预期目标", "年度绩效目标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "年初目标值",
+        "年度目标值",
+        "目标值",
+        "年度指标值",
+        "指标名称",
+        "绩效指标",
+        "年度绩效指标",
+        "指标内容",
+        "预期目标",
+        "年度绩效目标",
     }
 )
 _SECTION_BREAKS = ("年度总体目标", "总体目标", "长期目标", "中期目标")
 _FOOTER_WORDS = ("填报人", "联系人", "联系电话", "填报日期", "审核人", "单位负责人", "财务负责人")
+_FOOTER_FIRST = frozenset(w[0] for w in _FOOTER_WORDS)
 
 _META_LABELS = (
-    ("单位名称", "unit"), ("申报单位", "unit"), ("填报单位", "unit"), ("部门名称", "unit"),
-    ("主管部门", "parent_unit"), ("主管单位", "parent_unit"), ("预算部门", "parent_unit"),
+    ("单位名称", "unit"),
+    ("申报单位", "unit"),
+    ("填报单位", "unit"),
+    ("部门名称", "unit"),
+    ("主管部门", "parent_unit"),
+    ("主管单位", "parent_unit"),
+    ("预算部门", "parent_unit"),
 )
+_META_SPLIT = re.compile("(?=" + "|".join(label for label, _key in _META_LABELS) + ")")
 _UNIT_END = re.compile(
-    r"(?:局|委员会|委|中心|院|所|站|办公室|办|校|馆|会|部|处|队|厅|署|室)"
+    r"(?:局|委员会|委|中心|院|所|站|办公室|办|校|馆|会|部|处|队|厅|署|室|政府)"
     r"(?:[（(][^）)]{1,8}[）)])?$"
 )
 
@@ -99,12 +140,18 @@ _UNIT_END = re.compile(
 _AMOUNT_IN_TEXT = re.compile(
     r"(?<![\d.,])(?:\d{1,3}(?:\s?,\s?\d{3})+|\d+)\s?\.\s?\d{1,4}(?![\d%‰])"
 )
+_WIDE_GAP = re.compile(r"\s{2,}")
+_WIDE_GAP_INSIDE = re.compile(r"\S\s{2,}\S")
+_DROP_SEPARATORS = str.maketrans("", "", ", \t\u3000")
 _GROUP_GAP = re.compile(r"^[\s|｜]*$")
 _CHUNK_SPLIT = re.compile(r"[\s|｜]+")
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:、！？!?《》〔〕]|(?<!\d)\.|\.(?!\d)")
 _BRACKETED = re.compile(r"^[（(][^（()）]*[）)]$")
 _PLACEHOLDER = re.compile(r"^[_＿\-—－–/／.…·]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_NA_HINT = re.compile("适用|此项|涉及")
+_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+
 
 # Indicator labels. A 二级 label names a family; each family belongs to one 一级 label.
 _WEIGHT_SUFFIX = r"(?:[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）])?$"
@@ -114,26 +161,55 @@ _LEVEL2_LABEL = re.compile(
 )
 _LEVEL1_LABEL = re.compile(r"^(?P<label>(?:产出|效益|满意度)指标)" + _WEIGHT_SUFFIX)
 _FAMILY_OF = (
-    ("满意度", "满意度"), ("数量", "数量"), ("质量", "质量"), ("时效", "时效"), ("成本", "成本"),
-    ("效益", "效益"), ("影响", "效益"), ("产出", "产出"),
+    ("满意度", "满意度"),
+    ("数量", "数量"),
+    ("质量", "质量"),
+    ("时效", "时效"),
+    ("成本", "成本"),
+    ("效益", "效益"),
+    ("影响", "效益"),
+    ("产出", "产出"),
 )
 _LEVEL1_OF_FAMILY = {
-    "数量": "产出指标", "质量": "产出指标", "时效": "产出指标", "成本": "产出指标", "产出": "产出指标",
-    "效益": "效益指标", "满意度": "满意度指标",
+    "数量": "产出指标",
+    "质量": "产出指标",
+    "时效": "产出指标",
+    "成本": "产出指标",
+    "产出": "产出指标",
+    "效益": "效益指标",
+    "满意度": "满意度指标",
 }
 _COUNT_UNITS = re.compile(
     r"^(?:人次|人|名|次|个|件|台|块|户|场次|场|宗|份|批次|批|家|项|套|期|篇|条|所|张|本|册|辆|间|处|"
     r"平方米|万元|元|天|日|小时)"
 )
-_TIMELY_WORDS = ("及时", "时效", "按时", "时限", "周期", "工作日", "天内", "完成时间")
-_COST_WORDS = ("预算执行率", "成本", "经费控制", "费用控制")
+_TIMELY_WORDS = re.compile("及时|时效|按时|时限|周期|工作日|天内|完成时间")
+_COST_WORDS = re.compile("预算执行率|成本|经费控制|费用控制")
 _QUALITATIVE_TARGET = re.compile(
     r"^(?:有效|显著|明显|逐步|持续|进一步|全面|稳步|大幅|不断|基本|得到|有所|较大)?"
-    r"(?:提高|提升|保障|改善|增强|完成|达标|合格|降低|减少|增加|下降|上升|落实|规范|加强|满足|实现|稳定)$"
+    r"(?:提高|提升|保障|改善|增强|完成|达标|合格|降低|减少|增加|下降|上升|落实|规范|加强|满足|实现|稳定"
+    r"|控制)$"
 )
 _SHORT_TARGETS = frozenset(
-    {"是", "否", "良好", "优", "优秀", "及时", "按时", "达到", "满意", "全覆盖", "较好", "已完成",
-     "不适用", "合格", "达标", "正常", "无"}
+    {
+        "是",
+        "否",
+        "良好",
+        "优",
+        "优秀",
+        "及时",
+        "按时",
+        "达到",
+        "满意",
+        "全覆盖",
+        "较好",
+        "已完成",
+        "不适用",
+        "合格",
+        "达标",
+        "正常",
+        "无",
+    }
 )
 _NUMERIC_TARGET = re.compile(
     r"^(?:[≥≤<>=＞＜≧≦]|约|不低于|不少于|不高于|不超过|不大于|不小于|达到|大于|小于|低于|高于|控制在)?\s*\d"
@@ -155,10 +231,24 @@ def _split_cells(line: str) -> tuple[list[str], bool]:
     """
     if "\t" in line:
         return [c.strip() for c in line.split("\t")], True
-    if re.search(r"\S\s{2,}\S", line):
-        cells = [c.strip() for c in re.split(r"\s{2,}", line.strip())]
+    if "  " in line and _WIDE_GAP_INSIDE.search(line):
+        cells = [c.strip() for c in _WIDE_GAP.split(line.strip())]
         return ([""] + cells) if line[:1].isspace() else cells, True
     return [line.strip()], False
+
+
+def _has_cjk_word(text: str) -> bool:
+    """Two CJK characters in a row: a word, not OCR debris such as '中3 XX 1日 47A'."""
+    return _CJK_PAIR.search(text) is not None
+
+
+@lru_cache(maxsize=TARGET_CACHE_SIZE)
+def _amount(cell: str) -> float | None:
+    """parse_amount, after a cheap test: an amount cell is short and starts like a number."""
+    s = cell.strip()
+    if not s or len(s) > MAX_AMOUNT_CELL_CHARS or not (s[0].isdigit() or s[0] in "+-.－"):
+        return None
+    return parse_amount(s)
 
 
 def _is_placeholder(cell: str) -> bool:
@@ -211,9 +301,8 @@ class _Group:
 def _amount_groups(text: str) -> list[_Group]:
     groups: list[_Group] = []
     for m in _AMOUNT_IN_TEXT.finditer(text):
-        value = parse_amount(m.group(0))
-        if value is None:
-            continue
+        # the pattern admits only digits, separators and OCR gaps: drop the last two and convert
+        value = float(m.group(0).translate(_DROP_SEPARATORS))
         if groups and _GROUP_GAP.match(text[groups[-1].end : m.start()]):
             groups[-1].end = m.end()
             groups[-1].values.append(value)
@@ -286,7 +375,9 @@ class _TaskTable:
             kinds = [k for k in kinds if k != PARENT]
         elif PARENT in kinds:
             first = kinds.index(PARENT)
-            kinds = [TOTAL if i == first else k for i, k in enumerate(kinds) if k != PARENT or i == first]
+            kinds = [
+                TOTAL if i == first else k for i, k in enumerate(kinds) if k != PARENT or i == first
+            ]
         self.cols = kinds or [TOTAL]
         m = _UNIT_IN_HEADER.search(" ".join(self.header_text))
         unit = (m.group(1) or m.group(2)) if m else find_amount_unit("\n".join(lines_before))
@@ -324,7 +415,7 @@ class _TaskTable:
 
     def _total_continues(self, text: str) -> bool:
         values = [v for g in _amount_groups(text) for v in g.values] or [
-            v for v in [parse_amount(text.strip())] if v is not None
+            v for v in [_amount(text.strip())] if v is not None
         ]
         if not values:
             self.awaiting_total = False
@@ -347,18 +438,19 @@ class _TaskTable:
         if not filled:
             return True
         if _TOTAL_LABEL.match(squeeze(filled[0])):
-            values = [v for c in filled[1:] if (v := parse_amount(c)) is not None]
+            values = [v for c in filled[1:] if (v := _amount(c)) is not None]
             return self._open_total(n, values)
-        if any(_TASK_HEADER_CELL.fullmatch(squeeze(c)) for c in filled) and not any(
-            parse_amount(c) is not None for c in filled
-        ):
+        if any(
+            len(c) <= MAX_HEADER_CELL_CHARS and _TASK_HEADER_CELL.fullmatch(squeeze(c))
+            for c in filled
+        ) and not any(_amount(c) is not None for c in filled):
             return True  # the header repeated after a page break
         # Trailing amount cells, right to left; a placeholder stands for an amount not printed.
         amounts: list[float | None] = []
         end = len(cells)
         while end > 0:
             c = cells[end - 1]
-            value = parse_amount(c) if c else None
+            value = _amount(c) if c else None
             if c and value is None and not _is_placeholder(c):
                 break
             if c:
@@ -428,8 +520,11 @@ class _TaskTable:
         stripped = text.strip()
         groups = _amount_groups(text)
         if not groups:
-            single = parse_amount(stripped)
-            if single is not None or (_is_placeholder(stripped) and self.pending and self.pending.amounts):
+            single = _amount(stripped)
+            if _is_placeholder(stripped):
+                if self.pending is not None and self.pending.amounts:
+                    self._amounts_for_pending(n, [None])  # an amount printed as '—'
+            elif single is not None:
                 self._amounts_for_pending(n, [single])
             elif self.pending is None or self.pending.amounts:
                 self.close_pending()
@@ -442,8 +537,6 @@ class _TaskTable:
             chunks = _chunks(text[pos : group.start])
             pos = group.end
             if chunks and _TOTAL_LABEL.match(squeeze(chunks[-1])):
-                if len(chunks) > 1 and self.pending is None:
-                    self._garbled(n, chunks[:-1], None)
                 return self._open_total(n, list(group.values))
             if not chunks:
                 self._amounts_for_pending(n, list(group.values))
@@ -459,11 +552,9 @@ class _TaskTable:
             self.tasks.append(_Task(name, n, n, list(group.values)))
         return True
 
-    def _garbled(self, n: int, chunks: list[str], group: _Group | None) -> None:
+    def _garbled(self, n: int, chunks: list[str], group: _Group) -> None:
         """OCR flattened the table into prose: the name is the name-like chunk nearest the amounts,
         and the amounts must hold together (total = fiscal + other)."""
-        if group is None:
-            return
         name = next((c.strip("|｜ ") for c in reversed(chunks) if _name_like(c)), None)
         if name is None or (len(self.cols) >= 3 and _sum_order(group.values) is None):
             printed = " / ".join(f"{v:,.2f}" for v in group.values)
@@ -499,7 +590,13 @@ class _TaskTable:
                     )
                 )
             rows.append(
-                project_row("task", name, task.line, budget_wan=to_wan(total, self.unit), end_line=task.end_line)
+                project_row(
+                    "task",
+                    name,
+                    task.line,
+                    budget_wan=to_wan(total, self.unit),
+                    end_line=task.end_line,
+                )
             )
         return rows, findings
 
@@ -517,7 +614,9 @@ class _TaskTable:
             if order == t:
                 if task.garbled:
                     return values[t], note(
-                        "PARTIAL_ROW", f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。", "info"
+                        "PARTIAL_ROW",
+                        f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。",
+                        "info",
                     )
                 return values[t], None
             if order is not None:
@@ -528,7 +627,8 @@ class _TaskTable:
                     "info",
                 )
             return values[t], note(
-                "TOTAL_MISMATCH", f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。"
+                "TOTAL_MISMATCH",
+                f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。",
             )
         return (values[t] if t < len(values) else None), None
 
@@ -538,6 +638,8 @@ class _TaskTable:
 
 def _label(cell: str) -> tuple[str, str] | None:
     """('level1' | 'level2', label) for a label cell such as '数量指标' or '产出指标'."""
+    if "指" not in cell:
+        return None  # most cells: no label, no regex
     s = squeeze(cell)
     for level, pattern in (("level2", _LEVEL2_LABEL), ("level1", _LEVEL1_LABEL)):
         m = pattern.match(s)
@@ -548,41 +650,65 @@ def _label(cell: str) -> tuple[str, str] | None:
 
 def _cell_labels(cell: str) -> list[tuple[str, str]]:
     """Labels in a cell; OCR may glue a fragment to a label ('意度指标 服务对象满意度指标')."""
+    if "指" not in cell:
+        return []
     whole = _label(cell)
     if whole:
         return [whole]
     return [lab for part in cell.split() if (lab := _label(part))]
 
 
+def _maybe_not_applicable(*texts: str) -> bool:
+    """A cheap test before is_not_applicable: 不适用 / 无此项 / 不涉及 all share these characters."""
+    return any(_NA_HINT.search(t) for t in texts)
+
+
+def _is_ind_header(cell: str) -> bool:
+    return ("指" in cell or "目标" in cell) and squeeze(cell) in _IND_HEADER_WORDS
+
+
+def _label_fragment(cell: str) -> bool:
+    """An OCR piece of a label ('意度指标'): short, ends in 指标, names no family we know."""
+    if "指标" not in cell:
+        return False
+    s = squeeze(cell)
+    return s.endswith("指标") and len(s) <= MAX_LABEL_FRAGMENT_CHARS and _label(s) is None
+
+
+@lru_cache(maxsize=256)
 def _family(label: str | None) -> str | None:
+    """数量 / 质量 / … / 效益 / 满意度 for a label; labels are few, so the answer is cached."""
     if not label:
         return None
     return next((fam for word, fam in _FAMILY_OF if word in label), None)
 
 
+@lru_cache(maxsize=TARGET_CACHE_SIZE)
 def _target_like(cell: str) -> bool:
     """Whether a cell reads as a target value rather than (part of) an indicator name."""
     s = to_halfwidth(cell).strip()
     if not s:
         return False
-    if s in _SHORT_TARGETS or is_not_applicable(s):
+    if s in _SHORT_TARGETS or (_maybe_not_applicable(s) and is_not_applicable(s)):
         return True
     if _NUMERIC_TARGET.match(s) and len(s) <= MAX_NUMERIC_TARGET_CHARS:
         return True
     return len(s) <= MAX_QUALITATIVE_TARGET_CHARS and bool(_QUALITATIVE_TARGET.match(s))
 
 
-def _content_family(name: str, target: str) -> str | None:
-    """The family an indicator's wording suggests: 数量 for counts, 质量 for rates, 效益 for prose."""
+def _content_family(row: dict) -> str | None:
+    """The family an indicator's wording suggests: 数量 for counts, 质量 for rates, 效益 for prose.
+
+    Reads a row built by indicator_row: its cleaned name and parsed target."""
+    name, value, unit = row["name"] or "", row["target_value"], row["target_unit"]
     if "满意" in name:
         return "满意度"
-    if any(w in name for w in _TIMELY_WORDS):
+    if _TIMELY_WORDS.search(name):
         return "时效"
-    if any(w in name for w in _COST_WORDS):
+    if _COST_WORDS.search(name):
         return "成本"
-    _op, value, unit = parse_target(target)
     if value is None:
-        return "效益" if len(squeeze(target)) > 1 else None
+        return "效益" if len(row["target_text"] or "") > 1 else None
     if (unit and unit.startswith(("%", "‰"))) or name.endswith(("率", "度")):
         return "质量"
     if (unit and _COUNT_UNITS.match(unit)) or name.endswith(("数", "数量")):
@@ -611,43 +737,59 @@ class _IndicatorTable:
     anchors: list[tuple[float, str, str]] = field(default_factory=list)  # (position, level, label)
     pending: dict | None = None
     findings: list[Finding] = field(default_factory=list)
+    waiting: list[tuple[int, tuple[str, str]]] = field(default_factory=list)  # (line, label)
 
     def line(self, n: int, text: str) -> None:
         cells, celled = _split_cells(text)
         if not celled:
-            tokens = [t for t in text.split() if squeeze(t) not in _IND_HEADER_WORDS]
-            for tok in _glue_tokens(tokens):
-                self._stream(n, tok)
+            self._cell(n, text)
             return
-        filled = [c for c in cells if c and squeeze(c) not in _IND_HEADER_WORDS]
+        filled = [c for c in cells if c and not _is_ind_header(c)]
         if not filled:
             return
-        labels = [lab for c in filled[:-1] for lab in _cell_labels(c)]
-        rest = filled[:-1] and [c for c in filled[:-1] if not _cell_labels(c)]
-        rest = (rest or []) + filled[-1:]
+        labels, rest = [], []
+        for c in filled[:-1]:
+            found = _cell_labels(c)
+            labels += found
+            if not found:
+                rest.append(c)
+        rest.append(filled[-1])
         if len(rest) >= 2:
             # name and target are the last two cells; earlier cells are labels or OCR debris
             self._flush()
             self._emit(rest[-2], rest[-1], n, labels)
             return
-        for lab in labels:
-            self._anchor(lab)
-        self._stream(n, rest[0])
+        self.waiting += [(n, lab) for lab in labels]
+        self._cell(n, rest[0])
+
+    def _cell(self, n: int, cell: str) -> None:
+        """One cell, or a line without cells: a row or a whole table flattened with spaces when it
+        ends with a target, else one piece of a name printed one cell per line."""
+        if " " not in cell and "\u3000" not in cell:  # one cell per line: no tokens to split
+            tokens = [] if _is_ind_header(cell) else [cell.strip()]
+        else:
+            tokens = _glue_tokens([t for t in cell.split() if not _is_ind_header(t)])
+        if not tokens:
+            return
+        if len(tokens) > 1 and _target_like(tokens[-1]):
+            for tok in tokens:
+                self._stream(n, tok)
+        else:
+            self._stream(n, " ".join(tokens))
 
     def _stream(self, n: int, cell: str) -> None:
         labels = _cell_labels(cell)
-        if self.pending is None:
-            if labels:
-                for lab in labels:
-                    self._anchor(lab)
-            else:
+        if labels:
+            self.waiting += [(n, lab) for lab in labels]
+        elif _label_fragment(cell):
+            return
+        elif self.pending is None:
+            if _has_cjk_word(cell):
                 self.pending = {"name": cell, "line": n}
+            # else OCR debris such as '中3 XX 1日 47A': no name starts with it
         elif _target_like(cell):
             self._emit(self.pending["name"], cell, self.pending["line"], [])
             self.pending = None
-        elif labels:
-            for lab in labels:
-                self._anchor(lab)
         else:
             self.pending["name"] += cell
 
@@ -663,37 +805,66 @@ class _IndicatorTable:
             )
             self.pending = None
 
-    def _anchor(self, lab: tuple[str, str]) -> None:
-        self.anchors.append((len(self.rows) - 0.5, lab[0], lab[1]))
-
     def _emit(self, name: str, target: str, line: int, labels: list[tuple[str, str]]) -> None:
-        if is_not_applicable(name, target):
-            return  # 不适用 rows are not indicators, and their labels name only themselves
+        waiting, self.waiting = self.waiting, []
+        if _maybe_not_applicable(name, target) and is_not_applicable(name, target):
+            return  # 不适用 rows are not indicators, and the labels just before one name only it
         i = len(self.rows)
+        # Labels on the row's own line are its labels; labels on lines of their own float before it.
         fixed = {}
-        for level, label in labels:
+        for level, label in labels + [lab for ln, lab in waiting if ln == line]:
             fixed[level] = label
             self.anchors.append((float(i), level, label))
+        self.anchors += [(i - 0.5, lab[0], lab[1]) for ln, lab in waiting if ln != line]
         self.rows.append({"name": name, "target": target, "line": line, "fixed": fixed})
 
-    def finish(self) -> list[dict]:
+    def close(self) -> None:
+        """End of one indicator table: a pending name is reported, floating labels anchored."""
         self._flush()
-        families = [_content_family(clean_name(r["name"]) or "", r["target"]) for r in self.rows]
-        level2 = _assign(self.rows, families, [a for a in self.anchors if a[1] == "level2"], "level2")
+        self.anchors += [(len(self.rows) - 0.5, lab[0], lab[1]) for _ln, lab in self.waiting]
+        self.waiting = []
+
+    def finish(self) -> list[dict]:
+        self.close()
+        out = [
+            {
+                **_target_template(r["target"]),
+                "name": clean_name(r["name"]),
+                "source_line": r["line"],
+            }
+            for r in self.rows
+        ]
+        families = [_content_family(row) for row in out]
+        level2 = _assign(
+            self.rows, families, [a for a in self.anchors if a[1] == "level2"], "level2"
+        )
         families1 = [_family(_LEVEL1_OF_FAMILY.get(f or "")) for f in families]
-        level1 = _assign(self.rows, families1, [a for a in self.anchors if a[1] == "level1"], "level1")
-        out = []
-        for r, l2, l1 in zip(self.rows, level2, level1, strict=True):
-            l1 = r["fixed"].get("level1") or _LEVEL1_OF_FAMILY.get(_family(l2) or "") or l1
-            out.append(
-                indicator_row(
-                    None, r["name"], r["line"], level1=l1, level2=l2, target_text=r["target"], declaration=True
-                )
+        level1 = _assign(
+            self.rows, families1, [a for a in self.anchors if a[1] == "level1"], "level1"
+        )
+        # Labels come from the label patterns, already free of white space: set them on the rows.
+        for row, r, l2, l1 in zip(out, self.rows, level2, level1, strict=True):
+            row["level2"] = l2
+            row["level1"] = (
+                r["fixed"].get("level1") or _LEVEL1_OF_FAMILY.get(_family(l2) or "") or l1
             )
         return out
 
 
-def _assign(rows: list[dict], families: list[str | None], anchors: list, level: str) -> list[str | None]:
+@lru_cache(maxsize=TARGET_CACHE_SIZE)
+def _target_template(target: str) -> dict:
+    """indicator_row for a declared target without name or line, cached per target text.
+
+    In a declaration every field but name and line follows from the target text alone (no actual,
+    weight or score; status target_only), and target texts repeat: '100%', '≥90%', '有效提高'.
+    Callers copy the dict before filling in name and source_line.
+    """
+    return indicator_row(None, "", 0, target_text=target, declaration=True)
+
+
+def _assign(
+    rows: list[dict], families: list[str | None], anchors: list, level: str
+) -> list[str | None]:
     """Give every row the label of an anchor, keeping groups contiguous and in print order.
 
     A label printed in a merged cell sits mid-group, so the rows between two labels are split where
@@ -711,7 +882,11 @@ def _assign(rows: list[dict], families: list[str | None], anchors: list, level: 
         elif out[i] is None and i > last[0]:
             out[i] = last[2]
     for (pa, _la, a), (pb, _lb, b) in zip(anchors, anchors[1:], strict=False):
-        free = [i for i in range(int(pa) + 1 if pa >= 0 else 0, min(n, int(pb) + 1)) if pa < i < pb and out[i] is None]
+        free = [
+            i
+            for i in range(int(pa) + 1 if pa >= 0 else 0, min(n, int(pb) + 1))
+            if pa < i < pb and out[i] is None
+        ]
         if not free:
             continue
         fa, fb = _family(a), _family(b)
@@ -726,7 +901,8 @@ def _assign(rows: list[dict], families: list[str | None], anchors: list, level: 
             i = free[k]
             miss_b[k] = miss_b[k + 1] + bool(families[i] and fb and families[i] != fb)
             dist_b[k] = dist_b[k + 1] + (pb - i)
-        best = min(range(m + 1), key=lambda t: (miss_a[t] + miss_b[t], dist_a[t] + dist_b[t]))
+        # ties go to the earlier label: a label printed before its rows heads them
+        best = min(range(m + 1), key=lambda t: (miss_a[t] + miss_b[t], dist_a[t] + dist_b[t], -t))
         for k, i in enumerate(free):
             out[i] = a if k < best else b
     return out
@@ -739,7 +915,8 @@ def _meta(doc, upto: int) -> dict:
     """unit / parent_unit from the labelled cells above the task table, wrapped values joined."""
     cells: list[str] = []
     for n in range(1, min(upto, MAX_HEAD_LINES, len(doc.lines)) + 1):
-        cells += [squeeze(c) for c in doc.filled(n)]
+        # labels split a cell too: '单位名称 A 主管部门 B' printed with single spaces is one cell
+        cells += [part for c in doc.filled(n) for part in _META_SPLIT.split(squeeze(c)) if part]
     meta: dict = {}
     stops = tuple(label for label, _key in _META_LABELS) + _TASK_HEADER_START
     for i, cell in enumerate(cells):
@@ -766,7 +943,8 @@ def _meta(doc, upto: int) -> dict:
         if "申报表" in squeeze(doc.line(n)):
             meta["title"] = squeeze(doc.line(n)).lstrip("#")
             break
-    year = find_year(doc.head)
+    # the year is printed in the title area: '( 2024 年度)'; conform() looks further if need be
+    year = find_year("\n".join(doc.lines[: min(upto, MAX_HEAD_LINES) + 1]))
     if year:
         meta["year"] = year
     return meta
@@ -784,12 +962,66 @@ def _starts_indicators(sq: str) -> bool:
     )
 
 
+def _has_amount(text: str) -> bool:
+    return _AMOUNT_IN_TEXT.search(text) is not None or _amount(text.strip()) is not None
+
+
+def _is_header_line(text: str) -> bool:
+    """Header cells only (任务名称, 预算金额(万元), 总额 …), and no amount."""
+    cells = [c for c in _split_cells(text)[0] if c]
+    return any(
+        len(c) <= MAX_HEADER_CELL_CHARS and _TASK_HEADER_CELL.fullmatch(squeeze(c)) for c in cells
+    ) and not _has_amount(text)
+
+
+def _header_follows(doc, n: int) -> bool:
+    """Whether a header word comes within the next few non-empty lines (debris inside a header)."""
+    seen = 0
+    for text in doc.lines[n : n + 4 * HEADER_LOOKAHEAD_LINES]:
+        if not text.strip():
+            continue
+        if _has_amount(text):
+            return False
+        if _is_header_line(text):
+            return True
+        seen += 1
+        if seen >= HEADER_LOOKAHEAD_LINES:
+            return False
+    return False
+
+
+def _starts_part(text: str) -> bool:
+    """A title or a task header after the indicators: another declaration in the same file."""
+    if "申报表" not in text and "名称" not in text:
+        return False
+    sq = squeeze(text).lstrip("#")
+    if "绩效目标申报表" in sq:
+        return True
+    return any(w in sq for w in _TASK_HEADER_START) and (
+        sq in _TASK_HEADER_START or "主要内容" in sq or _TASK_HEADER_RE.search(sq) is not None
+    )
+
+
 def parse(doc) -> Parsed:
-    table = _TaskTable()
+    tables = [_TaskTable()]
     indicators = _IndicatorTable()
     state = "head"
-    head_end = min(len(doc.lines), MAX_HEAD_LINES)
+    head_end = min(len(doc.lines), MAX_HEAD_LINES)  # metadata is read above the first task table
     for n, text in enumerate(doc.lines, start=1):
+        table = tables[-1]
+        if state == "indicators":  # the bulk of a document: no squeezing of every line
+            first = text.lstrip()[:1]
+            if not first:
+                continue
+            if first in _FOOTER_FIRST and squeeze(text).startswith(_FOOTER_WORDS):
+                break
+            if not _starts_part(text):
+                indicators.line(n, text)
+                continue
+            indicators.close()
+            table = _TaskTable()
+            tables.append(table)
+            state = "head"
         sq = squeeze(text).lstrip("#")
         if not sq:
             continue
@@ -798,24 +1030,21 @@ def parse(doc) -> Parsed:
             state = "indicators"
         if state == "head":
             if any(w in sq for w in _TASK_HEADER_START):
-                state, head_end, table.first_line = "task_header", n - 1, n
+                state, table.first_line = "task_header", n
+                if len(tables) == 1:
+                    head_end = n - 1
                 cut = _header_prefix(text)
                 table.header(text[:cut])
                 if _amount_groups(text[cut:]):  # a whole table flattened onto its header line
-                    table.finish_header(doc.lines[:head_end])
+                    table.finish_header(_lines_before(doc, n))
                     state = "tasks" if table.line(n, text[cut:]) else "between"
             continue
         if state == "task_header":
-            cells = [c for c in _split_cells(text)[0] if c]
-            is_header = sq in _TASK_LABEL_LINES or (
-                not _amount_groups(text)
-                and parse_amount(text.strip()) is None
-                and any(_TASK_HEADER_CELL.fullmatch(squeeze(c)) for c in cells)
-            )
-            if is_header:
+            is_header = sq in _TASK_LABEL_LINES or _is_header_line(text)
+            if is_header or _header_follows(doc, n):
                 table.header(text)
                 continue
-            table.finish_header(doc.lines[:head_end])
+            table.finish_header(_lines_before(doc, table.first_line))
             state = "tasks"
         if state == "tasks":
             if sq.startswith(_SECTION_BREAKS):
@@ -825,23 +1054,38 @@ def parse(doc) -> Parsed:
                 state = "between"
             continue
         if state == "indicators":
-            if sq.startswith(_FOOTER_WORDS):
-                state = "end"
-                continue
             indicators.line(n, text)
     if state == "task_header":
-        table.finish_header(doc.lines[:head_end])
+        tables[-1].finish_header(_lines_before(doc, tables[-1].first_line))
 
     meta = _meta(doc, head_end)
-    meta["amount_unit"] = table.unit
-    rows, findings = table.rows()
-    if table.first_line is None:
-        findings.append(Finding("MISSING_TABLE", "未找到「任务名称 / 预算金额」任务表，本文件没有读出任务预算。"))
-    elif table.printed_total is not None:
-        budgets = [r["budget_wan"] for r in rows if r["budget_wan"] is not None]
-        findings += check_total(
-            "任务表「金额合计」", to_wan(table.printed_total, table.unit), sum(budgets), table.total_line
+    meta["amount_unit"] = tables[0].unit
+    rows: list[dict] = []
+    findings: list[Finding] = []
+    for table in tables:
+        table_rows, table_findings = table.rows()
+        rows += table_rows
+        findings += table_findings
+        if table.printed_total is not None:
+            budgets = [r["budget_wan"] for r in table_rows if r["budget_wan"] is not None]
+            findings += check_total(
+                "任务表「金额合计」",
+                to_wan(table.printed_total, table.unit),
+                sum(budgets),
+                table.total_line,
+            )
+    if tables[0].first_line is None:
+        findings.append(
+            Finding(
+                "MISSING_TABLE", "未找到「任务名称 / 预算金额」任务表，本文件没有读出任务预算。"
+            )
         )
     ind_rows = indicators.finish()
     findings += indicators.findings
     return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings)
+
+
+def _lines_before(doc, first_line: int | None) -> list[str]:
+    """The lines just above a task header, where a '单位：元' note may stand."""
+    end = (first_line or 1) - 1
+    return doc.lines[max(0, end - MAX_HEAD_LINES) : end]
