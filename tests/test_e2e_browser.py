@@ -41,14 +41,29 @@ DOWNLOAD_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 8000
 MIN_PIXEL_STDDEV = 8.0
-# url path -> page title, as registered in app.py (st.navigation infers the path from the file)
-PAGES = {
+# the pages of issue 3, by url path (st.navigation infers it from the file name; "" is the default)
+ISSUE_PAGES = {
     "": "总览",
     "budget_execution": "预算执行",
     "low_execution": "低执行率项目",
     "indicators": "绩效指标完成",
 }
 UNIT = "深圳市龙岗区卫生健康局"
+
+
+def app_pages() -> dict[str, str]:
+    """Url path -> title of every page registered with st.Page in app.py, in menu order."""
+    pages = {}
+    for call in re.findall(r"st\.Page\((.*?)\)", (ROOT / "app.py").read_text("utf-8"), re.S):
+        script = re.match(r'\s*"([^"]+)"', call).group(1)
+        title = re.search(r'title="([^"]+)"', call).group(1)
+        url_path = re.search(r'url_path="([^"]*)"', call)
+        if re.search(r"default=True", call):
+            path = ""
+        else:
+            path = url_path.group(1) if url_path else Path(script).stem
+        pages[path] = title
+    return pages
 
 
 def free_port() -> int:
@@ -164,7 +179,9 @@ def metric_value(page: Page, label: str):
 
 
 def test_every_page_renders(app_url, page):
-    for path, title in PAGES.items():
+    pages = app_pages()
+    assert ISSUE_PAGES.items() <= pages.items()
+    for path, title in pages.items():
         page.goto(f"{app_url}/{path}")
         wait_for_page(page, title)
         shot = screenshot(page, path or "overview")
