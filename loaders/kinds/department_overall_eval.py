@@ -576,7 +576,9 @@ class FormParser:
         filled = [c for c in cells if c.text]
         if not filled or len(filled) > MAX_ROW_TOKENS:
             return
-        header = indicator_roles(cells)
+        text = "".join([c.text for c in filled])
+        # Every indicator header names 一级/二级/三级指标, every budget header a 预算 column.
+        header = indicator_roles(cells) if "级" in text else None
         if header:
             self.roles, rest = header
             self.merged_roles = [r for r in self.roles if r != "name"]
@@ -587,7 +589,7 @@ class FormParser:
             return
         if self.state in ("head", "goals", "after") or self.budget_header is None:
             # Not inside the indicator table: 预算执行率 rows there read like a header.
-            header = budget_roles(cells)
+            header = budget_roles(cells) if "算" in text else None
             if header:
                 self.budget_header, rest = header
                 self.budget_line = filled[0].line
