@@ -31,6 +31,8 @@ NOT_MET_WORDS = (
     "未通过", "未按时", "延期", "滞后", "未能", "未启动", "没有完成",
 )
 NOT_APPLICABLE = ("不适用", "无此项", "不涉及")
+# MET_WORDS that may open a longer text (是, 达 … alone would match too much).
+_MET_PREFIXES = tuple(w for w in MET_WORDS if len(w) >= 2)
 
 
 def normalise(text: str | None) -> str:
@@ -49,7 +51,7 @@ def parse_target(text: str | None) -> tuple[str | None, float | None, str | None
         return None, None, None
     op = None
     for candidate, words in _PREFIX_OPS:
-        if any(s.startswith(w) for w in words):
+        if s.startswith(words):  # a tuple: one C call instead of a generator per word
             word = max((w for w in words if s.startswith(w)), key=len)
             op, s = candidate, s[len(word) :]
             break
@@ -65,11 +67,11 @@ def parse_target(text: str | None) -> tuple[str | None, float | None, str | None
     rest = s[m.end() :]
     if op is None:
         for candidate, words in _SUFFIX_OPS:
-            if unit and any(unit.endswith(w) for w in words):
+            if unit and unit.endswith(words):
                 word = max((w for w in words if unit.endswith(w)), key=len)
                 op, unit = candidate, unit[: -len(word)] or None
                 break
-            if any(rest.startswith(w) for w in words):
+            if rest.startswith(words):
                 op = candidate
                 break
     if unit:
@@ -93,7 +95,7 @@ def qualitative(text: str | None) -> str | None:
         return None
     if any(w in s for w in NOT_MET_WORDS):
         return "not_met"
-    if s in MET_WORDS or any(s.startswith(w) for w in MET_WORDS if len(w) >= 2):
+    if s in MET_WORDS or s.startswith(_MET_PREFIXES):
         return "met"
     return None
 
