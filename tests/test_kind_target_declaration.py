@@ -215,6 +215,17 @@ def test_seed_relaid_gives_the_same_budgets_and_indicators(seed, seed_text, sepa
     assert variant.meta["parent_unit"] == "深圳市福田区卫生健康局"
 
 
+def test_two_declarations_in_one_file_give_both_task_tables(seed, seed_text):
+    twice = parse_text(seed_text + "\n" + seed_text)
+    assert len(twice.projects) == 2 * len(seed.projects)
+    assert len(twice.indicators) == 2 * len(seed.indicators)
+    assert "TOTAL_MISMATCH" not in codes(twice)  # each 金额合计 is checked against its own rows
+    second = twice.projects[len(seed.projects)]
+    assert second["project"] == "基本支出"
+    offset = (seed_text + "\n").count("\n")  # lines of the first copy
+    assert second["source_line"] == seed.projects[0]["source_line"] + offset
+
+
 def test_seed_in_gb18030_gives_the_same_tables(seed_doc):
     doc = seed_doc(SEED)
     original = read_document("002.txt", doc.text.encode("utf-8"))
