@@ -15,6 +15,7 @@ PAGES = [
     st.Page("views/budget_execution.py", title="预算执行", icon=":material/account_balance:"),
     st.Page("views/low_execution.py", title="低执行率项目", icon=":material/trending_down:"),
     st.Page("views/indicators.py", title="绩效指标完成", icon=":material/fact_check:"),
+    st.Page("views/import_documents.py", title="导入文档", icon=":material/upload_file:"),
 ]
 
 page = st.navigation(PAGES)

@@ -105,7 +105,7 @@ def file_box(upload, rows: list[dict]) -> None:
     base = preview(upload, {})
     key = base.sha256[:12]
     name = _MARKDOWN.sub(r"\\\1", intake.printable(upload.name))
-    st.markdown(f"**{name}**　{len(data) / 1024:,.1f} KB")
+    st.markdown(f"**{name}**　{intake.size_text(len(data))}")
     done = st.session_state.get(DONE_KEY, {}).get(base.sha256)
     if done:
         st.success(done)
@@ -226,7 +226,7 @@ allowed = password_gate()
 if allowed:
     st.subheader("上传文件")
     st.caption(
-        f"可导入 {'、'.join(SUFFIXES)}，每个文件不超过 {intake.max_bytes() / 2**20:g} MB。"
+        f"可导入 {'、'.join(SUFFIXES)}，每个文件不超过 {intake.max_mb():g} MB。"
         "每个文件先试读：请核对类型、单位、地区和年度，再点 确认导入。"
     )
     uploads = st.file_uploader(
