@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from . import LOADER_VERSION
-from .crosscheck import check_rates
+from .crosscheck import check_rates, recording_totals
 from .document import DecodeError, Doc
 from .findings import Finding
 from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, Parsed, detect, registry
@@ -66,6 +66,7 @@ def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str
         "projects": [],
         "indicators": [],
         "findings": [Finding("UNREADABLE", message, doc_id=doc_id).as_row()],
+        "totals": [],
     }
 
 
@@ -95,8 +96,11 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             "未识别的文档类型：内容中没有找到绩效自评表、目标申报表或部门决算的表头关键词，"
             "请确认这是绩效文档的文本。",
         )
-    parsed: Parsed = registry()[kind].parse(doc)
-    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
+    with recording_totals() as totals:
+        parsed: Parsed = registry()[kind].parse(doc)
+    result = conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
+    result["totals"] = [{**t, "doc_id": doc_id} for t in totals]
+    return result
 
 
 def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entry: dict) -> dict:
@@ -288,6 +292,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         "projects": [p for r in results for p in r["projects"]],
         "indicators": [i for r in results for i in r["indicators"]],
         "findings": [f for r in results for f in r["findings"]],
+        "totals": [t for r in results for t in r.get("totals", [])],
     }
     stamp = {
         "raw_digest": raw_digest(raw_dir),
@@ -314,7 +319,7 @@ def write_tables(tables: dict[str, list[dict]], out_dir: Path, stamp: dict) -> N
         try:
             os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; readers need to list it
             for name in TABLES:
-                pq.write_table(to_table(name, tables[name]), tmp / f"{name}.parquet")
+                pq.write_table(to_table(name, tables.get(name, [])), tmp / f"{name}.parquet")
             (tmp / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": time.time()}))
             for f in tmp.iterdir():
                 with open(f, "rb") as fh:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from .findings import Finding
 
 RATE_TOLERANCE_PCT = 1.0
 AMOUNT_TOLERANCE_WAN = 0.011
 SCORE_TOLERANCE = 0.011
+
+# The totals check_total compared while recording_totals() is active (None: not recording).
+_CHECKED_TOTALS: ContextVar[list[dict] | None] = ContextVar("checked_totals", default=None)
 
 
 def fmt(value: float | None) -> str:
@@ -52,8 +59,35 @@ def check_rates(projects: list[dict]) -> list[Finding]:
     return out
 
 
+@contextmanager
+def recording_totals() -> Iterator[list[dict]]:
+    """Collect every printed total check_total compares inside the block, equal or not.
+
+    The build keeps them as the totals table, so that a reconciliation can show a printed total
+    beside the sum of its rows also where the two agree (no finding is made then).
+    """
+    checked: list[dict] = []
+    token = _CHECKED_TOTALS.set(checked)
+    try:
+        yield checked
+    finally:
+        _CHECKED_TOTALS.reset(token)
+
+
 def check_total(label: str, printed: float | None, rows_sum: float, line: int | None, what: str = "预算") -> list[Finding]:
     """TOTAL_MISMATCH when a printed total is not the sum of its rows."""
+    checked = _CHECKED_TOTALS.get()
+    if checked is not None and printed is not None:
+        checked.append(
+            {
+                "label": label,
+                "what": what,
+                "reported_wan": printed,
+                "rows_sum_wan": rows_sum,
+                "difference_wan": round(printed - rows_sum, 6),
+                "source_line": line,
+            }
+        )
     if printed is None or abs(printed - rows_sum) <= AMOUNT_TOLERANCE_WAN:
         return []
     return [

@@ -1,4 +1,4 @@
-"""The four parquet tables of CONTRACT.md, declared once: used to write and in tests."""
+"""The parquet tables of CONTRACT.md (and totals), declared once: used to write and in tests."""
 
 from __future__ import annotations
 
@@ -92,11 +92,26 @@ FINDINGS = pa.schema(
     ]
 )
 
+# Every printed total the loaders checked against the sum of its rows (crosscheck.check_total),
+# equal or not: the reconciliation of the 数据质量 page. A mismatch also has a TOTAL_MISMATCH finding.
+TOTALS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("label", pa.string()),
+        ("what", pa.string()),
+        ("reported_wan", pa.float64()),
+        ("rows_sum_wan", pa.float64()),
+        ("difference_wan", pa.float64()),
+        ("source_line", pa.int64()),
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
     "projects": PROJECTS,
     "indicators": INDICATORS,
     "findings": FINDINGS,
+    "totals": TOTALS,
 }
 
 LEVELS = ("project", "task", "department", "expenditure_type")
