@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .numbers import _OCR_GAP, to_halfwidth
 
@@ -41,6 +42,7 @@ def normalise(text: str | None) -> str:
     return _OCR_GAP.sub("", to_halfwidth(str(text))).strip()
 
 
+@lru_cache(maxsize=65536)
 def parse_target(text: str | None) -> tuple[str | None, float | None, str | None]:
     """('>=', 90.0, '%') from '≥90%', '不低于90%', '90%以上', '≥27000.00(人)', '2台' -> ('=', 2, '台').
 
@@ -79,6 +81,7 @@ def parse_target(text: str | None) -> tuple[str | None, float | None, str | None
     return op or "=", value, unit
 
 
+@lru_cache(maxsize=65536)
 def parse_actual(text: str | None) -> float | None:
     """The first number of an actual value: '80.01%' -> 80.01, '45739' -> 45739.0."""
     s = normalise(text).replace(" ", "")
@@ -88,6 +91,7 @@ def parse_actual(text: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
+@lru_cache(maxsize=65536)
 def qualitative(text: str | None) -> str | None:
     """'met' / 'not_met' for words such as 已完成 / 未完成, or None."""
     s = normalise(text).replace(" ", "")
@@ -136,12 +140,11 @@ def status(
     word = qualitative(actual_text)
     if word == "not_met":
         return word
+    # An actual printed exactly as its target ("<90%" reported for "<90%") says the target was met.
+    if normalise(target_text) and normalise(target_text) == normalise(actual_text):
+        return "met"
     op, value, _unit = parse_target(target_text)
     verdict = compare(op, value, parse_actual(actual_text))
     if verdict is not None:
         return "met" if verdict else "not_met"
-    if word:
-        return word
-    if normalise(target_text) and normalise(target_text) == normalise(actual_text):
-        return "met"
-    return "unknown"
+    return word or "unknown"

@@ -49,6 +49,9 @@ def test_parse_target(text, expected):
         ("开展", "未开展", None, None, "not_met"),
         ("及时发放到位", "及时发放到位", None, None, "met"),
         ("逐年增长", "", None, None, "unknown"),
+        # a bound reported back as printed means it held
+        ("<90%", "<90%", None, None, "met"),
+        (">40 项", ">40 项", None, None, "met"),
         ("逐年增长", "有待观察", None, None, "unknown"),
     ],
 )
