@@ -1,0 +1,141 @@
+"""Round trip: 300 generated documents in every layout load exactly to the generator's truth."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders.build import build
+from loaders.synth import KIND_WEIGHTS, LAYOUTS, generate, write_corpus
+
+N_DOCS = 300
+SEED = 20240601
+# Amounts are compared to within half a unit of their last printed decimal (4 decimals of 万元).
+AMOUNT_TOLERANCE = 0.00005
+RATE_TOLERANCE = 0.005
+PROJECT_VALUES = {
+    "initial_budget_wan": AMOUNT_TOLERANCE,
+    "budget_wan": AMOUNT_TOLERANCE,
+    "actual_wan": AMOUNT_TOLERANCE,
+    "reported_rate_pct": RATE_TOLERANCE,
+    "execution_rate_pct": RATE_TOLERANCE,
+    "score": RATE_TOLERANCE,
+}
+INDICATOR_VALUES = ("level1", "level2", "weight", "score", "status")
+SHOWN_DOCUMENTS = 3
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    root = tmp_path_factory.mktemp("synth")
+    write_corpus(N_DOCS, SEED, root)
+    build(root / "raw", root / "parquet")
+    truth = {
+        n: pd.read_parquet(root / "truth" / f"{n}.parquet")
+        for n in ("documents", "projects", "indicators")
+    }
+    built = {
+        n: pd.read_parquet(root / "parquet" / f"{n}.parquet")
+        for n in ("documents", "projects", "indicators")
+    }
+    return root, truth, built
+
+
+def _differs(got, want, tolerance: float | None) -> bool:
+    if pd.isna(want) or pd.isna(got):
+        return not (pd.isna(want) and pd.isna(got))
+    if tolerance is None:
+        return got != want
+    return abs(float(got) - float(want)) > tolerance
+
+
+def _report(root: Path, problems: list[tuple[str, str]]) -> str:
+    """The differing values, then the text of the first documents that have any."""
+    lines = [f"{len(problems)} differences in {len({d for d, _ in problems})} documents:"]
+    lines += [f"  {doc}: {what}" for doc, what in problems[:40]]
+    for source in list(dict.fromkeys(d for d, _ in problems))[:SHOWN_DOCUMENTS]:
+        lines += [f"----- {source}", (root / "raw" / source).read_text()[:4000]]
+    return "\n".join(lines)
+
+
+def test_the_corpus_covers_every_kind_and_layout():
+    docs = [generate(i, SEED) for i in range(N_DOCS)]
+    assert set(Counter(d.kind for d in docs)) == set(KIND_WEIGHTS)
+    assert set(Counter(d.style.layout for d in docs)) == set(LAYOUTS)
+    for flag in ("yuan", "ocr", "page_break"):
+        assert any(getattr(d.style, flag) for d in docs), flag
+    assert generate(17, SEED).text == generate(17, SEED).text
+    assert generate(17, SEED).text != generate(17, SEED + 1).text
+
+
+def test_documents_match_the_truth(corpus):
+    root, truth, built = corpus
+    got = built["documents"].set_index("doc_id")
+    problems = []
+    for row in truth["documents"].itertuples():
+        if row.doc_id not in got.index:
+            problems.append((row.source_file, "document missing from the build"))
+            continue
+        for col in ("doc_kind", "unit", "province", "year", "amount_unit"):
+            if got.at[row.doc_id, col] != getattr(row, col):
+                problems.append(
+                    (row.source_file, f"{col}: {got.at[row.doc_id, col]!r} ≠ {getattr(row, col)!r}")
+                )
+    assert not problems, _report(root, problems)
+
+
+def test_projects_match_the_truth(corpus):
+    root, truth, built = corpus
+    files = dict(zip(truth["documents"].doc_id, truth["documents"].source_file, strict=True))
+    key = ["doc_id", "level", "project"]
+    merged = truth["projects"].merge(
+        built["projects"], on=key, how="outer", suffixes=("", "_got"), indicator=True
+    )
+    problems = []
+    for row in merged.to_dict("records"):
+        source = files.get(row["doc_id"], row["doc_id"])
+        if row["_merge"] != "both":
+            side = "not loaded" if row["_merge"] == "left_only" else "loaded but not generated"
+            problems.append((source, f"{row['level']} 「{row['project']}」 {side}"))
+            continue
+        for col, tolerance in PROJECT_VALUES.items():
+            if col in truth["projects"] and _differs(row[f"{col}_got"], row[col], tolerance):
+                problems.append(
+                    (
+                        source,
+                        f"「{row['project']}」 {col}: loaded {row[f'{col}_got']} ≠ truth {row[col]}",
+                    )
+                )
+    assert len(truth["projects"]) > N_DOCS * 5
+    assert not problems, _report(root, problems)
+
+
+def test_indicators_match_the_truth(corpus):
+    root, truth, built = corpus
+    files = dict(zip(truth["documents"].doc_id, truth["documents"].source_file, strict=True))
+    key = ["doc_id", "project", "name"]
+    want = truth["indicators"].fillna({"project": ""})
+    got = built["indicators"].fillna({"project": ""})
+    assert not got.duplicated(key).any(), "indicator names repeat inside one project"
+    merged = want.merge(got, on=key, how="outer", suffixes=("", "_got"), indicator=True)
+    problems = []
+    for row in merged.to_dict("records"):
+        source = files.get(row["doc_id"], row["doc_id"])
+        if row["_merge"] != "both":
+            side = "not loaded" if row["_merge"] == "left_only" else "loaded but not generated"
+            problems.append((source, f"indicator 「{row['name']}」 of 「{row['project']}」 {side}"))
+            continue
+        for col in INDICATOR_VALUES:
+            tolerance = RATE_TOLERANCE if col in ("weight", "score") else None
+            if _differs(row[f"{col}_got"], row[col], tolerance):
+                problems.append(
+                    (
+                        source,
+                        f"「{row['name']}」 {col}: loaded {row[f'{col}_got']!r} ≠ truth {row[col]!r}",
+                    )
+                )
+    assert len(want) > N_DOCS * 5
+    assert not problems, _report(root, problems)
