@@ -13,9 +13,11 @@ Header lines set the context for the rows after them; nothing depends on line nu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from ..crosscheck import check_total
 from ..detection import keyword_score, squeeze
@@ -658,9 +660,9 @@ def _cell_labels(cell: str) -> list[tuple[str, str]]:
     return [lab for part in cell.split() if (lab := _label(part))]
 
 
-def _maybe_not_applicable(*texts: str) -> bool:
+def _maybe_not_applicable(name: str, target: str) -> bool:
     """A cheap test before is_not_applicable: 不适用 / 无此项 / 不涉及 all share these characters."""
-    return any(_NA_HINT.search(t) for t in texts)
+    return _NA_HINT.search(name) is not None or _NA_HINT.search(target) is not None
 
 
 def _is_ind_header(cell: str) -> bool:
@@ -689,7 +691,7 @@ def _target_like(cell: str) -> bool:
     s = to_halfwidth(cell).strip()
     if not s:
         return False
-    if s in _SHORT_TARGETS or (_maybe_not_applicable(s) and is_not_applicable(s)):
+    if s in _SHORT_TARGETS or (_NA_HINT.search(s) and is_not_applicable(s)):
         return True
     if _NUMERIC_TARGET.match(s) and len(s) <= MAX_NUMERIC_TARGET_CHARS:
         return True
@@ -875,6 +877,39 @@ def _assign(
     anchors = sorted(anchors, key=lambda a: a[0])
     if not anchors or not n:
         return out
+    (p_first, _l, first), (p_last, _l, last) = anchors[0], anchors[-1]
+    for i in range(min(n, max(0, math.ceil(p_first)))):  # rows above the first label
+        out[i] = out[i] or first
+    for i in range(max(0, math.floor(p_last) + 1), n):  # rows below the last label
+        out[i] = out[i] or last
+    for (pa, _la, a), (pb, _lb, b) in zip(anchors, anchors[1:], strict=False):
+        lo, hi = max(0, math.floor(pa) + 1), min(n, math.ceil(pb))
+        free = [i for i in range(lo, hi) if out[i] is None]
+        if not free:
+            continue
+        fa, fb = _family(a), _family(b)
+        fams = [families[i] for i in free]
+        # Splitting at t gives free[:t] to a and free[t:] to b; running sums keep this linear.
+        miss_a = list(
+            accumulate((f is not None and fa is not None and f != fa for f in fams), initial=0)
+        )
+        miss_b = list(
+            accumulate(
+                (f is not None and fb is not None and f != fb for f in reversed(fams)), initial=0
+            )
+        )[::-1]
+        dist_a = list(accumulate((i - pa for i in free), initial=0.0))
+        dist_b = list(accumulate((pb - i for i in reversed(free)), initial=0.0))[::-1]
+        # ties go to the earlier label: a label printed before its rows heads them
+        best = min(
+            range(len(free) + 1),
+            key=lambda t: (miss_a[t] + miss_b[t], dist_a[t] + dist_b[t], -t),
+        )
+        for i in free[:best]:
+            out[i] = a
+        for i in free[best:]:
+            out[i] = b
+    return out
     first, last = anchors[0], anchors[-1]
     for i in range(n):
         if out[i] is None and i < first[0]:
