@@ -40,8 +40,8 @@ KIND_WEIGHTS = {
     "department_overall_eval": 0.15,
     "target_declaration": 0.15,
 }
-PROJECTS_PER_DOC = (10, 50)  # a project_eval_tables / project_summary_table document
-INDICATORS_PER_PROJECT = (2, 6)
+PROJECTS_PER_DOC = (15, 60)  # a project_eval_tables / project_summary_table document
+INDICATORS_PER_PROJECT = (3, 10)
 FUNDS_WEIGHT = 10.0  # the 年度资金总额 line's 分值 in a project_eval_tables block
 
 UNIT_SUFFIXES = (

@@ -306,7 +306,9 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """Hidden siblings of out other than the build cache (which outlives builds by design)."""
+    hidden = (p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    return sorted(name for name in hidden if name != f".{out.name}.cache")
 
 
 @pytest.fixture

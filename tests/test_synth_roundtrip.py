@@ -139,3 +139,30 @@ def test_indicators_match_the_truth(corpus):
                 )
     assert len(want) > N_DOCS * 5
     assert not problems, _report(root, problems)
+
+
+def _sorted(table: pd.DataFrame) -> pd.DataFrame:
+    return table.sort_values(list(table.columns)).reset_index(drop=True)
+
+
+def test_incremental_build_parses_only_what_changed_and_equals_a_full_build(tmp_path):
+    root = tmp_path / "corpus"
+    write_corpus(40, SEED + 1, root)
+    raw, out = root / "raw", tmp_path / "out"
+    assert build(raw, out)["parsed"] == 40
+    files = sorted(raw.iterdir())
+    files[0].unlink()
+    files[1].write_text(files[1].read_text().replace("优", "良", 1))
+    extra = generate(999, SEED + 1)
+    (raw / "synth_added.txt").write_text(extra.text)
+    counts = build(raw, out)
+    assert (counts["parsed"], counts["reused"], counts["documents"]) == (2, 38, 40)
+    assert build(raw, out)["parsed"] == 0
+    full = tmp_path / "full"
+    build(raw, full)
+    for name in ("documents", "projects", "indicators", "findings"):
+        a, b = pd.read_parquet(out / f"{name}.parquet"), pd.read_parquet(full / f"{name}.parquet")
+        pd.testing.assert_frame_equal(_sorted(a), _sorted(b))
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert "synth_added.txt" in set(docs.source_file)
+    assert files[0].name not in set(docs.source_file)
