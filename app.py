@@ -15,6 +15,10 @@ PAGES = [
     st.Page("views/budget_execution.py", title="预算执行", icon=":material/account_balance:"),
     st.Page("views/low_execution.py", title="低执行率项目", icon=":material/trending_down:"),
     st.Page("views/indicators.py", title="绩效指标完成", icon=":material/fact_check:"),
+    st.Page("views/credibility.py", title="自评可信度", icon=":material/policy:"),
+    st.Page("views/data_quality.py", title="数据质量", icon=":material/rule:"),
+    st.Page("views/documents.py", title="文档", icon=":material/folder_open:"),
+    st.Page("views/source_viewer.py", title="原文", icon=":material/article:"),
     st.Page("views/import_documents.py", title="导入文档", icon=":material/upload_file:"),
 ]
 

@@ -92,3 +92,26 @@ PROBLEM_SEVERITIES = ("error", "warning")
 
 # Global filters: session_state key -> query parameter of the same name.
 FILTER_KEYS = ("filter_region", "filter_unit", "filter_year", "filter_kind")
+
+# Self-score credibility (自评可信度). The standard 项目支出绩效自评表 gives the execution rate
+# this many points (rate × 10, capped at 100 %); the indicators share the rest of 100.
+FUNDS_WEIGHT = 10.0
+FULL_SCORE = 100.0
+# Grades of the official formula: 优 ≥ 90, 良 80–90, 中 60–80, 差 below 60.
+GRADE_BANDS = ((90.0, "优"), (80.0, "良"), (60.0, "中"))
+GRADE_LOWEST = "差"
+# A recomputed score within this many points of the printed one agrees (scores print 2 decimals).
+SCORE_TOLERANCE = 0.02
+# Sums of weights (分值) within this many points agree.
+WEIGHT_TOLERANCE = 0.011
+# Amounts (万元) printed in two places agree within this (the narrative rounds to 0.01 万元).
+AMOUNT_TOLERANCE_WAN = 0.011
+# Plausibility warnings of provincial performance systems: red where the indicator score rate
+# exceeds the execution score rate by more than this many points, amber where more than this
+# share (%) of the budget is unspent.
+SCORE_GAP_RED_PCT = 5.0
+UNSPENT_AMBER_PCT = 20.0
+# Projects graded 优 while spending under this rate (%) are named on the scatter.
+LOW_SPEND_PCT = 60.0
+WARNING_LABELS = {"red": "红色预警", "amber": "黄色预警"}
+WARNING_COLOURS = {"red": RED, "amber": AMBER, None: GREEN}

@@ -65,6 +65,11 @@ def findings() -> pd.DataFrame:
     return _table("findings")
 
 
+def totals() -> pd.DataFrame:
+    """Printed totals the loaders checked against the sum of their rows (empty before a build)."""
+    return _table("totals")
+
+
 def stamp() -> tuple[int, ...]:
     """The modification times of the four tables (0 where missing): a cache key for derived data."""
     folder = parquet_dir()

@@ -106,8 +106,12 @@ def meeting_pack(
     key: str,
     *,
     table_title: str | None = None,
+    more_tables: list[tuple[str, pd.DataFrame]] | None = None,
 ) -> None:
-    """The 导出会议材料 button: a PPTX of this page's charts and table under the active filters."""
+    """The 导出会议材料 button: a PPTX of this page's charts and table under the active filters.
+
+    more_tables: further (title, table) pairs put on slides after the first table.
+    """
     state = st.session_state
     filters = {label: _filter_display(k, state.get(k)) for k, label in FILTER_LABELS.items()}
     selection = {column: state.get(k) for k, column in FILTER_COLUMNS.items()}
@@ -123,7 +127,15 @@ def meeting_pack(
 
     def build() -> bytes:
         return exports.pptx_bytes(
-            page_title, filters, built, documents, charts, table, footer, table_title=heading
+            page_title,
+            filters,
+            built,
+            documents,
+            charts,
+            table,
+            footer,
+            table_title=heading,
+            more_tables=more_tables or (),
         )
 
     stem = exports.file_stem(f"{page_title}_会议材料_{date.today():%Y%m%d}")
@@ -137,6 +149,21 @@ def meeting_pack(
         type="primary",
         icon=":material/slideshow:",
         help="PPTX：标题页（筛选条件、数据日期、来源文档）、本页每张图一页、明细表（原生表格）",
+    )
+
+
+def workbook_download(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:
+    """One XLSX with a sheet per table of a page (the whole view in one click)."""
+    stem = exports.file_stem(f"{name}_{date.today():%Y%m%d}")
+    st.download_button(
+        "导出 Excel（全部表格）",
+        data=lambda: exports.xlsx_bytes(sheets),
+        file_name=f"{stem}.xlsx",
+        mime=exports.MIME_XLSX,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/grid_on:",
+        help="本页每张表一个工作表，数字保留数字格式",
     )
 
 

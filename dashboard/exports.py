@@ -470,8 +470,11 @@ def pptx_bytes(
     footer: str,
     *,
     table_title: str = "明细表",
+    more_tables: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> bytes:
     """A 16:9 meeting deck: title slide, one slide per chart, then the table as native tables.
+
+    more_tables: further (title, table) pairs, each on its own slides after the first table.
 
     filters maps a label (地区) to the chosen value(s); documents names the source documents;
     footer is a short line of the caller's (e.g. 绩效看板 · 低执行率项目) that starts the footer
@@ -504,12 +507,14 @@ def pptx_bytes(
             _place_picture(slide, image)
         else:
             _note(slide, NO_CHART_IMAGE_NOTE)
-    if table is not None and len(table.columns):
-        for index, total, layout in _table_pages(table):
+    for title_, frame in [(table_title, table), *more_tables]:
+        if frame is None or not len(frame.columns):
+            continue
+        for index, total, layout in _table_pages(frame):
             slide = deck.slides.add_slide(blank)
-            heading = table_title if total == 1 else f"{table_title}（{index}/{total}）"
+            heading = title_ if total == 1 else f"{title_}（{index}/{total}）"
             _slide_frame(slide, heading, footer_line, len(deck.slides))
-            _add_table(slide, layout, cut=len(table) > TABLE_MAX_ROWS and index == total)
+            _add_table(slide, layout, cut=len(frame) > TABLE_MAX_ROWS and index == total)
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from .constants import GREEN_FROM_PCT, RED_BELOW_PCT, SEVERITY_LABELS
 from .export_ui import chart_downloads, meeting_pack, table_downloads
 from .filters import current
 from .queries import COLUMN_LABELS, Selection
+from .trace import LINK_HEADER, LINK_TEXT, with_links
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 WAN_FORMAT = "%,.2f"
@@ -51,7 +52,15 @@ def column_config(frame: pd.DataFrame) -> dict:
     """Number formats by header: 万元 with thousands separators, rates like 97.5 %."""
     config = {}
     for column in frame.columns:
-        if "万元" in column:
+        if str(column).startswith(LINK_HEADER):
+            config[column] = st.column_config.LinkColumn(
+                column,
+                display_text=LINK_TEXT,
+                help="在原文页打开并高亮这些行",
+                width="small",
+                pinned=True,
+            )
+        elif "万元" in column:
             config[column] = st.column_config.NumberColumn(column, format=WAN_FORMAT)
         elif "（%）" in column:
             config[column] = st.column_config.NumberColumn(column, format=PCT_FORMAT)
@@ -60,6 +69,10 @@ def column_config(frame: pd.DataFrame) -> dict:
             COLUMN_LABELS["weight"],
             COLUMN_LABELS["points_lost"],
         ):
+            config[column] = st.column_config.NumberColumn(column, format="%g")
+        elif "百分点" in column:
+            config[column] = st.column_config.NumberColumn(column, format="%.2f")
+        elif "核对" not in column and any(w in column for w in ("得分", "分值", "总分", "−")):
             config[column] = st.column_config.NumberColumn(column, format="%g")
         elif column == COLUMN_LABELS["year"]:
             config[column] = st.column_config.NumberColumn(column, format="%d")
@@ -93,7 +106,8 @@ def table(
         placeholder="—",
         key=f"{key}_table",
     )
-    table_downloads(frame, name, key=key)
+    links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
+    table_downloads(frame.drop(columns=links), name, key=key)
 
 
 def meeting_slot():
@@ -134,4 +148,4 @@ def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, ke
             "source_line",
         ]
         frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
-        table(frame.reset_index(drop=True), label, key=f"{key}_findings")
+        table(with_links(frame.reset_index(drop=True), shown), label, key=f"{key}_findings")

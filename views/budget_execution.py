@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, trace, ui
 from dashboard import queries as q
 
 PROJECT_COLUMNS = [
@@ -43,6 +43,7 @@ else:
             "notes",
         ],
     )
+    unit_table = trace.with_document_links(unit_table, units, selection.documents)
     ui.table(unit_table, "各单位预算与执行", key="budget_units")
     totals = q.execution_totals(lines)
     if totals["n_declared"]:
@@ -60,7 +61,7 @@ else:
     figures.append((f"{label} 各项目预算与执行", fig))
     ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
     shown = q.present(q.with_notes(projects, selection.findings), PROJECT_COLUMNS)
-    ui.table(shown, f"{label} 项目", key="budget_projects")
+    ui.table(trace.with_links(shown, projects), f"{label} 项目", key="budget_projects")
 
     st.subheader("全部项目：预算与执行")
     log = st.toggle(
@@ -83,18 +84,21 @@ else:
     figures.append(("部门整体与支出类型", fig))
     ui.chart(fig, "部门整体与支出类型", key="budget_overall")
     ui.table(
-        q.present(
+        trace.with_links(
+            q.present(
+                overall,
+                [
+                    "unit",
+                    "year",
+                    "level_label",
+                    "project",
+                    "budget_wan",
+                    "actual_wan",
+                    "execution_rate_pct",
+                    "reported_rate_pct",
+                ],
+            ),
             overall,
-            [
-                "unit",
-                "year",
-                "level_label",
-                "project",
-                "budget_wan",
-                "actual_wan",
-                "execution_rate_pct",
-                "reported_rate_pct",
-            ],
         ),
         "部门整体与支出类型",
         key="budget_overall",

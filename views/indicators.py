@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, trace, ui
 from dashboard import queries as q
 
 NOT_MET_COLUMNS = [
@@ -81,14 +81,17 @@ table = q.present(failed, NOT_MET_COLUMNS)
 if failed.empty:
     st.info("当前筛选条件下没有未完成的指标。")
 else:
-    ui.table(table, "未完成的指标", key="indicators_not_met")
+    ui.table(trace.with_links(table, failed), "未完成的指标", key="indicators_not_met")
 
 declared = q.declared_targets(indicators)
 if not declared.empty:
     st.subheader("申报的绩效目标")
     st.caption("绩效目标申报表只列目标值，尚无完成情况：以下是目标，不是未完成。")
     ui.table(
-        q.present(declared, TARGET_COLUMNS), "申报的绩效目标", key="indicators_targets", height=360
+        trace.with_links(q.present(declared, TARGET_COLUMNS), declared),
+        "申报的绩效目标",
+        key="indicators_targets",
+        height=360,
     )
 
 ui.findings_note(

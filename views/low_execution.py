@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, trace, ui
 from dashboard import queries as q
 from dashboard.constants import BAND_COLOURS, GREEN_FROM_PCT, LOW_EXECUTION_PCT, RED_BELOW_PCT
 
@@ -90,8 +90,9 @@ else:
             f"background-color: {BAND_COLOURS[q.band(r, red_below, green_from)]}33" for r in rates
         ]
 
-    styler = table.style.apply(colour, subset=[rate_header])
-    ui.table(table, "低执行率项目", key="lowexec_projects", styler=styler)
+    linked = trace.with_links(table, low)
+    styler = linked.style.apply(colour, subset=[rate_header])
+    ui.table(linked, "低执行率项目", key="lowexec_projects", styler=styler)
 
 figures = []
 if not unspent.empty:
@@ -105,7 +106,11 @@ if over.empty:
     st.info("当前筛选条件下没有执行率超过 100% 的行。")
 else:
     st.caption("超过 100% 通常意味着预算调整未反映在表中或金额填报有误，请核对原文。")
-    ui.table(q.present(over, OVER_COLUMNS), "执行率超过100%", key="lowexec_over")
+    ui.table(
+        trace.with_links(q.present(over, OVER_COLUMNS), over),
+        "执行率超过100%",
+        key="lowexec_over",
+    )
 
 ui.findings_note(
     selection.findings,

@@ -1,0 +1,234 @@
+"""自评可信度: the official formula recomputed, plausibility warnings, and indicator checks."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import credibility as cred
+from dashboard import trace, ui
+from dashboard.constants import (
+    AMBER,
+    FUNDS_WEIGHT,
+    LOW_SPEND_PCT,
+    RED,
+    SCORE_GAP_RED_PCT,
+    UNSPENT_AMBER_PCT,
+)
+from dashboard.export_ui import meeting_pack, workbook_download
+from dashboard.queries import COLUMN_LABELS
+
+LABELS = {
+    **COLUMN_LABELS,
+    "rate_pct": "计分执行率（%）",
+    "indicator_points": "指标得分",
+    "execution_points": "资金得分（复算）",
+    "funds_score": "资金得分（印发）",
+    "recomputed_score": "复算得分",
+    "score": "印发得分",
+    "score_diff": "复算−印发",
+    "grade_recomputed": "复算等级",
+    "grade": "印发等级",
+    "check": "复算结果",
+    "differences": "差异与缺失",
+    "warning_label": "预警",
+    "indicator_rate_pct": "指标得分率（%）",
+    "execution_score_pct": "执行得分率（%）",
+    "score_gap_pct": "得分率差（百分点）",
+    "unspent_pct": "未执行比例（%）",
+    "warnings": "预警说明",
+    "contradiction": "矛盾之处",
+    "indicator_score": "得分",
+}
+FORMULA_COLUMNS = [
+    "unit",
+    "project",
+    "rate_pct",
+    "indicator_points",
+    "execution_points",
+    "recomputed_score",
+    "score",
+    "score_diff",
+    "grade_recomputed",
+    "grade",
+    "check",
+    "differences",
+]
+WARNING_COLUMNS = [
+    "warning_label",
+    "unit",
+    "project",
+    "score",
+    "indicator_rate_pct",
+    "execution_score_pct",
+    "score_gap_pct",
+    "budget_wan",
+    "actual_wan",
+    "unspent_pct",
+    "warnings",
+]
+INDICATOR_COLUMNS = [
+    "unit",
+    "project",
+    "level2",
+    "name",
+    "target_text",
+    "actual_text",
+    "weight",
+    "indicator_score",
+]
+CHECK_COLOURS = {cred.CHECK_DIFFERS: RED, cred.CHECK_INCOMPLETE: AMBER}
+LEVEL_COLOURS = {"red": RED, "amber": AMBER}
+# Scores carry three decimals: the execution points (rate × 10) have one more than the score.
+SCORE_DECIMALS = 3
+
+
+def shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.reindex(columns=columns)
+    for column in ("indicator_points", "execution_points", "recomputed_score", "score_diff"):
+        if column in out:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(SCORE_DECIMALS)
+    return out.rename(columns=LABELS).reset_index(drop=True)
+
+
+def score_table_lines(rows: pd.DataFrame) -> pd.DataFrame:
+    """Where a score was printed: the annex table where there is one, else the row's lines."""
+    annex = rows["alt_source_line"].notna()
+    return rows.assign(
+        link_line=rows["alt_source_line"].where(annex, rows["source_line"]),
+        link_end=rows["end_line"].where(~annex),
+    )
+
+
+def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
+    """A Styler colouring `column` by keys (same order as the frame's rows)."""
+    marks = [colours.get(k) for k in keys]
+
+    def paint(_):
+        return [f"background-color: {c}33" if c else "" for c in marks]
+
+    return frame.style.apply(paint, subset=[column])
+
+
+selection = ui.load_selection()
+slot = ui.meeting_slot()
+documents = selection.documents[["doc_id", "unit", "year"]]
+judged = cred.plausibility(cred.recompute(selection.projects, selection.indicators))
+judged = judged.merge(documents, on="doc_id", how="left") if len(judged) else judged
+no_reason = cred.not_met_without_reason(selection.indicators)
+contradicting = cred.met_contradicting(selection.indicators)
+if judged.empty and no_reason.empty and contradicting.empty:
+    st.info(
+        "当前筛选的文档中没有自评得分或指标得分（项目绩效自评汇总表、绩效目标申报表不打分），"
+        "无法判断自评可信度。"
+    )
+    st.stop()
+
+counts = judged["check"].value_counts() if len(judged) else pd.Series(dtype=int)
+levels = judged["warning"].value_counts() if len(judged) else pd.Series(dtype=int)
+cards = st.columns(5)
+cards[0].metric("自评项目", len(judged), border=True, help="印发了自评得分的项目与部门整体自评")
+cards[1].metric("复算一致", int(counts.get(cred.CHECK_AGREES, 0)), border=True)
+cards[2].metric(
+    "复算不一致或无法复算",
+    int(counts.get(cred.CHECK_DIFFERS, 0) + counts.get(cred.CHECK_INCOMPLETE, 0)),
+    border=True,
+)
+cards[3].metric("红色预警", int(levels.get("red", 0)), border=True)
+cards[4].metric("黄色预警", int(levels.get("amber", 0)), border=True)
+
+st.subheader("官方公式复算")
+st.caption(
+    f"复算得分 = 各指标得分之和 + 预算执行率 × {FUNDS_WEIGHT:g}（执行率超过 100% 按 100% 计）；"
+    "等级：优 ≥ 90，良 80–90，中 60–80，差 < 60。执行率取评分表中印发的执行率"
+    "（部门决算附件表按整数百分比印发），没有印发时按 实际/预算 计算。"
+)
+formula = shown(judged, FORMULA_COLUMNS)
+if judged.empty:
+    st.info("当前筛选的文档中没有印发自评得分的项目。")
+else:
+    linked = trace.with_links(formula, score_table_lines(judged), "link_line", "link_end")
+    styler = tint(linked, LABELS["check"], CHECK_COLOURS, judged["check"])
+    ui.table(linked, "官方公式复算", key="cred_formula", styler=styler)
+    incomplete = judged[judged["check"] != cred.CHECK_AGREES]
+    if len(incomplete):
+        st.warning(
+            "以下项目的自评得分无法由表内数字复算或与复算不符："
+            + "；".join(
+                f"{p}（{d}）"
+                for p, d in zip(incomplete["project"], incomplete["differences"], strict=True)
+            )
+        )
+
+st.subheader("合理性预警")
+st.caption(
+    f"红色：指标得分率比预算执行得分率高出 {SCORE_GAP_RED_PCT:g} 个百分点以上（钱没花完、指标却近满分）；"
+    f"黄色：预算未执行超过 {UNSPENT_AMBER_PCT:g}%。预算为 0、无执行数或执行率超过 100% 时不判黄色，在说明中注明。"
+)
+warnings_only = st.toggle("只看有预警的项目", value=True, key="cred_warnings_only")
+warned = judged[judged["warning"].notna()] if warnings_only and len(judged) else judged
+if len(warned):
+    order = warned["warning"].map({"red": 0, "amber": 1}).fillna(2)
+    warned = warned.assign(_order=order).sort_values(
+        ["_order", "score_gap_pct"], ascending=[True, False]
+    )
+    warning_table = shown(warned, WARNING_COLUMNS)
+    linked = trace.with_links(warning_table, warned)
+    styler = tint(linked, LABELS["warning_label"], LEVEL_COLOURS, warned["warning"])
+    ui.table(linked, "合理性预警", key="cred_warnings", styler=styler)
+else:
+    warning_table = shown(warned, WARNING_COLUMNS)
+    st.success("当前筛选条件下没有触发预警的项目。")
+
+st.subheader("自评得分与执行率")
+scatter = cred.score_scatter(judged) if len(judged) else None
+if scatter is not None:
+    ui.chart(scatter, "自评得分与执行率", key="cred_scatter")
+    named = cred.excellent_low_spend(judged)
+    if len(named):
+        st.error(
+            f"评为“优”但执行率低于 {LOW_SPEND_PCT:g}% 的项目："
+            + "；".join(
+                f"{p}（{s:g} 分，执行率 {r:.1f}%）"
+                for p, s, r in zip(named["project"], named["score"], named["rate_pct"], strict=True)
+            )
+        )
+    else:
+        st.caption(f"没有评为“优”而执行率低于 {LOW_SPEND_PCT:g}% 的项目。")
+
+st.subheader("未完成但未说明偏差原因的指标")
+reasonless = shown(no_reason.assign(indicator_score=no_reason.get("score")), INDICATOR_COLUMNS)
+if no_reason.empty:
+    st.success("当前筛选条件下，未完成的指标都写明了偏差原因。")
+else:
+    st.caption("扣了分（得分低于分值）或完成值未达目标，但“偏差原因分析”一栏为空。")
+    ui.table(trace.with_links(reasonless, no_reason), "未说明偏差原因的指标", key="cred_no_reason")
+
+st.subheader("报告为完成但完成值与目标矛盾的指标")
+contradictions = shown(
+    contradicting.assign(indicator_score=contradicting.get("score")),
+    [*INDICATOR_COLUMNS, "contradiction"],
+)
+if contradicting.empty:
+    st.success("当前筛选条件下，没有得满分或判为完成、而完成值与目标矛盾的指标。")
+else:
+    ui.table(
+        trace.with_links(contradictions, contradicting),
+        "完成值与目标矛盾的指标",
+        key="cred_contradictions",
+    )
+
+sheets = {
+    "官方公式复算": formula,
+    "合理性预警": warning_table,
+    "未说明偏差原因": reasonless,
+    "完成值与目标矛盾": contradictions,
+}
+with slot, st.container(horizontal=True, horizontal_alignment="right"):
+    workbook_download("自评可信度", sheets, key="cred_workbook")
+    meeting_pack(
+        "自评可信度",
+        [("自评得分与执行率", scatter)] if scatter is not None else [],
+        formula,
+        key="cred_pack",
+        table_title="官方公式复算",
+        more_tables=[(name, frame) for name, frame in list(sheets.items())[1:]],
+    )

@@ -1,0 +1,269 @@
+"""数据质量: findings by document, severity and code with links to their lines; reconciliations."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, reconcile, trace, ui
+from dashboard.constants import AMBER, CODE_LABELS, LEVEL_LABELS, RED, SEVERITY_LABELS
+from dashboard.queries import COLUMN_LABELS
+
+FINDING_COLUMNS = [
+    "severity_label",
+    "unit",
+    "code",
+    "code_label",
+    "message",
+    "project",
+    "source_file",
+    "source_line",
+]
+LABELS = {
+    **COLUMN_LABELS,
+    "code_label": "问题",
+    "label": "合计项",
+    "what": "金额",
+    "reported_wan": "印发合计（万元）",
+    "rows_sum_wan": "各行之和（万元）",
+    "difference_wan": "差额（万元）",
+    "state": "核对结果",
+    "n_indicators": "指标数",
+    "weight_sum": "指标分值",
+    "funds_weight": "资金分值",
+    "weight_total": "分值合计",
+    "weight_state": "分值核对",
+    "points": "指标得分",
+    "funds_score": "资金得分",
+    "score_total": "得分合计",
+    "printed_score": "印发总分",
+    "score_state": "得分核对",
+    "execution_rate_pct": "计算执行率（%）",
+    "rate_diff": "差（百分点）",
+    "rate_state": "核对结果",
+}
+# The narrative and annex table: each value twice.
+ANNEX_LABELS = {
+    **LABELS,
+    "annex": "附件表",
+    "budget_wan": "正文预算（万元）",
+    "alt_budget_wan": "附件预算（万元）",
+    "actual_wan": "正文执行（万元）",
+    "alt_actual_wan": "附件执行（万元）",
+    "reported_rate_pct": "正文执行率（%）",
+    "alt_rate_pct": "附件执行率（%）",
+    "score": "正文得分",
+    "alt_score": "附件得分",
+}
+STATE_COLOURS = {
+    reconcile.DIFFERS: RED,
+    "附件缺表": RED,
+    reconcile.MISSING: AMBER,
+    "附件部分缺失": AMBER,
+    "未印发": AMBER,
+}
+ANNEX_LINK = f"{trace.LINK_HEADER}（附件）"
+
+
+def labelled(frame: pd.DataFrame, columns: list[str], labels: dict = LABELS) -> pd.DataFrame:
+    return frame.reindex(columns=columns).rename(columns=labels).reset_index(drop=True)
+
+
+def paint(table: pd.DataFrame, marks: dict[str, list]):
+    """A Styler tinting cells: header -> one state per row, coloured by STATE_COLOURS."""
+
+    def colour(frame: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for header, states in marks.items():
+            out[header] = [
+                f"background-color: {STATE_COLOURS[s]}33" if s in STATE_COLOURS else ""
+                for s in states
+            ]
+        return out
+
+    return table.style.apply(colour, axis=None)
+
+
+selection = ui.load_selection()
+findings = reconcile.findings_by_severity(selection.findings)
+ids = set(selection.documents["doc_id"])
+
+severity = findings["severity"].value_counts()
+cards = st.columns(4)
+cards[0].metric("错误", int(severity.get("error", 0)), border=True)
+cards[1].metric("警告", int(severity.get("warning", 0)), border=True)
+cards[2].metric("提示", int(severity.get("info", 0)), border=True, help="说明性信息，不算问题")
+cards[3].metric(
+    "涉及文档", int(findings["doc_id"].nunique()), help=f"共 {len(ids)} 份文档", border=True
+)
+
+st.subheader("数据提示")
+if findings.empty:
+    st.success("当前筛选的文档在加载时没有发现问题。")
+else:
+    matrix = reconcile.findings_matrix(findings)
+    with st.expander("按文档和代码统计", expanded=False):
+        st.dataframe(matrix, width="stretch")
+    choose = st.columns(2)
+    severities = choose[0].multiselect(
+        "级别",
+        [s for s in SEVERITY_LABELS if s in set(findings["severity"])],
+        format_func=SEVERITY_LABELS.get,
+        key="dq_severity",
+        placeholder="全部级别",
+    )
+    codes = choose[1].multiselect(
+        "代码",
+        sorted(set(findings["code"])),
+        format_func=lambda c: f"{c} {CODE_LABELS.get(c, '')}",
+        key="dq_code",
+        placeholder="全部代码",
+    )
+    rows = findings
+    if severities:
+        rows = rows[rows["severity"].isin(severities)]
+    if codes:
+        rows = rows[rows["code"].isin(codes)]
+    rows = rows.assign(code_label=rows["code"].map(CODE_LABELS).fillna(""))
+    table = trace.with_links(labelled(rows, FINDING_COLUMNS), rows)
+    ui.table(table, "数据提示", key="dq_findings")
+
+st.subheader("对账：印发合计与各行之和")
+totals = reconcile.totals_table(data.totals(), selection.documents)
+if totals.empty:
+    st.info("当前筛选的文档没有印发合计行，或数据表由旧版本生成（请重新生成数据）。")
+else:
+    st.caption("合计行、金额合计等印发的合计，与表中各行相加的结果；差额超过 0.01 万元为不一致。")
+    shown = labelled(
+        totals,
+        [
+            "unit",
+            "label",
+            "what",
+            "reported_wan",
+            "rows_sum_wan",
+            "difference_wan",
+            "state",
+            "source_file",
+            "source_line",
+        ],
+    )
+    shown = trace.with_links(shown, totals)
+    ui.table(
+        shown,
+        "印发合计与各行之和",
+        key="dq_totals",
+        styler=paint(shown, {LABELS["state"]: list(totals["state"])}),
+    )
+
+annex = reconcile.narrative_vs_annex(selection.projects)
+if not annex.empty:
+    st.subheader("对账：正文与附件")
+    for doc_id, rows in annex.groupby("doc_id", sort=False):
+        unit = rows["unit"].iloc[0]
+        missing = rows.loc[rows["annex"] == "附件缺表", "project"].tolist()
+        st.markdown(
+            f"**{unit}**：正文自评综述与附件项目支出绩效自评表逐项比较（{len(rows)} 个项目）"
+        )
+        st.caption(
+            "附件金额如以元印发，已换算为万元；附件执行率按整数百分比印发，相差 1 个百分点以内、"
+            "金额相差 0.01 万元以内视为一致。红色：两处不一致或附件缺表；黄色：附件该项缺失（如印为 #####）。"
+        )
+        if missing:
+            st.error("附件中缺少以下项目的自评表：" + "、".join(missing))
+        orphans = selection.findings[
+            (selection.findings["doc_id"] == doc_id) & (selection.findings["code"] == "ORPHAN_ROWS")
+        ]
+        for message in orphans["message"]:
+            st.warning(message)
+        columns = [
+            "project",
+            "annex",
+            "state",
+            "budget_wan",
+            "alt_budget_wan",
+            "actual_wan",
+            "alt_actual_wan",
+            "reported_rate_pct",
+            "alt_rate_pct",
+            "score",
+            "alt_score",
+        ]
+        shown = trace.with_links(labelled(rows, columns, ANNEX_LABELS), rows)
+        annex_links = [
+            trace.source_link(d, a) if pd.notna(a) else None
+            for d, a in zip(rows["doc_id"], rows["alt_source_line"], strict=True)
+        ]
+        shown[ANNEX_LINK] = annex_links
+        marks = {ANNEX_LABELS["state"]: list(rows["state"])}
+        for column, alt, _ in reconcile.PAIRS:
+            states = list(rows[f"{column}_state"])
+            marks[ANNEX_LABELS[column]] = states
+            marks[ANNEX_LABELS[alt]] = states
+        ui.table(shown, f"正文与附件 {unit}", key=f"dq_annex_{doc_id}", styler=paint(shown, marks))
+
+st.subheader("对账：指标分值、得分与印发总分")
+sums = reconcile.score_sums(selection.projects, selection.indicators)
+if sums.empty:
+    st.info("当前筛选的文档没有印发自评总分的项目。")
+else:
+    st.caption("每个项目：指标分值 + 资金分值 应为 100；指标得分 + 资金得分 应等于印发的自评总分。")
+    sums = sums.merge(selection.documents[["doc_id", "unit"]], on="doc_id", how="left")
+    shown = labelled(
+        sums.rename(columns={"score": "printed_score"}),
+        [
+            "unit",
+            "project",
+            "n_indicators",
+            "weight_sum",
+            "funds_weight",
+            "weight_total",
+            "weight_state",
+            "points",
+            "funds_score",
+            "score_total",
+            "printed_score",
+            "score_state",
+        ],
+    )
+    annex_first = sums["alt_source_line"].notna()
+    lines = sums.assign(
+        link_line=sums["alt_source_line"].where(annex_first, sums["source_line"]),
+        link_end=sums["end_line"].where(~annex_first),
+    )
+    shown = trace.with_links(shown, lines, "link_line", "link_end")
+    marks = {
+        LABELS["weight_state"]: list(sums["weight_state"]),
+        LABELS["score_state"]: list(sums["score_state"]),
+    }
+    ui.table(shown, "指标分值与得分", key="dq_scores", styler=paint(shown, marks))
+
+st.subheader("对账：印发执行率与计算执行率")
+rates = reconcile.rate_checks(selection.projects)
+if rates.empty:
+    st.info("当前筛选的文档没有执行率。")
+else:
+    st.caption("计算执行率 = 执行 ÷ 预算；与印发执行率相差超过 1 个百分点为不一致。")
+    only = st.toggle("只看不一致与未印发", value=True, key="dq_rates_only")
+    if only:
+        rates = rates[rates["rate_state"] != reconcile.AGREES]
+    rates = rates.assign(level_label=rates["level"].map(LEVEL_LABELS).fillna(rates["level"]))
+    shown = labelled(
+        rates,
+        [
+            "unit",
+            "level_label",
+            "project",
+            "budget_wan",
+            "actual_wan",
+            "reported_rate_pct",
+            "execution_rate_pct",
+            "rate_diff",
+            "rate_state",
+        ],
+    )
+    shown = trace.with_links(shown, rates)
+    ui.table(
+        shown,
+        "印发与计算执行率",
+        key="dq_rates",
+        styler=paint(shown, {LABELS["rate_state"]: list(rates["rate_state"])}),
+    )

@@ -1,0 +1,48 @@
+"""文档: every loaded document with its unit, place, year and its source, kind, row counts, sha256."""
+
+import streamlit as st
+
+from dashboard import trace, ui
+from dashboard.queries import COLUMN_LABELS
+
+LABELS = {
+    **COLUMN_LABELS,
+    "year_source": "年度来源",
+    "doc_kind": "文档类型",
+    "n_projects": "预算行数",
+    "n_indicators": "指标数",
+    "n_findings": "数据提示数",
+    "n_problems": "其中错误与警告",
+    "n_lines": "文本行数",
+    "sha256": "sha256",
+}
+COLUMNS = [
+    "unit",
+    "region",
+    "year",
+    "year_source",
+    "doc_kind",
+    "n_projects",
+    "n_indicators",
+    "n_findings",
+    "n_problems",
+    "n_lines",
+    "source_file",
+    "sha256",
+]
+
+selection = ui.load_selection()
+table = trace.documents_table(
+    selection.documents, selection.projects, selection.indicators, selection.findings
+)
+cards = st.columns(4)
+cards[0].metric("文档", len(table), border=True)
+cards[1].metric("单位", int(selection.documents["unit"].nunique()), border=True)
+cards[2].metric("预算行", int(table["n_projects"].sum()), border=True)
+cards[3].metric("指标", int(table["n_indicators"].sum()), border=True)
+st.caption(
+    "年度来源：文档印发 = 从文档中读出；sources.toml 补录 = 文档未印发，由 data/raw/sources.toml 给出；"
+    "未印发（未补录）= 两处都没有，请在 sources.toml 中补录。sha256 是原文件的指纹，可核对文件是否被改动。"
+)
+shown = table.reindex(columns=COLUMNS).rename(columns=LABELS)
+ui.table(trace.with_links(shown, table.assign(source_line=None)), "文档", key="documents_list")
