@@ -94,6 +94,8 @@ def serve(base: Path, password_digest: str = ""):
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     command += ["--browser.gatherUsageStats", "false", "--secrets.files", str(secrets)]
+    # other engineers edit the tree meanwhile: a "source file changed" prompt would stay up
+    command += ["--server.fileWatcherType", "none"]
     log = base / "streamlit.log"
     with open(log, "wb") as sink:
         server = subprocess.Popen(
