@@ -396,12 +396,16 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     to_parse = [p for p in files if p.name not in kept]
     parsed, documents = _results_as_tables(_parse_all(to_parse, manifest, os.cpu_count() or 1))
     tables: dict[str, pa.Table] = {}
-    kept_ids = pa.array(sorted(set(kept.values())), pa.string())
+    # Dropping the few documents that changed or went is cheaper than keeping the many.
+    old_ids = {entry["doc_id"] for entry in index.values()}
+    dropped = pa.array(sorted(old_ids - set(kept.values())), pa.string())
     for name in TABLES:
         parts = parsed[name]
-        if len(kept_ids) and name in previous:
+        if kept and name in previous:
             old = previous[name]
-            parts = [old.filter(pc.is_in(old["doc_id"], value_set=kept_ids)), *parts]
+            if len(dropped):
+                old = old.filter(pc.invert(pc.is_in(old["doc_id"], value_set=dropped)))
+            parts = [old, *parts]
         tables[name] = pa.concat_tables(parts) if parts else to_table(name, [])
     build_id = uuid.uuid4().hex
     stamp = {
