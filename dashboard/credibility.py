@@ -111,11 +111,10 @@ def indicator_totals(indicators: pd.DataFrame) -> pd.DataFrame:
     if indicators.empty:
         return pd.DataFrame(columns=columns)
     frame = indicators.assign(
-        key=indicators["project"].fillna("\0"),
-        scored=indicators["weight"].notna() & indicators["score"].notna(),
+        scored=indicators["weight"].notna() & indicators["score"].notna()
     )
     out = (
-        frame.groupby(["doc_id", "key"], sort=False)
+        frame.groupby(["doc_id", "project"], sort=False, dropna=False)
         .agg(
             n_indicators=("name", "size"),
             n_scored=("scored", "sum"),
@@ -127,7 +126,7 @@ def indicator_totals(indicators: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     out["project"] = pd.Series(
-        [None if k == "\0" else k for k in out["key"]], index=out.index, dtype="object"
+        [None if pd.isna(k) else k for k in out["project"]], index=out.index, dtype="object"
     )
     return out[columns]
 
