@@ -546,7 +546,7 @@ def add(
     data = bytes(data)
     check_size(len(data))
     safe = safe_name(name)
-    fields = {k: v for k, v in (fields or {}).items() if k in EDITABLE and v not in (None, "")}
+    fields = clean_fields(**{k: (fields or {}).get(k) for k in EDITABLE})
     if not raw.is_dir():
         raise ImportRefused(f"文档文件夹 {raw} 不存在：请检查 {RAW_ENV} 或 data/raw。")
     with locked(raw):
