@@ -16,6 +16,8 @@ OVERFLOW = re.compile(r"^#{3,}$")
 # OCR splits numbers around separators: "2, 306. 00", "191. 60", "1 ,234.5".
 _OCR_GAP = re.compile(r"(?<=[\d,.])\s+(?=[\d,.])")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+# Most amount cells are plain ASCII numbers; they skip the normalisation below.
+_PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _FIRST_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?|[+-]?\.\d+")
 
 WAN = 10000.0  # yuan per 万元
@@ -28,7 +30,7 @@ def to_halfwidth(text: str) -> str:
 
 def is_overflow(text: str | None) -> bool:
     """A spreadsheet cell too narrow for its number, printed as #####."""
-    return bool(text) and bool(OVERFLOW.match(text.strip()))
+    return bool(text) and "#" in text and bool(OVERFLOW.match(text.strip()))
 
 
 def is_empty(text: str | None) -> bool:
@@ -49,6 +51,8 @@ def parse_amount(text: str | None) -> float | None:
     """
     if text is None:
         return None
+    if type(text) is str and _PLAIN.fullmatch(text):
+        return float(text)
     s = to_halfwidth(str(text)).strip()
     if s in EMPTY_MARKS or is_overflow(s):
         return None
