@@ -463,3 +463,24 @@ def test_credibility_page_recomputes_and_exports(app):
     assert {"导出 Excel（全部表格）", "导出会议材料"} <= labels
     no_reason = frame_with(at, "三级指标", "得分", LINK)
     assert len(no_reason) and no_reason[LINK].notna().all()
+
+
+def test_the_build_keeps_every_printed_total_it_checked():
+    from loaders.crosscheck import check_total, recording_totals
+
+    assert check_total("合计行", 10.0, 9.0, 5) and check_total("合计行", 10.0, 10.0, 5) == []
+    with recording_totals() as checked:
+        check_total("合计行", 15176.18, 13376.67, 48)
+        check_total("任务表「金额合计」", 69913.34, 69913.34, 33)
+        check_total("合计行", None, 12.0, 50)  # nothing printed: nothing to reconcile
+    assert [(c["label"], c["reported_wan"], c["rows_sum_wan"]) for c in checked] == [
+        ("合计行", 15176.18, 13376.67),
+        ("任务表「金额合计」", 69913.34, 69913.34),
+    ]
+    assert checked[0]["difference_wan"] == pytest.approx(1799.51)
+    assert checked[1]["difference_wan"] == 0 and checked[1]["source_line"] == 33
+    with recording_totals() as again:
+        pass
+    assert again == []  # a new recording starts empty; the old one is closed
+    check_total("合计行", 1.0, 2.0, 1)
+    assert len(checked) == 2
