@@ -97,6 +97,7 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
         doc = Doc.from_bytes(source_file, convert(source_file, raw).data, sha)
     except (DecodeError, ReaderError) as exc:
         return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
+    doc = replace(doc, size_bytes=len(raw))  # the file's size, not its converted text's
     scores = detect(doc)
     kind, score = scores[0]
     if score < MIN_KIND_SCORE:

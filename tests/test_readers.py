@@ -284,6 +284,7 @@ def test_build_reads_office_files_in_the_raw_folder(tmp_path):
     build(raw, tmp_path / "parquet")
     docs = pd.read_parquet(tmp_path / "parquet" / "documents.parquet").set_index("source_file")
     assert docs.loc["龙岗.xlsx", "doc_kind"] == "project_summary_table"
+    assert docs.loc["龙岗.xlsx", "size_bytes"] == (raw / "龙岗.xlsx").stat().st_size
     assert docs.loc["龙岗.xlsx", "unit"] == "深圳市龙岗区卫生健康局"
     assert docs.loc["浏阳.docx", "doc_kind"] == "department_overall_eval"
     assert docs.loc["坏.xlsx", "doc_kind"] == "unknown"
