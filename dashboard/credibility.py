@@ -110,9 +110,7 @@ def indicator_totals(indicators: pd.DataFrame) -> pd.DataFrame:
     ]
     if indicators.empty:
         return pd.DataFrame(columns=columns)
-    frame = indicators.assign(
-        scored=indicators["weight"].notna() & indicators["score"].notna()
-    )
+    frame = indicators.assign(scored=indicators["weight"].notna() & indicators["score"].notna())
     out = (
         frame.groupby(["doc_id", "project"], sort=False, dropna=False)
         .agg(
@@ -159,8 +157,14 @@ def recompute(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     totals = {
         (r["doc_id"], r["project"]): r for r in indicator_totals(indicators).to_dict("records")
     }
+    needed = [
+        "doc_id", "level", "project", "budget_wan", "actual_wan", "reported_rate_pct",
+        "execution_rate_pct", "alt_rate_pct", "alt_source_line", "score", "grade",
+        "funds_weight", "funds_score", "source_line", "end_line",
+    ]  # fmt: skip
+    rows = projects.loc[projects["level"].isin(SCORED_LEVELS)].reindex(columns=needed)
     out = []
-    for row in projects[projects["level"].isin(SCORED_LEVELS)].to_dict("records"):
+    for row in rows.to_dict("records"):
         ind = _indicators_for(row, totals)
         if _num(row.get("score")) is None and (ind is None or not ind["n_scored"]):
             continue
@@ -342,20 +346,13 @@ def excellent_low_spend(judged: pd.DataFrame, below: float = LOW_SPEND_PCT) -> p
 # --- indicators -----------------------------------------------------------------------------
 
 
-def _blank(value) -> bool:
-    return (
-        value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
-    )
-
-
 def not_met_without_reason(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators not met whose document gives no deviation reason (偏差原因) for them."""
     if indicators.empty:
         return indicators
-    rows = indicators[
-        (indicators["status"] == "not_met") & indicators["deviation_reason"].map(_blank)
-    ]
-    return rows.reset_index(drop=True)
+    reason = indicators["deviation_reason"]
+    blank = reason.isna() | reason.astype("string").str.strip().eq("").fillna(True)
+    return indicators[(indicators["status"] == "not_met") & blank].reset_index(drop=True)
 
 
 def contradiction(row: dict) -> str | None:
@@ -378,13 +375,31 @@ def contradiction(row: dict) -> str | None:
     return None
 
 
+def _numeric_misses(met: pd.DataFrame) -> pd.Series:
+    """Rows whose parsed actual misses the parsed target, as loaders.targets.compare judges."""
+    op, target, actual = met["target_op"], met["target_value"], met["actual_value"]
+    known = target.notna() & actual.notna()
+    misses = (
+        ((op == ">=") & (actual < target))
+        | ((op == ">") & (actual <= target))
+        | ((op == "<=") & (actual > target))
+        | ((op == "<") & (actual >= target))
+        # '=' is a floor for quantities (7个 planned, 8 done) but exact for zero (0 accidents)
+        | ((op == "=") & (((target == 0) & (actual != 0)) | ((target != 0) & (actual < target))))
+    )
+    return known & misses
+
+
 def met_contradicting(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators reported as met (full score or met status) whose actual contradicts the target."""
     if indicators.empty:
         return indicators.assign(contradiction=[])
     met = indicators[indicators["status"] == "met"]
-    reasons = [contradiction(r) for r in met.to_dict("records")]
-    out = met.assign(contradiction=reasons)
+    texts = met["actual_text"]
+    words = {t: qualitative(t) == "not_met" for t in texts.dropna().unique()}
+    candidates = met[_numeric_misses(met) | texts.map(words).fillna(False).astype(bool)]
+    reasons = [contradiction(r) for r in candidates.to_dict("records")]
+    out = candidates.assign(contradiction=reasons)
     return out[out["contradiction"].notna()].reset_index(drop=True)
 
 

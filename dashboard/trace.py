@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 
 from .constants import KIND_LABELS, SEVERITY_LABELS
@@ -169,8 +170,36 @@ def lines_html(
     return SOURCE_CSS + body + script
 
 
-def _links(doc_ids, lines, ends) -> list[str | None]:
-    return [source_link(d, ln, e) for d, ln, e in zip(doc_ids, lines, ends, strict=True)]
+def _line_numbers(values, n: int) -> tuple[list[bool], list[int], np.ndarray]:
+    """(valid, as int, as float) for positive whole line numbers; NaN, 0, 2.5 are not valid."""
+    if values is None:
+        values = [None] * n
+    try:
+        numbers = np.asarray(values, dtype=float)  # numeric columns (None is NaN)
+    except (TypeError, ValueError):
+        numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").to_numpy(float)
+    valid = (numbers >= 1) & (numbers == np.floor(numbers))
+    return valid.tolist(), np.where(valid, numbers, 0).astype(np.int64).tolist(), numbers
+
+
+def links(doc_ids, lines, ends=None) -> list[str | None]:
+    """source_link for many rows at once (tables may hold a million indicators)."""
+    docs = list(doc_ids)
+    prefix = {d: source_link(d) for d in set(docs) if isinstance(d, str) and d}
+    heads = [prefix.get(d) if isinstance(d, str) else None for d in docs]
+    first_ok, first, first_f = _line_numbers(lines, len(docs))
+    last_ok, last, last_f = _line_numbers(ends, len(docs))
+    end_ok = (np.array(first_ok, bool) & np.array(last_ok, bool) & (last_f >= first_f)).tolist()
+    return [
+        None
+        if head is None
+        else f"{head}&line={a}&end={b}"
+        if with_end
+        else f"{head}&line={a}"
+        if ok
+        else head
+        for head, ok, a, with_end, b in zip(heads, first_ok, first, end_ok, last, strict=True)
+    ]
 
 
 def with_links(
@@ -179,9 +208,9 @@ def with_links(
     """table with a 原文 column linking each row to rows' doc_id / line / end (same order)."""
     if table.empty or "doc_id" not in rows.columns:
         return table.assign(**{LINK_HEADER: pd.Series(dtype="object")})
-    ends = rows[end] if end in rows.columns else [None] * len(rows)
-    lines = rows[line] if line in rows.columns else [None] * len(rows)
-    return table.assign(**{LINK_HEADER: _links(rows["doc_id"], lines, ends)})
+    lines = rows[line].to_numpy() if line in rows.columns else None
+    ends = rows[end].to_numpy() if end in rows.columns else None
+    return table.assign(**{LINK_HEADER: links(rows["doc_id"].to_numpy(), lines, ends)})
 
 
 def with_document_links(

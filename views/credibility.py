@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import credibility as cred
-from dashboard import trace, ui
+from dashboard import data, trace, ui
 from dashboard.constants import (
     AMBER,
     FUNDS_WEIGHT,
@@ -108,13 +108,32 @@ def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
     return frame.style.apply(paint, subset=[column])
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def checks(folder: str, stamp: tuple, filters) -> tuple[pd.DataFrame, ...]:
+    """The page's rules on the filtered rows, once per filters and table versions (read-only)."""
+    selection = data.selection(filters)
+    judged = cred.plausibility(cred.recompute(selection.projects, selection.indicators))
+    return (
+        judged,
+        cred.not_met_without_reason(selection.indicators),
+        cred.met_contradicting(selection.indicators),
+    )
+
+
 selection = ui.load_selection()
 slot = ui.meeting_slot()
 documents = selection.documents[["doc_id", "unit", "year"]]
-judged = cred.plausibility(cred.recompute(selection.projects, selection.indicators))
-judged = judged.merge(documents, on="doc_id", how="left") if len(judged) else judged
-no_reason = cred.not_met_without_reason(selection.indicators)
-contradicting = cred.met_contradicting(selection.indicators)
+judged, no_reason, contradicting = checks(str(data.parquet_dir()), data.stamp(), selection.filters)
+if len(judged):
+    # scores that do not follow from their table first
+    order = judged["check"].map({cred.CHECK_DIFFERS: 0, cred.CHECK_INCOMPLETE: 1}).fillna(2)
+    judged = (
+        judged.merge(documents, on="doc_id", how="left")
+        .assign(_order=order)
+        .sort_values(["_order", "unit", "source_line"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 if judged.empty and no_reason.empty and contradicting.empty:
     st.info(
         "当前筛选的文档中没有自评得分或指标得分（项目绩效自评汇总表、绩效目标申报表不打分），"
