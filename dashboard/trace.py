@@ -237,14 +237,19 @@ def _year_key(year) -> int | None:
     return None if year is None or pd.isna(year) else int(year)
 
 
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def document_label(row: Mapping) -> str:
-    """'深圳市医学信息中心 · 2020 · 部门决算 · 001_….txt' for a documents row."""
+    """'深圳市医学信息中心 · 2020 · 部门决算 · 001_….txt' for a documents row (gaps named)."""
     year = row.get("year")
+    kind = _text(row.get("doc_kind"))
     parts_ = [
-        row.get("unit") or "（未识别单位）",
+        _text(row.get("unit")) or "（未识别单位）",
         str(int(year)) if year is not None and not pd.isna(year) else "年度未知",
-        KIND_LABELS.get(row.get("doc_kind"), row.get("doc_kind") or ""),
-        row.get("source_file") or "",
+        KIND_LABELS.get(kind, kind),
+        _text(row.get("source_file")),
     ]
     return " · ".join(p for p in parts_ if p)
 

@@ -484,3 +484,34 @@ def test_the_build_keeps_every_printed_total_it_checked():
     assert again == []  # a new recording starts empty; the old one is closed
     check_total("合计行", 1.0, 2.0, 1)
     assert len(checked) == 2
+
+
+def test_a_long_document_is_shown_in_parts_around_the_link(tmp_path, monkeypatch):
+    raw, out = tmp_path / "raw", tmp_path / "parquet"
+    raw.mkdir()
+    n = trace.VIEW_LINES * 2 + 500
+    (raw / "long.txt").write_text("\n".join(f"第{i}行\t内容 {i}" for i in range(1, n + 1)))
+    build(raw, out)
+    doc = pd.read_parquet(out / "documents.parquet")["doc_id"].iloc[0]
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(out))
+    monkeypatch.setenv("DASHBOARD_RAW_DIR", str(raw))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"doc": doc, "line": str(n - 10), "end": str(n - 9)})
+    at.run()
+    at.switch_page(PAGES["source_viewer"][0]).run()
+    assert not at.exception
+    body = at.html[0].value
+    first = n - 10 - trace.CONTEXT_LINES
+    assert f'id="L{first}"' in body and f'id="L{first - 1}"' not in body
+    assert f'<div class="ln hl" id="L{n - 10}">' in body and f'id="L{n}"' in body
+    assert "第" in body and f"第{n - 10}行" in body
+    # without a line the document is read part by part
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["doc"] = doc
+    at.run()
+    at.switch_page(PAGES["source_viewer"][0]).run()
+    part = at.selectbox(key="source_part")
+    assert len(part.options) == 3
+    part.set_value(part.options[1]).run()
+    body = at.html[0].value
+    assert f'id="L{trace.VIEW_LINES + 1}"' in body and 'id="L1"' not in body
