@@ -51,8 +51,15 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
     if if_changed and is_current(raw, out):
         log.info("parquet in %s is up to date with %s", out, raw)
         return EXIT_OK
+    from .intake import ImportRefused, locked
+
     try:
-        counts = build(raw, out)
+        # The import lock: a build started by run.sh must not interleave with an import.
+        with locked(raw):
+            counts = build(raw, out)
+    except ImportRefused as exc:
+        log.error("%s (%s left as it was)", exc, out)
+        return EXIT_NOTHING_WRITTEN
     except ManifestError as exc:
         log.error("sources.toml is invalid, %s left as it was: %s", out, exc)
         return EXIT_NOTHING_WRITTEN
