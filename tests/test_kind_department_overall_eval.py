@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,38 @@ from loaders.rows import clean_name
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "department_overall_eval"
-GOLD = json.loads((ROOT.parent / "shared" / "gold" / "seeds.json").read_text(encoding="utf-8"))
-SEED_GOLD = next(v for k, v in GOLD["documents"].items() if k.startswith("004"))
+# Hand-checked values for seed 004 (from the team's gold file, kept here so the tests stand alone).
+SEED_GOLD = {
+    "unit": "浏阳市卫生健康局",
+    "year": 2021,
+    "overall": {"budget": 25591.99949, "actual": 33557.32, "reported_rate": 131.12},
+    "lines": [
+        {"line": "基本支出", "budget": 2988.49949, "actual": 26981.24, "reported_rate": 902.84},
+        {"line": "项目支出", "budget": 22603.5, "actual": 6576.08, "reported_rate": 29.09},
+    ],
+    "indicator_rows": 24,
+    "indicator_weight_total": 100,
+    "indicator_score_total": 100,
+    "expected_findings": ["RATE_OVER_100"],
+    "status_samples": [
+        {
+            "indicator": "居民基本公共卫生服务相关知识知晓率",
+            "target": "≥80%",
+            "actual": "80.01%",
+            "weight": 4,
+            "score": 4,
+            "status": "met",
+        },
+        {
+            "indicator": "国家基本公共卫生服务居民满意度",
+            "target": "≥90%",
+            "actual": "99.3%",
+            "weight": 10,
+            "score": 10,
+            "status": "met",
+        },
+    ],
+}
 
 
 def fixture(name: str) -> Doc:
@@ -332,7 +361,7 @@ def test_seed_indicators(seed_result):
 
 def test_seed_status_samples(seed_result):
     rows = seed_result("004")["indicators"]
-    samples = [s for s in GOLD["indicator_status_samples"]["rows"] if s["doc"].startswith("004")]
+    samples = SEED_GOLD["status_samples"]
     assert samples
     for s in samples:
         row = indicator(rows, s["indicator"])
