@@ -17,6 +17,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 WAN_FORMAT = "%,.2f"
 PCT_FORMAT = "%.1f %%"
 SCORE_FORMAT = "%.2f"
+# Rows sent to the browser per table (a styled table of 300,000 rows exceeds Streamlit's cell
+# limit, and an unstyled one takes seconds to serialise); downloads hold the whole table.
+TABLE_MAX_ROWS = 1_000
 
 
 def load_selection() -> Selection:
@@ -93,12 +96,30 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
     chart_downloads(fig, name, key=key)
 
 
+def _restyle(styler, head: pd.DataFrame):
+    """The styler's functions applied to the shown rows only (they pick marks by row label)."""
+    out = head.style
+    out.use(styler.export())
+    return out
+
+
 def table(
     frame: pd.DataFrame, name: str, key: str, height: int | str = "auto", styler=None
 ) -> None:
-    """A table with formatted numbers and its CSV / XLSX download buttons underneath."""
+    """A table with formatted numbers and its CSV / XLSX download buttons underneath.
+
+    At most TABLE_MAX_ROWS rows (the frame's own order) go to the browser; the downloads keep
+    every row.
+    """
+    shown = frame
+    if len(frame) > TABLE_MAX_ROWS:
+        shown = frame.head(TABLE_MAX_ROWS)
+        styler = _restyle(styler, shown) if styler is not None else None
+        st.caption(
+            f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
+        )
     st.dataframe(
-        styler if styler is not None else frame,
+        styler if styler is not None else shown,
         width="stretch",
         height=height,
         hide_index=True,

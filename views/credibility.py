@@ -102,38 +102,44 @@ def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
     """A Styler colouring `column` by keys (same order as the frame's rows)."""
     marks = [colours.get(k) for k in keys]
 
-    def paint(_):
-        return [f"background-color: {c}33" if c else "" for c in marks]
+    def paint(cells: pd.Series):
+        # by row label (the frame's 0..n-1), so the styler also fits its first rows alone
+        return [f"background-color: {c}33" if c else "" for c in (marks[i] for i in cells.index)]
 
     return frame.style.apply(paint, subset=[column])
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def checks(folder: str, stamp: tuple, filters) -> tuple[pd.DataFrame, ...]:
-    """The page's rules on the filtered rows, once per filters and table versions (read-only)."""
+def checks(folder: str, stamp: tuple, filters) -> tuple:
+    """The page's rules and scatter on the filtered rows, once per filters and table versions.
+
+    Shared between sessions: the frames and the figure are read-only.
+    """
     selection = data.selection(filters)
     judged = cred.plausibility(cred.recompute(selection.projects, selection.indicators))
+    if len(judged):
+        # scores that do not follow from their table first
+        order = judged["check"].map({cred.CHECK_DIFFERS: 0, cred.CHECK_INCOMPLETE: 1}).fillna(2)
+        judged = (
+            judged.merge(selection.documents[["doc_id", "unit", "year"]], on="doc_id", how="left")
+            .assign(_order=order)
+            .sort_values(["_order", "unit", "source_line"], kind="stable")
+            .drop(columns="_order")
+            .reset_index(drop=True)
+        )
     return (
         judged,
         cred.not_met_without_reason(selection.indicators),
         cred.met_contradicting(selection.indicators),
+        cred.score_scatter(judged) if len(judged) else None,
     )
 
 
 selection = ui.load_selection()
 slot = ui.meeting_slot()
-documents = selection.documents[["doc_id", "unit", "year"]]
-judged, no_reason, contradicting = checks(str(data.parquet_dir()), data.stamp(), selection.filters)
-if len(judged):
-    # scores that do not follow from their table first
-    order = judged["check"].map({cred.CHECK_DIFFERS: 0, cred.CHECK_INCOMPLETE: 1}).fillna(2)
-    judged = (
-        judged.merge(documents, on="doc_id", how="left")
-        .assign(_order=order)
-        .sort_values(["_order", "unit", "source_line"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+judged, no_reason, contradicting, scatter = checks(
+    str(data.parquet_dir()), data.stamp(), selection.filters
+)
 if judged.empty and no_reason.empty and contradicting.empty:
     st.info(
         "当前筛选的文档中没有自评得分或指标得分（项目绩效自评汇总表、绩效目标申报表不打分），"
@@ -198,7 +204,6 @@ else:
     st.success("当前筛选条件下没有触发预警的项目。")
 
 st.subheader("自评得分与执行率")
-scatter = cred.score_scatter(judged) if len(judged) else None
 if scatter is not None:
     ui.chart(scatter, "自评得分与执行率", key="cred_scatter")
     named = cred.excellent_low_spend(judged)

@@ -71,11 +71,12 @@ def paint(table: pd.DataFrame, marks: dict[str, list]):
     """A Styler tinting cells: header -> one state per row, coloured by STATE_COLOURS."""
 
     def colour(frame: pd.DataFrame) -> pd.DataFrame:
+        # by row label (the table's 0..n-1), so the styler also fits its first rows alone
         out = pd.DataFrame("", index=frame.index, columns=frame.columns)
         for header, states in marks.items():
             out[header] = [
                 f"background-color: {STATE_COLOURS[s]}33" if s in STATE_COLOURS else ""
-                for s in states
+                for s in (states[i] for i in frame.index)
             ]
         return out
 

@@ -86,8 +86,10 @@ else:
     rates = low["rate_pct"]
 
     def colour(column):
+        # by row label (low is 0..n-1), so the styler also fits its first rows alone
         return [
-            f"background-color: {BAND_COLOURS[q.band(r, red_below, green_from)]}33" for r in rates
+            f"background-color: {BAND_COLOURS[q.band(r, red_below, green_from)]}33"
+            for r in rates.loc[column.index]
         ]
 
     linked = trace.with_links(table, low)
