@@ -36,6 +36,9 @@ from .constants import (
 # Budget lines whose self-score is judged: projects, and a department's overall evaluation.
 SCORED_LEVELS = ("project", "department")
 CHECK_AGREES, CHECK_DIFFERS, CHECK_INCOMPLETE = "一致", "不一致", "无法复算"
+# The scatter draws at most this many projects (all warned ones, a fixed sample of the rest).
+SCATTER_MAX_POINTS = 3000
+SCATTER_SAMPLE_SEED = 4
 
 
 def _num(value) -> float | None:
@@ -338,9 +341,13 @@ def excellent_low_spend(judged: pd.DataFrame, below: float = LOW_SPEND_PCT) -> p
     """Projects that score 优 (printed score ≥ 90) while spending under `below` % of the budget."""
     if judged.empty:
         return judged
+    return judged[_excellent_low_spend(judged, below)].reset_index(drop=True)
+
+
+def _excellent_low_spend(judged: pd.DataFrame, below: float = LOW_SPEND_PCT) -> pd.Series:
     rate = pd.to_numeric(judged["rate_pct"], errors="coerce")
-    good = judged["score"].map(grade) == GRADE_BANDS[0][1]
-    return judged[good & (rate < below)].reset_index(drop=True)
+    score = pd.to_numeric(judged["score"], errors="coerce")
+    return (score >= GRADE_BANDS[0][0] - 1e-9) & (rate < below)
 
 
 # --- indicators -----------------------------------------------------------------------------
@@ -406,10 +413,23 @@ def met_contradicting(indicators: pd.DataFrame) -> pd.DataFrame:
 # --- figure ---------------------------------------------------------------------------------
 
 
-def score_scatter(judged: pd.DataFrame, title: str = "自评得分与预算执行率") -> go.Figure:
-    """Self-score against execution rate, coloured by warning; 优 with spending < 60 % named."""
+def score_scatter(
+    judged: pd.DataFrame, title: str = "自评得分与预算执行率", max_points: int = SCATTER_MAX_POINTS
+) -> go.Figure:
+    """Self-score against execution rate, coloured by warning; 优 with spending < 60 % named.
+
+    Beyond max_points, every warned or named project is drawn and a fixed sample of the others
+    (the title says so): a cloud of 100,000 points is neither readable nor quick to send.
+    """
     rows = judged[judged["score"].notna() & judged["rate_pct"].notna()]
     named = excellent_low_spend(rows)
+    if len(rows) > max_points:
+        keep = rows["warning"].notna() | _excellent_low_spend(rows)
+        rest = rows[~keep]
+        room = max(max_points - int(keep.sum()), 0)
+        sample = rest.sample(n=min(room, len(rest)), random_state=SCATTER_SAMPLE_SEED)
+        title = f"{title}（抽样显示 {int(keep.sum()) + len(sample):,} / {len(rows):,} 个项目）"
+        rows = pd.concat([rows[keep], sample])
     traces = []
     for level in ("red", "amber", None):
         part = rows[rows["warning"].isna()] if level is None else rows[rows["warning"] == level]
@@ -423,10 +443,10 @@ def score_scatter(judged: pd.DataFrame, title: str = "自评得分与预算执�
                 "y": part["score"].tolist(),
                 "name": WARNING_LABELS.get(level, "无预警"),
                 "marker": {"color": WARNING_COLOURS[level], "size": 10, "opacity": 0.85},
-                "customdata": [
-                    [u or "", p or ""]
-                    for u, p in zip(part.get("unit", part["project"]), part["project"], strict=True)
-                ],
+                "customdata": part.reindex(columns=["unit", "project"])
+                .astype("object")
+                .fillna("")
+                .to_numpy(),
                 "hovertemplate": "%{customdata[1]}<br>%{customdata[0]}<br>"
                 "执行率 %{x:.1f}%<br>自评 %{y:.2f} 分<extra></extra>",
             }

@@ -403,3 +403,27 @@ def test_seed_warnings_name_the_projects_that_spent_least(judged):
     # the 浏阳 department overspent (131 %): never amber, noted
     liuyang = judged[judged["source_file"].str.startswith("004")].iloc[0]
     assert pd.isna(liuyang["warning"]) and "超过 100%" in liuyang["warnings"]
+
+
+def test_a_large_scatter_keeps_every_warned_project_and_samples_the_rest():
+    n = 50
+    p = projects(
+        *[
+            {"project": f"项目{i}", "budget_wan": 100.0, "actual_wan": 100.0 - i,
+             "execution_rate_pct": 100.0 - i, "score": 99.0, "funds_weight": 10}
+            for i in range(n)
+        ]
+    )  # fmt: skip
+    i = indicators(*[row for k in range(n) for row in scored(f"项目{k}", (90, 89))])
+    judged = cred.plausibility(cred.recompute(p, i))
+    warned = int(judged["warning"].notna().sum())
+    assert 0 < warned < n
+    fig = cred.score_scatter(judged, max_points=warned + 5)
+    drawn = sum(len(t.x) for t in fig.data if t.mode == "markers")
+    assert drawn == warned + 5
+    assert f"抽样显示 {warned + 5:,} / {n:,} 个项目" in fig.layout.title.text
+    red = next(t for t in fig.data if t.name == "红色预警")
+    assert len(red.x) == int((judged["warning"] == "red").sum())
+    whole = cred.score_scatter(judged)
+    assert sum(len(t.x) for t in whole.data if t.mode == "markers") == n
+    assert "抽样" not in whole.layout.title.text
