@@ -61,6 +61,8 @@ STATE_COLOURS = {
     "未印发": AMBER,
 }
 ANNEX_LINK = f"{trace.LINK_HEADER}（附件）"
+# Projects or messages named one by one in a warning; the rest are counted.
+NAMED_MAX = 20
 
 
 def labelled(frame: pd.DataFrame, columns: list[str], labels: dict = LABELS) -> pd.DataFrame:
@@ -83,8 +85,26 @@ def paint(table: pd.DataFrame, marks: dict[str, list]):
     return table.style.apply(colour, axis=None)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def reconciliations(folder: str, stamp: tuple, filters) -> dict[str, pd.DataFrame]:
+    """The page's tables on the filtered rows, once per filters and table versions (read-only)."""
+    selection = data.selection(filters)
+    docs = selection.documents[["doc_id", "unit"]]
+    rates = reconcile.rate_checks(selection.projects)
+    return {
+        "findings": reconcile.findings_by_severity(selection.findings),
+        "totals": reconcile.totals_table(data.totals(), selection.documents),
+        "annex": reconcile.narrative_vs_annex(selection.projects),
+        "sums": reconcile.score_sums(selection.projects, selection.indicators).merge(
+            docs, on="doc_id", how="left"
+        ),
+        "rates": rates.assign(level_label=rates["level"].map(LEVEL_LABELS).fillna(rates["level"])),
+    }
+
+
 selection = ui.load_selection()
-findings = reconcile.findings_by_severity(selection.findings)
+checked = reconciliations(str(data.parquet_dir()), data.stamp(), selection.filters)
+findings = checked["findings"]
 ids = set(selection.documents["doc_id"])
 
 severity = findings["severity"].value_counts()
@@ -128,7 +148,7 @@ else:
     ui.table(table, "数据提示", key="dq_findings")
 
 st.subheader("对账：印发合计与各行之和")
-totals = reconcile.totals_table(data.totals(), selection.documents)
+totals = checked["totals"]
 if totals.empty:
     st.info("当前筛选的文档没有印发合计行，或数据表由旧版本生成（请重新生成数据）。")
 else:
@@ -155,59 +175,62 @@ else:
         styler=paint(shown, {LABELS["state"]: list(totals["state"])}),
     )
 
-annex = reconcile.narrative_vs_annex(selection.projects)
+annex = checked["annex"]
 if not annex.empty:
     st.subheader("对账：正文与附件")
-    for doc_id, rows in annex.groupby("doc_id", sort=False):
-        unit = rows["unit"].iloc[0]
-        missing = rows.loc[rows["annex"] == "附件缺表", "project"].tolist()
-        st.markdown(
-            f"**{unit}**：正文自评综述与附件项目支出绩效自评表逐项比较（{len(rows)} 个项目）"
+    st.caption(
+        "同一项目在正文自评综述和附件项目支出绩效自评表中各印一次，逐项比较。附件金额如以元印发，"
+        "已换算为万元；附件执行率按整数百分比印发，相差 1 个百分点以内、金额相差 0.01 万元以内"
+        "视为一致。红色：两处不一致或附件缺表；黄色：附件该项缺失（如印为 #####）。"
+    )
+    missing = annex[annex["annex"] == "附件缺表"]
+    if len(missing):
+        names = [f"{u}：{p}" for u, p in zip(missing["unit"], missing["project"], strict=True)]
+        more = f" 等 {len(names)} 个项目" if len(names) > NAMED_MAX else ""
+        st.error("附件中缺少以下项目的自评表：" + "；".join(names[:NAMED_MAX]) + more)
+    orphans = selection.findings[
+        selection.findings["doc_id"].isin(set(annex["doc_id"]))
+        & (selection.findings["code"] == "ORPHAN_ROWS")
+    ]
+    for message in orphans["message"].head(NAMED_MAX):
+        st.warning(message)
+    if len(orphans) > NAMED_MAX:
+        st.caption(f"另有 {len(orphans) - NAMED_MAX} 条无归属行的提示，见上方数据提示。")
+    columns = [
+        "unit",
+        "project",
+        "annex",
+        "state",
+        "budget_wan",
+        "alt_budget_wan",
+        "actual_wan",
+        "alt_actual_wan",
+        "reported_rate_pct",
+        "alt_rate_pct",
+        "score",
+        "alt_score",
+    ]
+    shown = trace.with_links(labelled(annex, columns, ANNEX_LABELS), annex)
+    has_annex = annex["alt_source_line"].notna().tolist()
+    shown[ANNEX_LINK] = [
+        link if annexed else None
+        for link, annexed in zip(
+            trace.links(annex["doc_id"], annex["alt_source_line"]), has_annex, strict=True
         )
-        st.caption(
-            "附件金额如以元印发，已换算为万元；附件执行率按整数百分比印发，相差 1 个百分点以内、"
-            "金额相差 0.01 万元以内视为一致。红色：两处不一致或附件缺表；黄色：附件该项缺失（如印为 #####）。"
-        )
-        if missing:
-            st.error("附件中缺少以下项目的自评表：" + "、".join(missing))
-        orphans = selection.findings[
-            (selection.findings["doc_id"] == doc_id) & (selection.findings["code"] == "ORPHAN_ROWS")
-        ]
-        for message in orphans["message"]:
-            st.warning(message)
-        columns = [
-            "project",
-            "annex",
-            "state",
-            "budget_wan",
-            "alt_budget_wan",
-            "actual_wan",
-            "alt_actual_wan",
-            "reported_rate_pct",
-            "alt_rate_pct",
-            "score",
-            "alt_score",
-        ]
-        shown = trace.with_links(labelled(rows, columns, ANNEX_LABELS), rows)
-        annex_links = [
-            trace.source_link(d, a) if pd.notna(a) else None
-            for d, a in zip(rows["doc_id"], rows["alt_source_line"], strict=True)
-        ]
-        shown[ANNEX_LINK] = annex_links
-        marks = {ANNEX_LABELS["state"]: list(rows["state"])}
-        for column, alt, _ in reconcile.PAIRS:
-            states = list(rows[f"{column}_state"])
-            marks[ANNEX_LABELS[column]] = states
-            marks[ANNEX_LABELS[alt]] = states
-        ui.table(shown, f"正文与附件 {unit}", key=f"dq_annex_{doc_id}", styler=paint(shown, marks))
+    ]
+    marks = {ANNEX_LABELS["state"]: list(annex["state"])}
+    for column, alt, _ in reconcile.PAIRS:
+        states = list(annex[f"{column}_state"])
+        marks[ANNEX_LABELS[column]] = states
+        marks[ANNEX_LABELS[alt]] = states
+    ui.table(shown, "正文与附件", key="dq_annex", styler=paint(shown, marks))
 
 st.subheader("对账：指标分值、得分与印发总分")
-sums = reconcile.score_sums(selection.projects, selection.indicators)
+sums = checked["sums"]
 if sums.empty:
     st.info("当前筛选的文档没有印发自评总分的项目。")
 else:
     st.caption("每个项目：指标分值 + 资金分值 应为 100；指标得分 + 资金得分 应等于印发的自评总分。")
-    sums = sums.merge(selection.documents[["doc_id", "unit"]], on="doc_id", how="left")
     shown = labelled(
         sums.rename(columns={"score": "printed_score"}),
         [
@@ -238,7 +261,7 @@ else:
     ui.table(shown, "指标分值与得分", key="dq_scores", styler=paint(shown, marks))
 
 st.subheader("对账：印发执行率与计算执行率")
-rates = reconcile.rate_checks(selection.projects)
+rates = checked["rates"]
 if rates.empty:
     st.info("当前筛选的文档没有执行率。")
 else:
@@ -246,7 +269,6 @@ else:
     only = st.toggle("只看不一致与未印发", value=True, key="dq_rates_only")
     if only:
         rates = rates[rates["rate_state"] != reconcile.AGREES]
-    rates = rates.assign(level_label=rates["level"].map(LEVEL_LABELS).fillna(rates["level"]))
     shown = labelled(
         rates,
         [
