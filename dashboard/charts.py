@@ -27,7 +27,7 @@ from .constants import (
     STATUS_ORDER,
     TITLE_FONT_SIZE,
 )
-from .queries import band, fmt_pct, fmt_wan, top_with_rest
+from .queries import band, bands_of, fmt_pct, fmt_wan, top_with_rest
 
 BAND_ORDER = ("red", "amber", "green", "over", "none")
 WAN_HOVER = "%{x:,.2f} 万元"
@@ -37,6 +37,10 @@ MAX_LABEL_CHARS = 18
 # MIN_BARGAP.
 FEW_ROWS_BAR_SHARE = 0.3
 MIN_BARGAP = 0.3
+# Points drawn in a scatter at most (a browser chokes on 300,000 markers); beyond it the largest
+# budgets and a fixed sample of the rest, named in the title.
+SCATTER_MAX_POINTS = 4_000
+SCATTER_SEED = 0
 # Share of the longest bar added to the x axis for labels printed beyond the bar's end.
 LABEL_ROOM = 1.18
 
@@ -221,7 +225,7 @@ def rate_bands(
     """Number of budget lines per colour band of the execution rate."""
     if lines.empty:
         return empty_figure(title)
-    counts = lines["rate_pct"].map(lambda r: band(r, red_below, green_from)).value_counts()
+    counts = bands_of(lines["rate_pct"], red_below, green_from).value_counts()
     order = [b for b in BAND_ORDER if counts.get(b, 0)]
     trace = {
         "type": "bar",
@@ -365,6 +369,14 @@ def project_bullets(
     )
 
 
+def _scatter_sample(rows: pd.DataFrame) -> pd.DataFrame:
+    """The largest budgets (half of SCATTER_MAX_POINTS) and a fixed sample of the others."""
+    largest = rows.nlargest(SCATTER_MAX_POINTS // 2, "budget_wan")
+    rest = rows.drop(index=largest.index)
+    sample = rest.sample(n=SCATTER_MAX_POINTS - len(largest), random_state=SCATTER_SEED)
+    return pd.concat([largest, sample])
+
+
 def budget_actual_scatter(
     lines: pd.DataFrame,
     log: bool = False,
@@ -378,7 +390,11 @@ def budget_actual_scatter(
         rows = rows[(rows["budget_wan"] > 0) & (rows["actual_wan"] > 0)]
     if rows.empty:
         return empty_figure(title)
-    bands = rows["rate_pct"].map(lambda r: band(r, red_below, green_from))
+    if len(rows) > SCATTER_MAX_POINTS:
+        total = len(rows)
+        rows = _scatter_sample(rows)
+        title = f"{title}：显示 {len(rows):,} / {total:,} 个项目（预算最大的与其余的固定抽样）"
+    bands = bands_of(rows["rate_pct"], red_below, green_from)
     traces = []
     for b in BAND_ORDER:
         part = rows[bands == b]

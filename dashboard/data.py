@@ -92,6 +92,25 @@ def selection(filters: Filters) -> Selection:
     return _selection(str(parquet_dir()), stamp(), filters)
 
 
+# Derived results kept per function: filter combinations × page settings a server sees at once.
+MEMO_ENTRIES = 32
+
+
+def _selection_key(selection: Selection) -> tuple:
+    return (str(parquet_dir()), stamp(), selection.filters)
+
+
+def memo(func):
+    """Cache func(selection, *settings) per filters, table versions and settings.
+
+    For a page's heavy part (aggregates, tables, figures over a million rows): a rerun with the
+    same filters costs a lookup. Results are shared between sessions: callers must not modify them.
+    """
+    return st.cache_resource(
+        show_spinner=False, max_entries=MEMO_ENTRIES, hash_funcs={Selection: _selection_key}
+    )(func)
+
+
 def data_date() -> str:
     """When the tables were built (YYYY-MM-DD HH:MM), or '' when there is no build."""
     folder = parquet_dir()

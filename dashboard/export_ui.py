@@ -115,9 +115,7 @@ def meeting_pack(
     state = st.session_state
     filters = {label: _filter_display(k, state.get(k)) for k, label in FILTER_LABELS.items()}
     selection = {column: state.get(k) for k, column in FILTER_COLUMNS.items()}
-    documents = exports.document_labels(
-        exports.selected_documents(data.documents(), selection), KIND_LABELS
-    )
+    all_documents = data.documents()
     built = data.data_date()
     footer = f"{APP_NAME} · {page_title}"
     heading = table_title or f"{page_title} · 明细"
@@ -126,6 +124,10 @@ def meeting_pack(
         _warm_up()
 
     def build() -> bytes:
+        # listed on click only: labelling 10,000 documents costs half a second per page run
+        documents = exports.document_labels(
+            exports.selected_documents(all_documents, selection), KIND_LABELS
+        )
         return exports.pptx_bytes(
             page_title,
             filters,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .constants import (
@@ -146,6 +147,19 @@ def band(rate, red_below: float = RED_BELOW_PCT, green_from: float = GREEN_FROM_
     if rate < green_from:
         return "amber"
     return "green"
+
+
+def bands_of(
+    rates: pd.Series, red_below: float = RED_BELOW_PCT, green_from: float = GREEN_FROM_PCT
+) -> pd.Series:
+    """band() of every rate at once (same index)."""
+    r = pd.to_numeric(rates, errors="coerce").astype(float)
+    picked = np.select(
+        [r.isna(), r > OVER_PCT, r < red_below, r < green_from],
+        ["none", "over", "red", "amber"],
+        "green",
+    )
+    return pd.Series(picked, index=rates.index, dtype=object)
 
 
 # --- filtering ----------------------------------------------------------------------------
@@ -353,11 +367,18 @@ def coverage(documents: pd.DataFrame) -> pd.DataFrame:
 # --- by unit and by project ---------------------------------------------------------------
 
 
+def year_texts(years: pd.Series) -> pd.Series:
+    """2023 -> '2023', missing -> '年度未知' (mapped once per distinct year, not per row)."""
+    texts = {y: str(int(y)) for y in years.dropna().unique()}
+    return years.map(texts).fillna("年度未知").astype(object)
+
+
 def unit_labels(frame: pd.DataFrame) -> pd.Series:
     """'单位' where a unit appears in one year only, else '单位 年度'."""
     years = frame.groupby("unit")["year"].transform("nunique")
-    year_text = frame["year"].map(lambda y: str(int(y)) if is_number(y) else "年度未知")
-    return frame["unit"].where(years <= 1, frame["unit"] + " " + year_text)
+    if not (years > 1).any():
+        return frame["unit"]
+    return frame["unit"].where(years <= 1, frame["unit"] + " " + year_texts(frame["year"]))
 
 
 def by_unit(

@@ -150,23 +150,34 @@ def meeting(
 
 def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, key: str) -> None:
     """The loaders' findings that affect the numbers above, in a collapsed list."""
+    frame = _noted(findings, id(findings), tuple(codes))[0]
+    if frame is None:
+        return
+    with st.expander(f"⚠️ {label}（{len(frame)} 条数据提示）"):
+        table(frame, label, key=f"{key}_findings")
+
+
+@st.cache_resource(show_spinner=False, max_entries=data.MEMO_ENTRIES)
+def _noted(_findings: pd.DataFrame, findings_id: int, codes: tuple[str, ...]) -> tuple:
+    """findings_note's table, once per findings frame (keyed by identity: the entry holds the
+    frame, so its id cannot be reused while cached) and codes."""
+    findings = _findings
     rows = findings[findings["code"].isin(codes)] if len(findings) else findings
     if rows.empty:
-        return
-    with st.expander(f"⚠️ {label}（{len(rows)} 条数据提示）"):
-        order = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
-        shown = rows.assign(
-            severity_label=rows["severity"].map(SEVERITY_LABELS),
-            _order=rows["severity"].map(order),
-        ).sort_values(["_order", "source_file", "source_line"])
-        columns = [
-            "severity_label",
-            "unit",
-            "project",
-            "code",
-            "message",
-            "source_file",
-            "source_line",
-        ]
-        frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
-        table(with_links(frame.reset_index(drop=True), shown), label, key=f"{key}_findings")
+        return None, findings
+    order = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
+    shown = rows.assign(
+        severity_label=rows["severity"].map(SEVERITY_LABELS),
+        _order=rows["severity"].map(order),
+    ).sort_values(["_order", "source_file", "source_line"])
+    columns = [
+        "severity_label",
+        "unit",
+        "project",
+        "code",
+        "message",
+        "source_file",
+        "source_line",
+    ]
+    frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
+    return with_links(frame.reset_index(drop=True), shown), findings

@@ -2,14 +2,60 @@
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, data, ui
 from dashboard import queries as q
+
+
+@data.memo
+def summary(selection: q.Selection) -> dict:
+    """KPIs, per-unit sums and loaded-document lists of the selection (once per filters)."""
+    findings, indicators = selection.findings, selection.indicators
+    unreadable = set(findings.loc[findings["code"] == "UNREADABLE", "source_file"])
+    return {
+        "kpis": q.overview_kpis(selection.documents, selection.lines, indicators, findings),
+        "unreadable": sorted(unreadable),
+        "missing": sorted(
+            set(selection.documents["source_file"])
+            - set(selection.projects["source_file"])
+            - unreadable
+        ),
+        "units": q.by_unit(selection.lines),
+        "has_rates": bool(selection.lines["rate_pct"].notna().any()),
+        "status": q.status_by(indicators.assign(unit_label=q.unit_labels(indicators)), "unit_label")
+        if len(indicators)
+        else None,
+        "coverage": q.coverage(selection.documents).reset_index(),
+        "codes": tuple(findings["code"].unique()),
+    }
+
+
+@data.memo
+def figures_of(selection: q.Selection, red_below: float, green_from: float) -> list:
+    """The page's charts as (title, figure, key), once per filters and colour bands."""
+    done = summary(selection)
+    out = []
+    if not done["units"].empty:
+        fig = charts.budget_vs_actual_by_unit(done["units"])
+        out.append(("各单位预算与执行", fig, "overview_units"))
+    elif not selection.overall.empty:
+        fig = charts.overall_chart(selection.overall)
+        out.append(("部门整体与支出类型", fig, "overview_overall"))
+    if done["has_rates"]:
+        fig = charts.rate_bands(selection.lines, red_below, green_from)
+        out.append(("项目执行率分布", fig, "overview_bands"))
+    if done["status"] is not None:
+        title = "各单位绩效指标完成情况"
+        out.append(
+            (title, charts.status_stack(done["status"], "unit_label", title), "overview_status")
+        )
+    return out
+
 
 selection = ui.load_selection()
 pack = ui.meeting_slot()
-kpis = q.overview_kpis(
-    selection.documents, selection.lines, selection.indicators, selection.findings
-)
+done = summary(selection)
+drawn = {key: (title, fig) for title, fig, key in figures_of(selection, *ui.bands())}
+kpis = done["kpis"]
 counts = kpis["status"]
 
 first = st.columns(4)
@@ -55,52 +101,41 @@ if kpis["n_declared"]:
     )
 if kpis["n_incomplete"]:
     st.warning(f"{kpis['n_incomplete']} 个项目缺少预算或执行数，未计入合计，请查看数据问题。")
-unreadable = selection.findings.loc[selection.findings["code"] == "UNREADABLE", "source_file"]
-if len(unreadable):
-    st.warning(f"{len(unreadable)} 份文件无法读取，未计入：{'、'.join(sorted(set(unreadable)))}。")
-missing = sorted(
-    set(selection.documents["source_file"])
-    - set(selection.projects["source_file"])
-    - set(unreadable)
-)
-if missing:
+if done["unreadable"]:
+    unreadable = done["unreadable"]
+    st.warning(f"{len(unreadable)} 份文件无法读取，未计入：{'、'.join(unreadable)}。")
+if done["missing"]:
+    missing = done["missing"]
     st.warning(f"{len(missing)} 份文档没有读出预算数据：{'、'.join(missing)}。")
 
-units = q.by_unit(selection.lines)
+units = done["units"]
 figures = []
-if not units.empty:
-    figures.append(("各单位预算与执行", charts.budget_vs_actual_by_unit(units)))
+if "overview_units" in drawn:
+    figures.append(drawn["overview_units"])
     ui.chart(figures[-1][1], "各单位预算与执行", key="overview_units")
-elif not selection.overall.empty:
+elif "overview_overall" in drawn:
     st.info("所选文档没有项目明细，只有部门整体与支出类型的数据（不与项目相加）。")
-    figures.append(("部门整体与支出类型", charts.overall_chart(selection.overall)))
+    figures.append(drawn["overview_overall"])
     ui.chart(figures[-1][1], "部门整体与支出类型", key="overview_overall")
 else:
     st.info("所选文档中没有预算数据。")
 
-has_rates = selection.lines["rate_pct"].notna().any()
-has_indicators = not selection.indicators.empty
+has_rates = "overview_bands" in drawn
+has_indicators = "overview_status" in drawn
 left, right = st.columns([2, 3]) if has_rates and has_indicators else (st.container(), None)
 if has_rates:
-    figures.append(("项目执行率分布", charts.rate_bands(selection.lines, *ui.bands())))
+    figures.append(drawn["overview_bands"])
     with left:
         ui.chart(figures[-1][1], "项目执行率分布", key="overview_bands")
 if has_indicators:
-    labelled = selection.indicators.assign(unit_label=q.unit_labels(selection.indicators))
-    title = "各单位绩效指标完成情况"
-    figures.append(
-        (title, charts.status_stack(q.status_by(labelled, "unit_label"), "unit_label", title))
-    )
+    figures.append(drawn["overview_status"])
     with right if right is not None else left:
-        ui.chart(figures[-1][1], title, key="overview_status")
+        ui.chart(figures[-1][1], figures[-1][0], key="overview_status")
 
 st.subheader("已加载文档（单位 × 年度）")
-matrix = q.coverage(selection.documents)
-ui.table(matrix.reset_index(), "文档覆盖", key="overview_coverage")
+ui.table(done["coverage"], "文档覆盖", key="overview_coverage")
 
-ui.findings_note(
-    selection.findings, tuple(selection.findings["code"].unique()), "加载时发现的问题", "overview"
-)
+ui.findings_note(selection.findings, done["codes"], "加载时发现的问题", "overview")
 ui.meeting(
     pack,
     "总览",
