@@ -27,7 +27,7 @@ from .constants import (
     STATUS_ORDER,
     TITLE_FONT_SIZE,
 )
-from .queries import band, bands_of, fmt_pct, fmt_wan, top_with_rest
+from .queries import band, bands_of, fmt_pct, fmt_wan, rate_pct, top_with_rest
 
 BAND_ORDER = ("red", "amber", "green", "over", "none")
 WAN_HOVER = "%{x:,.2f} 万元"
@@ -37,6 +37,8 @@ MAX_LABEL_CHARS = 18
 # MIN_BARGAP.
 FEW_ROWS_BAR_SHARE = 0.3
 MIN_BARGAP = 0.3
+# Department / expenditure-type bars drawn one per row at most; beyond, summed per level.
+OVERALL_MAX_BARS = 40
 # Points drawn in a scatter at most (a browser chokes on 300,000 markers); beyond it the largest
 # budgets and a fixed sample of the rest, named in the title.
 SCATTER_MAX_POINTS = 4_000
@@ -502,10 +504,30 @@ def points_lost_chart(table: pd.DataFrame, by: str, title: str) -> go.Figure:
     )
 
 
+def _overall_by_level(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per level over all units: budget and actual summed where both are printed."""
+    both = rows[rows["budget_wan"].notna() & rows["actual_wan"].notna()]
+    out = (
+        both.groupby(["level", "level_label"], sort=False)
+        .agg(budget_wan=("budget_wan", "sum"), actual_wan=("actual_wan", "sum"),
+             n=("unit", "nunique"))
+        .reset_index()
+    )  # fmt: skip
+    out["rate_pct"] = [
+        rate_pct(a, b) for a, b in zip(out["actual_wan"], out["budget_wan"], strict=True)
+    ]
+    out["unit"] = [f"{n:,} 个单位合计" for n in out["n"]]
+    out["project"] = out["level_label"]
+    return out
+
+
 def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型：预算与执行") -> go.Figure:
     """Budget and actual of department / expenditure_type rows (their own view, not summed)."""
     if rows.empty:
         return empty_figure(title)
+    if len(rows) > OVERALL_MAX_BARS:
+        rows = _overall_by_level(rows)
+        title = f"{title}（按层级合计）"
     # a department row is named after its unit: call it 部门整体 instead of repeating the name
     labels = [
         _short(f"{u}｜{lvl if level == 'department' or not p else p}", 30)

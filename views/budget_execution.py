@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, trace, ui
+from dashboard import charts, data, trace, ui
 from dashboard import queries as q
 
 PROJECT_COLUMNS = [
@@ -18,20 +18,12 @@ PROJECT_COLUMNS = [
     "source_line",
 ]
 
-selection = ui.load_selection()
-pack = ui.meeting_slot()
-lines = selection.lines
-units = q.by_unit(lines, findings=selection.findings)
-figures = []
 
-st.subheader("按单位")
-if units.empty:
-    st.info("当前筛选的文档中没有项目预算行；部门整体与支出类型见页面下方。")
-else:
-    fig = charts.budget_vs_actual_by_unit(units)
-    figures.append(("各单位预算与执行", fig))
-    ui.chart(fig, "各单位预算与执行", key="budget_units")
-    unit_table = q.present(
+@data.memo
+def by_unit(selection: q.Selection) -> tuple:
+    """(units, their linked table, execution totals, unit labels of the lines), once per filters."""
+    units = q.by_unit(selection.lines, findings=selection.findings)
+    table = q.present(
         units,
         [
             "label",
@@ -43,9 +35,68 @@ else:
             "notes",
         ],
     )
-    unit_table = trace.with_document_links(unit_table, units, selection.documents)
+    linked = trace.with_document_links(table, units, selection.documents)
+    labels = q.unit_labels(selection.lines) if len(selection.lines) else None
+    return units, linked, q.execution_totals(selection.lines), labels
+
+
+@data.memo
+def of_unit(selection: q.Selection, label: str, red_below: float, green_from: float) -> tuple:
+    """One unit's projects: (figure, linked table), once per filters, unit and colour bands."""
+    labels = by_unit(selection)[3]
+    rows = selection.lines[labels == label] if labels is not None else selection.lines
+    # the same rows and order as q.unit_projects(lines, label), without relabelling every line
+    projects = (
+        rows.assign(label=label)
+        .sort_values("budget_wan", ascending=False, na_position="last")
+        .reset_index(drop=True)
+    )
+    fig = charts.project_bullets(
+        projects, f"{label}：各项目预算与执行（按预算排序）", red_below, green_from
+    )
+    shown = q.present(q.with_notes(projects, selection.findings), PROJECT_COLUMNS)
+    return fig, trace.with_links(shown, projects)
+
+
+@data.memo
+def scatter(selection: q.Selection, log: bool, red_below: float, green_from: float):
+    return charts.budget_actual_scatter(selection.lines, log, red_below, green_from)
+
+
+@data.memo
+def overall_part(selection: q.Selection) -> tuple:
+    """Department and expenditure-type rows: (figure, linked table), once per filters."""
+    overall = selection.overall
+    table = q.present(
+        overall,
+        [
+            "unit",
+            "year",
+            "level_label",
+            "project",
+            "budget_wan",
+            "actual_wan",
+            "execution_rate_pct",
+            "reported_rate_pct",
+        ],
+    )
+    return charts.overall_chart(overall), trace.with_links(table, overall)
+
+
+selection = ui.load_selection()
+pack = ui.meeting_slot()
+lines = selection.lines
+units, unit_table, totals, _ = by_unit(selection)
+figures = []
+
+st.subheader("按单位")
+if units.empty:
+    st.info("当前筛选的文档中没有项目预算行；部门整体与支出类型见页面下方。")
+else:
+    fig = charts.budget_vs_actual_by_unit(units)
+    figures.append(("各单位预算与执行", fig))
+    ui.chart(fig, "各单位预算与执行", key="budget_units")
     ui.table(unit_table, "各单位预算与执行", key="budget_units")
-    totals = q.execution_totals(lines)
     if totals["n_declared"]:
         st.caption(
             f"申报预算（无执行数）：{totals['n_declared']} 条，共 {q.fmt_wan(totals['declared_budget_wan'], unit=True)}，"
@@ -56,12 +107,10 @@ else:
     label = ui.choose(
         "选择单位查看其全部项目", units["label"].tolist(), key="budget_unit", widget=st.selectbox
     )
-    projects = q.unit_projects(lines, label)
-    fig = charts.project_bullets(projects, f"{label}：各项目预算与执行（按预算排序）", *ui.bands())
+    fig, shown = of_unit(selection, label, *ui.bands())
     figures.append((f"{label} 各项目预算与执行", fig))
     ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
-    shown = q.present(q.with_notes(projects, selection.findings), PROJECT_COLUMNS)
-    ui.table(trace.with_links(shown, projects), f"{label} 项目", key="budget_projects")
+    ui.table(shown, f"{label} 项目", key="budget_projects")
 
     st.subheader("全部项目：预算与执行")
     log = st.toggle(
@@ -70,7 +119,7 @@ else:
         persist_state="session",
         help="金额相差悬殊时，用对数坐标看清小项目",
     )
-    fig = charts.budget_actual_scatter(lines, log, *ui.bands())
+    fig = scatter(selection, log, *ui.bands())
     figures.append(("预算与执行散点", fig))
     ui.chart(fig, "预算与执行散点", key="budget_scatter")
 
@@ -80,29 +129,10 @@ overall = selection.overall
 if overall.empty:
     st.info("当前筛选的文档中没有部门整体或支出类型的数据。")
 else:
-    fig = charts.overall_chart(overall)
+    fig, table = overall_part(selection)
     figures.append(("部门整体与支出类型", fig))
     ui.chart(fig, "部门整体与支出类型", key="budget_overall")
-    ui.table(
-        trace.with_links(
-            q.present(
-                overall,
-                [
-                    "unit",
-                    "year",
-                    "level_label",
-                    "project",
-                    "budget_wan",
-                    "actual_wan",
-                    "execution_rate_pct",
-                    "reported_rate_pct",
-                ],
-            ),
-            overall,
-        ),
-        "部门整体与支出类型",
-        key="budget_overall",
-    )
+    ui.table(table, "部门整体与支出类型", key="budget_overall")
 
 ui.findings_note(
     selection.findings,
