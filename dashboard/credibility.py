@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from loaders.targets import compare, parse_target, qualitative
+from loaders.targets import parse_target, qualitative
 
 from .constants import (
     FONT_FAMILY,
@@ -71,26 +72,18 @@ def execution_points(rate_pct, weight=FUNDS_WEIGHT) -> float | None:
     return min(max(rate, 0.0), 100.0) / 100.0 * points
 
 
-def execution_share_pct(budget, actual) -> float | None:
-    """actual / budget × 100; None when either is missing or the budget is not positive."""
-    b, a = _num(budget), _num(actual)
-    if b is None or a is None or b <= 0:
-        return None
-    return a / b * 100.0
-
-
-def scoring_rate(row: dict) -> float | None:
-    """The execution rate the form scored: printed beside the score, else computed.
+def scoring_rates(rows: pd.DataFrame) -> pd.Series:
+    """The execution rate each form scored: printed beside the score, else computed.
 
     A project with an annex table (alt_source_line) was scored in that table, so its rate wins;
-    otherwise the printed rate, else actual / budget.
+    otherwise the printed rate, else actual / budget (none for a budget of 0).
     """
-    if _num(row.get("alt_source_line")) is not None and _num(row.get("alt_rate_pct")) is not None:
-        return _num(row["alt_rate_pct"])
-    for key in ("reported_rate_pct", "execution_rate_pct"):
-        if _num(row.get(key)) is not None:
-            return _num(row[key])
-    return execution_share_pct(row.get("budget_wan"), row.get("actual_wan"))
+    budget, actual = rows["budget_wan"].astype(float), rows["actual_wan"].astype(float)
+    share = (actual / budget * 100.0).where(budget > 0)
+    rate = rows["reported_rate_pct"].astype(float)
+    rate = rate.fillna(rows["execution_rate_pct"].astype(float)).fillna(share)
+    annex = rows["alt_source_line"].notna() & rows["alt_rate_pct"].notna()
+    return rate.mask(annex, rows["alt_rate_pct"].astype(float))
 
 
 # --- indicators per project -----------------------------------------------------------------
@@ -132,12 +125,38 @@ def indicator_totals(indicators: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
-def _indicators_for(row: dict, totals: dict) -> dict | None:
-    key = (row["doc_id"], row["project"] if row.get("level") != "department" else None)
-    return totals.get(key)
-
-
 # --- the official formula -------------------------------------------------------------------
+
+
+RECOMPUTED_COLUMNS = [
+    "doc_id", "level", "project", "budget_wan", "actual_wan", "rate_pct", "score", "grade",
+    "n_indicators", "indicator_weight", "indicator_points", "funds_weight", "funds_score",
+    "execution_points", "recomputed_score", "score_diff", "grade_printed_score",
+    "grade_recomputed", "check", "differences", "source_line", "end_line",
+    "alt_source_line", "indicator_line",
+]  # fmt: skip
+# Project columns the formula reads.
+FORMULA_INPUTS = [
+    "doc_id", "level", "project", "budget_wan", "actual_wan", "reported_rate_pct",
+    "execution_rate_pct", "alt_rate_pct", "alt_source_line", "score", "grade",
+    "funds_weight", "funds_score", "source_line", "end_line",
+]  # fmt: skip
+DEPARTMENT_KEY = "部门整体"  # a department's indicators carry no project
+
+
+def grades(scores: pd.Series) -> pd.Series:
+    """grade() for a column: 优 / 良 / 中 / 差, None where there is no score."""
+    values = pd.to_numeric(scores, errors="coerce").to_numpy(float)
+    names = np.full(len(values), GRADE_LOWEST, dtype=object)
+    for floor, name in reversed(GRADE_BANDS):
+        names[values >= floor - 1e-9] = name
+    names[np.isnan(values)] = None
+    return pd.Series(names, index=scores.index, dtype="object")
+
+
+def _keys(doc_ids: pd.Series, projects: pd.Series) -> pd.Series:
+    """doc_id and project (or the department) as one join key."""
+    return doc_ids.astype(str) + "\t" + ("项目:" + projects.astype("object")).fillna(DEPARTMENT_KEY)
 
 
 def recompute(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -148,123 +167,131 @@ def recompute(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     weigh 100, the funds line being one of them; else the standard 10). check is 一致 / 不一致 /
     无法复算, and `differences` says in Chinese what does not add up or what is missing.
     """
-    columns = [
-        "doc_id", "level", "project", "budget_wan", "actual_wan", "rate_pct", "score", "grade",
-        "n_indicators", "indicator_weight", "indicator_points", "funds_weight", "funds_score",
-        "execution_points", "recomputed_score", "score_diff", "grade_printed_score",
-        "grade_recomputed", "check", "differences", "source_line", "end_line",
-        "alt_source_line", "indicator_line",
-    ]  # fmt: skip
     if projects.empty:
-        return pd.DataFrame(columns=columns)
-    totals = {
-        (r["doc_id"], r["project"]): r for r in indicator_totals(indicators).to_dict("records")
-    }
-    needed = [
-        "doc_id", "level", "project", "budget_wan", "actual_wan", "reported_rate_pct",
-        "execution_rate_pct", "alt_rate_pct", "alt_source_line", "score", "grade",
-        "funds_weight", "funds_score", "source_line", "end_line",
-    ]  # fmt: skip
-    rows = projects.loc[projects["level"].isin(SCORED_LEVELS)].reindex(columns=needed)
-    out = []
-    for row in rows.to_dict("records"):
-        ind = _indicators_for(row, totals)
-        if _num(row.get("score")) is None and (ind is None or not ind["n_scored"]):
-            continue
-        out.append(_recompute_row(row, ind))
-    frame = pd.DataFrame(out, columns=columns)
-    return frame.reset_index(drop=True)
+        return pd.DataFrame(columns=RECOMPUTED_COLUMNS)
+    rows = projects.loc[projects["level"].isin(SCORED_LEVELS)].reindex(columns=FORMULA_INPUTS)
+    rows = rows.reset_index(drop=True)
+    own = rows["project"].where(rows["level"] != "department")
+    totals = indicator_totals(indicators)
+    totals.index = _keys(totals["doc_id"], totals["project"])
+    totals = totals[~totals.index.duplicated()]
+    ind = totals.reindex(_keys(rows["doc_id"], own)).reset_index(drop=True)
+    n = ind["n_indicators"].fillna(0).astype(int)
+    scored = ind["n_scored"].fillna(0).astype(int)
+    score = rows["score"].astype(float)
+    keep = score.notna() | (scored > 0)
+    rows, ind, n, scored, score = rows[keep], ind[keep], n[keep], scored[keep], score[keep]
 
-
-def _funds_weight(row: dict, weight_sum: float | None) -> float:
-    printed = _num(row.get("funds_weight"))
-    if printed is not None:
-        return printed
-    if weight_sum is not None and abs(weight_sum - FULL_SCORE) <= WEIGHT_TOLERANCE:
-        return 0.0  # the 预算执行率 line is one of the indicators (部门整体自评表)
-    return FUNDS_WEIGHT
-
-
-def _recompute_row(row: dict, ind: dict | None) -> dict:
-    score = _num(row.get("score"))
-    rate = scoring_rate(row)
-    n = int(ind["n_indicators"]) if ind else 0
-    scored = int(ind["n_scored"]) if ind else 0
-    weight_sum = float(ind["weight_sum"]) if ind and scored else None
-    points = float(ind["points"]) if ind and scored else None
-    funds_weight = _funds_weight(row, weight_sum)
-    exec_points = execution_points(rate, funds_weight) if funds_weight else 0.0
-    problems, notes = [], []
-    weights_full = (
-        weight_sum is not None and abs(weight_sum + funds_weight - FULL_SCORE) <= WEIGHT_TOLERANCE
+    rate = scoring_rates(rows)
+    weight_sum = ind["weight_sum"].astype(float).where(scored > 0)
+    points = ind["points"].astype(float).where(scored > 0)
+    inside = (weight_sum - FULL_SCORE).abs() <= WEIGHT_TOLERANCE  # funds line among indicators
+    funds_weight = (
+        rows["funds_weight"]
+        .astype(float)
+        .fillna(pd.Series(np.where(inside, 0.0, FUNDS_WEIGHT), index=rows.index))
     )
-    if not n:
-        problems.append("没有指标表（附件缺表或未读出），无法复算")
-    elif not scored:
-        problems.append("指标没有分值和得分")
-    elif scored < n and weights_full:
-        notes.append(f"另有 {n - scored} 项指标未印分值或得分（不计分）")
-    elif scored < n:
-        problems.append(f"{n - scored} 项指标缺分值或得分")
-    if weight_sum is not None and not weights_full:
-        problems.append(
-            f"指标分值 {weight_sum:g} + 资金 {funds_weight:g} = {weight_sum + funds_weight:g}，不是 100"
-        )
-    if funds_weight and rate is None:
-        problems.append("没有执行率（无执行数或预算为 0），无法计算资金得分")
-    if score is None:
-        problems.append("文档未印发自评总分")
-    recomputed = None
-    if points is not None and exec_points is not None:
-        recomputed = points + exec_points
-    diff = recomputed - score if recomputed is not None and score is not None else None
-    complete = not problems
-    if complete and diff is not None and abs(diff) <= SCORE_TOLERANCE:
-        check = CHECK_AGREES
-    elif complete and diff is not None:
-        check = CHECK_DIFFERS
-        problems.append(f"复算 {recomputed:.2f} 分，印发 {score:g} 分，相差 {diff:+.2f} 分")
-    else:
-        check = CHECK_INCOMPLETE
-    problems += notes
-    printed_funds = _num(row.get("funds_score"))
-    if (
-        printed_funds is not None
-        and exec_points is not None
-        and abs(printed_funds - exec_points) > SCORE_TOLERANCE
-    ):
-        problems.append(f"资金得分印发 {printed_funds:g}，按执行率应为 {exec_points:.2f}")
-    printed_grade = row.get("grade") if isinstance(row.get("grade"), str) else None
-    if printed_grade and score is not None and grade(score) != printed_grade:
-        problems.append(
-            f"印发等级「{printed_grade}」与印发得分 {score:g} 对应的「{grade(score)}」不符"
-        )
-    return {
-        "doc_id": row["doc_id"],
-        "level": row.get("level"),
-        "project": row.get("project"),
-        "budget_wan": _num(row.get("budget_wan")),
-        "actual_wan": _num(row.get("actual_wan")),
-        "rate_pct": rate,
-        "score": score,
-        "grade": printed_grade,
-        "n_indicators": n,
-        "indicator_weight": weight_sum,
-        "indicator_points": points,
-        "funds_weight": funds_weight,
-        "funds_score": printed_funds,
-        "execution_points": exec_points,
-        "recomputed_score": recomputed,
-        "score_diff": diff,
-        "grade_printed_score": grade(score),
-        "grade_recomputed": grade(recomputed),
-        "check": check,
-        "differences": "；".join(problems) or None,
-        "source_line": row.get("source_line"),
-        "end_line": row.get("end_line"),
-        "alt_source_line": row.get("alt_source_line"),
-        "indicator_line": ind["first_line"] if ind else None,
-    }
+    exec_points = (rate.clip(0.0, 100.0) / 100.0 * funds_weight).mask(funds_weight == 0, 0.0)
+    recomputed = points + exec_points
+    diff = recomputed - score
+    weights_full = weight_sum.notna() & (
+        (weight_sum + funds_weight - FULL_SCORE).abs() <= WEIGHT_TOLERANCE
+    )
+    no_table = n == 0
+    no_scores = (n > 0) & (scored == 0)
+    partly = (scored > 0) & (scored < n)
+    bad_weights = weight_sum.notna() & ~weights_full
+    no_rate = (funds_weight > 0) & rate.isna()
+    no_score = score.isna()
+    complete = ~(no_table | no_scores | (partly & ~weights_full) | bad_weights | no_rate | no_score)
+    agrees = complete & diff.notna() & (diff.abs() <= SCORE_TOLERANCE)
+    differs = complete & diff.notna() & ~agrees
+    check = np.where(agrees, CHECK_AGREES, np.where(differs, CHECK_DIFFERS, CHECK_INCOMPLETE))
+    printed_funds = rows["funds_score"].astype(float)
+    funds_off = (
+        printed_funds.notna()
+        & exec_points.notna()
+        & ((printed_funds - exec_points).abs() > SCORE_TOLERANCE)
+    )
+    printed_grade = rows["grade"].where(rows["grade"].map(lambda g: isinstance(g, str) and bool(g)))
+    grade_of_score = grades(score)
+    grade_off = printed_grade.notna() & score.notna() & (grade_of_score != printed_grade)
+
+    flags = [
+        no_table,
+        no_scores,
+        partly,
+        bad_weights,
+        no_rate,
+        no_score,
+        differs,
+        funds_off,
+        grade_off,
+    ]
+    needs_text = np.logical_or.reduce([f.to_numpy() for f in flags])
+    texts = [None] * len(rows)
+    values = [
+        s.to_numpy()
+        for s in (n, scored, weight_sum, funds_weight, recomputed, score, diff, printed_funds,
+                  exec_points, printed_grade, grade_of_score, weights_full)
+    ]  # fmt: skip
+    flag_values = [f.to_numpy() for f in flags]
+    for i in np.flatnonzero(needs_text):
+        nn, sc, ws, fw, rc, sco, df, pf, ep, pg, gs, full = (v[i] for v in values)
+        t, nos, part, badw, nor, noscore, diff_i, fund_i, grade_i = (f[i] for f in flag_values)
+        problems, notes = [], []
+        if t:
+            problems.append("没有指标表（附件缺表或未读出），无法复算")
+        elif nos:
+            problems.append("指标没有分值和得分")
+        elif part and full:
+            notes.append(f"另有 {nn - sc} 项指标未印分值或得分（不计分）")
+        elif part:
+            problems.append(f"{nn - sc} 项指标缺分值或得分")
+        if badw:
+            problems.append(f"指标分值 {ws:g} + 资金 {fw:g} = {ws + fw:g}，不是 100")
+        if nor:
+            problems.append("没有执行率（无执行数或预算为 0），无法计算资金得分")
+        if noscore:
+            problems.append("文档未印发自评总分")
+        if diff_i:
+            problems.append(f"复算 {rc:.2f} 分，印发 {sco:g} 分，相差 {df:+.2f} 分")
+        problems += notes
+        if fund_i:
+            problems.append(f"资金得分印发 {pf:g}，按执行率应为 {ep:.2f}")
+        if grade_i:
+            problems.append(f"印发等级「{pg}」与印发得分 {sco:g} 对应的「{gs}」不符")
+        texts[i] = "；".join(problems) or None
+
+    out = pd.DataFrame(
+        {
+            "doc_id": rows["doc_id"],
+            "level": rows["level"],
+            "project": rows["project"],
+            "budget_wan": rows["budget_wan"].astype(float),
+            "actual_wan": rows["actual_wan"].astype(float),
+            "rate_pct": rate,
+            "score": score,
+            "grade": printed_grade.astype("object"),
+            "n_indicators": n,
+            "indicator_weight": weight_sum,
+            "indicator_points": points,
+            "funds_weight": funds_weight,
+            "funds_score": printed_funds,
+            "execution_points": exec_points,
+            "recomputed_score": recomputed,
+            "score_diff": diff,
+            "grade_printed_score": grade_of_score,
+            "grade_recomputed": grades(recomputed),
+            "check": check,
+            "differences": pd.Series(texts, index=rows.index, dtype="object"),
+            "source_line": rows["source_line"],
+            "end_line": rows["end_line"],
+            "alt_source_line": rows["alt_source_line"],
+            "indicator_line": ind["first_line"],
+        }
+    )
+    return out[RECOMPUTED_COLUMNS].reset_index(drop=True)
 
 
 # --- plausibility ---------------------------------------------------------------------------
@@ -273,7 +300,7 @@ def _recompute_row(row: dict, ind: dict | None) -> dict:
 def plausibility(scored: pd.DataFrame) -> pd.DataFrame:
     """The warnings of provincial performance systems on recompute()'s rows.
 
-    indicator_rate_pct = indicator points / indicator weights; execution_rate_pct = the scoring
+    indicator_rate_pct = indicator points / indicator weights; execution_score_pct = the scoring
     rate capped to 0–100 (the share of the funds points earned). red: the first exceeds the second
     by more than SCORE_GAP_RED_PCT points; amber: more than UNSPENT_AMBER_PCT % of the budget
     unspent. Budget 0, a missing actual or a rate above 100 % never raise amber; they are noted.
@@ -283,58 +310,55 @@ def plausibility(scored: pd.DataFrame) -> pd.DataFrame:
             indicator_rate_pct=[], execution_score_pct=[], score_gap_pct=[], unspent_pct=[],
             warning=[], warning_label=[], warnings=[],
         )  # fmt: skip
-    rows = [_plausibility_row(r) for r in scored.to_dict("records")]
-    return pd.concat([scored.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-
-
-def unspent_pct(budget, actual, rate) -> float | None:
-    """Share of the budget not spent (%): from the amounts, else from the printed rate."""
-    b, a, r = _num(budget), _num(actual), _num(rate)
-    if b is not None and b <= 0:
-        return None
-    if b is not None and a is not None:
-        return (b - a) / b * 100.0
-    if r is not None:
-        return 100.0 - r
-    return None
-
-
-def _plausibility_row(row: dict) -> dict:
-    weight, points = _num(row.get("indicator_weight")), _num(row.get("indicator_points"))
-    rate = _num(row.get("rate_pct"))
-    indicator_rate = points / weight * 100.0 if weight and points is not None else None
-    execution_score = min(max(rate, 0.0), 100.0) if rate is not None else None
-    gap = (
-        indicator_rate - execution_score
-        if indicator_rate is not None and execution_score is not None
-        else None
+    rows = scored.reset_index(drop=True)
+    weight = rows["indicator_weight"].astype(float)
+    points = rows["indicator_points"].astype(float)
+    rate = rows["rate_pct"].astype(float)
+    budget = rows["budget_wan"].astype(float)
+    indicator_rate = (points / weight * 100.0).where((weight != 0) & weight.notna())
+    execution_score = rate.clip(0.0, 100.0)
+    gap = indicator_rate - execution_score
+    unspent = unspent_pcts(budget, rows["actual_wan"].astype(float), rate)
+    red = (gap > SCORE_GAP_RED_PCT).to_numpy()
+    amber = (unspent > UNSPENT_AMBER_PCT).to_numpy()
+    level = np.where(red, "red", np.where(amber, "amber", None))
+    zero = (budget <= 0).to_numpy()
+    no_rate = rate.isna().to_numpy()
+    over = (rate > 100.0).to_numpy()
+    columns = (indicator_rate, execution_score, gap, unspent, rate)
+    ir, es, gp, un, rt = (c.to_numpy() for c in columns)
+    notes = [None] * len(rows)
+    for i in np.flatnonzero(red | amber | zero | no_rate | over):
+        parts = []
+        if red[i]:
+            parts.append(
+                f"指标得分率 {ir[i]:.1f}% 高于执行得分率 {es[i]:.1f}%（{gp[i]:.1f} 个百分点）"
+            )
+        if amber[i]:
+            parts.append(f"预算未执行 {un[i]:.1f}%")
+        if zero[i]:
+            parts.append("预算为 0，无法判断执行")
+        elif no_rate[i]:
+            parts.append("无执行数或执行率，无法判断执行")
+        elif over[i]:
+            parts.append(f"执行率 {rt[i]:.1f}% 超过 100%，按 100% 计分")
+        notes[i] = "；".join(parts)
+    return rows.assign(
+        indicator_rate_pct=indicator_rate,
+        execution_score_pct=execution_score,
+        score_gap_pct=gap,
+        unspent_pct=unspent,
+        warning=pd.Series(level, dtype="object"),
+        warning_label=[WARNING_LABELS.get(v, "无") for v in level],
+        warnings=pd.Series(notes, dtype="object"),
     )
-    unspent = unspent_pct(row.get("budget_wan"), row.get("actual_wan"), rate)
-    notes, level = [], None
-    if gap is not None and gap > SCORE_GAP_RED_PCT:
-        level = "red"
-        notes.append(
-            f"指标得分率 {indicator_rate:.1f}% 高于执行得分率 {execution_score:.1f}%（{gap:.1f} 个百分点）"
-        )
-    if unspent is not None and unspent > UNSPENT_AMBER_PCT:
-        level = level or "amber"
-        notes.append(f"预算未执行 {unspent:.1f}%")
-    budget = _num(row.get("budget_wan"))
-    if budget is not None and budget <= 0:
-        notes.append("预算为 0，无法判断执行")
-    elif rate is None:
-        notes.append("无执行数或执行率，无法判断执行")
-    elif rate > 100.0:
-        notes.append(f"执行率 {rate:.1f}% 超过 100%，按 100% 计分")
-    return {
-        "indicator_rate_pct": indicator_rate,
-        "execution_score_pct": execution_score,
-        "score_gap_pct": gap,
-        "unspent_pct": unspent,
-        "warning": level,
-        "warning_label": WARNING_LABELS.get(level, "无"),
-        "warnings": "；".join(notes) or None,
-    }
+
+
+def unspent_pcts(budget: pd.Series, actual: pd.Series, rate: pd.Series) -> pd.Series:
+    """Share of each budget not spent (%): from the amounts, else from the printed rate; none
+    for a budget of 0 or below."""
+    from_amounts = (budget - actual) / budget * 100.0
+    return from_amounts.fillna(100.0 - rate).where(~(budget <= 0))
 
 
 def excellent_low_spend(judged: pd.DataFrame, below: float = LOW_SPEND_PCT) -> pd.DataFrame:
@@ -362,26 +386,6 @@ def not_met_without_reason(indicators: pd.DataFrame) -> pd.DataFrame:
     return indicators[(indicators["status"] == "not_met") & blank].reset_index(drop=True)
 
 
-def contradiction(row: dict) -> str | None:
-    """Why an indicator reported as met contradicts its own target, or None."""
-    actual_text = row.get("actual_text")
-    if not isinstance(actual_text, str) or not actual_text.strip():
-        return None
-    if qualitative(actual_text) == "not_met":
-        return f"完成值「{actual_text}」表示未完成"
-    if parse_target(actual_text)[0] not in (None, "="):
-        return None  # the actual is itself a bound (< 24小时): nothing to compare
-    op, target, actual = (
-        row.get("target_op"),
-        _num(row.get("target_value")),
-        _num(row.get("actual_value")),
-    )
-    if isinstance(op, str) and compare(op, target, actual) is False:
-        unit = row.get("target_unit") if isinstance(row.get("target_unit"), str) else ""
-        return f"目标 {op}{target:g}{unit}，完成 {actual:g}，未达到目标"
-    return None
-
-
 def _numeric_misses(met: pd.DataFrame) -> pd.Series:
     """Rows whose parsed actual misses the parsed target, as loaders.targets.compare judges."""
     op, target, actual = met["target_op"], met["target_value"], met["actual_value"]
@@ -398,16 +402,41 @@ def _numeric_misses(met: pd.DataFrame) -> pd.Series:
 
 
 def met_contradicting(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Indicators reported as met (full score or met status) whose actual contradicts the target."""
+    """Indicators reported as met (full score or met status) whose actual contradicts the target:
+    an actual such as 未完成, or a number that misses the target. An actual that is itself a
+    bound (< 24小时) is not compared. The reason is in the contradiction column.
+    """
     if indicators.empty:
         return indicators.assign(contradiction=[])
     met = indicators[indicators["status"] == "met"]
     texts = met["actual_text"]
-    words = {t: qualitative(t) == "not_met" for t in texts.dropna().unique()}
-    candidates = met[_numeric_misses(met) | texts.map(words).fillna(False).astype(bool)]
-    reasons = [contradiction(r) for r in candidates.to_dict("records")]
-    out = candidates.assign(contradiction=reasons)
-    return out[out["contradiction"].notna()].reset_index(drop=True)
+    unique = [t for t in texts.dropna().unique() if isinstance(t, str) and t.strip()]
+    says_not_met = texts.map({t: qualitative(t) == "not_met" for t in unique})
+    is_bound = texts.map({t: parse_target(t)[0] not in (None, "=") for t in unique})
+    says_not_met = says_not_met.fillna(False).astype(bool)
+    numeric = _numeric_misses(met) & is_bound.eq(False)
+    candidates = met[says_not_met | numeric]
+    if candidates.empty:
+        return candidates.assign(contradiction=[]).reset_index(drop=True)
+    words = says_not_met[candidates.index].to_numpy()
+    units = candidates["target_unit"].where(
+        candidates["target_unit"].map(lambda u: isinstance(u, str)), ""
+    )
+    reasons = [
+        f"完成值「{text}」表示未完成"
+        if word
+        else f"目标 {op}{target:g}{unit}，完成 {actual:g}，未达到目标"
+        for word, text, op, target, unit, actual in zip(
+            words,
+            candidates["actual_text"],
+            candidates["target_op"],
+            candidates["target_value"],
+            units,
+            candidates["actual_value"],
+            strict=True,
+        )
+    ]
+    return candidates.assign(contradiction=reasons).reset_index(drop=True)
 
 
 # --- figure ---------------------------------------------------------------------------------

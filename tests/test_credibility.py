@@ -253,7 +253,7 @@ def test_plausibility_red_for_gap_of_more_than_five_points():
 def test_no_indicator_table_is_listed_not_guessed():
     p = projects({"project": "壬", "budget_wan": 10.0, "actual_wan": 10.0, "score": 96.0})
     row = one(cred.recompute(p, indicators()), "壬")
-    assert row["check"] == cred.CHECK_INCOMPLETE and row["recomputed_score"] is None
+    assert row["check"] == cred.CHECK_INCOMPLETE and pd.isna(row["recomputed_score"])
     assert "没有指标表" in row["differences"]
 
 
