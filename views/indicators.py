@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, trace, ui
+from dashboard import charts, data, trace, ui
 from dashboard import queries as q
 
 NOT_MET_COLUMNS = [
@@ -20,6 +20,36 @@ NOT_MET_COLUMNS = [
 ]
 TARGET_COLUMNS = ["unit", "year", "project", "level1", "level2", "name", "target_text"]
 
+
+@data.memo
+def overview_of(selection: q.Selection) -> tuple:
+    """(status counts, per-unit chart, not-met table and its linked view, declared targets'
+    linked view or None), once per filters."""
+    indicators = selection.indicators
+    labelled = indicators.assign(unit_label=q.unit_labels(indicators))
+    chart = charts.status_stack(
+        q.status_by(labelled, "unit_label"), "unit_label", "各单位指标完成情况"
+    )
+    failed = q.not_met(indicators)
+    table = q.present(failed, NOT_MET_COLUMNS)
+    declared = q.declared_targets(indicators)
+    targets = (
+        None if declared.empty else trace.with_links(q.present(declared, TARGET_COLUMNS), declared)
+    )
+    linked = trace.with_links(table, failed) if len(failed) else None
+    return q.status_counts(indicators), chart, table, linked, targets
+
+
+@data.memo
+def by_level(selection: q.Selection, level: str) -> tuple:
+    """(status chart, points lost) per indicator category, once per filters and level."""
+    category = q.COLUMN_LABELS[level]
+    chart = charts.status_stack(
+        q.status_by(selection.indicators, level), level, f"按{category}的完成情况"
+    )
+    return chart, q.points_lost_by(selection.indicators, level)
+
+
 selection = ui.load_selection()
 pack = ui.meeting_slot()
 indicators = selection.indicators
@@ -27,7 +57,7 @@ if indicators.empty:
     st.info("当前筛选的文档中没有绩效指标。")
     st.stop()
 
-counts = q.status_counts(indicators)
+counts, by_unit, table, not_met_linked, targets = overview_of(selection)
 cards = st.columns(5)
 cards[0].metric(
     "指标完成率",
@@ -42,10 +72,6 @@ cards[4].metric(
     "仅申报目标", counts["target_only"], help="绩效目标申报表只有目标值，不算未完成", border=True
 )
 
-labelled = indicators.assign(unit_label=q.unit_labels(indicators))
-by_unit = charts.status_stack(
-    q.status_by(labelled, "unit_label"), "unit_label", "各单位指标完成情况"
-)
 ui.chart(by_unit, "各单位指标完成情况", key="indicators_units")
 
 st.subheader("按指标分类")
@@ -59,8 +85,7 @@ level = st.radio(
     label_visibility="collapsed",
 )
 category = q.COLUMN_LABELS[level]
-by_category = charts.status_stack(q.status_by(indicators, level), level, f"按{category}的完成情况")
-losses = q.points_lost_by(indicators, level)
+by_category, losses = by_level(selection, level)
 figures = [("各单位指标完成情况", by_unit), (f"按{category}的完成情况", by_category)]
 left, right = st.columns(2)
 with left:
@@ -76,19 +101,16 @@ with right:
         st.info("所选文档中有分值的指标都得了满分，没有失分。")
 
 st.subheader("未完成的指标")
-failed = q.not_met(indicators)
-table = q.present(failed, NOT_MET_COLUMNS)
-if failed.empty:
+if not_met_linked is None:
     st.info("当前筛选条件下没有未完成的指标。")
 else:
-    ui.table(trace.with_links(table, failed), "未完成的指标", key="indicators_not_met")
+    ui.table(not_met_linked, "未完成的指标", key="indicators_not_met")
 
-declared = q.declared_targets(indicators)
-if not declared.empty:
+if targets is not None:
     st.subheader("申报的绩效目标")
     st.caption("绩效目标申报表只列目标值，尚无完成情况：以下是目标，不是未完成。")
     ui.table(
-        trace.with_links(q.present(declared, TARGET_COLUMNS), declared),
+        targets,
         "申报的绩效目标",
         key="indicators_targets",
         height=360,

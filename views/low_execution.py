@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, trace, ui
+from dashboard import charts, data, trace, ui
 from dashboard import queries as q
 from dashboard.constants import BAND_COLOURS, GREEN_FROM_PCT, LOW_EXECUTION_PCT, RED_BELOW_PCT
 
@@ -29,6 +29,24 @@ OVER_COLUMNS = [
     "reported_rate_pct",
     "notes",
 ]
+
+
+@data.memo
+def below(selection: q.Selection, threshold: float) -> tuple:
+    """(low lines, unspent per unit, table, linked table), once per filters and threshold."""
+    low = q.with_notes(
+        q.low_execution(selection.lines, threshold, selection.indicators), selection.findings
+    )
+    table = q.present(low, LOW_COLUMNS)
+    return low, q.unspent_by_unit(low), table, trace.with_links(table, low)
+
+
+@data.memo
+def above(selection: q.Selection):
+    """Rows above 100 % and their linked table (None when there are none), once per filters."""
+    over = q.with_notes(q.over_execution(selection.projects), selection.findings)
+    return None if over.empty else trace.with_links(q.present(over, OVER_COLUMNS), over)
+
 
 selection = ui.load_selection()
 pack = ui.meeting_slot()
@@ -68,17 +86,13 @@ with controls[1].expander("颜色分档（可调整）"):
         f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"
     )
 
-low = q.with_notes(
-    q.low_execution(selection.lines, threshold, selection.indicators), selection.findings
-)
-unspent = q.unspent_by_unit(low)
+low, unspent, table, linked = below(selection, threshold)
 cards = st.columns(3)
 cards[0].metric("低执行率项目", len(low), border=True)
 cards[1].metric("未执行金额（万元）", q.fmt_wan(low["unspent_wan"].sum()), border=True)
 cards[2].metric("涉及单位", int(low["unit"].nunique()), border=True)
 
 st.subheader(f"执行率低于 {threshold}% 的项目（按未执行金额排序）")
-table = q.present(low, LOW_COLUMNS)
 if low.empty:
     st.info(f"当前筛选条件下没有执行率低于 {threshold}% 的项目。")
 else:
@@ -92,7 +106,6 @@ else:
             for r in rates.loc[column.index]
         ]
 
-    linked = trace.with_links(table, low)
     styler = linked.style.apply(colour, subset=[rate_header])
     ui.table(linked, "低执行率项目", key="lowexec_projects", styler=styler)
 
@@ -103,16 +116,12 @@ if not unspent.empty:
     ui.chart(fig, "各单位未执行金额", key="lowexec_unspent")
 
 st.subheader("执行率超过 100% 的项目与汇总行")
-over = q.with_notes(q.over_execution(selection.projects), selection.findings)
-if over.empty:
+over = above(selection)
+if over is None:
     st.info("当前筛选条件下没有执行率超过 100% 的行。")
 else:
     st.caption("超过 100% 通常意味着预算调整未反映在表中或金额填报有误，请核对原文。")
-    ui.table(
-        trace.with_links(q.present(over, OVER_COLUMNS), over),
-        "执行率超过100%",
-        key="lowexec_over",
-    )
+    ui.table(over, "执行率超过100%", key="lowexec_over")
 
 ui.findings_note(
     selection.findings,
