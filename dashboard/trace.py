@@ -10,7 +10,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import numpy as np
 import pandas as pd
@@ -185,7 +185,9 @@ def _line_numbers(values, n: int) -> tuple[list[bool], list[int], np.ndarray]:
 def links(doc_ids, lines, ends=None) -> list[str | None]:
     """source_link for many rows at once (tables may hold a million indicators)."""
     docs = list(doc_ids)
-    prefix = {d: source_link(d) for d in set(docs) if isinstance(d, str) and d}
+    prefix = {
+        d: f"{SOURCE_PAGE}?doc={quote_plus(d)}" for d in set(docs) if isinstance(d, str) and d
+    }
     heads = [prefix.get(d) if isinstance(d, str) else None for d in docs]
     first_ok, first, first_f = _line_numbers(lines, len(docs))
     last_ok, last, last_f = _line_numbers(ends, len(docs))

@@ -91,8 +91,10 @@ def reconciliations(folder: str, stamp: tuple, filters) -> dict[str, pd.DataFram
     selection = data.selection(filters)
     docs = selection.documents[["doc_id", "unit"]]
     rates = reconcile.rate_checks(selection.projects)
+    findings = reconcile.findings_by_severity(selection.findings)
     return {
-        "findings": reconcile.findings_by_severity(selection.findings),
+        "findings": findings,
+        "matrix": reconcile.findings_matrix(findings),
         "totals": reconcile.totals_table(data.totals(), selection.documents),
         "annex": reconcile.narrative_vs_annex(selection.projects),
         "sums": reconcile.score_sums(selection.projects, selection.indicators).merge(
@@ -120,13 +122,14 @@ st.subheader("数据提示")
 if findings.empty:
     st.success("当前筛选的文档在加载时没有发现问题。")
 else:
-    matrix = reconcile.findings_matrix(findings)
+    matrix = checked["matrix"]
     with st.expander("按文档和代码统计", expanded=False):
         st.dataframe(matrix, width="stretch")
     choose = st.columns(2)
+    present = set(findings["severity"].unique())
     severities = choose[0].multiselect(
         "级别",
-        [s for s in SEVERITY_LABELS if s in set(findings["severity"])],
+        [s for s in SEVERITY_LABELS if s in present],
         format_func=SEVERITY_LABELS.get,
         key="dq_severity",
         placeholder="全部级别",
