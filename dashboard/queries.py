@@ -367,6 +367,10 @@ def coverage(documents: pd.DataFrame) -> pd.DataFrame:
 # --- by unit and by project ---------------------------------------------------------------
 
 
+# Above this many rows unit_labels works on the distinct (unit, year) pairs.
+LABEL_BY_PAIRS_FROM = 50_000
+
+
 def year_texts(years: pd.Series) -> pd.Series:
     """2023 -> '2023', missing -> '年度未知' (mapped once per distinct year, not per row)."""
     texts = {y: str(int(y)) for y in years.dropna().unique()}
@@ -375,6 +379,13 @@ def year_texts(years: pd.Series) -> pd.Series:
 
 def unit_labels(frame: pd.DataFrame) -> pd.Series:
     """'单位' where a unit appears in one year only, else '单位 年度'."""
+    if len(frame) > LABEL_BY_PAIRS_FROM:
+        # label each distinct (unit, year) once and point every row at it: no million strings
+        key = frame.groupby(["unit", "year"], dropna=False, sort=False).ngroup().to_numpy()
+        firsts = frame.loc[~pd.Series(key).duplicated().to_numpy(), ["unit", "year"]]
+        labels = np.empty(len(firsts), dtype=object)
+        labels[key[~pd.Series(key).duplicated().to_numpy()]] = unit_labels(firsts).to_numpy()
+        return pd.Series(labels[key], index=frame.index, dtype=object)
     years = frame.groupby("unit")["year"].transform("nunique")
     if not (years > 1).any():
         return frame["unit"]
@@ -525,13 +536,16 @@ def status_by(indicators: pd.DataFrame, by: str) -> pd.DataFrame:
     """Indicator counts per status (columns in STATUS_ORDER) for each value of `by`."""
     if indicators.empty:
         return pd.DataFrame(columns=[by, *STATUS_ORDER, "total"])
-    frame = indicators.assign(**{by: indicators[by].fillna("（未分类）")})
-    table = pd.crosstab(frame[by], frame["status"])
+    # group codes, not pd.crosstab: a million rows crosstabbed take hundreds of MB
+    keys = indicators[by].fillna("（未分类）")
+    table = indicators["status"].groupby([keys, indicators["status"]]).size().unstack(fill_value=0)
     for status in STATUS_ORDER:
         if status not in table.columns:
             table[status] = 0
     table = table[list(STATUS_ORDER)]
     table["total"] = table.sum(axis=1)
+    table.index.name = by
+    table.columns.name = None
     return table.sort_values("total", ascending=False).reset_index()
 
 
@@ -542,15 +556,14 @@ def points_lost(indicators: pd.DataFrame) -> pd.Series:
 
 def points_lost_by(indicators: pd.DataFrame, by: str) -> pd.DataFrame:
     """Points lost per value of `by`, with the number of indicators scored, largest loss first."""
-    scored = indicators[indicators["weight"].notna() & indicators["score"].notna()]
-    if scored.empty:
+    scored = indicators["weight"].notna() & indicators["score"].notna()
+    if not scored.any():
         return pd.DataFrame(columns=[by, "points_lost", "n_scored"])
-    frame = scored.assign(points_lost=points_lost(scored), **{by: scored[by].fillna("（未分类）")})
-    out = (
-        frame.groupby(by)
-        .agg(points_lost=("points_lost", "sum"), n_scored=("name", "size"))
-        .reset_index()
-    )
+    lost = (indicators["weight"][scored] - indicators["score"][scored]).clip(lower=0)
+    keys = indicators[by][scored].fillna("（未分类）")
+    out = lost.groupby(keys).agg(["sum", "size"])
+    out = out.rename(columns={"sum": "points_lost", "size": "n_scored"}).rename_axis(by)
+    out = out.reset_index()
     return out.sort_values("points_lost", ascending=False).reset_index(drop=True)
 
 

@@ -1,5 +1,6 @@
 """绩效指标完成: met / not met / unknown by unit and category, points lost, and the indicators not met."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, trace, ui
@@ -26,7 +27,10 @@ def overview_of(selection: q.Selection) -> tuple:
     """(status counts, per-unit chart, not-met table and its linked view, declared targets'
     linked view or None), once per filters."""
     indicators = selection.indicators
-    labelled = indicators.assign(unit_label=q.unit_labels(indicators))
+    # two columns, not a copy of a million indicators with a third
+    labelled = pd.DataFrame(
+        {"unit_label": q.unit_labels(indicators), "status": indicators["status"]}
+    )
     chart = charts.status_stack(
         q.status_by(labelled, "unit_label"), "unit_label", "各单位指标完成情况"
     )

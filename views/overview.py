@@ -1,5 +1,6 @@
 """总览: KPI cards, which documents are loaded (unit × year), and the three headline charts."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, ui
@@ -21,7 +22,10 @@ def summary(selection: q.Selection) -> dict:
         ),
         "units": q.by_unit(selection.lines),
         "has_rates": bool(selection.lines["rate_pct"].notna().any()),
-        "status": q.status_by(indicators.assign(unit_label=q.unit_labels(indicators)), "unit_label")
+        "status": q.status_by(
+            pd.DataFrame({"unit_label": q.unit_labels(indicators), "status": indicators["status"]}),
+            "unit_label",
+        )
         if len(indicators)
         else None,
         "coverage": q.coverage(selection.documents).reset_index(),
