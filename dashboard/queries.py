@@ -196,10 +196,22 @@ def filter_documents(documents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 def attach(rows: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Rows of the selected documents, with each document's unit, region, year and kind."""
-    docs = documents[list(DOC_COLUMNS)]
-    out = rows.merge(docs, on="doc_id", how="inner", suffixes=("", "_doc"))
+    # a lookup, not a merge: with every document selected the rows are not copied at all
+    # (copy-on-write), and each document column is one array of shared values
+    documents = documents.drop_duplicates("doc_id")  # the contract's key; never repeated
+    keep = rows["doc_id"].isin(documents["doc_id"])
+    out = (rows if keep.all() else rows[keep]).reset_index(drop=True)
+    at = pd.Index(documents["doc_id"]).get_indexer(out["doc_id"])
+    kinds = documents["doc_kind"]
+    per_doc = {column: documents[column] for column in DOC_COLUMNS[1:]}
+    if "unit" not in out.columns:
+        per_doc["unit"] = per_doc["unit"].fillna(UNKNOWN_UNIT)
+    per_doc["doc_kind_label"] = kinds.map(KIND_LABELS).fillna(kinds).astype(kinds.dtype)
+    for column, values in per_doc.items():
+        name = f"{column}_doc" if column in out.columns else column
+        taken = values.to_numpy()[at] if len(out) else []
+        out[name] = pd.Series(taken, index=out.index, dtype=values.dtype)
     out["unit"] = out["unit"].fillna(UNKNOWN_UNIT)
-    out["doc_kind_label"] = out["doc_kind"].map(KIND_LABELS).fillna(out["doc_kind"])
     return out
 
 
