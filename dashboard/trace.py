@@ -256,6 +256,23 @@ def document_label(row: Mapping) -> str:
     return " · ".join(p for p in parts_ if p)
 
 
+# The columns of the 文档 page, in order (documents_table adds doc_id for links).
+DOCUMENT_COLUMNS = [
+    "unit",
+    "region",
+    "year",
+    "year_source",
+    "doc_kind",
+    "n_projects",
+    "n_indicators",
+    "n_findings",
+    "n_problems",
+    "n_lines",
+    "source_file",
+    "sha256",
+]
+
+
 def documents_table(
     documents: pd.DataFrame,
     projects: pd.DataFrame,
@@ -263,21 +280,7 @@ def documents_table(
     findings: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per document: where it is from, what kind, how many rows and findings it gave."""
-    columns = [
-        "unit",
-        "region",
-        "year",
-        "year_source",
-        "doc_kind",
-        "n_projects",
-        "n_indicators",
-        "n_findings",
-        "n_problems",
-        "n_lines",
-        "source_file",
-        "sha256",
-        "doc_id",
-    ]
+    columns = [*DOCUMENT_COLUMNS, "doc_id"]
     if documents.empty:
         return pd.DataFrame(columns=columns)
 

@@ -16,20 +16,7 @@ LABELS = {
     "n_lines": "文本行数",
     "sha256": "sha256",
 }
-COLUMNS = [
-    "unit",
-    "region",
-    "year",
-    "year_source",
-    "doc_kind",
-    "n_projects",
-    "n_indicators",
-    "n_findings",
-    "n_problems",
-    "n_lines",
-    "source_file",
-    "sha256",
-]
+COLUMNS = trace.DOCUMENT_COLUMNS
 
 selection = ui.load_selection()
 table = trace.documents_table(
