@@ -6,7 +6,6 @@ import io
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser_support import free_port, launch
 from PIL import Image, ImageStat
 from playwright.sync_api import Page, expect, sync_playwright
 from pptx import Presentation
@@ -24,16 +24,6 @@ from loaders.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_S = 60
 # generous: the test machine may be busy with other test runs (Chromium is slow to lay out then)
 PAGE_LOAD_MS = 120_000
@@ -64,12 +54,6 @@ def app_pages() -> dict[str, str]:
             path = url_path.group(1) if url_path else Path(script).stem
         pages[path] = title
     return pages
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +100,7 @@ def app_url(tmp_path_factory):
 def browser():
     expect.set_options(timeout=PAGE_LOAD_MS)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

@@ -6,7 +6,6 @@ import hashlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_support import free_port, launch
 from office_files import (
     copy_raw,
     docx_from_lines,
@@ -32,16 +32,6 @@ from loaders import intake
 from loaders.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_S = 60
 PAGE_LOAD_MS = 60_000
 IMPORT_MS = 90_000
@@ -72,12 +62,6 @@ IMPORTS = {
         ("上海市普陀区卫生健康事务管理中心", "上海", 2023),
     ),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve(base: Path, password_digest: str = ""):
@@ -142,9 +126,7 @@ def locked_app(tmp_path):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
