@@ -156,6 +156,42 @@ def empty_figure(title: str, message: str = "当前筛选条件下没有数据")
     )
 
 
+def budget_actual_bars(
+    labels: list,
+    budget: pd.Series,
+    actual: pd.Series,
+    rates: pd.Series,
+    *,
+    budget_name: str,
+    rate_in_hover: bool = False,
+) -> list[dict]:
+    """The paired horizontal bars of budget and actual, the rate printed beside the actual bar."""
+    hover_rate = "，执行率 %{text}" if rate_in_hover else ""
+    return [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": _values(budget),
+            "name": budget_name,
+            "orientation": "h",
+            "marker": {"color": LIGHT_BLUE},
+            "hovertemplate": "%{y}<br>预算 " + WAN_HOVER + "<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "y": labels,
+            "x": _values(actual),
+            "name": "执行",
+            "orientation": "h",
+            "marker": {"color": BLUE},
+            "text": [fmt_pct(r) if pd.notna(r) else "" for r in rates],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{y}<br>执行 " + WAN_HOVER + hover_rate + "<extra></extra>",
+        },
+    ]
+
+
 def budget_vs_actual_by_unit(
     units: pd.DataFrame, title: str = "各单位预算与执行", top: int = CHART_TOP_UNITS
 ) -> go.Figure:
@@ -164,29 +200,14 @@ def budget_vs_actual_by_unit(
         return empty_figure(title)
     units = top_with_rest(units, top, "label", ["budget_wan", "actual_wan", "declared_budget_wan"])
     labels = _values(units["label"])
-    traces = [
-        {
-            "type": "bar",
-            "y": labels,
-            "x": _values(units["budget_wan"]),
-            "name": "预算（有执行数）",
-            "orientation": "h",
-            "marker": {"color": LIGHT_BLUE},
-            "hovertemplate": "%{y}<br>预算 " + WAN_HOVER + "<extra></extra>",
-        },
-        {
-            "type": "bar",
-            "y": labels,
-            "x": _values(units["actual_wan"]),
-            "name": "执行",
-            "orientation": "h",
-            "marker": {"color": BLUE},
-            "text": [fmt_pct(r) if pd.notna(r) else "" for r in units["execution_rate_pct"]],
-            "textposition": "outside",
-            "cliponaxis": False,
-            "hovertemplate": "%{y}<br>执行 " + WAN_HOVER + "，执行率 %{text}<extra></extra>",
-        },
-    ]
+    traces = budget_actual_bars(
+        labels,
+        units["budget_wan"],
+        units["actual_wan"],
+        units["execution_rate_pct"],
+        budget_name="预算（有执行数）",
+        rate_in_hover=True,
+    )
     declared = units["declared_budget_wan"].fillna(0)
     if declared.gt(0).any():
         traces.append(
@@ -539,29 +560,9 @@ def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型�
             strict=True,
         )
     ]
-    traces = [
-        {
-            "type": "bar",
-            "y": labels,
-            "x": _values(rows["budget_wan"]),
-            "name": "预算",
-            "orientation": "h",
-            "marker": {"color": LIGHT_BLUE},
-            "hovertemplate": "%{y}<br>预算 " + WAN_HOVER + "<extra></extra>",
-        },
-        {
-            "type": "bar",
-            "y": labels,
-            "x": _values(rows["actual_wan"]),
-            "name": "执行",
-            "orientation": "h",
-            "marker": {"color": BLUE},
-            "text": [fmt_pct(r) if pd.notna(r) else "" for r in rows["rate_pct"]],
-            "textposition": "outside",
-            "cliponaxis": False,
-            "hovertemplate": "%{y}<br>执行 " + WAN_HOVER + "<extra></extra>",
-        },
-    ]
+    traces = budget_actual_bars(
+        labels, rows["budget_wan"], rows["actual_wan"], rows["rate_pct"], budget_name="预算"
+    )
     return _figure(
         traces,
         title,
