@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import LOADER_VERSION
+from .buildcache import BuildCache, stat_key
 from .crosscheck import check_rates, recording_totals
 from .document import DecodeError, Doc
 from .findings import Finding
@@ -39,8 +40,6 @@ STAMP_NAME = "_build.json"
 IGNORED_NAMES = {MANIFEST_NAME, "README.md", "README.txt"}
 # Years a sources.toml entry may give.
 MANIFEST_YEARS = range(1990, 2100)
-# The build cache (cache_dir_for): which file with which key gave which doc_id last time.
-CACHE_INDEX = "index.json"
 # Fewer changed files than this are parsed in the build's own process (a pool costs ~0.1 s).
 PARALLEL_MIN_FILES = 8
 MAX_CHUNK_FILES = 32
@@ -56,11 +55,12 @@ def doc_id_for(source_file: str, sha256: str) -> str:
 
 def raw_files(raw_dir: Path) -> list[Path]:
     """The documents of a raw folder, in name order: no hidden files, no manifest."""
-    return sorted(
-        p
-        for p in Path(raw_dir).iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and p.name not in IGNORED_NAMES
+    names = sorted(
+        e.name
+        for e in os.scandir(raw_dir)
+        if e.is_file() and not e.name.startswith((".", "~$")) and e.name not in IGNORED_NAMES
     )
+    return [Path(raw_dir) / name for name in names]
 
 
 def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str) -> dict:
@@ -248,10 +248,10 @@ def load_file(path: Path, manifest_entry: dict | None = None) -> dict:
 def raw_digest(raw_dir: Path) -> str:
     """A digest of the raw folder's names, sizes and mtimes plus the loader version."""
     h = hashlib.sha256(LOADER_VERSION.encode())
-    for p in sorted(Path(raw_dir).iterdir()):
-        if p.is_file():
-            st = p.stat()
-            h.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    entries = sorted((e for e in os.scandir(raw_dir) if e.is_file()), key=lambda e: e.name)
+    for e in entries:
+        st = e.stat()
+        h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -290,12 +290,6 @@ def check_manifest(manifest: dict[str, dict]) -> None:
                 raise ManifestError(f"{name}: {key} must be text in quotes, not {entry[key]!r}")
 
 
-def cache_dir_for(out_dir: Path) -> Path:
-    """The build cache: a sibling of out_dir, so that the atomic swap of out_dir keeps it."""
-    out_dir = Path(out_dir)
-    return out_dir.parent / f".{out_dir.name}.cache"
-
-
 def cache_key(source_file: str, sha256: str, entry: dict | None, code: str) -> str:
     """What a document's rows depend on: its name and bytes, its manifest entry, the loaders."""
     text = json.dumps(
@@ -304,30 +298,11 @@ def cache_key(source_file: str, sha256: str, entry: dict | None, code: str) -> s
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
+def _stamp_build_id(out_dir: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""  # load_file reports the file; an empty hash is never reused
-
-
-def _reusable(out_dir: Path) -> tuple[dict[str, dict], dict[str, pa.Table], str | None]:
-    """The cache index and the previous tables, when both come from the same finished build."""
-    try:
-        index = json.loads((cache_dir_for(out_dir) / CACHE_INDEX).read_text())
-        stamp = json.loads((out_dir / STAMP_NAME).read_text())
-        if index.get("build_id") is None or index["build_id"] != stamp.get("build_id"):
-            return {}, {}, None
-        tables = {name: pq.read_table(out_dir / f"{name}.parquet") for name in TABLES}
-        again = json.loads((out_dir / STAMP_NAME).read_text()).get("build_id")
-        if again != index["build_id"]:  # another build swapped its tables in meanwhile
-            return {}, {}, None
-        tables = {
-            name: t.select(TABLES[name].names).cast(TABLES[name]) for name, t in tables.items()
-        }
-        return index["documents"], tables, index["build_id"]
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
-        return {}, {}, None
+        return json.loads((out_dir / STAMP_NAME).read_text()).get("build_id")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _results_as_tables(results: Iterable[dict]) -> tuple[dict[str, list[pa.Table]], list[dict]]:
@@ -372,42 +347,47 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     """Parse what changed in raw_dir and replace out_dir's tables atomically. Returns counts.
 
     A document whose name, bytes, manifest entry and loader code are those of the previous build
-    (the cache index in cache_dir_for(out_dir)) keeps its rows from the previous tables; the
-    others are parsed over all cores. Reused rows come first, in the previous order, then the
-    new ones in file-name order.
+    (the BuildCache beside out_dir) keeps its rows from that cache; the others are parsed over
+    all cores. Reused rows come first, in the previous order, then the new ones in file-name
+    order.
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     started = time.perf_counter()
+    hashed_ns = time.time_ns()
     manifest = read_manifest(raw_dir)
     check_manifest(manifest)
     files = raw_files(raw_dir)
     for name in sorted(set(manifest) - {p.name for p in files}):
         log.warning("sources.toml names %s, which is not in %s", name, raw_dir)
     code = code_digest()
-    keys = {}
+    cache = BuildCache.open(out_dir, _stamp_build_id(out_dir))
+    seen: dict[str, dict] = {}
     for p in files:
-        sha = _file_sha256(p)  # an unreadable file gets no key and is never reused
-        keys[p.name] = cache_key(p.name, sha, manifest.get(p.name), code) if sha else ""
-    index, previous, _ = _reusable(out_dir)
+        try:
+            st = p.stat()
+        except OSError:
+            seen[p.name] = {"key": "", "sha": "", "stat": None}
+            continue
+        sha = cache.sha256(p, st)  # an unreadable file gets no key and is never reused
+        key = cache_key(p.name, sha, manifest.get(p.name), code) if sha else ""
+        seen[p.name] = {"key": key, "sha": sha, "stat": stat_key(st)}
     kept = {
-        name: index[name]["doc_id"]
-        for name, key in keys.items()
-        if key and name in index and index[name].get("key") == key
+        name: cache.documents[name]["doc_id"]
+        for name, entry in seen.items()
+        if entry["key"] and cache.documents.get(name, {}).get("key") == entry["key"]
     }
+    cached = cache.rows(set(kept.values())) if kept else None
+    if cached is None:
+        kept, cached = {}, ({name: [] for name in TABLES}, [])
+    previous, used = cached
     to_parse = [p for p in files if p.name not in kept]
     parsed, documents = _results_as_tables(_parse_all(to_parse, manifest, os.cpu_count() or 1))
     tables: dict[str, pa.Table] = {}
-    # Dropping the few documents that changed or went is cheaper than keeping the many.
-    old_ids = {entry["doc_id"] for entry in index.values()}
-    dropped = pa.array(sorted(old_ids - set(kept.values())), pa.string())
+    fresh: dict[str, pa.Table] = {}
     for name in TABLES:
-        parts = parsed[name]
-        if kept and name in previous:
-            old = previous[name]
-            if len(dropped):
-                old = old.filter(pc.invert(pc.is_in(old["doc_id"], value_set=dropped)))
-            parts = [old, *parts]
-        tables[name] = pa.concat_tables(parts) if parts else to_table(name, [])
+        fresh[name] = pa.concat_tables(parsed[name]) if parsed[name] else to_table(name, [])
+        parts = [*previous[name], fresh[name]]
+        tables[name] = pa.concat_tables(parts) if len(parts) > 1 else fresh[name]
     build_id = uuid.uuid4().hex
     stamp = {
         "raw_digest": raw_digest(raw_dir),
@@ -416,31 +396,18 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         "build_id": build_id,
     }
     write_tables(tables, out_dir, stamp)
-    new_index = {name: {"key": keys[name], "doc_id": kept[name]} for name in kept}
+    index = {name: {**seen[name], "doc_id": doc_id} for name, doc_id in kept.items()}
     for doc in documents:
-        new_index[doc["source_file"]] = {
-            "key": keys.get(doc["source_file"], ""),
-            "doc_id": doc["doc_id"],
-        }
-    _write_cache_index(out_dir, {"build_id": build_id, "documents": new_index})
+        entry = seen.get(doc["source_file"], {"key": "", "sha": "", "stat": None})
+        index[doc["source_file"]] = {**entry, "doc_id": doc["doc_id"]}
+    parsed_ids = [doc["doc_id"] for doc in documents]
+    cache.save(build_id, hashed_ns, index, used, fresh, parsed_ids, tables)
     counts = {name: table.num_rows for name, table in tables.items()}
     findings = tables["findings"]
     counts["unreadable"] = pc.sum(pc.equal(findings["code"], "UNREADABLE")).as_py() or 0
     counts["parsed"], counts["reused"] = len(to_parse), len(kept)
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
-
-
-def _write_cache_index(out_dir: Path, index: dict) -> None:
-    """Replace the cache index atomically; a lost index only means a full parse next time."""
-    folder = cache_dir_for(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{CACHE_INDEX}.{os.getpid()}"
-        tmp.write_text(json.dumps(index, ensure_ascii=False))
-        os.replace(tmp, folder / CACHE_INDEX)
-    except OSError as exc:
-        log.warning("cannot write the build cache in %s: %s", folder, exc)
 
 
 def write_tables(tables: dict[str, list[dict] | pa.Table], out_dir: Path, stamp: dict) -> None:
@@ -461,7 +428,7 @@ def write_tables(tables: dict[str, list[dict] | pa.Table], out_dir: Path, stamp:
                 table = tables.get(name, [])
                 if not isinstance(table, pa.Table):
                     table = to_table(name, table)
-                pq.write_table(table, tmp / f"{name}.parquet")
+                pq.write_table(table, tmp / f"{name}.parquet", write_statistics=_stat_columns(name))
             (tmp / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": time.time()}))
             for f in tmp.iterdir():
                 with open(f, "rb") as fh:
@@ -471,6 +438,12 @@ def write_tables(tables: dict[str, list[dict] | pa.Table], out_dir: Path, stamp:
             shutil.rmtree(tmp, ignore_errors=True)
             _recover(out_dir)
             raise
+
+
+def _stat_columns(name: str) -> list[str]:
+    """Columns given min/max statistics: the numbers. Text min/max costs a third of the write
+    (a million indicator texts) and helps no reader; the files hold one or two row groups."""
+    return [f.name for f in TABLES[name] if not pa.types.is_string(f.type)]
 
 
 @contextmanager
