@@ -736,3 +736,98 @@ def test_chinese_numbered_items_and_missing_unit_signs(text):
     assert p["project"] == "设备购置项目"
     assert (p["budget_wan"], p["actual_wan"], p["score"]) == (120.5, 100.0, 90.3)
     assert p["reported_rate_pct"] == pytest.approx(82.99)
+
+
+# --- shapes found by the synthetic corpus (loaders/synth.py) ---------------------------------
+
+
+def test_narrative_wrapped_inside_an_ocr_spaced_number():
+    # The line break falls inside '1, 205. 50': the next line opens with '05. 50', no item '05.'.
+    text = TITLE + narrative(
+        "(1) 深圳市示例中心的设备购置绩效自评综述：根据年初设定的目标，项目自评得分 90.3 分。"
+        "项目全年预算数 1, 2\n05. 50 万元，执行数 1, 000. 00 万元，预算执行\n率 82.95%。\n"
+        "(2) 深圳市示例中心的人员培训绩效自评综述：项目自评得分 100 分。项目全年预算数 5\n"
+        "0.00 万元，执行数 50.00 万元，预算执行率 100.00%。"
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    rows = {p["project"]: p for p in parsed.projects}
+    assert sorted(rows) == ["人员培训", "设备购置"]
+    p = rows["设备购置"]
+    assert (p["budget_wan"], p["actual_wan"], p["reported_rate_pct"]) == (1205.5, 1000.0, 82.95)
+    assert rows["人员培训"]["budget_wan"] == 50.0
+
+
+@pytest.mark.parametrize("how", ["cells", "tabs"])
+def test_satisfaction_is_a_level1_label_when_a_level2_label_follows_it(how):
+    rows = [
+        ["产出指标", "数量指标", "设备数量", "10台", "10台", "50", "50"],
+        ["效益指标", "社会效益指标", "服务能力", "得到提升", "得到提升", "20", "20"],
+        ["满意度指标", "用户满意度", "≥90%", "95%", "10", "10"],  # 二级 under 效益指标 (old form)
+        ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "95%", "10", "10"],  # 一级
+    ]
+    text = TITLE + annex_table(
+        "设备购置",
+        ["1205000.00", "1205000.00", "1205000.00", "10", "1.00", "10.00"],
+        rows,
+        ["100", "100"],
+        how,
+    )
+    levels = {
+        i["name"]: (i["level1"], i["level2"])
+        for i in final_accounts.parse(Doc.from_text(text)).indicators
+    }
+    assert levels["用户满意度"] == ("效益指标", "满意度指标")
+    assert levels["患者满意度"] == ("满意度指标", "服务对象满意度指标")
+
+
+@pytest.mark.parametrize("how", ["tabs", "spaces"])
+def test_annex_name_wrapped_onto_the_next_line_is_joined(how):
+    table = annex_table(
+        "基本公共卫生服务",
+        ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+        EQUIPMENT_ROWS,
+        ["100", "90.3"],
+        how,
+    )
+    first, rest = table.split("\n", 2)[1], table.split("\n", 2)[2]
+    wrapped = first.replace("基本公共卫生服务", "基本公") + (
+        "\n\t共卫生服务" if how == "tabs" else "\n共卫生服务"
+    )
+    text = (
+        TITLE
+        + narrative(item(1, "基本公共卫生服务", "120.50", "100.00", "82.99", "90.3"))
+        + "项目支出绩效自评表\n"
+        + wrapped
+        + "\n"
+        + rest
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    (p,) = parsed.projects
+    assert p["project"] == "基本公共卫生服务" and p["alt_budget_wan"] == pytest.approx(120.5)
+    assert not [f for f in parsed.findings if f.code == "MISSING_TABLE"]
+    assert {i["project"] for i in parsed.indicators} == {"基本公共卫生服务"}
+
+
+def test_flattened_overall_indicator_rows_without_labels():
+    # 附件一 printed with single spaces: a row without 一级/二级 labels holds no number either.
+    text = TITLE + (
+        "部门(单位)整体支出绩效目标完成情况自评表\n"
+        "年度主要任务完成情况 任务名称 完成情况 预算数(元) 执行数(元)\n"
+        "全额 其中:财政拨款 全额 其中:财政拨款\n"
+        "公共卫生服务 开展基本公共卫生服务。 1000000.00 1000000.00 900000.00 900000.00\n"
+        "金额合计 1000000.00 1000000.00 900000.00 900000.00\n"
+        "年度绩效指标完成情况 一级指标 二级指标 三级指标 预期指标值 实际完成指标值\n"
+        "产出指标 数量指标 监督检查户次 ≥880户次 897户次\n"
+        "完成体检数 ≥3480人 3444人\n"
+        "质量指标 体检信息录入率 ≥80% 81%\n"
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    rows = {i["name"]: i for i in parsed.indicators}
+    assert sorted(rows) == ["体检信息录入率", "完成体检数", "监督检查户次"]
+    checkups = rows["完成体检数"]
+    assert (checkups["level1"], checkups["level2"], checkups["status"]) == (
+        "产出指标",
+        "数量指标",
+        "not_met",
+    )
+    assert (checkups["target_text"], checkups["actual_text"]) == ("≥3480人", "3444人")

@@ -77,6 +77,9 @@ FUNDS_SUBROWS = (
 )
 
 LEVEL1_LABELS = ("产出指标", "效益指标")
+# 一级 in the national form since 2021 (满意度指标 > 服务对象满意度指标), 二级 under 效益指标 in older
+# ones: across rows it pairs with a 二级 label that follows it directly, like a 一级 label.
+LEVEL1_OR_2_LABELS = ("满意度指标",)
 LEVEL2_LABELS = (
     "数量指标",
     "质量指标",
@@ -140,6 +143,7 @@ KNOWN_LABELS = frozenset(
 _UNIT_MARK = re.compile(r"(?:单位|金额单位)\s*[:：]\s*(万元|元)")
 _PAREN_UNIT = re.compile(r"[（(]\s*(万元|元)\s*[）)]")
 _TAB_OR_GAP = re.compile(r"\t|[ \u3000]{2,}")
+_TARGET_CELL = re.compile(r"^[≥≤＞＜><]\s*\d")
 _OCR_JOIN = re.compile(r"(?<=\d[,.，．])\s+(?=\d)|(?<=\d)\s+(?=[,.，．]\d)")
 _WEIGHT_SUFFIX = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 
@@ -147,6 +151,10 @@ _WEIGHT_SUFFIX = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _NUM = r"(\d+(?:\s*[,，]\s*\d{3})*(?:\s*[.．]\s*\d+)?)"
 _SEP = r"\s*(?:为|是|达到|达|共|:|：)?\s*"
 _ITEM_START = re.compile(r"^\s*(?:[（(]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．](?!\d))")
+_BARE_ITEM_START = re.compile(r"^\s*\d")
+# A line ending inside a number ('预算数 2, 7'): the next line goes on with it ('96. 69 万元'),
+# it does not open an item numbered '96.'.
+_NUMBER_TAIL = re.compile(r"\d\s*[,，.．]?$")
 # An unnumbered item opens with its name and a colon: 'X项目绩效自评综述：'.
 _SUMMARY_HEAD = r"[^。；;\t]{2,80}?绩效自评(?:综述|情况|结果)?\s*[:：]"
 _SUMMARY_START = re.compile(_SUMMARY_HEAD)
@@ -277,14 +285,15 @@ def split_cells(line: str) -> list[str]:
 
 
 def _looks_flattened(parts: list[str]) -> bool:
-    """A table row printed with single spaces: it holds a table label or two numbers side by side.
+    """A table row printed with single spaces: it holds a table label, two numbers side by side
+    or a comparison target ('完成体检数 ≥3480人 3444人', a row of the 附件一 indicator table).
 
     Prose with spaced numbers ('全市 665 家社康服务中心、141 家…') has them one at a time.
     """
     values = [is_value(p) for p in parts]
     if any(a and b for a, b in zip(values, values[1:], strict=False)):
         return True
-    return any(key_of(p) in KNOWN_LABELS for p in parts)
+    return any(key_of(p) in KNOWN_LABELS or _TARGET_CELL.match(p) for p in parts)
 
 
 def tokenize(lines: list[str]) -> list[Token]:
@@ -549,7 +558,14 @@ def narrative_segments(lines: list[str]) -> list[tuple[int, int, str]]:
             if not piece:
                 continue
             # A name line opens an item unless it finishes the wrapped name of the open one.
-            opens = _ITEM_START.match(piece) or (
+            opens = (
+                _ITEM_START.match(piece)
+                and not (
+                    current is not None
+                    and _BARE_ITEM_START.match(piece)
+                    and _NUMBER_TAIL.search(current[2][-1])
+                )
+            ) or (
                 _SUMMARY_START.match(piece) and (current is None or "自评" in "".join(current[2]))
             )
             if opens:
@@ -684,12 +700,13 @@ def label_pair(tokens: list[Token], i: int) -> bool:
     """Whether the label at i is a 一级 label whose 二级 label follows it.
 
     Two labels on one row are 一级 and 二级; across rows (one cell per line) only a known 一级
-    label pairs up, so an empty block ('生态效益指标' with no rows) does not become a 一级 label.
+    label (or 满意度指标) pairs up, so an empty block ('生态效益指标' with no rows) does not become
+    a 一级 label.
     """
     if i + 1 >= len(tokens) or tokens[i][2] or not level_label(tokens[i + 1][0]):
         return False
     same_row = tokens[i + 1][1] == tokens[i][1]
-    return same_row or level_label(tokens[i][0]) in LEVEL1_LABELS
+    return same_row or level_label(tokens[i][0]) in LEVEL1_LABELS + LEVEL1_OR_2_LABELS
 
 
 @dataclass
@@ -1005,10 +1022,11 @@ def annex_control(key: str) -> str | None:
 
 
 def _table_name(tokens: list[Token], i: int) -> tuple[str, int]:
-    text = tokens[i][0]
+    text, label_line = tokens[i][0], tokens[i][1]
     name = _label_rest(text, "项目名称")
     i += 1
     parts = [name] if name else []
+    rest = _wrapped_rest(tokens, i, label_line)
     # A name wrapped over cells (one-cell-per-line layouts) runs to the next label.
     while i < len(tokens) and len(parts) < 3:
         key = tokens[i][3]
@@ -1024,7 +1042,25 @@ def _table_name(tokens: list[Token], i: int) -> tuple[str, int]:
         if tokens[i][3].startswith("项目名称") or tokens[i - 1][2]:
             break
         i += 1
+    if rest is not None and all(t[1] == label_line for t in tokens[i - len(parts) : i]):
+        parts.append(rest)
     return clean_name("".join(parts)) or "", i
+
+
+def _wrapped_rest(tokens: list[Token], i: int, label_line: int) -> str | None:
+    """The rest of a name cell wrapped on a row layout: alone on the line after the 项目名称 row,
+    right before the 主管部门 / 实施单位 row ('项目名称 基本公 项目金额 …' + '共卫生服务')."""
+    k = i
+    while k < len(tokens) and tokens[k][1] == label_line and k - i <= MAX_ROW_CELLS:
+        k += 1
+    if k == i or k + 1 >= len(tokens) or tokens[k][1] == label_line:
+        return None  # the label stands alone on its line: one cell per line
+    text, line, _eol, key, value = tokens[k]
+    alone = tokens[k + 1][1] != line
+    if alone and not value and annex_control(key) is None and key not in KNOWN_LABELS:
+        if tokens[k + 1][3].startswith(("主管部门", "实施单位")):
+            return text
+    return None
 
 
 def _funds_header(tokens: list[Token], i: int, table: AnnexTable, units: UnitTrack) -> int:
