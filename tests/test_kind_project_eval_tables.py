@@ -689,3 +689,19 @@ def test_tokens_remember_line_and_column():
         ("年度资金总额", 3, 0),
         ("1.00", 4, 1),
     ]
+
+
+@pytest.mark.parametrize("layout", [as_tabs, as_cell_lines, as_one_line])
+def test_overflow_cells_in_the_funds_line_are_left_null_and_recorded(layout):
+    # A number too wide for its PDF cell prints as #####: the row stays, the value is null.
+    rows = block_a(amounts=["120.5000", "#####", "110.1234"])
+    text = layout(rows)
+    parsed = parse(Doc.from_text(text))
+    (project,) = parsed.projects
+    assert (project["initial_budget_wan"], project["budget_wan"]) == (120.5, None)
+    assert project["actual_wan"] == pytest.approx(110.1234)
+    assert project["reported_rate_pct"] == 93.13 and project["execution_rate_pct"] is None
+    (finding,) = [f for f in parsed.findings if f.code == "OVERFLOW_CELL"]
+    assert finding.project == "社区慢病筛查服务" and "全年预算数" in finding.message
+    funds_line = next(n for n, line in enumerate(text.splitlines(), 1) if "年度资金总额" in line)
+    assert finding.source_line == funds_line

@@ -850,6 +850,14 @@ def _read_stream(body: list[Tok], b: Block) -> None:
 
 # The national form's funds columns, for a 年度资金总额 row whose header was not read.
 DEFAULT_FUNDS_ROLES = ("initial", "budget", "actual", "weight", "rate", "score")
+FUNDS_ROLE_LABELS = {
+    "initial": "年初预算数",
+    "budget": "全年预算数",
+    "actual": "全年执行数",
+    "weight": "分值",
+    "rate": "执行率",
+    "score": "得分",
+}
 
 
 def _funds(b: Block) -> tuple[dict[str, str], bool]:
@@ -913,6 +921,17 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 source_line=b.funds_label.line if b.funds_label else b.first_line,
             )
         )
+    for role, text in funds.items():
+        if is_overflow(text):
+            findings.append(
+                Finding(
+                    "OVERFLOW_CELL",
+                    f"「{name}」“年度资金总额”行的「{FUNDS_ROLE_LABELS.get(role, role)}」单元格印为 "
+                    "#####（列宽不足），该值已留空，请向填报单位索取原值。",
+                    project=name,
+                    source_line=b.funds_label.line if b.funds_label else b.first_line,
+                )
+            )
     indicators = []
     reasons = []
     for f in b.indicators:
