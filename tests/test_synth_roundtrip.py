@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from loaders.build import build
-from loaders.synth import KIND_WEIGHTS, LAYOUTS, generate, write_corpus
+from loaders.synth import KIND_WEIGHTS, KINDS, LAYOUTS, OVERFLOW_MARK, generate, write_corpus
 
 N_DOCS = 300
 SEED = 20240601
@@ -23,9 +23,11 @@ PROJECT_VALUES = {
     "reported_rate_pct": RATE_TOLERANCE,
     "execution_rate_pct": RATE_TOLERANCE,
     "score": RATE_TOLERANCE,
+    "income_wan": AMOUNT_TOLERANCE,
 }
 INDICATOR_VALUES = ("level1", "level2", "weight", "score", "status")
 SHOWN_DOCUMENTS = 3
+TABLES = ("documents", "projects", "indicators", "findings")
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +35,8 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame], dict[str, p
     root = tmp_path_factory.mktemp("synth")
     write_corpus(N_DOCS, SEED, root)
     build(root / "raw", root / "parquet")
-    truth = {
-        n: pd.read_parquet(root / "truth" / f"{n}.parquet")
-        for n in ("documents", "projects", "indicators")
-    }
-    built = {
-        n: pd.read_parquet(root / "parquet" / f"{n}.parquet")
-        for n in ("documents", "projects", "indicators")
-    }
+    truth = {n: pd.read_parquet(root / "truth" / f"{n}.parquet") for n in TABLES}
+    built = {n: pd.read_parquet(root / "parquet" / f"{n}.parquet") for n in TABLES}
     return root, truth, built
 
 
@@ -61,14 +57,52 @@ def _report(root: Path, problems: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def test_the_corpus_covers_every_kind_and_layout():
-    docs = [generate(i, SEED) for i in range(N_DOCS)]
-    assert set(Counter(d.kind for d in docs)) == set(KIND_WEIGHTS)
+@pytest.fixture(scope="module")
+def docs():
+    return [generate(i, SEED) for i in range(N_DOCS)]
+
+
+def test_the_corpus_covers_every_kind_and_layout(docs):
+    assert set(Counter(d.kind for d in docs)) == set(KIND_WEIGHTS) == set(KINDS)
     assert set(Counter(d.style.layout for d in docs)) == set(LAYOUTS)
+    for kind, spec in KINDS.items():
+        assert {d.style.layout for d in docs if d.kind == kind} == set(spec.layouts), kind
     for flag in ("yuan", "ocr", "page_break"):
         assert any(getattr(d.style, flag) for d in docs), flag
     assert generate(17, SEED).text == generate(17, SEED).text
     assert generate(17, SEED).text != generate(17, SEED + 1).text
+
+
+def test_the_corpus_has_final_accounts_with_their_department_rows(docs):
+    accounts = [d for d in docs if d.kind == "final_accounts"]
+    assert len(accounts) >= 10
+    levels = Counter(p["level"] for d in accounts for p in d.projects)
+    assert (
+        levels["department"] == len(accounts)
+        and levels["expenditure_type"] == 2 * levels["department"]
+    )
+    assert levels["project"] > 0 and levels["task"] > 0
+    assert any(d.score is not None for d in accounts)  # a 部门整体支出绩效评分表 with 综合评分
+    assert any(p.get("initial_budget_wan") is None for d in accounts for p in d.projects[3:])
+
+
+def test_the_corpus_has_overflow_cells_where_the_kinds_record_them(docs):
+    for kind, spec in KINDS.items():
+        overflowing = [d for d in docs if d.kind == kind and OVERFLOW_MARK in d.text]
+        if not spec.overflow:
+            assert not overflowing, kind
+            continue
+        assert overflowing, kind
+        for d in overflowing:
+            assert any(f["code"] == "OVERFLOW_CELL" for f in d.findings), d.kind
+
+
+def test_the_corpus_has_wrapped_names_where_the_kinds_rejoin_them(docs):
+    for kind, spec in KINDS.items():
+        wrapped = [name for d in docs if d.kind == kind for name in d.wrapped]
+        assert bool(wrapped) == bool(spec.wrap_layouts), kind
+    for d in docs:
+        assert not d.wrapped or d.style.layout in KINDS[d.kind].wrap_layouts
 
 
 def test_documents_match_the_truth(corpus):
@@ -138,6 +172,20 @@ def test_indicators_match_the_truth(corpus):
                     )
                 )
     assert len(want) > N_DOCS * 5
+    assert not problems, _report(root, problems)
+
+
+def test_findings_the_documents_call_for_are_recorded(corpus):
+    root, truth, built = corpus
+    files = dict(zip(truth["documents"].doc_id, truth["documents"].source_file, strict=True))
+    key = ["doc_id", "code", "project"]
+    got = set(built["findings"][key].itertuples(index=False, name=None))
+    problems = [
+        (files[doc_id], f"{code} for 「{project}」 not recorded")
+        for doc_id, code, project in truth["findings"][key].itertuples(index=False, name=None)
+        if (doc_id, code, project) not in got
+    ]
+    assert len(truth["findings"]) > 0
     assert not problems, _report(root, problems)
 
 
