@@ -90,9 +90,20 @@ def column_config(frame: pd.DataFrame) -> dict:
     return config
 
 
-def chart(fig: go.Figure, name: str, key: str) -> None:
-    """A chart across the page width, with its download buttons underneath."""
+def _plot(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, width="stretch", theme=None, config=PLOTLY_CONFIG, key=f"{key}_chart")
+
+
+def chart(fig: go.Figure, name: str, key: str, cached: bool = False) -> None:
+    """A chart across the page width, with its download buttons underneath.
+
+    cached: fig comes from a cache and is never modified, so the chart element is built once
+    and replayed on later runs.
+    """
+    if cached:
+        _replayed_chart(fig, id(fig), key)
+    else:
+        _plot(fig, key)
     chart_downloads(fig, name, key=key)
 
 
@@ -103,21 +114,12 @@ def _restyle(styler, head: pd.DataFrame):
     return out
 
 
-def table(
-    frame: pd.DataFrame, name: str, key: str, height: int | str = "auto", styler=None
-) -> None:
-    """A table with formatted numbers and its CSV / XLSX download buttons underneath.
-
-    At most TABLE_MAX_ROWS rows (the frame's own order) go to the browser; the downloads keep
-    every row.
-    """
+def _dataframe(frame: pd.DataFrame, styler, key: str, height: int | str) -> None:
+    """st.dataframe of the frame's first TABLE_MAX_ROWS rows (the styler restyled on them)."""
     shown = frame
     if len(frame) > TABLE_MAX_ROWS:
         shown = frame.head(TABLE_MAX_ROWS)
         styler = _restyle(styler, shown) if styler is not None else None
-        st.caption(
-            f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
-        )
     st.dataframe(
         styler if styler is not None else shown,
         width="stretch",
@@ -127,8 +129,55 @@ def table(
         placeholder="—",
         key=f"{key}_table",
     )
+
+
+# Rendered tables and charts kept for replay, shared between sessions: a page's tables and
+# charts for the filter combinations a server sees at once.
+REPLAY_ENTRIES = 64
+
+
+@st.cache_resource(show_spinner=False, max_entries=REPLAY_ENTRIES)
+def _replayed_table(_frame, _styler, frame_id: int, styler_id: int, key: str, height) -> tuple:
+    """_dataframe once per (frame, styler) identity: Streamlit replays the element it drew on
+    later calls, so a rerun neither converts the rows nor marshals the styler again (a styled
+    table of 1,000 rows costs ~0.1 s). The entry holds both objects, so their ids cannot be
+    reused by others while it exists."""
+    _dataframe(_frame, _styler, key, height)
+    return _frame, _styler
+
+
+@st.cache_resource(show_spinner=False, max_entries=REPLAY_ENTRIES)
+def _replayed_chart(_fig, fig_id: int, key: str) -> go.Figure:
+    """_plot once per figure identity, replayed on later calls (a 50,000-point scatter costs
+    ~0.1 s to serialise). The entry holds the figure, so its id cannot be reused meanwhile."""
+    _plot(_fig, key)
+    return _fig
+
+
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    key: str,
+    height: int | str = "auto",
+    styler=None,
+    cached: bool = False,
+) -> None:
+    """A table with formatted numbers and its CSV / XLSX download buttons underneath.
+
+    At most TABLE_MAX_ROWS rows (the frame's own order) go to the browser; the downloads keep
+    every row. cached: frame and styler come from a cache and are never modified, so the table
+    element is built once and replayed on later runs.
+    """
+    if len(frame) > TABLE_MAX_ROWS:
+        st.caption(
+            f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
+        )
+    if cached:
+        _replayed_table(frame, styler, id(frame), id(styler), key, height)
+    else:
+        _dataframe(frame, styler, key, height)
     links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
-    table_downloads(frame.drop(columns=links), name, key=key)
+    table_downloads(frame, name, key=key, drop=links)
 
 
 def meeting_slot():
