@@ -75,6 +75,8 @@ INDICATOR_COLUMNS = [
     "weight",
     "indicator_score",
 ]
+# The judged rows' columns kept for the 合理性预警 table after the page's tables are built.
+JUDGED_KEPT = [*WARNING_COLUMNS, "warning", "doc_id", "source_line", "end_line"]
 CHECK_COLOURS = {cred.CHECK_DIFFERS: RED, cred.CHECK_INCOMPLETE: AMBER}
 LEVEL_COLOURS = {"red": RED, "amber": AMBER}
 # Scores carry three decimals: the execution points (rate × 10) have one more than the score.
@@ -100,7 +102,7 @@ def score_table_lines(rows: pd.DataFrame) -> pd.DataFrame:
 
 def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
     """A Styler colouring `column` by keys (same order as the frame's rows)."""
-    marks = [colours.get(k) for k in keys]
+    marks = [colours.get(k) for k in keys.tolist()]
 
     def paint(cells: pd.Series):
         # by row label (the frame's 0..n-1), so the styler also fits its first rows alone
@@ -109,11 +111,17 @@ def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
     return frame.style.apply(paint, subset=[column])
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def checks(folder: str, stamp: tuple, filters) -> tuple:
-    """The page's rules and scatter on the filtered rows, once per filters and table versions.
+def named_list(rows: pd.DataFrame, text) -> str:
+    """'；'-joined texts of rows (one per row), for a warning naming them."""
+    return "；".join(text(row) for row in rows.itertuples(index=False))
 
-    Shared between sessions: the frames and the figure are read-only.
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def checks(folder: str, stamp: tuple, filters) -> dict:
+    """The page's rules, tables (with links and tints) and scatter on the filtered rows, once
+    per filters and table versions: a rerun only draws them.
+
+    Shared between sessions: the frames, stylers and the figure are read-only.
     """
     selection = data.selection(filters)
     judged = cred.plausibility(cred.recompute(selection.projects, selection.indicators))
@@ -127,28 +135,79 @@ def checks(folder: str, stamp: tuple, filters) -> tuple:
             .drop(columns="_order")
             .reset_index(drop=True)
         )
-    return (
-        judged,
-        cred.not_met_without_reason(selection.indicators),
-        cred.met_contradicting(selection.indicators),
-        cred.score_scatter(judged) if len(judged) else None,
+    no_reason = cred.not_met_without_reason(selection.indicators)
+    contradicting = cred.met_contradicting(selection.indicators)
+    out = {
+        # the columns the warnings table needs: the rest (and the indicator rows behind the two
+        # indicator tables) would hold hundreds of MB per filter at 10,000 documents
+        "judged": judged.reindex(columns=[c for c in JUDGED_KEPT if c in judged.columns]).copy(),
+        "nothing": judged.empty and no_reason.empty and contradicting.empty,
+        "scatter": cred.score_scatter(judged) if len(judged) else None,
+        "counts": judged["check"].value_counts() if len(judged) else pd.Series(dtype=int),
+        "levels": judged["warning"].value_counts() if len(judged) else pd.Series(dtype=int),
+        "formula": shown(judged, FORMULA_COLUMNS),
+        "reasonless": shown(
+            no_reason.assign(indicator_score=no_reason.get("score")), INDICATOR_COLUMNS
+        ),
+        "contradictions": shown(
+            contradicting.assign(indicator_score=contradicting.get("score")),
+            [*INDICATOR_COLUMNS, "contradiction"],
+        ),
+    }
+    if len(judged):
+        linked = trace.with_links(
+            out["formula"], score_table_lines(judged), "link_line", "link_end"
+        )
+        out["formula_linked"] = linked
+        out["formula_styler"] = tint(linked, LABELS["check"], CHECK_COLOURS, judged["check"])
+        out["incomplete"] = named_list(
+            judged.loc[judged["check"] != cred.CHECK_AGREES, ["project", "differences"]],
+            lambda r: f"{r.project}（{r.differences}）",
+        )
+        out["excellent_low_spend"] = named_list(
+            cred.excellent_low_spend(judged)[["project", "score", "rate_pct"]],
+            lambda r: f"{r.project}（{r.score:g} 分，执行率 {r.rate_pct:.1f}%）",
+        )
+    if len(no_reason):
+        out["reasonless_linked"] = trace.with_links(out["reasonless"], no_reason)
+    if len(contradicting):
+        out["contradictions_linked"] = trace.with_links(out["contradictions"], contradicting)
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def warning_view(folder: str, stamp: tuple, filters, warnings_only: bool) -> dict:
+    """The 合理性预警 table (all judged projects, or only the warned ones), linked and tinted."""
+    judged = checks(folder, stamp, filters)["judged"]
+    warned = judged[judged["warning"].notna()] if warnings_only and len(judged) else judged
+    if not len(warned):
+        return {"table": shown(warned, WARNING_COLUMNS)}
+    order = warned["warning"].map({"red": 0, "amber": 1}).fillna(2)
+    warned = warned.assign(_order=order).sort_values(
+        ["_order", "score_gap_pct"], ascending=[True, False]
     )
+    table = shown(warned, WARNING_COLUMNS)
+    linked = trace.with_links(table, warned)
+    return {
+        "table": table,
+        "linked": linked,
+        "styler": tint(linked, LABELS["warning_label"], LEVEL_COLOURS, warned["warning"]),
+    }
 
 
 selection = ui.load_selection()
 slot = ui.meeting_slot()
-judged, no_reason, contradicting, scatter = checks(
-    str(data.parquet_dir()), data.stamp(), selection.filters
-)
-if judged.empty and no_reason.empty and contradicting.empty:
+folder, stamp = str(data.parquet_dir()), data.stamp()
+checked = checks(folder, stamp, selection.filters)
+judged, scatter = checked["judged"], checked["scatter"]
+if checked["nothing"]:
     st.info(
         "当前筛选的文档中没有自评得分或指标得分（项目绩效自评汇总表、绩效目标申报表不打分），"
         "无法判断自评可信度。"
     )
     st.stop()
 
-counts = judged["check"].value_counts() if len(judged) else pd.Series(dtype=int)
-levels = judged["warning"].value_counts() if len(judged) else pd.Series(dtype=int)
+counts, levels = checked["counts"], checked["levels"]
 cards = st.columns(5)
 cards[0].metric("自评项目", len(judged), border=True, help="印发了自评得分的项目与部门整体自评")
 cards[1].metric("复算一致", int(counts.get(cred.CHECK_AGREES, 0)), border=True)
@@ -166,22 +225,19 @@ st.caption(
     "等级：优 ≥ 90，良 80–90，中 60–80，差 < 60。执行率取评分表中印发的执行率"
     "（部门决算附件表按整数百分比印发），没有印发时按 实际/预算 计算。"
 )
-formula = shown(judged, FORMULA_COLUMNS)
+formula = checked["formula"]
 if judged.empty:
     st.info("当前筛选的文档中没有印发自评得分的项目。")
 else:
-    linked = trace.with_links(formula, score_table_lines(judged), "link_line", "link_end")
-    styler = tint(linked, LABELS["check"], CHECK_COLOURS, judged["check"])
-    ui.table(linked, "官方公式复算", key="cred_formula", styler=styler)
-    incomplete = judged[judged["check"] != cred.CHECK_AGREES]
-    if len(incomplete):
-        st.warning(
-            "以下项目的自评得分无法由表内数字复算或与复算不符："
-            + "；".join(
-                f"{p}（{d}）"
-                for p, d in zip(incomplete["project"], incomplete["differences"], strict=True)
-            )
-        )
+    ui.table(
+        checked["formula_linked"],
+        "官方公式复算",
+        key="cred_formula",
+        styler=checked["formula_styler"],
+        cached=True,
+    )
+    if checked["incomplete"]:
+        st.warning("以下项目的自评得分无法由表内数字复算或与复算不符：" + checked["incomplete"])
 
 st.subheader("合理性预警")
 st.caption(
@@ -189,55 +245,49 @@ st.caption(
     f"黄色：预算未执行超过 {UNSPENT_AMBER_PCT:g}%。预算为 0、无执行数或执行率超过 100% 时不判黄色，在说明中注明。"
 )
 warnings_only = st.toggle("只看有预警的项目", value=True, key="cred_warnings_only")
-warned = judged[judged["warning"].notna()] if warnings_only and len(judged) else judged
-if len(warned):
-    order = warned["warning"].map({"red": 0, "amber": 1}).fillna(2)
-    warned = warned.assign(_order=order).sort_values(
-        ["_order", "score_gap_pct"], ascending=[True, False]
+warnings = warning_view(folder, stamp, selection.filters, warnings_only)
+warning_table = warnings["table"]
+if "linked" in warnings:
+    ui.table(
+        warnings["linked"],
+        "合理性预警",
+        key="cred_warnings",
+        styler=warnings["styler"],
+        cached=True,
     )
-    warning_table = shown(warned, WARNING_COLUMNS)
-    linked = trace.with_links(warning_table, warned)
-    styler = tint(linked, LABELS["warning_label"], LEVEL_COLOURS, warned["warning"])
-    ui.table(linked, "合理性预警", key="cred_warnings", styler=styler)
 else:
-    warning_table = shown(warned, WARNING_COLUMNS)
     st.success("当前筛选条件下没有触发预警的项目。")
 
 st.subheader("自评得分与执行率")
 if scatter is not None:
-    ui.chart(scatter, "自评得分与执行率", key="cred_scatter")
-    named = cred.excellent_low_spend(judged)
-    if len(named):
+    ui.chart(scatter, "自评得分与执行率", key="cred_scatter", cached=True)
+    if checked["excellent_low_spend"]:
         st.error(
-            f"评为“优”但执行率低于 {LOW_SPEND_PCT:g}% 的项目："
-            + "；".join(
-                f"{p}（{s:g} 分，执行率 {r:.1f}%）"
-                for p, s, r in zip(named["project"], named["score"], named["rate_pct"], strict=True)
-            )
+            f"评为“优”但执行率低于 {LOW_SPEND_PCT:g}% 的项目：" + checked["excellent_low_spend"]
         )
     else:
         st.caption(f"没有评为“优”而执行率低于 {LOW_SPEND_PCT:g}% 的项目。")
 
 st.subheader("未完成但未说明偏差原因的指标")
-reasonless = shown(no_reason.assign(indicator_score=no_reason.get("score")), INDICATOR_COLUMNS)
-if no_reason.empty:
+reasonless = checked["reasonless"]
+if "reasonless_linked" not in checked:
     st.success("当前筛选条件下，未完成的指标都写明了偏差原因。")
 else:
     st.caption("扣了分（得分低于分值）或完成值未达目标，但“偏差原因分析”一栏为空。")
-    ui.table(trace.with_links(reasonless, no_reason), "未说明偏差原因的指标", key="cred_no_reason")
+    ui.table(
+        checked["reasonless_linked"], "未说明偏差原因的指标", key="cred_no_reason", cached=True
+    )
 
 st.subheader("报告为完成但完成值与目标矛盾的指标")
-contradictions = shown(
-    contradicting.assign(indicator_score=contradicting.get("score")),
-    [*INDICATOR_COLUMNS, "contradiction"],
-)
-if contradicting.empty:
+contradictions = checked["contradictions"]
+if "contradictions_linked" not in checked:
     st.success("当前筛选条件下，没有得满分或判为完成、而完成值与目标矛盾的指标。")
 else:
     ui.table(
-        trace.with_links(contradictions, contradicting),
+        checked["contradictions_linked"],
         "完成值与目标矛盾的指标",
         key="cred_contradictions",
+        cached=True,
     )
 
 sheets = {
