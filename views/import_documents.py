@@ -1,6 +1,9 @@
 """导入文档: upload files, preview what would load, fix unit/region/year, import; remove documents."""
 
+import hashlib
+import os
 import re
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -43,6 +46,34 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     if "status" in table:
         table["status"] = table["status"].map(lambda s: STATUS_LABELS.get(s, s))
     return table.rename(columns=LABELS)
+
+
+def folder_signature(raw: Path) -> str:
+    """A digest of the name, size and modification time of every file in raw (sources.toml
+    included): it changes whenever a document is added, removed, replaced or edited. Stating
+    10,000 files takes ~40 ms where hashing their bytes took ~0.5 s."""
+    digest = hashlib.sha256()
+    for entry in sorted(os.scandir(raw), key=lambda e: e.name):
+        if entry.is_file():
+            stat = entry.stat()
+            digest.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def catalogue(raw: str, out: str, signature: str, tables_mtime_ns: int) -> tuple:
+    """(intake.catalogue rows, the listed table) once per state of the documents folder and of
+    documents.parquet. Shared between sessions: read-only."""
+    rows = intake.catalogue(Path(raw), Path(out))
+    return rows, frame(rows, LIST_COLUMNS)
+
+
+def loaded_documents() -> tuple:
+    try:
+        tables_mtime_ns = (out / "documents.parquet").stat().st_mtime_ns
+    except OSError:
+        tables_mtime_ns = 0
+    return catalogue(str(raw), str(out), folder_signature(raw), tables_mtime_ns)
 
 
 def preview(upload, fields: dict) -> intake.Preview:
@@ -217,7 +248,7 @@ if not raw.is_dir():
     st.error(f"文档文件夹 {raw} 不存在：请检查 {intake.RAW_ENV} 或 data/raw。")
     st.stop()
 try:
-    loaded = intake.catalogue(raw, out)
+    loaded, loaded_table = loaded_documents()
 except intake.ImportRefused as exc:
     st.error(str(exc))
     st.stop()
@@ -241,7 +272,7 @@ removed = st.session_state.pop("_import_removed", None)
 if removed:
     st.success(removed)
 if loaded:
-    st.dataframe(frame(loaded, LIST_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(loaded_table, hide_index=True, width="stretch")
 else:
     st.caption("data/raw 中还没有文档。")
 if allowed:
