@@ -37,9 +37,13 @@ from .constants import (
 # Budget lines whose self-score is judged: projects, and a department's overall evaluation.
 SCORED_LEVELS = ("project", "department")
 CHECK_AGREES, CHECK_DIFFERS, CHECK_INCOMPLETE = "一致", "不一致", "无法复算"
-# The scatter draws at most this many projects (all warned ones, a fixed sample of the rest).
+# The scatter draws at most this many projects (all warned ones, a fixed sample of the rest;
+# when the warned ones alone are more, a fixed sample of them, red before amber).
 SCATTER_MAX_POINTS = 3000
 SCATTER_SAMPLE_SEED = 4
+# 优-but-underspent projects named on the scatter at most (largest budgets first); the table
+# beside it lists them all.
+SCATTER_MAX_LABELS = 20
 
 
 def _num(value) -> float | None:
@@ -442,6 +446,15 @@ def met_contradicting(indicators: pd.DataFrame) -> pd.DataFrame:
 # --- figure ---------------------------------------------------------------------------------
 
 
+def _sample_flagged(flagged: pd.DataFrame, n: int) -> pd.DataFrame:
+    """n of the warned projects: red ones first (a fixed sample when they alone are more)."""
+    red = flagged[flagged["warning"] == "red"]
+    other = flagged[flagged["warning"] != "red"]
+    if len(red) >= n:
+        return red.sample(n=n, random_state=SCATTER_SAMPLE_SEED)
+    return pd.concat([red, other.sample(n=n - len(red), random_state=SCATTER_SAMPLE_SEED)])
+
+
 def score_scatter(
     judged: pd.DataFrame, title: str = "自评得分与预算执行率", max_points: int = SCATTER_MAX_POINTS
 ) -> go.Figure:
@@ -454,11 +467,18 @@ def score_scatter(
     named = excellent_low_spend(rows)
     if len(rows) > max_points:
         keep = rows["warning"].notna() | _excellent_low_spend(rows)
-        rest = rows[~keep]
-        room = max(max_points - int(keep.sum()), 0)
+        flagged, rest = rows[keep], rows[~keep]
+        if len(flagged) > max_points:
+            flagged = _sample_flagged(flagged, max_points)
+            rest = rest.iloc[:0]
+        room = max(max_points - len(flagged), 0)
         sample = rest.sample(n=min(room, len(rest)), random_state=SCATTER_SAMPLE_SEED)
-        title = f"{title}（抽样显示 {int(keep.sum()) + len(sample):,} / {len(rows):,} 个项目）"
-        rows = pd.concat([rows[keep], sample])
+        title = f"{title}（抽样显示 {len(flagged) + len(sample):,} / {len(rows):,} 个项目）"
+        rows = pd.concat([flagged, sample])
+    if len(named) > SCATTER_MAX_LABELS:
+        named = named.sort_values("budget_wan", ascending=False, na_position="last")
+        named = named.head(SCATTER_MAX_LABELS)
+        title = f"{title}，标注预算最大的 {SCATTER_MAX_LABELS} 个优而低执行项目"
     traces = []
     for level in ("red", "amber", None):
         part = rows[rows["warning"].isna()] if level is None else rows[rows["warning"] == level]

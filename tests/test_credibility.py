@@ -427,3 +427,27 @@ def test_a_large_scatter_keeps_every_warned_project_and_samples_the_rest():
     whole = cred.score_scatter(judged)
     assert sum(len(t.x) for t in whole.data if t.mode == "markers") == n
     assert "抽样" not in whole.layout.title.text
+
+
+def test_a_scatter_with_more_warned_projects_than_points_samples_them_red_first():
+    n = 40
+    p = projects(
+        *[
+            {"project": f"项目{i}", "budget_wan": 100.0 + i, "actual_wan": 30.0,
+             "execution_rate_pct": 30.0, "score": 99.0, "funds_weight": 10}
+            for i in range(n)
+        ]
+    )  # fmt: skip
+    i = indicators(*[row for k in range(n) for row in scored(f"项目{k}", (90, 89))])
+    judged = cred.plausibility(cred.recompute(p, i))
+    assert int(judged["warning"].notna().sum()) == n  # every one 优 while spending 30 %
+    fig = cred.score_scatter(judged, max_points=10)
+    assert sum(len(t.x) for t in fig.data if t.mode == "markers") == 10
+    assert f"抽样显示 10 / {n:,} 个项目" in fig.layout.title.text
+    labels = [t for trace in fig.data if trace.mode == "text" for t in trace.text]
+    assert len(labels) == cred.SCATTER_MAX_LABELS < n
+    largest = [f"项目{k}" for k in range(n - 1, n - 1 - cred.SCATTER_MAX_LABELS, -1)]
+    assert sorted(labels) == sorted(largest)
+    assert f"标注预算最大的 {cred.SCATTER_MAX_LABELS} 个" in fig.layout.title.text
+    again = cred.score_scatter(judged, max_points=10)
+    assert [list(t.x) for t in again.data] == [list(t.x) for t in fig.data]  # a fixed sample
