@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .numbers import rate_pct
 from .targets import parse_actual, parse_target, status
@@ -11,6 +12,14 @@ _SPACE = re.compile(r"\s")
 _WRAP_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _WRAP_MIXED = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[\x00-\x7f])|(?<=[\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _SPACES = re.compile(r"\s+")
+# A text is a word processor's one-cell-per-line export (every cell on a line of its own, led by a
+# tab; a blank line ends the row) when at least this share of its lines holding a tab are such
+# single tab-led cells. Tab-separated rows have several cells a line.
+CELL_LINE_SHARE = 0.5
+_CELL_LINE = re.compile(r"^\t[^\t\n]*$", re.MULTILINE)
+_TAB_LINE = re.compile(r"^[^\t\n]*\t", re.MULTILINE)
+# A cell of a row aligned with spaces: words apart by single spaces, cells by two or more.
+_ALIGNED_CELL = re.compile(r"\S+(?: \S+)*")
 
 
 def clean_name(text: str | None) -> str | None:
@@ -24,6 +33,81 @@ def clean_name(text: str | None) -> str | None:
     s = _WRAP_MIXED.sub("", s)
     s = _SPACES.sub(" ", s)
     return s or None
+
+
+def is_cell_line_export(text: str) -> bool:
+    """Whether a text is laid out one cell per line, each cell led by a tab (the 004 seed's export)."""
+    if "\n\t" not in text and not text.startswith("\t"):
+        return False
+    cells = len(_CELL_LINE.findall(text))
+    return cells > 0 and cells >= CELL_LINE_SHARE * len(_TAB_LINE.findall(text))
+
+
+def cell_line_rows(lines: list[str]) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of the rows of a one-cell-per-line export, lines 1-based.
+
+    A line `\tcell` adds a cell to the current row, a line without a tab right after a cell goes on
+    with that cell (a wrapped cell; joined with a space, which clean_name drops between CJK
+    characters), a blank line ends the row. Any other line is a row of its own, split at its tabs.
+    """
+    cells: list[str] = []
+    first = last = 0
+    after_cell = False
+    for n, line in enumerate(lines, 1):
+        if "\t" not in line:
+            text = line.strip()
+            if text and after_cell:
+                cells[-1] = f"{cells[-1]} {text}" if cells[-1] else text
+                last = n
+                continue
+            if cells:
+                yield first, last, cells
+                cells = []
+            after_cell = False
+            if text:
+                yield n, n, [text]
+            continue
+        head, _tab, rest = line.partition("\t")
+        if not head.strip() and "\t" not in rest:
+            if not cells:
+                first = n
+            cells.append(rest.strip())
+            last = n
+            after_cell = True
+            continue
+        if cells:
+            yield first, last, cells
+            cells = []
+        after_cell = False
+        yield n, n, [c.strip() for c in line.split("\t")]
+    if cells:
+        yield first, last, cells
+
+
+def cell_above(row_line: str, rest_line: str) -> str | None:
+    """The cell of a row that a lone piece of text on the line below sits under (a cell too narrow
+    for its text wraps its rest onto the next line, in the same column).
+
+    Tab-separated lines are compared by tab position, lines aligned with runs of spaces by where
+    the text starts. None when the text is not indented (it could be any cell's rest) or when the
+    row has no cell there.
+    """
+    if "\t" in rest_line:
+        rest = rest_line.split("\t")
+        col = next((k for k, c in enumerate(rest) if c.strip()), None)
+        cells = row_line.split("\t")
+        if col is None or col >= len(cells) or "\t" not in row_line:
+            return None
+        return cells[col].strip() or None
+    offset = len(rest_line) - len(rest_line.lstrip())
+    if not offset or "\t" in row_line:
+        return None
+    above = None
+    for m in _ALIGNED_CELL.finditer(row_line):
+        if m.start() > offset:
+            break
+        above = m.group(0)
+    return above
 
 
 def project_row(

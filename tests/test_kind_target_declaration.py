@@ -213,6 +213,131 @@ def test_seed_relaid_gives_the_same_budgets_and_indicators(seed, seed_text, sepa
     assert same >= len(seed.indicators) - 2  # only OCR debris beside a name may stick to it
     assert {r["status"] for r in variant.indicators} == {"target_only"}
     assert variant.meta["parent_unit"] == "深圳市福田区卫生健康局"
+    # A label on the line right above a name heads that row; labels set apart by blank lines
+    # float and the rows between them are split by wording, as in the seed.
+    assert [(r["level1"], r["level2"]) for r in variant.indicators] == [
+        (r["level1"], r["level2"]) for r in seed.indicators
+    ]
+
+
+def as_cell_lines(text: str) -> str:
+    """A word processor's export: every cell on a line of its own led by a tab, a blank line
+    after each row (the 004 seed's layout)."""
+    return "".join(
+        "".join(f"\t{c}\n" for c in line.split("\t")) + "\n" for line in text.splitlines() if line
+    )
+
+
+def test_seed_as_a_tab_led_one_cell_per_line_export_reads_the_same(seed, seed_text):
+    variant = parse_text(as_cell_lines(seed_text))
+    assert len(variant.projects) == len(seed.projects)
+    printed = lambda parsed: {k: v for k, v in budgets(parsed).items() if v is not None}  # noqa: E731
+    assert printed(variant) == printed(seed)
+    fields = ("name", "level1", "level2", "target_text")
+    assert [[r[k] for k in fields] for r in variant.indicators] == [
+        [r[k] for k in fields] for r in seed.indicators
+    ]
+    assert sorted(f.code for f in variant.findings) == sorted(codes(seed))
+    assert variant.meta == seed.meta
+    # a row spans its cell lines: 基本支出 prints five cells
+    first = variant.projects[0]
+    assert first["project"] == "基本支出" and first["end_line"] == first["source_line"] + 4
+
+
+def test_tab_led_cells_with_a_wrapped_name_and_a_continuation_line():
+    text = as_cell_lines(
+        "单位整体支出绩效目标申报表\n（2024年度）\n单位名称\t某某县卫生健康局\n"
+        "任务名称\t主要内容\t预算金额（万元）\n社区慢病筛查服务\t开展筛查。\t120.00\n"
+        "金额合计\t120.00\n一级指标\t二级指标\t三级指标\t指标值\n"
+        "产出指标\t数量指标\t筛查人数\t≥1000人\n\t质量指标\t传染病报告及时率\t≥95%\n"
+    ).replace("社区慢病筛查服务", "社区慢病\n筛查服务")
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"社区慢病筛查服务": 120.0}
+    assert "TOTAL_MISMATCH" not in codes(parsed)
+    assert [(r["name"], r["level2"]) for r in parsed.indicators] == [
+        ("筛查人数", "数量指标"),
+        ("传染病报告及时率", "质量指标"),
+    ]
+
+
+DECLARATION_HEAD = (
+    "单位整体支出绩效目标申报表\n（2024年度）\n单位名称{sep}某某县卫生健康局\n"
+    "任务名称{sep}主要内容{sep}预算金额（万元）\n"
+)
+
+
+@pytest.mark.parametrize("sep", ["\t", "   "], ids=["tabs", "spaces"])
+def test_names_wrapped_in_their_cell_are_rejoined(sep):
+    # A PDF cell too narrow for the name prints its rest on the next line, alone in its column.
+    rows = [
+        ["社区慢病筛查", "开展慢病筛查。", "120.00"],
+        ["服务（二期）", "", ""],
+        ["卫生监督执法", "开展监督检查。", "80.00"],
+        ["金额合计", "", "200.00"],
+    ]
+    indicators = [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "监督检查", "≥1200户次"],
+        ["", "", "户次", ""],
+        ["", "质量指标", "传染病报告及时率", "≥95%"],
+    ]
+    lines = [sep.join(c for c in r if c or sep == "\t") for r in rows + indicators]
+    parsed = parse_text(DECLARATION_HEAD.format(sep=sep) + "\n".join(lines) + "\n")
+    assert budgets(parsed) == {"社区慢病筛查服务（二期）": 120.0, "卫生监督执法": 80.0}
+    first = parsed.projects[0]
+    assert (first["source_line"], first["end_line"]) == (5, 6)
+    assert [r["name"] for r in parsed.indicators] == ["监督检查户次", "传染病报告及时率"]
+    assert "PARTIAL_ROW" not in codes(parsed)
+
+
+def test_a_name_alone_is_a_task_when_amounts_follow_or_its_row_has_a_description():
+    text = DECLARATION_HEAD.format(sep="\t") + (
+        "基本支出\t保障运转。\t100.00\n"
+        "社区卫生\t\t\n"  # its amounts come on the next line: a task of its own
+        "\t\t88.80\n"
+        "妇幼保健\t开展妇幼保健服务\t\n"  # a description but no amounts: a task without budget
+        "金额合计\t188.80\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"基本支出": 100.0, "社区卫生": 88.8, "妇幼保健": None}
+    assert [f.project for f in parsed.findings if f.code == "PARTIAL_ROW"] == ["妇幼保健"]
+
+
+@pytest.mark.parametrize("sep", ["\n", " "], ids=["rows", "one-line"])
+def test_names_starting_with_a_number_on_single_spaced_rows(sep):
+    text = (
+        "单位整体支出绩效目标申报表\n2024年度\n单位名称：某某县卫生健康局\n"
+        + sep.join(
+            [
+                "任务名称 主要内容 预算金额（万元） 总额 财政拨款 其他资金",
+                "65岁以上老人定期体检 开展65岁以上老人体检。 300.00 300.00 0.00",
+                "120急救网络建设 维护急救网络。 50.00 40.00 10.00",
+                "金额合计 350.00 340.00 10.00",
+            ]
+        )
+        + "\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"65岁以上老人定期体检": 300.0, "120急救网络建设": 50.0}
+    assert not {"ORPHAN_ROWS", "TOTAL_MISMATCH"} & set(codes(parsed))
+
+
+def test_one_cell_per_line_labels_above_a_name_head_its_row():
+    # Each row prints its 二级 label on the line above its name: a 及时率 under 质量指标 stays
+    # there although its wording reads like 时效指标.
+    text = (
+        "单位整体支出绩效目标申报表\n2024年度\n任务名称\n预算金额（万元）\n基本支出\n100.00\n"
+        "一级指标\n二级指标\n三级指标\n指标值\n"
+        "产出指标\n数量指标\n监督检查户次\n≥1200户次\n"
+        "质量指标\n传染病报告及时率\n≥95%\n"
+        "时效指标\n资金拨付及时率\n100%\n"
+    )
+    parsed = parse_text(text)
+    assert [(r["name"], r["level1"], r["level2"]) for r in parsed.indicators] == [
+        ("监督检查户次", "产出指标", "数量指标"),
+        ("传染病报告及时率", "产出指标", "质量指标"),
+        ("资金拨付及时率", "产出指标", "时效指标"),
+    ]
 
 
 def test_two_declarations_in_one_file_give_both_task_tables(seed, seed_text):

@@ -24,7 +24,7 @@ from ..detection import keyword_score, squeeze
 from ..findings import Finding
 from ..metadata import find_amount_unit, find_year
 from ..numbers import parse_amount, to_halfwidth, to_wan
-from ..rows import clean_name, indicator_row, project_row
+from ..rows import cell_line_rows, clean_name, indicator_row, is_cell_line_export, project_row
 from ..targets import is_not_applicable
 from . import Parsed
 
@@ -153,6 +153,8 @@ _PLACEHOLDER = re.compile(r"^[_＿\-—－–/／.…·]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NA_HINT = re.compile("适用|此项|涉及")
 _CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+# A name whose words start with a number: '65岁以上老人定期体检', '120急救网络建设'.
+_DIGIT_LED_NAME = re.compile(r"\d{1,4}[\u4e00-\u9fff]")
 
 
 # Indicator labels. A 二级 label names a family; each family belongs to one 一级 label.
@@ -258,9 +260,15 @@ def _is_placeholder(cell: str) -> bool:
 
 
 def _name_like(chunk: str) -> bool:
-    """A short label without sentence punctuation: '卫生健康宣传教育', '(统筹)英才荟经费'."""
+    """A short label without sentence punctuation: '卫生健康宣传教育', '(统筹)英才荟经费'.
+
+    A name may open with a number that is part of its words ('65岁以上老人体检'); a chunk opening
+    with a list number or an amount ('1.', '2、', '300.00') is none.
+    """
     s = chunk.strip("|｜ \"'“”")
-    if not MIN_NAME_CHARS <= len(s) <= MAX_NAME_CHARS or s[0].isdigit():
+    if not MIN_NAME_CHARS <= len(s) <= MAX_NAME_CHARS:
+        return False
+    if s[0].isdigit() and not _DIGIT_LED_NAME.match(s):
         return False
     if _SENTENCE_PUNCT.search(s):
         return False
@@ -344,6 +352,10 @@ class _Task:
     amounts: list[float | None] = field(default_factory=list)
     garbled: bool = False  # recovered from an OCR-flattened paragraph
     lost: bool = False  # a table row whose name and amounts are placeholders
+    row: bool = False  # name and amounts printed on one line (a tab, spaced or flattened row)
+    # A line holding only a name, right below such a row: if no amounts come for it, it is the
+    # rest of that row's name, wrapped in its cell.
+    wrap_of: _Task | None = None
 
 
 @dataclass
@@ -479,11 +491,23 @@ class _TaskTable:
         self.close_pending()
         task = _Task(texts[0], n, n)
         if amounts:
-            task.amounts = amounts
+            task.amounts, task.row = amounts, True
             self.tasks.append(task)
         else:
+            if len(texts) == 1:  # the name cell alone: perhaps the wrapped rest of a name
+                task.wrap_of = self._wrapped_above(n, texts[0])
             self.pending = task
         return True
+
+    def _wrapped_above(self, n: int, text: str) -> _Task | None:
+        """The row just above whose name cell a lone piece of text may finish, or None."""
+        above = self.tasks[-1] if self.tasks else None
+        if above is None or not above.row or above.end_line != n - 1:
+            return None
+        s = text.strip()
+        if len(s) > MAX_NAME_CHARS or _SENTENCE_PUNCT.search(s) or not _CJK.search(s):
+            return None  # a sentence is the wrapped description, not a name
+        return above
 
     def _lost_row(self, n: int) -> None:
         self.close_pending()
@@ -513,9 +537,15 @@ class _TaskTable:
             self.close_pending()
 
     def close_pending(self) -> None:
-        if self.pending is not None:
-            self.tasks.append(self.pending)
-            self.pending = None
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        above = pending.wrap_of
+        if above is not None and not pending.amounts:
+            above.name = f"{above.name} {pending.name}"
+            above.end_line = pending.end_line
+            return
+        self.tasks.append(pending)
 
     def _text_row(self, n: int, text: str) -> bool:
         """A line without cells: one cell per line, a space-separated row, or a flattened paragraph."""
@@ -531,6 +561,8 @@ class _TaskTable:
             elif self.pending is None or self.pending.amounts:
                 self.close_pending()
                 self.pending = _Task(_leading_name(_chunks(stripped)) or stripped, n, n)
+                if not text[:1].isspace():  # a wrapped name goes on in its column, the first
+                    self.pending.wrap_of = self._wrapped_above(n, stripped)
             else:
                 self.pending.end_line = n  # the wrapped description of the pending task
             return True
@@ -551,7 +583,7 @@ class _TaskTable:
                 self._garbled(n, chunks, group)
                 continue
             self.close_pending()
-            self.tasks.append(_Task(name, n, n, list(group.values)))
+            self.tasks.append(_Task(name, n, n, list(group.values), row=len(groups) == 1))
         return True
 
     def _garbled(self, n: int, chunks: list[str], group: _Group) -> None:
@@ -573,11 +605,13 @@ class _TaskTable:
 
     # -- results
 
-    def rows(self) -> tuple[list[dict], list[Finding]]:
+    def rows(self, ends: dict[int, int]) -> tuple[list[dict], list[Finding]]:
+        """Task rows and findings; `ends` gives the last line of rows printed over several lines."""
         self.close_pending()
         rows: list[dict] = []
         findings = list(self.findings)
         for task in self.tasks:
+            task.end_line = ends.get(task.end_line, task.end_line)
             name = clean_name(task.name) or task.name
             total, note = self._pick_total(task, name)
             if note:
@@ -740,6 +774,8 @@ class _IndicatorTable:
     pending: dict | None = None
     findings: list[Finding] = field(default_factory=list)
     waiting: list[tuple[int, tuple[str, str]]] = field(default_factory=list)  # (line, label)
+    # The last row read from a line of its own (name and target side by side), by its line.
+    row_line: int | None = None
 
     def line(self, n: int, text: str) -> None:
         cells, celled = _split_cells(text)
@@ -760,6 +796,7 @@ class _IndicatorTable:
             # name and target are the last two cells; earlier cells are labels or OCR debris
             self._flush()
             self._emit(rest[-2], rest[-1], n, labels)
+            self.row_line = n
             return
         self.waiting += [(n, lab) for lab in labels]
         self._cell(n, rest[0])
@@ -788,6 +825,9 @@ class _IndicatorTable:
         elif self.pending is None:
             if _has_cjk_word(cell):
                 self.pending = {"name": cell, "line": n}
+                if self.row_line == n - 1 and self.rows and self.rows[-1]["line"] == n - 1:
+                    # right below a row: if no target follows, the rest of its wrapped name
+                    self.pending["wrap_of"] = self.rows[-1]
             # else OCR debris such as '中3 XX 1日 47A': no name starts with it
         elif _target_like(cell):
             self._emit(self.pending["name"], cell, self.pending["line"], [])
@@ -796,6 +836,10 @@ class _IndicatorTable:
             self.pending["name"] += cell
 
     def _flush(self) -> None:
+        above = self.pending and self.pending.get("wrap_of")
+        if above is not None:
+            above["name"] = f"{above['name']} {self.pending['name']}"
+            self.pending = None
         if self.pending is not None:
             self.findings.append(
                 Finding(
@@ -812,12 +856,24 @@ class _IndicatorTable:
         if _maybe_not_applicable(name, target) and is_not_applicable(name, target):
             return  # 不适用 rows are not indicators, and the labels just before one name only it
         i = len(self.rows)
-        # Labels on the row's own line are its labels; labels on lines of their own float before it.
+        # Labels on the row's own line are its labels, and so are labels on the lines right above
+        # it (one cell per line: the row's own label cells). Labels set apart by a blank line or
+        # by other rows float before it: a merged cell prints its label mid-group.
+        top, heading = line, 0
+        for ln, _lab in reversed(waiting):
+            if ln != line:
+                if ln not in (top, top - 1):
+                    break
+                top = ln
+            heading += 1
+        own = waiting[len(waiting) - heading :]
         fixed = {}
-        for level, label in labels + [lab for ln, lab in waiting if ln == line]:
+        for level, label in labels + [lab for _ln, lab in own]:
             fixed[level] = label
             self.anchors.append((float(i), level, label))
-        self.anchors += [(i - 0.5, lab[0], lab[1]) for ln, lab in waiting if ln != line]
+        self.anchors += [
+            (i - 0.5, lab[0], lab[1]) for _ln, lab in waiting[: len(waiting) - heading]
+        ]
         self.rows.append({"name": name, "target": target, "line": line, "fixed": fixed})
 
     def close(self) -> None:
@@ -910,37 +966,6 @@ def _assign(
         for i in free[best:]:
             out[i] = b
     return out
-    first, last = anchors[0], anchors[-1]
-    for i in range(n):
-        if out[i] is None and i < first[0]:
-            out[i] = first[2]
-        elif out[i] is None and i > last[0]:
-            out[i] = last[2]
-    for (pa, _la, a), (pb, _lb, b) in zip(anchors, anchors[1:], strict=False):
-        free = [
-            i
-            for i in range(int(pa) + 1 if pa >= 0 else 0, min(n, int(pb) + 1))
-            if pa < i < pb and out[i] is None
-        ]
-        if not free:
-            continue
-        fa, fb = _family(a), _family(b)
-        m = len(free)
-        # Splitting at t gives free[:t] to a and free[t:] to b; prefix sums keep this linear.
-        miss_a, dist_a = [0] * (m + 1), [0.0] * (m + 1)
-        for k, i in enumerate(free):
-            miss_a[k + 1] = miss_a[k] + bool(families[i] and fa and families[i] != fa)
-            dist_a[k + 1] = dist_a[k] + (i - pa)
-        miss_b, dist_b = [0] * (m + 1), [0.0] * (m + 1)
-        for k in range(m - 1, -1, -1):
-            i = free[k]
-            miss_b[k] = miss_b[k + 1] + bool(families[i] and fb and families[i] != fb)
-            dist_b[k] = dist_b[k + 1] + (pb - i)
-        # ties go to the earlier label: a label printed before its rows heads them
-        best = min(range(m + 1), key=lambda t: (miss_a[t] + miss_b[t], dist_a[t] + dist_b[t], -t))
-        for k, i in enumerate(free):
-            out[i] = a if k < best else b
-    return out
 
 
 # ---------------------------------------------------------------- metadata
@@ -1009,10 +1034,10 @@ def _is_header_line(text: str) -> bool:
     ) and not _has_amount(text)
 
 
-def _header_follows(doc, n: int) -> bool:
+def _header_follows(lines: list[str], n: int) -> bool:
     """Whether a header word comes within the next few non-empty lines (debris inside a header)."""
     seen = 0
-    for text in doc.lines[n : n + 4 * HEADER_LOOKAHEAD_LINES]:
+    for text in lines[n : n + 4 * HEADER_LOOKAHEAD_LINES]:
         if not text.strip():
             continue
         if _has_amount(text):
@@ -1037,12 +1062,31 @@ def _starts_part(text: str) -> bool:
     )
 
 
+def _row_lines(doc) -> tuple[list[str], dict[int, int]]:
+    """The lines to read, and the last line of each row printed over several lines.
+
+    A one-cell-per-line export (cells led by tabs, blank lines between rows) becomes tab-separated
+    rows, each on the line where it starts and the rest of its lines left empty, so that line
+    numbers stay the document's.
+    """
+    if not is_cell_line_export(doc.text):
+        return doc.lines, {}
+    texts = [""] * len(doc.lines)
+    ends: dict[int, int] = {}
+    for first, last, cells in cell_line_rows(doc.lines):
+        texts[first - 1] = "\t".join(cells) if len(cells) > 1 else cells[0]
+        if last > first:
+            ends[first] = last
+    return texts, ends
+
+
 def parse(doc) -> Parsed:
     tables = [_TaskTable()]
     indicators = _IndicatorTable()
     state = "head"
     head_end = min(len(doc.lines), MAX_HEAD_LINES)  # metadata is read above the first task table
-    for n, text in enumerate(doc.lines, start=1):
+    lines, ends = _row_lines(doc)
+    for n, text in enumerate(lines, start=1):
         table = tables[-1]
         if state == "indicators":  # the bulk of a document: no squeezing of every line
             first = text.lstrip()[:1]
@@ -1076,7 +1120,7 @@ def parse(doc) -> Parsed:
             continue
         if state == "task_header":
             is_header = sq in _TASK_LABEL_LINES or _is_header_line(text)
-            if is_header or _header_follows(doc, n):
+            if is_header or _header_follows(lines, n):
                 table.header(text)
                 continue
             table.finish_header(_lines_before(doc, table.first_line))
@@ -1098,7 +1142,7 @@ def parse(doc) -> Parsed:
     rows: list[dict] = []
     findings: list[Finding] = []
     for table in tables:
-        table_rows, table_findings = table.rows()
+        table_rows, table_findings = table.rows(ends)
         rows += table_rows
         findings += table_findings
         if table.printed_total is not None:
