@@ -831,3 +831,96 @@ def test_flattened_overall_indicator_rows_without_labels():
         "not_met",
     )
     assert (checkups["target_text"], checkups["actual_text"]) == ("≥3480人", "3444人")
+
+
+@pytest.mark.parametrize("how", ["tabs", "spaces"])
+def test_indicator_names_wrapped_onto_the_next_line_are_joined(how):
+    # A 三级指标 cell too narrow for its name prints the rest alone on the next line.
+    rows = [
+        ["产出指标", "数量指标", "设备购置", "10台", "8台", "40", "32", "供货延迟"],
+        ["", "", "数量"],
+        ["效益指标", "社会效益指标", "服务能力", "得到提升", "得到提升", "30", "30"],
+        ["满意度指标", "用户满意度", "≥90%", "95%", "20", "20"],
+    ]
+    text = TITLE + annex_table(
+        "设备购置",
+        ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+        rows,
+        ["100", "90.3"],
+        how,
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    rows = {i["name"]: i for i in parsed.indicators}
+    assert list(rows) == ["设备购置数量", "服务能力", "用户满意度"]
+    assert (rows["设备购置数量"]["weight"], rows["设备购置数量"]["score"]) == (40.0, 32.0)
+    assert rows["设备购置数量"]["deviation_reason"] == "供货延迟"
+    assert not [f for f in parsed.findings if f.code in ("ORPHAN_ROWS", "WEIGHT_SUM_MISMATCH")]
+
+
+def test_a_wrapped_cell_goes_to_the_column_it_is_printed_under():
+    # Tab positions say which cell wrapped: here the 偏差原因 and the name of the next row.
+    rows = [
+        ["产出指标", "数量指标", "设备数量", "10台", "8台", "40", "32", "供货"],
+        ["", "", "", "", "", "", "", "延迟"],
+        ["效益指标", "社会效益指标", "服务能力提", "得到提升", "得到提升", "30", "30"],
+        ["", "", "升情况"],
+        ["满意度指标", "用户满意度", "≥90%", "95%", "20", "20"],
+    ]
+    text = TITLE + annex_table(
+        "设备购置",
+        ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+        rows,
+        ["100", "90.3"],
+        "tabs",
+    )
+    rows = {i["name"]: i for i in final_accounts.parse(Doc.from_text(text)).indicators}
+    assert list(rows) == ["设备数量", "服务能力提升情况", "用户满意度"]
+    assert rows["设备数量"]["deviation_reason"] == "供货延迟"
+
+
+@pytest.mark.parametrize("sep", ["\t", "   "], ids=["tabs", "spaces"])
+def test_overall_indicator_names_wrapped_onto_the_next_line_are_joined(sep):
+    rows = [
+        [
+            "年度绩效指标完成情况",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "预期指标值",
+            "实际完成指标值",
+        ],
+        ["", "产出指标", "数量指标", "监督检查", "≥880户次", "897户次"],
+        ["", "", "", "户次"],
+        ["", "", "质量指标", "体检信息录入率", "≥80%", "81%"],
+    ]
+    text = TITLE + (
+        "部门(单位)整体支出绩效目标完成情况自评表\n"
+        "年度主要任务完成情况\t任务名称\t完成情况\t预算数(元)\t执行数(元)\n"
+        "公共卫生服务\t开展基本公共卫生服务。\t1000000.00\t900000.00\n"
+        "金额合计\t1000000.00\t900000.00\n"
+    )
+    text += "\n".join(sep.join(c for c in r if c or sep == "\t") for r in rows) + "\n"
+    parsed = final_accounts.parse(Doc.from_text(text))
+    assert [(i["name"], i["level2"], i["status"]) for i in parsed.indicators] == [
+        ("监督检查户次", "数量指标", "met"),
+        ("体检信息录入率", "质量指标", "met"),
+    ]
+
+
+def test_tab_led_one_cell_per_line_export_with_a_wrapped_name():
+    # Every cell on a tab-led line, a blank line after each row; a wrapped cell goes on with the
+    # rest of its text on a line without a tab.
+    table = annex_table(
+        "设备购置",
+        ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+        EQUIPMENT_ROWS,
+        ["100", "90.3"],
+        "tabs",
+    )
+    cells = "".join(
+        "".join(f"\t{c}\n" for c in line.split("\t")) + "\n" for line in table.splitlines() if line
+    )
+    text = TITLE + cells.replace("\t设备数量\n", "\t设备\n数量\n")
+    rows = {i["name"]: i for i in final_accounts.parse(Doc.from_text(text)).indicators}
+    assert list(rows) == ["设备数量", "服务能力", "用户满意度"]
+    assert (rows["设备数量"]["weight"], rows["设备数量"]["score"]) == (40.0, 32.0)

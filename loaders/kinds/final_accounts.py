@@ -29,7 +29,7 @@ from ..detection import keyword_score, squeeze
 from ..findings import Finding
 from ..metadata import find_parent, find_unit, find_year
 from ..numbers import EMPTY_MARKS, is_overflow, parse_amount, parse_rate, to_halfwidth, to_wan
-from ..rows import clean_name, indicator_row, project_row
+from ..rows import cell_above, clean_name, indicator_row, is_cell_line_export, project_row
 from . import Parsed
 
 KIND = "final_accounts"
@@ -296,11 +296,21 @@ def _looks_flattened(parts: list[str]) -> bool:
     return any(key_of(p) in KNOWN_LABELS or _TARGET_CELL.match(p) for p in parts)
 
 
-def tokenize(lines: list[str]) -> list[Token]:
+def tokenize(lines: list[str], cell_lines: bool = False) -> list[Token]:
+    """The cells of the lines in order. In a one-cell-per-line export (`cell_lines`: cells led by
+    a tab) a line without a tab right after a cell goes on with that cell (a wrapped cell)."""
     out: list[Token] = []
+    after_cell = False
     for no, line in enumerate(lines, 1):
         if not line or line.isspace():
+            after_cell = False
             continue
+        if cell_lines:
+            if after_cell and "\t" not in line:
+                text = f"{out[-1][0]} {line.strip()}"
+                out[-1] = (text, out[-1][1], out[-1][2], key_of(text), is_value(text))
+                continue
+            after_cell = line[0] == "\t" and line.count("\t") == 1 and bool(line.strip())
         cells = split_cells(line)
         for c in cells:
             out.append((c, no, False, key_of(c), is_value(c)))
@@ -721,12 +731,46 @@ class RawIndicator:
     score: str | None
     deviation: str | None = None
     stream: bool = False
+    one_line: bool = False  # the whole row printed on one line (a tab or space row)
+
+
+def _alone(tokens: list[Token], i: int) -> bool:
+    """Whether the cell at i is the only cell on its line."""
+    line = tokens[i][1]
+    return (i == 0 or tokens[i - 1][1] != line) and (
+        i + 1 == len(tokens) or tokens[i + 1][1] != line
+    )
+
+
+def wrapped_rest(tokens: list[Token], i: int, last: RawIndicator | None, lines: list[str]) -> bool:
+    """Whether the cell at i is the rest of a cell of the row above, wrapped onto a line of its
+    own; if so it is added to that cell (the name, unless its position puts it under another).
+
+    Only right below a row printed on one line: in a one-cell-per-line layout a lone cell is the
+    next cell.
+    """
+    text, line, _eol, key, value = tokens[i]
+    if last is None or not last.one_line or last.line != line - 1 or value:
+        return False
+    if level_label(text) or key in BLOCK_LABELS or key in INDICATOR_HEADER or key in KNOWN_LABELS:
+        return False
+    if not _alone(tokens, i) or (" " in text and "\t" not in lines[line - 1]):
+        return False  # a row of single-spaced cells that were not split, not a rest
+    above = cell_above(lines[line - 2], lines[line - 1])
+    field = "name"
+    if above is not None:
+        fields = {"name": last.name, "target": last.target, "actual": last.actual}
+        fields["deviation"] = last.deviation
+        field = next((f for f, v in fields.items() if v and key_of(v) == key_of(above)), "name")
+    setattr(last, field, clean_name(f"{getattr(last, field)} {text}"))
+    return True
 
 
 class RowReader:
     """Assembles indicator rows from cells: ... labels, name, target, actual, weight, score [reason]."""
 
-    def __init__(self):
+    def __init__(self, lines: list[str]):
+        self.lines = lines
         self.levels = Levels()
         self.buffer: list[Token] = []
         self.pending_labels: list[str] = []
@@ -746,6 +790,8 @@ class RowReader:
             return self._end_of_line(i + 1, tokens), None
         if key in BLOCK_LABELS:
             return self._end_of_line(i + 1, tokens), None
+        if not self.buffer and wrapped_rest(tokens, i, self.last, self.lines):
+            return i + 1, None
         if _value:
             j = value_run(tokens, i)
             if j - i >= 2:
@@ -811,6 +857,7 @@ class RowReader:
             actual=actual,
             weight=run[-2][0],
             score=run[-1][0],
+            one_line=line == run[-1][1],
         )
         self.last = row
         return row
@@ -899,7 +946,7 @@ def _label_rest(text: str, label: str) -> str:
 
 
 def read_annex_tables(
-    tokens: list[Token], units: UnitTrack
+    tokens: list[Token], units: UnitTrack, lines: list[str]
 ) -> tuple[list[AnnexTable], list[Orphans]]:
     """The project tables in document order, and the indicator rows that belong to none."""
     tables: list[AnnexTable] = []
@@ -907,7 +954,7 @@ def read_annex_tables(
     table: AnnexTable | None = None
     closed = True  # after a 总分 line, or before the first table
     section = None  # None, "funds", "goals", "indicators"
-    reader = RowReader()
+    reader = RowReader(lines)
     block: Orphans | None = None
     i, n = 0, len(tokens)
     while i < n:
@@ -1194,7 +1241,7 @@ def read_overall(doc, tokens: list[Token], units: UnitTrack) -> Overall:
         if section == "tasks":
             i = _task_cell(tokens, i, buffer, out, units)
         elif section == "indicators":
-            i = _overall_indicator_cell(tokens, i, buffer, levels, out)
+            i = _overall_indicator_cell(doc.lines, tokens, i, buffer, levels, out)
         elif section == "rubric":
             i = _rubric_line(doc, tokens, i, levels, out)
         else:
@@ -1243,10 +1290,13 @@ def _task_cell(tokens, i, buffer, out: Overall, units: UnitTrack) -> int:
     return i + 1
 
 
-def _overall_indicator_cell(tokens, i, buffer, levels: Levels, out: Overall) -> int:
+def _overall_indicator_cell(lines, tokens, i, buffer, levels: Levels, out: Overall) -> int:
     """Rows of three text cells (name, target, actual) under floating 一级/二级 labels."""
     text, line, eol, key, _value = tokens[i]
     label = level_label(text)
+    last = out.indicators[-1] if out.indicators else None
+    if not buffer and wrapped_rest(tokens, i, last, lines):
+        return i + 1
     if label:
         if label_pair(tokens, i):
             levels.apply([label, level_label(tokens[i + 1][0])])
@@ -1271,6 +1321,7 @@ def _overall_indicator_cell(tokens, i, buffer, levels: Levels, out: Overall) -> 
                         actual=actual[0] if actual else None,
                         weight=None,
                         score=None,
+                        one_line=eol and name[1] == line,
                     )
                 )
         buffer.clear()
@@ -1506,7 +1557,7 @@ def parse(doc) -> Parsed:
     findings: list[Finding] = []
     units_default = _first_unit(doc.text) or "万元"
     units = UnitTrack(lines, units_default)
-    tokens = tokenize(lines)
+    tokens = tokenize(lines, is_cell_line_export(doc.text))
     meta = _metadata(doc, tokens, units_default)
     unit = meta.get("unit")
 
@@ -1514,7 +1565,7 @@ def parse(doc) -> Parsed:
     totals = read_totals(doc, tokens, units)
     read_prose_totals(prose, totals, findings)
     summaries = read_summaries(lines, unit)
-    tables, orphans = read_annex_tables(tokens, units)
+    tables, orphans = read_annex_tables(tokens, units, lines)
     overall = read_overall(doc, tokens, units)
     if not meta.get("parent_unit"):
         meta["parent_unit"] = next((t.parent for t in tables if t.parent), None)
