@@ -18,13 +18,9 @@ a narrative of project self-evaluations (wrapped at any width, even inside a num
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
 - department_overall_eval: one cell per line without tab-led cells (its rows are found by the
   tabs); wrapped names only in the tab-led one-cell-per-line export.
-- target_declaration: the tab-led one-cell-per-line export (a tab-led line reads as the
-  continuation of a row); wrapped names (continuation lines read as new tasks or indicators);
-  names starting with digits on space-separated rows (read as a list number or an amount); with
-  one cell per line, names worded like another 二级 family than theirs (BARE_LINE_MISLEADING_NAMES).
 - project_summary_table: wrapped names (its docstring claims none).
-- final_accounts: wrapped indicator names (only the annex project name is rejoined); the
-  评分表 rubric in single-spaced and one-cell-per-line layouts (read line by line).
+- final_accounts: the 评分表 rubric in single-spaced and one-cell-per-line layouts (read line by
+  line).
 - ##### only where the kind records OVERFLOW_CELL: project_eval_tables, project_summary_table,
   final_accounts.
 """
@@ -97,8 +93,6 @@ INDICATOR_WORDS = (
     ("满意度指标", "服务对象满意度指标", "群众满意度", "%"),
     ("满意度指标", "服务对象满意度指标", "患者满意度", "%"),
 )
-# 三级指标 worded like another 二级 family than their own (see declaration()).
-BARE_LINE_MISLEADING_NAMES = ("传染病报告及时率",)
 REASONS = ("设备故障导致部分复检", "部分资金年底拨付", "受疫情影响进度滞后", "人员不足")
 
 
@@ -608,26 +602,22 @@ def declaration(rng: random.Random, doc: Synthetic) -> list[Table]:
     ]
     sums = [0.0, 0.0, 0.0]
     names = ["基本支出", *_project_names(rng, rng.randint(3, 12))]
-    if s.layout in ("as_flat_rows", "as_one_line"):
-        # The declaration parser takes a digit-led chunk of a space-separated row for a list
-        # number or an amount, so '65岁以上…' would be lost there: such names are not generated.
-        names = [n for n in names if not n[0].isdigit()]
     for name in dict.fromkeys(names):
         fiscal, _ = _money_pair(rng, s)
         other = rng.choice((0.0, 0.0, round(fiscal * 0.1, 2)))
         total = round(fiscal + other, 4)
         sums = [sums[0] + total, sums[1] + fiscal, sums[2] + other]
         rows.append(
-            [name, f"开展{name}相关工作。", s.money(total), s.money(fiscal), s.money(other)]
+            [doc.wrap(rng, name), f"开展{name}相关工作。", s.money(total), s.money(fiscal)]
+            + [s.money(other)]
         )
         doc.projects.append({"level": "task", "project": name, "budget_wan": total})
     rows.append(["金额合计:", *(s.money(round(v, 4)) for v in sums)])
     goals: Rows = [["年度总体目标"], ["提升公共卫生服务能力。"]]
     targets: Rows = [["一级指标", "二级指标", "三级指标", "指标值"]]
-    # With one cell per line, 二级 labels may float inside their group and the parser splits
-    # the rows between two labels by wording: a name worded like another 二级 family (…及时率 in
-    # 质量指标) goes to that family, so such names are not generated there.
-    used: set[str] = set(BARE_LINE_MISLEADING_NAMES) if s.layout == "as_bare_lines" else set()
+    # Every row prints its 二级 label; with one cell per line the label sits on the line above
+    # the name, and names worded like another 二级 family (…及时率 in 质量指标) keep their own.
+    used: set[str] = set()
     last = None
     for level1, level2, name, target, *_ in _grouped(
         [_indicator(rng, used) for _ in range(rng.randint(3, 8))]
@@ -810,7 +800,7 @@ def _fa_overall(rng: random.Random, doc: Synthetic) -> list[Table]:
                 "",
                 "" if level1 == last1 else level1,
                 "" if (level1, level2) == (last1, last2) else level2,
-                name,
+                doc.wrap(rng, name),
                 target,
                 actual,
             ]
@@ -910,7 +900,7 @@ def _fa_annex(
                 "",
                 "" if level1 == last1 else level1,
                 "" if (level1, level2) == (last1, last2) else level2,
-                ind,
+                doc.wrap(rng, ind),
                 target,
                 actual_text,
                 f"{weight:g}",
@@ -1067,9 +1057,7 @@ KINDS: dict[str, KindSpec] = {
         ("as_tabs", "as_spaces", "as_flat_rows", "as_cell_lines", "as_one_line"),
         wrap_layouts=("as_cell_lines",),
     ),
-    "target_declaration": KindSpec(
-        declaration, ("as_tabs", "as_spaces", "as_flat_rows", "as_bare_lines", "as_one_line")
-    ),
+    "target_declaration": KindSpec(declaration, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS),
     "final_accounts": KindSpec(
         final_accounts, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS, overflow=True
     ),

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from loaders.build import build
-from loaders.synth import KIND_WEIGHTS, KINDS, LAYOUTS, OVERFLOW_MARK, generate, write_corpus
+from loaders.synth import (
+    KIND_WEIGHTS,
+    KINDS,
+    LAYOUTS,
+    OVERFLOW_MARK,
+    WRAPPING_LAYOUTS,
+    generate,
+    write_corpus,
+)
 
 N_DOCS = 300
 SEED = 20240601
@@ -103,6 +111,33 @@ def test_the_corpus_has_wrapped_names_where_the_kinds_rejoin_them(docs):
         assert bool(wrapped) == bool(spec.wrap_layouts), kind
     for d in docs:
         assert not d.wrapped or d.style.layout in KINDS[d.kind].wrap_layouts
+
+
+def test_the_corpus_has_the_shapes_the_parsers_once_misread(docs):
+    declarations = [d for d in docs if d.kind == "target_declaration"]
+    # task names that start with a number, on space-separated rows and tables on one line
+    assert any(
+        d.style.layout in ("as_flat_rows", "as_one_line")
+        and any(p["project"][0].isdigit() for p in d.projects)
+        for d in declarations
+    )
+    # one cell per line: a name worded like another 二级 family (…及时率 under 质量指标)
+    assert any(
+        d.style.layout == "as_bare_lines"
+        and any(i["name"] == "传染病报告及时率" and i["level2"] == "质量指标" for i in d.indicators)
+        for d in declarations
+    )
+    # wrapped task and indicator names in the tab-led one-cell-per-line export and in rows
+    for layout in WRAPPING_LAYOUTS:
+        wrapped = {n for d in declarations if d.style.layout == layout for n in d.wrapped}
+        names = {p["project"] for d in declarations for p in d.projects}
+        assert wrapped & names and wrapped - names, layout
+    # 部门决算: wrapped 三级指标 names, not only annex project names
+    assert any(
+        set(d.wrapped) & {i["name"] for i in d.indicators}
+        for d in docs
+        if d.kind == "final_accounts"
+    )
 
 
 def test_documents_match_the_truth(corpus):
