@@ -12,7 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -53,14 +53,27 @@ def doc_id_for(source_file: str, sha256: str) -> str:
     return f"{Path(source_file).stem}-{sha256[:8]}"
 
 
+def _scan(raw_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """Every regular file of raw_dir with its stat, in name order (one pass, no Path objects:
+    a folder of 10,000 documents is listed in a few hundredths of a second)."""
+    listing = []
+    for entry in os.scandir(raw_dir):
+        try:
+            if entry.is_file():
+                listing.append((entry.name, entry.stat()))
+        except OSError:
+            continue  # gone or unreadable meanwhile: as if it were not there
+    listing.sort(key=lambda item: item[0])
+    return listing
+
+
+def _is_document(name: str) -> bool:
+    return not name.startswith((".", "~$")) and name not in IGNORED_NAMES
+
+
 def raw_files(raw_dir: Path) -> list[Path]:
     """The documents of a raw folder, in name order: no hidden files, no manifest."""
-    names = sorted(
-        e.name
-        for e in os.scandir(raw_dir)
-        if e.is_file() and not e.name.startswith((".", "~$")) and e.name not in IGNORED_NAMES
-    )
-    return [Path(raw_dir) / name for name in names]
+    return [Path(raw_dir) / name for name, _ in _scan(raw_dir) if _is_document(name)]
 
 
 def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str) -> dict:
@@ -247,11 +260,13 @@ def load_file(path: Path, manifest_entry: dict | None = None) -> dict:
 
 def raw_digest(raw_dir: Path) -> str:
     """A digest of the raw folder's names, sizes and mtimes plus the loader version."""
+    return _digest(_scan(raw_dir))
+
+
+def _digest(listing: list[tuple[str, os.stat_result]]) -> str:
     h = hashlib.sha256(LOADER_VERSION.encode())
-    entries = sorted((e for e in os.scandir(raw_dir) if e.is_file()), key=lambda e: e.name)
-    for e in entries:
-        st = e.stat()
-        h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for name, st in listing:
+        h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -292,9 +307,8 @@ def check_manifest(manifest: dict[str, dict]) -> None:
 
 def cache_key(source_file: str, sha256: str, entry: dict | None, code: str) -> str:
     """What a document's rows depend on: its name and bytes, its manifest entry, the loaders."""
-    text = json.dumps(
-        [LOADER_VERSION, code, source_file, sha256, entry or {}], sort_keys=True, default=str
-    )
+    manifest = json.dumps(entry, sort_keys=True, default=str) if entry else ""
+    text = f"{LOADER_VERSION}\0{code}\0{source_file}\0{sha256}\0{manifest}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -356,21 +370,18 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     hashed_ns = time.time_ns()
     manifest = read_manifest(raw_dir)
     check_manifest(manifest)
-    files = raw_files(raw_dir)
-    for name in sorted(set(manifest) - {p.name for p in files}):
+    listing = _scan(raw_dir)
+    documents_listed = [(name, st) for name, st in listing if _is_document(name)]
+    for name in sorted(set(manifest) - {name for name, _ in documents_listed}):
         log.warning("sources.toml names %s, which is not in %s", name, raw_dir)
     code = code_digest()
     cache = BuildCache.open(out_dir, _stamp_build_id(out_dir))
     seen: dict[str, dict] = {}
-    for p in files:
-        try:
-            st = p.stat()
-        except OSError:
-            seen[p.name] = {"key": "", "sha": "", "stat": None}
-            continue
-        sha = cache.sha256(p, st)  # an unreadable file gets no key and is never reused
-        key = cache_key(p.name, sha, manifest.get(p.name), code) if sha else ""
-        seen[p.name] = {"key": key, "sha": sha, "stat": stat_key(st)}
+    folder = str(raw_dir)
+    for name, st in documents_listed:
+        sha = cache.sha256(name, os.path.join(folder, name), st)  # "" if unreadable: not reused
+        key = cache_key(name, sha, manifest.get(name), code) if sha else ""
+        seen[name] = {"key": key, "sha": sha, "stat": stat_key(st)}
     kept = {
         name: cache.documents[name]["doc_id"]
         for name, entry in seen.items()
@@ -380,7 +391,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     if cached is None:
         kept, cached = {}, ({name: [] for name in TABLES}, [])
     previous, used = cached
-    to_parse = [p for p in files if p.name not in kept]
+    to_parse = [raw_dir / name for name, _ in documents_listed if name not in kept]
     parsed, documents = _results_as_tables(_parse_all(to_parse, manifest, os.cpu_count() or 1))
     tables: dict[str, pa.Table] = {}
     fresh: dict[str, pa.Table] = {}
@@ -390,7 +401,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         tables[name] = pa.concat_tables(parts) if len(parts) > 1 else fresh[name]
     build_id = uuid.uuid4().hex
     stamp = {
-        "raw_digest": raw_digest(raw_dir),
+        "raw_digest": _digest(listing),
         "code_digest": code,
         "loader_version": LOADER_VERSION,
         "build_id": build_id,
@@ -424,11 +435,13 @@ def write_tables(tables: dict[str, list[dict] | pa.Table], out_dir: Path, stamp:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         try:
             os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; readers need to list it
-            for name in TABLES:
-                table = tables.get(name, [])
-                if not isinstance(table, pa.Table):
-                    table = to_table(name, table)
-                pq.write_table(table, tmp / f"{name}.parquet", write_statistics=_stat_columns(name))
+            # Side by side: Arrow encodes without the GIL, and the indicators alone take half.
+            with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
+                writes = [
+                    pool.submit(_write_parquet, name, tables.get(name, []), tmp) for name in TABLES
+                ]
+                for done in writes:
+                    done.result()  # the first failure is raised once every write has stopped
             (tmp / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": time.time()}))
             for f in tmp.iterdir():
                 with open(f, "rb") as fh:
@@ -438,6 +451,12 @@ def write_tables(tables: dict[str, list[dict] | pa.Table], out_dir: Path, stamp:
             shutil.rmtree(tmp, ignore_errors=True)
             _recover(out_dir)
             raise
+
+
+def _write_parquet(name: str, table: list[dict] | pa.Table, folder: Path) -> None:
+    if not isinstance(table, pa.Table):
+        table = to_table(name, table)
+    pq.write_table(table, folder / f"{name}.parquet", write_statistics=_stat_columns(name))
 
 
 def _stat_columns(name: str) -> list[str]:

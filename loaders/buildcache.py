@@ -101,9 +101,9 @@ class BuildCache:
             return cls(cache.folder)
         return cache
 
-    def sha256(self, path: Path, st: os.stat_result) -> str:
+    def sha256(self, name: str, path: str, st: os.stat_result) -> str:
         """The file's sha256, taken from the index when its stat says it has not changed."""
-        entry = self.documents.get(path.name)
+        entry = self.documents.get(name)
         if (
             entry
             and entry.get("sha")
@@ -112,7 +112,7 @@ class BuildCache:
             and st.st_ctime_ns < self.hashed_ns - RACY_MARGIN_NS
         ):
             return entry["sha"]
-        return sha256_file(path)
+        return sha256_file(Path(path))
 
     def rows(self, keep: set[str]) -> tuple[dict[str, list[pa.Table]], list[Segment]] | None:
         """The cached rows of the doc_ids in keep, in segment order, and the segments they use.

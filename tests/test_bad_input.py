@@ -335,7 +335,7 @@ def test_writer_failing_on_the_third_table_keeps_the_previous_tables(previous, m
     (raw / "extra.txt").write_bytes(b"")  # the new build would differ from the old one
     with pytest.raises(OSError, match="No space left"):
         build(raw, out)
-    assert len(calls) == 3
+    assert len(calls) >= 3  # the tables are written side by side: the others may still finish
     assert snapshot(out) == before
     assert leftovers(out) == [".parquet.lock"]
     assert len(read_tables(out)["documents"]) == len(SEEDS)

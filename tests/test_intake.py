@@ -309,7 +309,7 @@ def test_build_killed_mid_write_leaves_everything_as_it_was(dirs, monkeypatch):
     with pytest.raises(ImportRefused) as info:
         intake.add("浏阳.txt", gb18030_seed(), raw, out)
     assert "已撤销" in str(info.value)
-    assert len(written) == 2
+    assert len(written) >= 2  # the tables are written side by side: the others may finish
     assert state(raw, out) == before
     assert {t: len(frame) for t, frame in tables(out).items()} == counts
     assert not list(out.parent.glob(".parquet.new-*"))
