@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import intake
-from .build import build, is_current, raw_files
+from .build import build, has_documents, is_current
 from .intake import AlreadyImported, ImportRefused, NeedsConfirmation
 from .manifest import ManifestError
 
@@ -45,7 +45,7 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
     if not raw.is_dir():
         log.error("raw folder %s does not exist or is not a folder", raw)
         return EXIT_NOTHING_WRITTEN
-    if not raw_files(raw):
+    if not has_documents(raw):
         log.error("raw folder %s holds no documents; %s left as it was", raw, out)
         return EXIT_NOTHING_WRITTEN
     if if_changed and is_current(raw, out):

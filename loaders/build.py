@@ -71,6 +71,12 @@ def _is_document(name: str) -> bool:
     return not name.startswith((".", "~$")) and name not in IGNORED_NAMES
 
 
+def has_documents(raw_dir: Path) -> bool:
+    """Whether raw_dir holds at least one document (stops at the first)."""
+    with os.scandir(raw_dir) as entries:
+        return any(_is_document(e.name) and e.is_file() for e in entries)
+
+
 def raw_files(raw_dir: Path) -> list[Path]:
     """The documents of a raw folder, in name order: no hidden files, no manifest."""
     return [Path(raw_dir) / name for name, _ in _scan(raw_dir) if _is_document(name)]

@@ -175,7 +175,7 @@ class BuildCache:
                 "documents": documents,
             }
             tmp = self.folder / f".{CACHE_INDEX}.{os.getpid()}"
-            tmp.write_text(json.dumps(index, ensure_ascii=False))
+            tmp.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")))
             os.replace(tmp, self.folder / CACHE_INDEX)
             self._collect_garbage({s.id for s in segments})
         except OSError as exc:
