@@ -39,6 +39,7 @@ class Finding:
     project: str | None = None
     source_line: int | None = None
     doc_id: str = ""
+    end_line: int | None = None  # the last line of what the finding is about, where known
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -56,4 +57,5 @@ class Finding:
             "message": self.message,
             "project": self.project,
             "source_line": self.source_line,
+            "end_line": self.end_line,
         }

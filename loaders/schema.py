@@ -89,6 +89,8 @@ FINDINGS = pa.schema(
         ("message", pa.string()),
         ("project", pa.string()),
         ("source_line", pa.int64()),
+        # The last line of the rows a finding is about (ORPHAN_ROWS), where known.
+        ("end_line", pa.int64()),
     ]
 )
 

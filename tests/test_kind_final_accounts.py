@@ -152,6 +152,7 @@ def test_seed_orphan_rows_are_not_attributed(seed):
     orphans = [f for f in seed["findings"] if f["code"] == "ORPHAN_ROWS"]
     assert len(orphans) == 1
     assert orphans[0]["source_line"] == 1706
+    assert orphans[0]["end_line"] == 1708  # the two rows and their 总分 line
     assert (
         "2 行" in orphans[0]["message"]
         and "信息化项目应用宣传项目推广和成果应用" in orphans[0]["message"]

@@ -428,6 +428,7 @@ def test_garbled_paragraph_is_read_by_structure_not_by_names():
     # three amounts that do not add up (12 + 13 != 14) name no task: reported, not guessed
     (orphan,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
     assert "12.00 / 13.00 / 14.00" in orphan.message
+    assert orphan.source_line == orphan.end_line == 8  # the paragraph's line
     assert "TOTAL_MISMATCH" not in codes(parsed)
     assert parsed.meta["parent_unit"] == "某某区人民政府"
 
@@ -490,3 +491,17 @@ def test_variants_are_detected_and_built(name):
     assert result["document"]["doc_kind"] == "target_declaration"
     assert result["projects"] and all(p["level"] == "task" for p in result["projects"])
     assert not any(f["code"] in ("UNREADABLE", "LOW_CONFIDENCE") for f in result["findings"])
+
+
+def test_amounts_without_a_task_span_their_cell_lines():
+    # One cell per line: a row of amounts before any task name spans four lines.
+    text = as_cell_lines(
+        "单位整体支出绩效目标申报表\n（2024年度）\n任务名称\t主要内容\t预算金额（万元）\n"
+        "\t\t12.00\t13.00\n基本支出\t保障运转。\t100.00\n合计\t100.00\n"
+    )
+    parsed = parse_text(text)
+    (orphan,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
+    lines = text.split("\n")
+    assert lines[orphan.source_line - 1] == "\t" and lines[orphan.end_line - 1] == "\t13.00"
+    assert orphan.end_line == orphan.source_line + 3
+    assert budgets(parsed) == {"基本支出": 100.0}

@@ -917,6 +917,7 @@ class Orphans:
     rows: list[RawIndicator] = field(default_factory=list)
     total_line: int | None = None
     total_score: float | None = None
+    end_line: int = 0  # the last line of its rows
 
 
 def funds_column(text: str) -> str | None:
@@ -1031,6 +1032,7 @@ def read_annex_tables(
                 block = Orphans(after=table.name, line=row.line)
                 orphans.append(block)
             block.rows.append(row)
+            block.end_line = max(block.end_line, tokens[i - 1][1])
             continue
         table.add(row)
         table.end_line = max(table.end_line, tokens[i - 1][1])
@@ -1723,6 +1725,7 @@ def _orphan_findings(orphans: list[Orphans], summaries, pairs) -> list[Finding]:
                 f"附件表「{block.after}」结束（总分行）之后有 {len(block.rows)} 行指标（{names}）"
                 f"不属于任何项目表头，未计入任何项目；{hint}请核对原文。",
                 source_line=block.line,
+                end_line=max(block.end_line, block.total_line or 0),
             )
         )
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 
@@ -528,6 +528,7 @@ class _TaskTable:
                     "ORPHAN_ROWS",
                     f"第{n}行的金额（{printed}）前没有任务名称，未计入任何任务，请对照原件核对。",
                     source_line=n,
+                    end_line=n,
                 )
             )
             return
@@ -597,6 +598,7 @@ class _TaskTable:
                     "ORPHAN_ROWS",
                     f"第{n}行段落中的金额（{printed}）找不到对应的任务名称，未计入任务，请对照原件核对。",
                     source_line=n,
+                    end_line=n,
                 )
             )
             return
@@ -609,7 +611,10 @@ class _TaskTable:
         """Task rows and findings; `ends` gives the last line of rows printed over several lines."""
         self.close_pending()
         rows: list[dict] = []
-        findings = list(self.findings)
+        findings = [
+            replace(f, end_line=ends[f.end_line]) if f.end_line in ends else f
+            for f in self.findings
+        ]
         for task in self.tasks:
             task.end_line = ends.get(task.end_line, task.end_line)
             name = clean_name(task.name) or task.name
