@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from unicodedata import east_asian_width
 
 from .numbers import rate_pct
 from .targets import parse_actual, parse_target, status
@@ -36,7 +37,7 @@ def clean_name(text: str | None) -> str | None:
 
 
 def is_cell_line_export(text: str) -> bool:
-    """Whether a text is laid out one cell per line, each cell led by a tab (the 004 seed's export)."""
+    """Whether a text is laid out one cell per line, each cell led by a tab (as the 004 seed)."""
     if "\n\t" not in text and not text.startswith("\t"):
         return False
     cells = len(_CELL_LINE.findall(text))
@@ -102,12 +103,17 @@ def cell_above(row_line: str, rest_line: str) -> str | None:
     offset = len(rest_line) - len(rest_line.lstrip())
     if not offset or "\t" in row_line:
         return None
+    # Columns line up on the page: count display columns, two for a wide (CJK) character.
     above = None
     for m in _ALIGNED_CELL.finditer(row_line):
-        if m.start() > offset:
+        if _width(row_line[: m.start()]) > offset:
             break
         above = m.group(0)
     return above
+
+
+def _width(text: str) -> int:
+    return len(text) + sum(east_asian_width(ch) in "WF" for ch in text if ord(ch) > 0x7F)
 
 
 def project_row(

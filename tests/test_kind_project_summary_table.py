@@ -522,3 +522,62 @@ def test_read_header_of_the_seed(seed_doc):
 )
 def test_value_cells(text, value_like):
     assert pst._value_like(text) is value_like
+
+
+# ---------------------------------------------------------------- wrapped cells
+
+# Names longer than this print their rest on the line below the row, in the name column.
+WRAP_AFTER = 10
+
+
+def wrapped_names(text: str, *, tabs: bool = True) -> str:
+    """Long project names wrapped in their cell: the rest alone on the next line, in its column
+    (tab position) or at the start of the line (space-separated rows)."""
+    out = []
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if re.match(r"^\d+$", cells[0]) and len(cells) > 2 and len(cells[2]) > WRAP_AFTER:
+            rest = cells[2][WRAP_AFTER:]
+            cells[2] = cells[2][:WRAP_AFTER]
+            out += ["\t".join(cells), f"\t\t{rest}" if tabs else rest]
+        else:
+            out.append(line)
+    return "\n".join(out) if tabs else wide_spaces("\n".join(out))
+
+
+@pytest.mark.parametrize("tabs", [True, False], ids=["tabs", "spaces"])
+def test_wrapped_project_names_are_rejoined(seed_doc, seed_result, tabs):
+    text = wrapped_names(seed_text(seed_doc), tabs=tabs)
+    assert text.count("\n") > seed_text(seed_doc).count("\n") + 10
+    result = read_document("wrapped.txt", text.encode("utf-8"))
+    assert_seed_rows(result["projects"])
+    seed = seed_result("000")
+    assert [p["problems"] for p in result["projects"]] == [p["problems"] for p in seed["projects"]]
+    assert len(result["indicators"]) == len(seed["indicators"])
+    lines = text.split("\n")
+    for p, (seq, *_rest) in zip(result["projects"], SEED_ROWS, strict=True):
+        assert lines[p["source_line"] - 1].split()[0] == str(seq)
+        assert p["end_line"] == p["source_line"] + (len(p["project"]) > WRAP_AFTER)
+
+
+def test_a_wrapped_cell_under_another_column_stays_there():
+    # Tab positions: the rest of a 存在问题 sentence goes to that cell, not to the name; a note
+    # after the table is no name's rest.
+    text = (
+        "2023年度某某县卫生健康局项目绩效自评表\n单位：万元\n"
+        "序号\t项目名称\t预算数\t执行数\t执行率\t存在问题\t整改情况\n"
+        "1\t家庭医生签约\t100.00\t90.00\t90%\t部分资金年底\t加快进度\n"
+        "\t服务补助\n"
+        "\t\t\t\t\t拨付，进度滞后。\n"
+        "2\t卫生监督执法\t50.00\t50.00\t100%\t无\t无\n"
+        "合计\t\t150.00\t140.00\t93.33%\n"
+        "注：金额单位为万元，执行率按执行数除以预算数计算。\n"
+    )
+    parsed = pst.parse(Doc.from_text(text))
+    rows = {p["project"]: p for p in parsed.projects}
+    assert list(rows) == ["家庭医生签约服务补助", "卫生监督执法"]
+    first = rows["家庭医生签约服务补助"]
+    assert first["problems"] == "部分资金年底拨付，进度滞后。"
+    assert (first["source_line"], first["end_line"]) == (4, 6)
+    assert (first["budget_wan"], first["actual_wan"]) == (100.0, 90.0)
+    assert "TOTAL_MISMATCH" not in codes(parsed.findings)

@@ -13,6 +13,8 @@ The same table may come with spaces instead of tabs, one cell per line, one row 
 flattened onto one space-separated line, and page breaks that repeat the header. The parser
 therefore reads a stream of cells, each remembering its line, and finds rows by a 序号 followed
 by a name and amounts; header lines set the context (money columns, text columns, categories).
+A cell too narrow for its text (a long 项目名称) wraps the rest onto the line below its row, in
+its column: such a line of text alone is joined back to its cell (rejoin_wrapped).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ..numbers import (
     to_halfwidth,
     to_wan,
 )
-from ..rows import clean_name, indicator_row, project_row
+from ..rows import cell_above, clean_name, indicator_row, project_row
 from ..targets import is_not_applicable, qualitative
 from . import Parsed
 
@@ -83,6 +85,9 @@ MAX_CUE_CHARS = 40
 MAX_AMOUNT_CHARS = 32
 # A page mark ('第 1 页 共 2 页', '- 3 -') is short.
 MAX_PAGE_MARK_CHARS = 24
+# The rest of a wrapped project name, alone on the line below its row, is this short at most
+# and holds no sentence punctuation (a wrapped 存在问题 sentence sits under its own column).
+MAX_NAME_REST_CHARS = 30
 # Cell classifications are cached: completion words repeat on every row.
 CACHE_SIZE = 8192
 # A bare number without % is read as a rate only up to this value.
@@ -168,6 +173,7 @@ _AMOUNT_TOKEN = re.compile(r"^[+-]?[\d,]*\d(?:\.\d+)?%?$")
 _FLAT_GAPS = re.compile(
     r"(?<=\d,)\s+(?=\d{3}(?!\d))|(?<=\d\.)\s+(?=\d)|(?<=\d)\s+(?=[.,]\d)|(?<=\d)\s+(?=%)"
 )
+_SENTENCE_PUNCT = re.compile(r"[，,。；;：:！？!?]")
 _UNIT_LABEL = re.compile(
     r"(?:部门|单位)\s*(?:[（(]\s*单位\s*[）)])?\s*名称\s*(?:[（(]\s*盖章\s*[）)])?\s*[：:]\s*([^\t\n]+)"
 )
@@ -207,6 +213,7 @@ class Row:
     line: int
     cells: list[Cell] = field(default_factory=list)
     total: bool = False
+    end_line: int | None = None  # the last line of wrapped cells rejoined to the row's own line
 
 
 @dataclass
@@ -756,6 +763,46 @@ def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
     return read_header(header_cells, header_line), rows
 
 
+def rejoin_wrapped(row: Row, lines: list[str]) -> None:
+    """Join to their cells the rests a row's narrow cells wrapped onto the lines below it.
+
+    Only for a row printed on one line (names and amounts on its first line): each line right
+    below it holding one piece of text is the rest of the cell above it (by tab position or
+    indent, rows.cell_above), else of the project name. In one-cell-per-line layouts the pieces of
+    a name come before the amounts and are joined with the names anyway.
+    """
+    cells = row.cells
+    if not cells or cells[-1].line == row.line:
+        return
+    own = 0
+    while own < len(cells) and cells[own].line == row.line:
+        own += 1
+    first_amount = next((k for k in range(own) if _is_amount(cells[k].text)), None)
+    if not first_amount or sum(_is_amount(c.text) for c in cells[:own]) < MIN_ROW_AMOUNTS:
+        return
+    joined = list(cells[:own])
+    k, line = own, row.line
+    while k < len(cells) and cells[k].line == line + 1:
+        rest = cells[k]
+        if (k + 1 < len(cells) and cells[k + 1].line == rest.line) or _is_amount(rest.text):
+            break  # several cells or a number: a row of its own, not a wrapped piece
+        above = cell_above(lines[row.line - 1], lines[rest.line - 1])
+        if above is not None:
+            at = next((j for j, c in enumerate(joined) if c.text == above), None)
+        elif len(rest.text) <= MAX_NAME_REST_CHARS and not _SENTENCE_PUNCT.search(rest.text):
+            at = first_amount - 1  # the project name: the cell before the amounts
+        else:
+            at = None
+        if at is None:
+            break
+        c = joined[at]
+        joined[at] = _new_tuple(Cell, (clean_name(f"{c.text} {rest.text}"), c.line, c.first))
+        k, line = k + 1, rest.line
+    if k > own:
+        row.cells = joined + cells[k:]
+        row.end_line = line
+
+
 def _text(value: str | None) -> str | None:
     return None if value is None or _empty(value) else value.strip()
 
@@ -819,7 +866,7 @@ def parse_row(
             )
         )
     findings += _sub_column_checks(project, money, row.line)
-    end_line = cells[-1].line if cells else row.line
+    end_line = max(cells[-1].line if cells else row.line, row.end_line or row.line)
     record = project_row(
         "project",
         project,
@@ -905,6 +952,7 @@ def parse(doc) -> Parsed:
     pending: tuple[Row, Money] | None = None
     last_seq = None
     for row in rows:
+        rejoin_wrapped(row, lines)
         record, indicators, row_findings, money = parse_row(row, header, amount_unit)
         out.findings += row_findings
         if row.total:
