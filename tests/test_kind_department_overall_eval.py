@@ -421,6 +421,17 @@ def as_one_line_tables(lines: list[str]) -> str:
     )
 
 
+def as_bare_cells(lines: list[str]) -> str:
+    """Every non-empty cell on a line of its own, no tabs and no blank lines: no row ends."""
+    return "\n".join(_cell(c.text) for row in read_rows(lines) for c in row if c.text)
+
+
+def as_bare_cells_blank_rows(lines: list[str]) -> str:
+    """One cell per line without tabs, a blank line after each row."""
+    rows = ["\n".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines)]
+    return "\n\n".join(r for r in rows if r)
+
+
 def _facts(parsed) -> tuple[list, list]:
     projects = [
         (
@@ -437,7 +448,10 @@ def _facts(parsed) -> tuple[list, list]:
     return projects, [tuple(i[k] for k in keys) for i in parsed.indicators]
 
 
-@pytest.mark.parametrize("render", [as_tab_rows, as_space_rows, as_one_line_tables])
+@pytest.mark.parametrize(
+    "render",
+    [as_tab_rows, as_space_rows, as_one_line_tables, as_bare_cells, as_bare_cells_blank_rows],
+)
 def test_seed_gives_the_same_tables_in_other_layouts(seed_doc, render):
     seed = seed_doc("004")
     variant = Doc.from_text(render(seed.lines), "variant.txt")
@@ -446,6 +460,21 @@ def test_seed_gives_the_same_tables_in_other_layouts(seed_doc, render):
     assert _facts(other) == _facts(original)
     assert other.meta["unit"] == SEED_GOLD["unit"]
     assert not [f for f in other.findings if f.code != "RATE_OVER_100"]
+
+
+def test_seed_without_its_tabs_is_read_and_a_split_cell_is_reported(seed_doc):
+    # Without the tabs an empty cell prints as a blank line and a wrapped cell's rest looks like
+    # the next cell: the form is read part by part, by content. One target wrapped over two
+    # lines ('根据财政管理工作绩效考核' + '相关办法规定填报') shifts its row; the sums say so.
+    seed = seed_doc("004")
+    variant = Doc.from_text(seed.text.replace("\t", ""), "untabbed.txt")
+    original, other = parse(seed), parse(variant)
+    assert _facts(other)[0] == _facts(original)[0]
+    same = [a == b for a, b in zip(_facts(other)[1], _facts(original)[1], strict=True)]
+    assert same.count(False) == 1
+    assert other.indicators[same.index(False)]["name"] == "预算编审管理"
+    assert {"WEIGHT_SUM_MISMATCH", "SCORE_SUM_MISMATCH"} <= set(codes(other.findings))
+    assert other.meta["unit"] == SEED_GOLD["unit"]
 
 
 def test_seed_in_gb18030_gives_the_same_tables(seed_doc):

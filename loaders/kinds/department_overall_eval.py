@@ -14,7 +14,9 @@ lines end rows), as tab-separated rows, or as space-separated rows, and a whole 
 one line. `read_rows` turns any of these into rows of cells; header rows give each column a role;
 indicator rows whose cells do not line up with the header are aligned to the roles by content
 (a small Viterbi over per-cell costs), so dropped empty cells, merged cells, rows broken by a blank
-line and whole flattened tables still land in the right columns.
+line and whole flattened tables still land in the right columns. One cell per line without tabs
+gives no row ends at all (an empty cell is a blank line too): `bare_rows` reads each part of the
+form as one flattened table.
 """
 
 from __future__ import annotations
@@ -991,8 +993,51 @@ def detect(doc) -> float:
     return keyword_score(doc.head, KEYWORDS)
 
 
+# One cell per line without tabs: a text is laid out so when it has no tab and at least this many
+# (and this share) of its lines hold a number alone — in rows a number sits beside its label.
+MIN_BARE_VALUE_LINES = 6
+MIN_BARE_VALUE_SHARE = 0.15
+# Without tabs, an empty cell prints as a blank line, like the end of a row: rows are not known,
+# so the cells are read as one stream split where a part of the form starts (its first cell).
+SECTION_STARTS = ("整体支出规模", *GOALS_WORDS, "一级指标")
+
+
+def is_bare_cells(doc) -> bool:
+    """Whether a document prints one cell per line without tab-led cells."""
+    if "\t" in doc.text:
+        return False
+    lines = [line.strip() for line in doc.lines if line.strip()]
+    values = sum(1 for line in lines if _is_value(line))
+    return values >= MIN_BARE_VALUE_LINES and values >= MIN_BARE_VALUE_SHARE * len(lines)
+
+
+def bare_rows(lines: list[str]) -> Iterator[list[Cell]]:
+    """The cells of a one-cell-per-line text without tabs, one 'row' per part of the form.
+
+    Each part (unit label, budget table, goals, indicator table with its 总分) becomes one
+    flattened row that FormParser reads like a table printed on one line: the alignment by content
+    finds its rows. A wrapped cell cannot be told from the next cell here; where that shifts a
+    row, the weight and score checks report it.
+    """
+    row: list[Cell] = []
+    for number, raw in enumerate(lines, 1):
+        text = raw.strip()
+        if not text:
+            continue
+        sq = squeeze(text)
+        if row and sq == "指标":  # a label wrapped in its cell: '投入管理' + '指  标'
+            row[-1] = Cell(f"{row[-1].text}{sq}", row[-1].line)
+            continue
+        if row and sq.startswith(SECTION_STARTS + UNIT_LABELS_SQ):
+            yield row
+            row = []
+        row.append(Cell(text, number))
+    if row:
+        yield row
+
+
 def parse(doc) -> Parsed:
     parser = FormParser()
-    for row in read_rows(doc.lines):
+    for row in bare_rows(doc.lines) if is_bare_cells(doc) else read_rows(doc.lines):
         parser.feed(row)
     return parser.result()
