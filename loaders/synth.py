@@ -16,9 +16,9 @@ a narrative of project self-evaluations (wrapped at any width, even inside a num
 (tasks, indicators, rubric) and 附件二 (one 项目支出绩效自评表 in 元 per project).
 
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
-- department_overall_eval: one cell per line without tab-led cells (its rows are found by the
-  tabs); wrapped names only in the tab-led one-cell-per-line export.
-- project_summary_table: wrapped names (its docstring claims none).
+- department_overall_eval: wrapped names but in the tab-led one-cell-per-line export (tab and
+  space rows do not rejoin them; one cell per line without tabs cannot tell a wrapped cell's rest
+  from the next cell).
 - final_accounts: the 评分表 rubric in single-spaced and one-cell-per-line layouts (read line by
   line).
 - ##### only where the kind records OVERFLOW_CELL: project_eval_tables, project_summary_table,
@@ -1051,11 +1051,11 @@ KINDS: dict[str, KindSpec] = {
         overflow=True,
         page_break_layouts=("as_tabs", "as_spaces", "as_bare_lines", "as_cell_lines"),
     ),
-    "project_summary_table": KindSpec(summary_table, tuple(LAYOUTS), overflow=True),
+    "project_summary_table": KindSpec(
+        summary_table, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS, overflow=True
+    ),
     "department_overall_eval": KindSpec(
-        overall_eval,
-        ("as_tabs", "as_spaces", "as_flat_rows", "as_cell_lines", "as_one_line"),
-        wrap_layouts=("as_cell_lines",),
+        overall_eval, tuple(LAYOUTS), wrap_layouts=("as_cell_lines",)
     ),
     "target_declaration": KindSpec(declaration, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS),
     "final_accounts": KindSpec(
