@@ -581,3 +581,19 @@ def test_a_wrapped_cell_under_another_column_stays_there():
     assert (first["source_line"], first["end_line"]) == (4, 6)
     assert (first["budget_wan"], first["actual_wan"]) == (100.0, 90.0)
     assert "TOTAL_MISMATCH" not in codes(parsed.findings)
+
+
+@pytest.mark.parametrize(
+    ("title", "unit"),
+    [
+        (
+            "辽宁省营口市站前区卫生健康委员会2024年度项目绩效自评表",
+            "辽宁省营口市站前区卫生健康委员会",
+        ),
+        ("湖南省某某县疾病预防控制中心2023年度项目绩效自评表", "湖南省某某县疾病预防控制中心"),
+        ("2021年度龙岗区卫生健康局预算项目绩效自评表（局本级）", "龙岗区卫生健康局"),
+    ],
+)
+def test_unit_from_a_title_that_opens_with_it(title, unit):
+    # The unit runs up to the year; 站 inside a district's name (站前区) does not end it.
+    assert pst.read_meta([title, "单位：万元", "序号\t项目名称"], 2)["unit"] == unit

@@ -174,6 +174,10 @@ _FLAT_GAPS = re.compile(
     r"(?<=\d,)\s+(?=\d{3}(?!\d))|(?<=\d\.)\s+(?=\d)|(?<=\d)\s+(?=[.,]\d)|(?<=\d)\s+(?=%)"
 )
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:！？!?]")
+_TITLE_UNIT = re.compile(
+    r"^([\u4e00-\u9fff]{2,40}?(?:局|委员会|委|中心|院|所|站|办公室|学校|大学)"
+    r"(?:[（(][^（）()]{1,8}[）)])?)(?:19|20)\d{2}年"
+)
 _UNIT_LABEL = re.compile(
     r"(?:部门|单位)\s*(?:[（(]\s*单位\s*[）)])?\s*名称\s*(?:[（(]\s*盖章\s*[）)])?\s*[：:]\s*([^\t\n]+)"
 )
@@ -917,7 +921,10 @@ def read_meta(lines: list[str], table_line: int) -> dict:
             unit = clean_unit(re.split(r"\t|\s{2,}|单位[：:]", m.group(1))[0])
             break
     if not unit and title:
-        unit = find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
+        # A title that opens with the unit runs up to the year: '…站前区卫生健康委员会2024年度…'
+        # (the first unit-like name in it would stop at 站).
+        m = _TITLE_UNIT.match(squeeze(title))
+        unit = clean_unit(m.group(1)) if m else find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
     if unit in ("万元", "元"):
         unit = None
     text = "\n".join(above)
