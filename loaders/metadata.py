@@ -25,6 +25,14 @@ _UNIT_SUFFIX = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:卫生健康局|卫生健康委员会|卫生健康委|卫健委|卫健局|卫生局|中心|医院|"
     r"研究所|研究院|管理局|委员会|局|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
 )
+# A health unit's own ending. The first unit-like ending can sit inside a place name
+# ('鞍山市站前区…' stops at 站, '…所前镇…' at 所): a match that starts at the same place and
+# runs on to one of these endings is the unit, unless the stretch in between reads like a title.
+_HEALTH_UNIT = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,40}?(?:卫生健康局|卫生健康委员会|卫生健康委|卫健委|卫健局|卫生局|"
+    r"疾病预防控制中心|妇幼保健院|医院|卫生监督所|卫生院)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
+)
+_NOT_IN_A_NAME = re.compile(r"绩效|预算|决算|自评|申报|评价|报告|关于|部门|项目|年度|整体")
 # A unit name broken by OCR spaces has at most this many pieces.
 MAX_NAME_WORDS = 4
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
@@ -86,8 +94,14 @@ def find_unit(text: str) -> str | None:
     value = _label_value(text, UNIT_LABELS)
     if value:
         return clean_unit(value)
-    m = _UNIT_SUFFIX.search(re.sub(r"[ \u3000]+", "", text[:3000]))
-    return clean_unit(m.group(0)) if m else None
+    head = re.sub(r"[ \u3000]+", "", text[:3000])
+    m = _UNIT_SUFFIX.search(head)
+    if not m:
+        return None
+    longer = _HEALTH_UNIT.match(head, m.start())
+    if longer and longer.end() > m.end() and not _NOT_IN_A_NAME.search(head, m.end(), longer.end()):
+        return clean_unit(longer.group(0))
+    return clean_unit(m.group(0))
 
 
 def find_parent(text: str) -> str | None:

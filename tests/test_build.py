@@ -343,3 +343,18 @@ def test_manifest_naming_a_missing_file_is_logged(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert cli(raw, out) == 0
     assert "gone.txt" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("title", "unit"),
+    [
+        # the first unit-like ending sits inside the place name (站前区, 所前镇)
+        ("鞍山市站前区卫生健康委员会\n2024年度项目支出绩效自评表", "鞍山市站前区卫生健康委员会"),
+        ("杭州市萧山区所前镇卫生院2022年度预算绩效", "杭州市萧山区所前镇卫生院"),
+        # a health ending later in the title is not part of the unit
+        ("深圳市卫生监督所2023年整体支出绩效自评（市卫生健康局）", "深圳市卫生监督所"),
+        ("深圳市医学信息中心\n整体支出绩效自评（深圳市卫生健康委员会）", "深圳市医学信息中心"),
+    ],
+)
+def test_unit_from_a_title_runs_past_place_names_that_end_like_units(title, unit):
+    assert find_unit(title) == unit
