@@ -378,6 +378,19 @@ def _excellent_low_spend(judged: pd.DataFrame, below: float = LOW_SPEND_PCT) -> 
     return (score >= GRADE_BANDS[0][0] - 1e-9) & (rate < below)
 
 
+# Projects a warning names at most; the table above it lists them all.
+NAMED_MAX = 10
+
+
+def named_list(rows: pd.DataFrame, text, where: str = "上表") -> str:
+    """'；'-joined texts of the first NAMED_MAX rows, for a warning naming them, and how many
+    more there are (a paragraph naming 1,000 projects is read by nobody)."""
+    named = "；".join(text(row) for row in rows.head(NAMED_MAX).itertuples(index=False))
+    if len(rows) > NAMED_MAX:
+        named += f"；……另有 {len(rows) - NAMED_MAX:,} 个项目，共 {len(rows):,} 个，见{where}或下载"
+    return named
+
+
 # --- indicators -----------------------------------------------------------------------------
 
 

@@ -451,3 +451,13 @@ def test_a_scatter_with_more_warned_projects_than_points_samples_them_red_first(
     assert f"标注预算最大的 {cred.SCATTER_MAX_LABELS} 个" in fig.layout.title.text
     again = cred.score_scatter(judged, max_points=10)
     assert [list(t.x) for t in again.data] == [list(t.x) for t in fig.data]  # a fixed sample
+
+
+def test_a_warning_names_at_most_ten_projects_and_counts_the_rest():
+    rows = pd.DataFrame({"project": [f"项目{k}" for k in range(25)]})
+    text = cred.named_list(rows, lambda r: r.project, where="预警表")
+    assert text.split("；")[: cred.NAMED_MAX] == [f"项目{k}" for k in range(cred.NAMED_MAX)]
+    assert "项目10" not in text
+    assert text.endswith("另有 15 个项目，共 25 个，见预警表或下载")
+    few = cred.named_list(rows.head(3), lambda r: r.project)
+    assert few == "项目0；项目1；项目2"

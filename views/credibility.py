@@ -111,11 +111,6 @@ def tint(frame: pd.DataFrame, column: str, colours: dict, keys: pd.Series):
     return frame.style.apply(paint, subset=[column])
 
 
-def named_list(rows: pd.DataFrame, text) -> str:
-    """'；'-joined texts of rows (one per row), for a warning naming them."""
-    return "；".join(text(row) for row in rows.itertuples(index=False))
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def checks(folder: str, stamp: tuple, filters) -> dict:
     """The page's rules, tables (with links and tints) and scatter on the filtered rows, once
@@ -160,13 +155,14 @@ def checks(folder: str, stamp: tuple, filters) -> dict:
         )
         out["formula_linked"] = linked
         out["formula_styler"] = tint(linked, LABELS["check"], CHECK_COLOURS, judged["check"])
-        out["incomplete"] = named_list(
+        out["incomplete"] = cred.named_list(
             judged.loc[judged["check"] != cred.CHECK_AGREES, ["project", "differences"]],
             lambda r: f"{r.project}（{r.differences}）",
         )
-        out["excellent_low_spend"] = named_list(
+        out["excellent_low_spend"] = cred.named_list(
             cred.excellent_low_spend(judged)[["project", "score", "rate_pct"]],
             lambda r: f"{r.project}（{r.score:g} 分，执行率 {r.rate_pct:.1f}%）",
+            where="合理性预警表",
         )
     if len(no_reason):
         out["reasonless_linked"] = trace.with_links(out["reasonless"], no_reason)
