@@ -20,6 +20,8 @@ from .constants import (
 from .credibility import indicator_totals
 
 AGREES, DIFFERS, MISSING = "一致", "不一致", "缺失"
+# A printed total above the sum of its rows when some rows' amounts could not be read (#####).
+UNCHECKABLE = "无法核对"
 SEVERITY_ORDER = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
 
 
@@ -62,16 +64,20 @@ def totals_table(totals: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Every printed total the loaders checked, beside the sum of its rows, for these documents."""
     columns = [
         "doc_id", "unit", "source_file", "label", "what", "reported_wan", "rows_sum_wan",
-        "difference_wan", "state", "source_line",
+        "difference_wan", "rows_missing", "state", "source_line",
     ]  # fmt: skip
     if totals.empty or documents.empty:
         return pd.DataFrame(columns=columns)
     rows = totals.merge(documents[["doc_id", "unit", "source_file"]], on="doc_id", how="inner")
-    rows = rows.assign(
-        label=rows["label"].str.rstrip("：:"),
-        state=[_state(d, AMOUNT_TOLERANCE_WAN) for d in rows["difference_wan"]],
-    )
-    order = rows["state"].map({DIFFERS: 0, AGREES: 1, MISSING: 2})
+    if "rows_missing" not in rows.columns:  # tables built before the column existed
+        rows = rows.assign(rows_missing=0)
+    missing = rows["rows_missing"].fillna(0).astype(int)
+    state = [_state(d, AMOUNT_TOLERANCE_WAN) for d in rows["difference_wan"]]
+    # rows left out of the sum make it a lower bound: a total above it is not a proven mismatch
+    above = (missing > 0) & (rows["difference_wan"] > AMOUNT_TOLERANCE_WAN)
+    state = [UNCHECKABLE if up else s for s, up in zip(state, above, strict=True)]
+    rows = rows.assign(label=rows["label"].str.rstrip("：:"), rows_missing=missing, state=state)
+    order = rows["state"].map({DIFFERS: 0, UNCHECKABLE: 1, AGREES: 2, MISSING: 3})
     rows = rows.assign(_order=order).sort_values(["_order", "source_file", "source_line"])
     return rows[columns].reset_index(drop=True)
 

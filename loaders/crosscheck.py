@@ -26,7 +26,11 @@ def check_rates(projects: list[dict]) -> list[Finding]:
     for p in projects:
         computed, reported = p.get("execution_rate_pct"), p.get("reported_rate_pct")
         name, line = p.get("project"), p.get("source_line")
-        if computed is not None and reported is not None and abs(computed - reported) > RATE_TOLERANCE_PCT:
+        if (
+            computed is not None
+            and reported is not None
+            and abs(computed - reported) > RATE_TOLERANCE_PCT
+        ):
             out.append(
                 Finding(
                     "RATE_MISMATCH",
@@ -74,8 +78,20 @@ def recording_totals() -> Iterator[list[dict]]:
         _CHECKED_TOTALS.reset(token)
 
 
-def check_total(label: str, printed: float | None, rows_sum: float, line: int | None, what: str = "预算") -> list[Finding]:
-    """TOTAL_MISMATCH when a printed total is not the sum of its rows."""
+def check_total(
+    label: str,
+    printed: float | None,
+    rows_sum: float,
+    line: int | None,
+    what: str = "预算",
+    missing: int = 0,
+) -> list[Finding]:
+    """TOTAL_MISMATCH when a printed total is not the sum of its rows.
+
+    missing: rows whose amount could not be read (a ##### cell). Their sum is then a lower bound:
+    only a printed total below it is a proven mismatch; one above it cannot be checked (the
+    totals table says so, and OVERFLOW_CELL already names the cells).
+    """
     checked = _CHECKED_TOTALS.get()
     if checked is not None and printed is not None:
         checked.append(
@@ -86,9 +102,12 @@ def check_total(label: str, printed: float | None, rows_sum: float, line: int | 
                 "rows_sum_wan": rows_sum,
                 "difference_wan": round(printed - rows_sum, 6),
                 "source_line": line,
+                "rows_missing": missing,
             }
         )
     if printed is None or abs(printed - rows_sum) <= AMOUNT_TOLERANCE_WAN:
+        return []
+    if missing and printed > rows_sum:
         return []
     return [
         Finding(

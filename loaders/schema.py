@@ -105,6 +105,8 @@ TOTALS = pa.schema(
         ("rows_sum_wan", pa.float64()),
         ("difference_wan", pa.float64()),
         ("source_line", pa.int64()),
+        # rows whose amount could not be read (#####, blank): the sum leaves them out
+        ("rows_missing", pa.int64()),
     ]
 )
 

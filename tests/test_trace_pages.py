@@ -519,3 +519,37 @@ def test_a_long_document_is_shown_in_parts_around_the_link(tmp_path, monkeypatch
     part.set_value(part.options[1]).run()
     body = at.html[0].value
     assert f'id="L{trace.VIEW_LINES + 1}"' in body and 'id="L1"' not in body
+
+
+def test_a_total_over_rows_with_unreadable_amounts_is_unchecked_not_a_mismatch(tmp_path):
+    """##### rows leave the sum short: the total cannot be checked, so no TOTAL_MISMATCH."""
+    from dashboard import reconcile
+    from loaders.crosscheck import check_total, recording_totals
+    from loaders.synth import generate
+
+    with recording_totals() as checked:
+        assert check_total("合计行", 100.0, 60.0, 5, missing=2) == []  # may be the ##### rows
+        below = check_total("合计行", 50.0, 60.0, 6, missing=2)  # below known rows: proven
+    assert [f.code for f in below] == ["TOTAL_MISMATCH"]
+    assert [c["rows_missing"] for c in checked] == [2, 2]
+
+    doc = next(
+        d
+        for d in (generate(i, 3) for i in range(400))
+        if d.kind == "project_summary_table" and "\n#####" in d.text.replace("\t", "\n")
+    )
+    raw, out = tmp_path / "raw", tmp_path / "parquet"
+    raw.mkdir()
+    (raw / "summary.txt").write_text(doc.text)
+    build(raw, out)
+    findings = pd.read_parquet(out / "findings.parquet")
+    assert "OVERFLOW_CELL" in set(findings["code"])
+    totals = pd.read_parquet(out / "totals.parquet")
+    assert (totals["rows_missing"] > 0).any()
+    table = reconcile.totals_table(totals, pd.read_parquet(out / "documents.parquet"))
+    short = table[table["rows_missing"] > 0]
+    assert set(short["state"]) <= {reconcile.UNCHECKABLE, reconcile.AGREES, reconcile.DIFFERS}
+    unchecked = short[short["state"] == reconcile.UNCHECKABLE]
+    assert len(unchecked) and (unchecked["difference_wan"] > 0).all()
+    mismatches = findings[findings["code"] == "TOTAL_MISMATCH"]["message"]
+    assert not any("合计行印发的" in m for m in mismatches)

@@ -25,6 +25,7 @@ LABELS = {
     "reported_wan": "印发合计（万元）",
     "rows_sum_wan": "各行之和（万元）",
     "difference_wan": "差额（万元）",
+    "rows_missing": "未读出金额的行",
     "state": "核对结果",
     "n_indicators": "指标数",
     "weight_sum": "指标分值",
@@ -57,6 +58,7 @@ STATE_COLOURS = {
     reconcile.DIFFERS: RED,
     "附件缺表": RED,
     reconcile.MISSING: AMBER,
+    reconcile.UNCHECKABLE: AMBER,
     "附件部分缺失": AMBER,
     "未印发": AMBER,
 }
@@ -108,6 +110,7 @@ TOTALS_COLUMNS = [
     "reported_wan",
     "rows_sum_wan",
     "difference_wan",
+    "rows_missing",
     "state",
     "source_file",
     "source_line",
@@ -298,7 +301,7 @@ st.subheader("对账：印发合计与各行之和")
 if "totals_view" not in checked:
     st.info("当前筛选的文档没有印发合计行，或数据表由旧版本生成（请重新生成数据）。")
 else:
-    st.caption("合计行、金额合计等印发的合计，与表中各行相加的结果；差额超过 0.01 万元为不一致。")
+    st.caption("合计行、金额合计等印发的合计，与表中各行相加的结果；差额超过 0.01 万元为不一致；有金额印为 ##### 的行时，合计高于各行之和为无法核对（低于则仍为不一致）。")
     view = checked["totals_view"]
     ui.table(
         view["table"], "印发合计与各行之和", key="dq_totals", styler=view["styler"], cached=True

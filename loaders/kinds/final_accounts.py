@@ -1790,10 +1790,14 @@ def _department_rows(
             )
         if overall.total:
             budget, actual, line = overall.total
-            findings += check_total(
-                "部门整体自评表", budget, sum(t["budget"] or 0 for t in overall.tasks), line
-            )
-            findings += check_total(
-                "部门整体自评表", actual, sum(t["actual"] or 0 for t in overall.tasks), line, "执行"
-            )
+            for printed, key, what in ((budget, "budget", "预算"), (actual, "actual", "执行")):
+                values = [t[key] for t in overall.tasks if t[key] is not None]
+                findings += check_total(
+                    "部门整体自评表",
+                    printed,
+                    sum(values),
+                    line,
+                    what,
+                    missing=len(overall.tasks) - len(values),
+                )
     return rows

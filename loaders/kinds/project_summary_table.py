@@ -1005,7 +1005,14 @@ def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str
         ("实际支出", actual, "actual_wan"),
     ):
         values = [p[column] for p in projects if p.get(column) is not None]
-        findings += check_total("合计行", printed, round(sum(values), 6), row.line, what=what)
+        findings += check_total(
+            "合计行",
+            printed,
+            round(sum(values), 6),
+            row.line,
+            what=what,
+            missing=len(projects) - len(values),
+        )
     findings += _sub_column_checks(None, money, row.line)
     reported = parse_rate(money.rate_text, rate_pct(actual, budget)) if money.rate_text else None
     total = project_row(

@@ -1157,6 +1157,7 @@ def parse(doc) -> Parsed:
                 to_wan(table.printed_total, table.unit),
                 sum(budgets),
                 table.total_line,
+                missing=len(table_rows) - len(budgets),
             )
     if tables[0].first_line is None:
         findings.append(
