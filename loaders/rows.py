@@ -13,6 +13,17 @@ _SPACE = re.compile(r"\s")
 _WRAP_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _WRAP_MIXED = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[\x00-\x7f])|(?<=[\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _SPACES = re.compile(r"\s+")
+# The 年度资金总额 columns of the national 项目支出绩效自评表, in the order printed when a table's
+# header was not read, with their printed names (for findings).
+FUNDS_COLUMNS = ("initial", "budget", "actual", "weight", "rate", "score")
+FUNDS_LABELS = {
+    "initial": "年初预算数",
+    "budget": "全年预算数",
+    "actual": "全年执行数",
+    "weight": "分值",
+    "rate": "执行率",
+    "score": "得分",
+}
 # A text is a word processor's one-cell-per-line export (every cell on a line of its own, led by a
 # tab; a blank line ends the row) when at least this share of its lines holding a tab are such
 # single tab-led cells. Tab-separated rows have several cells a line.

@@ -358,6 +358,32 @@ def _funds_cells(
     return out
 
 
+def _scored_row(
+    rng: random.Random,
+    doc: Synthetic,
+    weight: float,
+    indicator: tuple[str, str, str, str, str],
+    last: tuple[str | None, str | None],
+) -> tuple[list[str], float, str]:
+    """One scored indicator row of a 项目支出绩效自评表 (一级/二级 printed only where they change),
+    its score and its deviation reason."""
+    level1, level2, name, target, actual_text = indicator
+    score = _score_of(rng, weight)
+    reason = rng.choice(REASONS) if score < weight else ""
+    row = [
+        "",
+        "" if level1 == last[0] else level1,
+        "" if (level1, level2) == last else level2,
+        doc.wrap(rng, name),
+        target,
+        actual_text,
+        f"{weight:g}",
+        f"{score:g}",
+        reason,
+    ]
+    return row, score, reason
+
+
 def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
     """project_eval_tables: one 项目支出绩效自评表 block per project."""
     s = doc.style
@@ -392,22 +418,11 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         last1 = last2 = None
         for weight in weights:
             level1, level2, ind, target, _, actual_text, _ = _indicator(rng, used)
-            score = _score_of(rng, weight)
-            total += score
-            reason = rng.choice(REASONS) if score < weight else ""
-            rows.append(
-                [
-                    "",
-                    "" if level1 == last1 else level1,
-                    "" if (level1, level2) == (last1, last2) else level2,
-                    doc.wrap(rng, ind),
-                    target,
-                    actual_text,
-                    f"{weight:g}",
-                    f"{score:g}",
-                    reason,
-                ]
+            row, score, reason = _scored_row(
+                rng, doc, weight, (level1, level2, ind, target, actual_text), (last1, last2)
             )
+            total += score
+            rows.append(row)
             if s.page_break and len(rows) == 11:
                 if s.layout in ("as_tabs", "as_spaces"):
                     rows += [["\f- 2 -"], [], ["项目支出绩效自评表"], header]
@@ -892,22 +907,11 @@ def _fa_annex(
     for weight, (level1, level2, ind, target, _, actual_text, _) in zip(
         _weights(rng, n, 100 - FA_FUNDS_WEIGHT), indicators, strict=True
     ):
-        score = _score_of(rng, weight)
-        total += score
-        reason = rng.choice(REASONS) if score < weight else ""
-        rows.append(
-            [
-                "",
-                "" if level1 == last1 else level1,
-                "" if (level1, level2) == (last1, last2) else level2,
-                doc.wrap(rng, ind),
-                target,
-                actual_text,
-                f"{weight:g}",
-                f"{score:g}",
-                reason,
-            ]
+        row, score, reason = _scored_row(
+            rng, doc, weight, (level1, level2, ind, target, actual_text), (last1, last2)
         )
+        total += score
+        rows.append(row)
         last1, last2 = level1, level2
         doc.indicators.append(
             {

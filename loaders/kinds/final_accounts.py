@@ -29,7 +29,15 @@ from ..detection import keyword_score, squeeze
 from ..findings import Finding
 from ..metadata import find_parent, find_unit, find_year
 from ..numbers import EMPTY_MARKS, is_overflow, parse_amount, parse_rate, to_halfwidth, to_wan
-from ..rows import cell_above, clean_name, indicator_row, is_cell_line_export, project_row
+from ..rows import (
+    FUNDS_COLUMNS,
+    FUNDS_LABELS,
+    cell_above,
+    clean_name,
+    indicator_row,
+    is_cell_line_export,
+    project_row,
+)
 from . import Parsed
 
 KIND = "final_accounts"
@@ -57,16 +65,6 @@ CELL_CACHE_SIZE = 1 << 16
 NAME_MATCH_RATIO = 0.85
 # Points a table's weights may miss 100 by before the table counts as full.
 WEIGHT_FULL_TOLERANCE = 0.011
-# Default order of the 年度资金总额 columns when a table prints no header.
-FUNDS_COLUMNS = ("initial", "budget", "actual", "weight", "rate", "score")
-FUNDS_LABELS = {
-    "initial": "年初预算数",
-    "budget": "全年预算数",
-    "actual": "全年执行数",
-    "weight": "分值",
-    "rate": "执行率",
-    "score": "得分",
-}
 # Rows of the funds block that only restate parts of 年度资金总额.
 FUNDS_SUBROWS = (
     "其中：当年财政拨款",

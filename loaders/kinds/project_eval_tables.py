@@ -41,7 +41,7 @@ from ..numbers import (
     to_halfwidth,
     to_wan,
 )
-from ..rows import clean_name, indicator_row, project_row
+from ..rows import FUNDS_COLUMNS, FUNDS_LABELS, clean_name, indicator_row, project_row
 from ..targets import is_not_applicable
 from . import Parsed
 
@@ -848,18 +848,6 @@ def _read_stream(body: list[Tok], b: Block) -> None:
 # --- rows ------------------------------------------------------------------------------------
 
 
-# The national form's funds columns, for a 年度资金总额 row whose header was not read.
-DEFAULT_FUNDS_ROLES = ("initial", "budget", "actual", "weight", "rate", "score")
-FUNDS_ROLE_LABELS = {
-    "initial": "年初预算数",
-    "budget": "全年预算数",
-    "actual": "全年执行数",
-    "weight": "分值",
-    "rate": "执行率",
-    "score": "得分",
-}
-
-
 def _funds(b: Block) -> tuple[dict[str, str], bool]:
     """Funds cells by role, and whether they were read with certainty.
 
@@ -875,8 +863,8 @@ def _funds(b: Block) -> tuple[dict[str, str], bool]:
         out = {r: by_col[t.col] for r, t in b.funds_roles if t.col in by_col}
         if out:
             return out, True
-    if not roles and len(values) == len(DEFAULT_FUNDS_ROLES):
-        return dict(zip(DEFAULT_FUNDS_ROLES, (v.text for v in values), strict=True)), True
+    if not roles and len(values) == len(FUNDS_COLUMNS):
+        return dict(zip(FUNDS_COLUMNS, (v.text for v in values), strict=True)), True
     return {r: v.text for r, v in zip(roles, values, strict=False)}, not values
 
 
@@ -926,7 +914,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
             findings.append(
                 Finding(
                     "OVERFLOW_CELL",
-                    f"「{name}」“年度资金总额”行的「{FUNDS_ROLE_LABELS.get(role, role)}」单元格印为 "
+                    f"「{name}」“年度资金总额”行的「{FUNDS_LABELS.get(role, role)}」单元格印为 "
                     "#####（列宽不足），该值已留空，请向填报单位索取原值。",
                     project=name,
                     source_line=b.funds_label.line if b.funds_label else b.first_line,
