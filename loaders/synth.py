@@ -361,12 +361,13 @@ def _funds_cells(
 def _scored_row(
     rng: random.Random,
     doc: Synthetic,
+    project: str,
     weight: float,
     indicator: tuple[str, str, str, str, str],
     last: tuple[str | None, str | None],
-) -> tuple[list[str], float, str]:
-    """One scored indicator row of a 项目支出绩效自评表 (一级/二级 printed only where they change),
-    its score and its deviation reason."""
+) -> tuple[list[str], float]:
+    """One scored indicator row of a 项目支出绩效自评表 (一级/二级 printed only where they change)
+    and its score; the indicator's truth goes to doc.indicators."""
     level1, level2, name, target, actual_text = indicator
     score = _score_of(rng, weight)
     reason = rng.choice(REASONS) if score < weight else ""
@@ -381,7 +382,18 @@ def _scored_row(
         f"{score:g}",
         reason,
     ]
-    return row, score, reason
+    doc.indicators.append(
+        {
+            "project": project,
+            "level1": level1,
+            "level2": level2,
+            "name": name,
+            "weight": weight,
+            "score": score,
+            "status": _status(weight, score),
+        }
+    )
+    return row, score
 
 
 def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
@@ -418,8 +430,8 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         last1 = last2 = None
         for weight in weights:
             level1, level2, ind, target, _, actual_text, _ = _indicator(rng, used)
-            row, score, reason = _scored_row(
-                rng, doc, weight, (level1, level2, ind, target, actual_text), (last1, last2)
+            row, score = _scored_row(
+                rng, doc, name, weight, (level1, level2, ind, target, actual_text), (last1, last2)
             )
             total += score
             rows.append(row)
@@ -431,17 +443,6 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
                 last1 = last2 = None
             else:
                 last1, last2 = level1, level2
-            doc.indicators.append(
-                {
-                    "project": name,
-                    "level1": level1,
-                    "level2": level2,
-                    "name": ind,
-                    "weight": weight,
-                    "score": score,
-                    "status": _status(weight, score),
-                }
-            )
         total = round(total, 2)
         rows += [["总分", "", "", "", "", "", "100", f"{total:g}", ""], ["评分等级", "优"]]
         blocks.append(rows)
@@ -907,23 +908,12 @@ def _fa_annex(
     for weight, (level1, level2, ind, target, _, actual_text, _) in zip(
         _weights(rng, n, 100 - FA_FUNDS_WEIGHT), indicators, strict=True
     ):
-        row, score, reason = _scored_row(
-            rng, doc, weight, (level1, level2, ind, target, actual_text), (last1, last2)
+        row, score = _scored_row(
+            rng, doc, name, weight, (level1, level2, ind, target, actual_text), (last1, last2)
         )
         total += score
         rows.append(row)
         last1, last2 = level1, level2
-        doc.indicators.append(
-            {
-                "project": name,
-                "level1": level1,
-                "level2": level2,
-                "name": ind,
-                "weight": weight,
-                "score": score,
-                "status": _status(weight, score),
-            }
-        )
     total = round(total, 2)
     rows.append(["", "总分", "", "", "", "", "100", f"{total:g}", "—"])
     initial = None if printed["initial"] == OVERFLOW_MARK else initial_yuan / 10000
