@@ -25,7 +25,7 @@ LABELS = {
     "reported_wan": "印发合计（万元）",
     "rows_sum_wan": "各行之和（万元）",
     "difference_wan": "差额（万元）",
-    "rows_missing": "未读出金额的行",
+    "rows_missing": "缺数行",
     "state": "核对结果",
     "n_indicators": "指标数",
     "weight_sum": "指标分值",
@@ -110,8 +110,8 @@ TOTALS_COLUMNS = [
     "reported_wan",
     "rows_sum_wan",
     "difference_wan",
-    "rows_missing",
     "state",
+    "rows_missing",
     "source_file",
     "source_line",
 ]
