@@ -21,6 +21,12 @@ UNIT_LABELS = (
     "单位",
 )
 PARENT_LABELS = ("主管部门", "主管单位", "预算部门")
+# Labels that are also the first word of titles ('部门决算', '部门整体支出…', '单位：万元'): what
+# follows them is a unit only when it ends like one.
+BARE_LABELS = ("部门", "单位")
+_NAME_END = re.compile(
+    r"(?:局|委员会|委|中心|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?$"
+)
 _UNIT_SUFFIX = re.compile(
     r"[\u4e00-\u9fff（）()]{2,40}?(?:卫生健康局|卫生健康委员会|卫生健康委|卫健委|卫健局|卫生局|中心|医院|"
     r"研究所|研究院|管理局|委员会|局|院|所|站|办公室|学校|大学)(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
@@ -75,6 +81,7 @@ def _label_value(text: str, labels) -> str | None:
                 2 <= len(value) <= 60
                 and re.search(r"[\u4e00-\u9fff]", value)
                 and "名称" not in value
+                and (label not in BARE_LABELS or _NAME_END.search(value))
             ):
                 return value
     return None

@@ -358,3 +358,17 @@ def test_manifest_naming_a_missing_file_is_logged(tmp_path, caplog):
 )
 def test_unit_from_a_title_runs_past_place_names_that_end_like_units(title, unit):
     assert find_unit(title) == unit
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        # 部门 / 单位 open titles too: after them comes a unit only if it ends like one
+        ("鞍山市站前区卫生健康委员会2024年度部门决算报告", "鞍山市站前区卫生健康委员会"),
+        ("2023年度部门整体支出绩效自评表\n单位：万元", None),
+        ("部门：深圳市龙岗区卫生健康局\n", "深圳市龙岗区卫生健康局"),
+        ("单位：深圳市医学信息中心（本级）", "深圳市医学信息中心（本级）"),
+    ],
+)
+def test_bare_labels_take_only_a_unit_like_value(text, unit):
+    assert find_unit(text) == unit
