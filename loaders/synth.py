@@ -269,6 +269,30 @@ class Synthetic:
     text: str = ""
     projects: list[dict] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
+
+    def record(
+        self,
+        project: str | None,
+        level1: str,
+        level2: str,
+        name: str,
+        weight: float | None,
+        score: float | None,
+        status: str,
+    ) -> None:
+        """One indicator the loaders must read from this document (its truth row)."""
+        self.indicators.append(
+            {
+                "project": project,
+                "level1": level1,
+                "level2": level2,
+                "name": name,
+                "weight": weight,
+                "score": score,
+                "status": status,
+            }
+        )
+
     findings: list[dict] = field(default_factory=list)  # findings the loaders must record
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
@@ -382,17 +406,7 @@ def _scored_row(
         f"{score:g}",
         reason,
     ]
-    doc.indicators.append(
-        {
-            "project": project,
-            "level1": level1,
-            "level2": level2,
-            "name": name,
-            "weight": weight,
-            "score": score,
-            "status": _status(weight, score),
-        }
-    )
+    doc.record(project, level1, level2, name, weight, score, _status(weight, score))
     return row, score
 
 
@@ -565,17 +579,7 @@ def overall_eval(rng: random.Random, doc: Synthetic) -> list[Table]:
                     reason,
                 ]
             )
-            doc.indicators.append(
-                {
-                    "project": None,
-                    "level1": level1,
-                    "level2": level2,
-                    "name": name,
-                    "weight": weight,
-                    "score": score,
-                    "status": _status(weight, score),
-                }
-            )
+            doc.record(None, level1, level2, name, weight, score, _status(weight, score))
     rows.append(["总分", "100", f"{score_sum:g}", ""])
     doc.projects += [
         {
@@ -640,17 +644,7 @@ def declaration(rng: random.Random, doc: Synthetic) -> list[Table]:
     ):
         targets.append(["" if level1 == last else level1, level2, doc.wrap(rng, name), target])
         last = level1
-        doc.indicators.append(
-            {
-                "project": None,
-                "level1": level1,
-                "level2": level2,
-                "name": name,
-                "weight": None,
-                "score": None,
-                "status": "target_only",
-            }
-        )
+        doc.record(None, level1, level2, name, None, None, "target_only")
     return [title, meta, rows, goals, targets]
 
 
@@ -822,17 +816,7 @@ def _fa_overall(rng: random.Random, doc: Synthetic) -> list[Table]:
             ]
         )
         last1, last2 = level1, level2
-        doc.indicators.append(
-            {
-                "project": None,
-                "level1": level1,
-                "level2": level2,
-                "name": name,
-                "weight": None,
-                "score": None,
-                "status": status,
-            }
-        )
+        doc.record(None, level1, level2, name, None, None, status)
     tables: list[Table] = [rows]
     if s.layout not in FA_RUBRIC_LAYOUTS:
         return tables
@@ -852,17 +836,7 @@ def _fa_overall(rng: random.Random, doc: Synthetic) -> list[Table]:
         rubric.append(
             [*rows_text, f"考核{name}情况。", "符合要求得满分，否则酌情扣分。", f"{score:g}"]
         )
-        doc.indicators.append(
-            {
-                "project": None,
-                "level1": level1,
-                "level2": level2,
-                "name": name,
-                "weight": float(weight),
-                "score": score,
-                "status": _status(weight, score),
-            }
-        )
+        doc.record(None, level1, level2, name, float(weight), score, _status(weight, score))
     total = round(total, 2)
     rubric += [["综合评分", "", "", "", f"{total:g}"], ["评分等级", "", "", "", "优"]]
     doc.score = total
