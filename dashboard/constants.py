@@ -82,6 +82,7 @@ CODE_LABELS = {
     "WEIGHT_SUM_MISMATCH": "分值合计不符",
     "SCORE_SUM_MISMATCH": "得分合计不符",
     "VALUE_CONFLICT": "两处数值不一致",
+    "VALUE_INFERRED": "按算式推定的数值",
     "PARTIAL_ROW": "行未读全",
     "YEAR_MISSING": "缺年度",
     "UNIT_MISSING": "缺单位",

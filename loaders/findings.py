@@ -9,17 +9,36 @@ SEVERITIES = ("error", "warning", "info")
 # code -> (default severity, what it means). Documented in README.md; a test keeps them in sync.
 CODES: dict[str, tuple[str, str]] = {
     "TOTAL_MISMATCH": ("warning", "a printed total differs from the sum of its rows"),
-    "RATE_MISMATCH": ("warning", "a printed execution rate differs from actual / budget by more than 1 point"),
+    "RATE_MISMATCH": (
+        "warning",
+        "a printed execution rate differs from actual / budget by more than 1 point",
+    ),
     "RATE_OVER_100": ("warning", "execution above 100 %"),
     "RATE_MISSING": ("info", "no execution rate printed; the computed rate is shown"),
-    "MISSING_TABLE": ("warning", "a project listed in one part of a document has no table in another"),
+    "MISSING_TABLE": (
+        "warning",
+        "a project listed in one part of a document has no table in another",
+    ),
     "ORPHAN_ROWS": ("warning", "table rows that belong to no project header"),
-    "OVERFLOW_CELL": ("warning", "a cell printed as ##### (value recovered elsewhere or left null)"),
+    "OVERFLOW_CELL": (
+        "warning",
+        "a cell printed as ##### (value recovered elsewhere or left null)",
+    ),
     "WEIGHT_SUM_MISMATCH": ("warning", "indicator weights do not add up to 100"),
     "SCORE_SUM_MISMATCH": ("warning", "indicator scores do not add up to the table's total score"),
-    "VALUE_CONFLICT": ("warning", "two parts of the document print different values for the same thing"),
+    "VALUE_CONFLICT": (
+        "warning",
+        "two parts of the document print different values for the same thing",
+    ),
+    "VALUE_INFERRED": (
+        "warning",
+        "a value was read by the form's arithmetic (glued or lost cells); check it",
+    ),
     "PARTIAL_ROW": ("warning", "a row could not be read completely; some values are missing"),
-    "YEAR_MISSING": ("warning", "the document does not print its year and no manifest entry gives one"),
+    "YEAR_MISSING": (
+        "warning",
+        "the document does not print its year and no manifest entry gives one",
+    ),
     "UNIT_MISSING": ("warning", "the reporting unit could not be found in the document"),
     "PLACE_MISSING": ("warning", "no province or city found in the unit's name; region is 未知"),
     "LOW_CONFIDENCE": ("info", "the document kind was detected with low confidence"),

@@ -7,7 +7,16 @@ from pathlib import Path
 
 MANIFEST_NAME = "sources.toml"
 # Fields a manifest entry may set on a document row.
-OVERRIDABLE = ("unit", "parent_unit", "province", "city", "district", "region", "year", "amount_unit")
+OVERRIDABLE = (
+    "unit",
+    "parent_unit",
+    "province",
+    "city",
+    "district",
+    "region",
+    "year",
+    "amount_unit",
+)
 
 
 class ManifestError(ValueError):
@@ -29,6 +38,6 @@ def read_manifest(raw_dir: Path) -> dict[str, dict]:
     out = {}
     for entry in entries:
         if not isinstance(entry, dict) or "file" not in entry:
-            raise ManifestError(f"{path}: every [[document]] needs a file = \"…\" line")
+            raise ManifestError(f'{path}: every [[document]] needs a file = "…" line')
         out[str(entry["file"])] = entry
     return out

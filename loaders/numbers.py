@@ -10,7 +10,9 @@ _FULLWIDTH[0x3000] = 0x20
 _FULLWIDTH.update({ord("﹪"): ord("%"), ord("。"): ord(".")})
 
 # Cells that mean "nothing printed here".
-EMPTY_MARKS = frozenset({"", "-", "—", "－", "–", "——", "/", "／", "\\", "无", "——/", "/ ", "N/A", "n/a"})
+EMPTY_MARKS = frozenset(
+    {"", "-", "—", "－", "–", "——", "/", "／", "\\", "无", "——/", "/ ", "N/A", "n/a"}
+)
 
 OVERFLOW = re.compile(r"^#{3,}$")
 # OCR splits numbers around separators: "2, 306. 00", "191. 60", "1 ,234.5".

@@ -25,24 +25,36 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from .. import layout
 from ..crosscheck import check_weights
 from ..detection import keyword_score, squeeze
 from ..findings import Finding
+from ..layout import CELL_CACHE_SIZE, GLUED, PIPE_END, Cell, number
+from ..layout import join_parts as _join
 from ..metadata import find_amount_unit
 from ..numbers import (
-    _FULLWIDTH,
     EMPTY_MARKS,
     is_overflow,
-    parse_amount,
     parse_rate,
     rate_pct,
     to_halfwidth,
     to_wan,
 )
-from ..rows import FUNDS_COLUMNS, FUNDS_LABELS, clean_name, indicator_row, project_row
+from ..rows import FUNDS_COLUMNS, FUNDS_LABELS, indicator_row, project_row
+from ..solve import ROLE_NAMES, Reading, is_figures, read_funds
 from ..targets import is_not_applicable
+from ..vocab import (
+    LEVEL1_WORDS,
+    NAME_LABELS,
+    OTHER_LABELS,
+    PARENT_LABELS,
+    UNIT_LABELS,
+    funds_role,
+    indicator_role,
+    is_level2,
+    key_of,
+)
 from . import Parsed
 
 KIND = "project_eval_tables"
@@ -70,6 +82,8 @@ MAX_VALUE_CHARS = 60
 MAX_GRADE_CHARS = 8
 # At most this many values follow 年度资金总额 when no column header was read.
 MAX_FUNDS_VALUES = 6
+# Funds column words in a row without a 项目资金 label before them make a header from this many.
+MIN_FUNDS_RUN = 3
 # Segmentation costs for layouts without row breaks (one cell per line, whole table on a line).
 ROW_COST = 1
 MISSING_CELL_COST = 3
@@ -78,116 +92,22 @@ SKIPPED_TOKEN_COST = 10
 # This many header words in a row, inside a table without row breaks, are a repeated header.
 MIN_HEADER_RUN = 3
 
-_TITLE = re.compile(r"项目(?:支出)?绩效(?:自评|自我评价|评价表)")
+_TITLE = re.compile(r"项目(?:支出)?绩效(?:自评|自我评价|评价表|目标自评)|项目\)绩效(?:目标)?自评")
 _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 _UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
 _SUFFIX = re.compile(r"[(（][A-Za-z/%+\-×*＋]{0,5}[)）]$")
-_PAGE_NOISE = re.compile(
-    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
-)
-_SPLIT_SPACES = re.compile(r"\s{2,}")
-_UNIT_FRAGMENT = re.compile(r"^(?:[(（][^()（）]{0,6}[)）]|%|％)$")
-_OP_ONLY = re.compile(r"^(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)$")
 
-LEVEL1_WORDS = frozenset(
-    {"产出指标", "效益指标", "满意度指标", "成本指标", "投入指标", "过程指标", "影响指标"}
-)
-_LEVEL2 = re.compile(r"^[\u4e00-\u9fff]{0,8}(?:数量|质量|时效|成本|效益|影响|满意度)指标$")
-
-# The reporting unit's label on the forms of different provinces.
-UNIT_LABELS = ("实施单位", "项目实施单位", "执行单位", "单位名称", "预算单位", "项目单位")
-# Labels other than the ones we read: they end the value of the label before them.
-OTHER_LABELS = (
-    "项目编码",
-    "项目代码",
-    "项目负责人",
-    "联系电话",
-    "项目类型",
-    "项目类别",
-    "项目属性",
-    "预算科目",
-)
-
-
-class Tok(NamedTuple):
-    """One non-empty cell: text as printed, a squeezed half-width key, where it sits."""
-
-    text: str
-    key: str
-    line: int
-    row: int
-    col: int | None  # tab column or cell index in its row; None where spaces hid empty cells
-    kind: str | None  # label_kind(key), worked out once
-    num: float | None  # the cell as a number, or None
-
-
-# Half-width and without white space, in one pass: the key labels are matched on.
-_KEY_TABLE = {
-    **_FULLWIDTH,
-    0x3000: None,
-    0x20: None,
-    0x09: None,
-    0x0A: None,
-    0x0D: None,
-    0xA0: None,
-}
-# Only a cell that starts like a number can be one; the rest skip parse_amount.
-_NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
-
-
-def key_of(text: str) -> str:
-    return text.translate(_KEY_TABLE)
-
-
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-def number(text: str) -> float | None:
-    """parse_amount, with a short cut for the plain numbers most cells hold."""
-    if not text or text[0] not in _NUMBER_START:
-        return None
-    if _PLAIN_NUMBER.fullmatch(text):
-        return float(text)
-    if text.endswith("分"):  # weights and scores printed as 10分
-        text = text[:-1]
-    return parse_amount(text)
-
-
-_new_tok = tuple.__new__  # Tok(...) without the keyword handling: tokens are made by the million
-# Labels, numbers and marks repeat from table to table: their key, kind and value are cached.
-_CELL_CACHE: dict[str, tuple[str, str | None, float | None]] = {}
-CELL_CACHE_SIZE = 50_000
-MAX_CACHED_CELL = 40
-MAX_KEY_CHARS = 80
-
-
-def _tok(text: str, line: int, row: int, col: int | None) -> Tok:
-    """A token of a stripped, non-empty cell."""
-    info = _CELL_CACHE.get(text)
-    if info is None:
-        # Labels are short: a long cell (goal prose) needs only the start of its key.
-        key = text if text.isascii() and " " not in text else key_of(text[:MAX_KEY_CHARS])
-        info = (key, label_kind(key), number(text))
-        if len(text) <= MAX_CACHED_CELL:
-            if len(_CELL_CACHE) >= CELL_CACHE_SIZE:
-                _CELL_CACHE.clear()
-            _CELL_CACHE[text] = info
-    return _new_tok(Tok, (text, info[0], line, row, col, info[1], info[2]))
-
-
-def _join(parts: list[str]) -> str:
-    """Join wrapped pieces of one cell; white space between CJK characters goes."""
-    parts = [p for p in parts if p]
-    if len(parts) == 1:
-        return parts[0].strip()
-    return clean_name(" ".join(parts)) or ""
+# Tokens are the layout stage's cells; what label a cell is, is this kind's reading of its key.
+Tok = Cell
 
 
 # --- what a token is -------------------------------------------------------------------------
 
 
 # First characters of every label but the title; other cells skip the keyword tests.
-_LABEL_START = frozenset("项主预实执年资其上当财总一评自绩合联单")
+_LABEL_START = frozenset("项主预实执年资其上当财总一评自绩合联单转地中资部")
+_UNIT_LABELS = tuple(sorted(UNIT_LABELS, key=len, reverse=True))
+_PARENT_LABELS = tuple(sorted(PARENT_LABELS, key=len, reverse=True))
 
 
 def label_kind(key: str) -> str | None:
@@ -199,15 +119,21 @@ def label_kind(key: str) -> str | None:
         return "title"
     if k[:1] not in _LABEL_START:
         return None
-    if k.startswith("项目名称"):
+    if k.startswith(NAME_LABELS) and len(k) <= 14:
         return "name"
-    if k.startswith(("主管部门", "主管单位", "预算部门")) and len(k) <= 30:
+    if k.startswith("中央主管部门") and len(k) <= 30:
+        return "other"
+    if k.startswith(_PARENT_LABELS) and len(k) <= 30:
         return "parent"
-    if k.startswith(UNIT_LABELS) and len(k) <= 30:
+    if k.startswith(_UNIT_LABELS) and len(k) <= 30:
         return "unit"
     if k.startswith("项目资金") and len(k) <= 12:
         return "funds_header"
-    if k in ("年度资金总额", "资金总额") or (k.startswith("年度资金总额") and len(k) <= 10):
+    if (
+        k in ("年度资金总额", "资金总额", "总额")
+        or (k.startswith("年度资金总额") and len(k) <= 10)
+        or (k.endswith("资金总额") and len(k) <= 10)
+    ):
         return "funds"
     if len(k) <= 14 and k.startswith(("其中", "上年结转", "其他资金", "当年财政拨款", "财政拨款")):
         return "subfunds"
@@ -219,57 +145,61 @@ def label_kind(key: str) -> str | None:
         return "grade"
     if k in ("总分", "合计", "总计", "总分值"):
         return "total"
-    if k == "绩效指标":
+    if k in ("自评总分", "自评得分") or (k.startswith(("自评总分", "自评得分")) and len(k) <= 8):
+        return "self_score"
+    if k == "绩效指标" or (k.startswith("绩效指标") and len(k) <= 9 and "分" in k):
         return "frame"
     if k.startswith(OTHER_LABELS) and len(k) <= 10:
         return "other"
     return None
 
 
-def funds_role(key: str) -> str | None:
-    """The column of a 项目资金 header cell: 年初预算数(A) -> initial, 执行率(B/A) -> rate …"""
-    k = _SUFFIX.sub("", key)
-    if not k or len(k) > 12:
-        return None
-    # A wrapped header cell keeps only its first line here: 全年执行(数), 执行(率).
-    if "执行率" in k or k.endswith("率"):
-        return "rate"
-    if "年初" in k:
-        return "initial"
-    if "预算" in k:
-        return "budget"
-    if "执行" in k or "支出" in k or "决算" in k or k.startswith("实际"):
-        return "actual"
-    if "得分" in k:
-        return "score"
-    if k in ("分值", "分数", "权重"):
-        return "weight"
-    return None
+_KIND_CACHE: dict[str, str | None] = {}
 
 
-def indicator_role(key: str) -> str | None:
-    """The column of an indicator header cell: 年初目标值 -> target, 全年完成值 -> actual …"""
-    k = _SUFFIX.sub("", key)
-    if not k or len(k) > 14:
-        return None
-    if k.startswith("一级指标"):
-        return "level1"
-    if k.startswith("二级指标"):
-        return "level2"
-    if k.startswith("三级指标") or k == "指标名称":
-        return "name"
-    if "偏差" in k or "原因" in k:
-        return "reason"
-    # Wrapped header cells keep only their first line here: 年度指标(值), 实际完成(值).
-    if k.endswith(("目标值", "指标值")) or k.startswith(("年度指标", "年初目标", "年度目标")):
-        return "target"
-    if k.endswith(("完成值", "实际值")) or k.startswith(("实际完成", "全年完成", "全年实际")):
-        return "actual"
-    if k.endswith("得分"):
-        return "score"
-    if k in ("分值", "分数", "权重"):
-        return "weight"
-    return None
+def kind_of(tok: Tok) -> str | None:
+    """label_kind of a token's key, cached: labels repeat from table to table."""
+    key = tok.key
+    try:
+        return _KIND_CACHE[key]
+    except KeyError:
+        if len(_KIND_CACHE) >= CELL_CACHE_SIZE:
+            _KIND_CACHE.clear()
+        kind = _KIND_CACHE[key] = label_kind(key)
+        return kind
+
+
+def _is_header_word(key: str) -> bool:
+    return _SUFFIX.sub("", key) in HEADER_WORDS
+
+
+def _is_number(tok: Tok | None) -> bool:
+    return tok is not None and tok.num is not None
+
+
+def _is_level1(tok: Tok) -> bool:
+    return tok.key in LEVEL1_WORDS
+
+
+def _is_level2(tok: Tok) -> bool:
+    return is_level2(tok.key)
+
+
+def _is_level(tok: Tok) -> bool:
+    return _is_level1(tok) or _is_level2(tok)
+
+
+def _is_value(tok: Tok) -> bool:
+    """A money, rate or empty-mark cell of the funds lines, or a glued run of figures."""
+    if tok.num is not None:
+        return True
+    t = to_halfwidth(tok.text).strip()
+    return (
+        t in EMPTY_MARKS
+        or is_overflow(t)
+        or (t.endswith("%") and number(t[:-1]) is not None)
+        or (tok.layout == GLUED and is_figures(t))
+    )
 
 
 # Header cells exactly: a repeated header after a page break is dropped from the rows by these.
@@ -304,119 +234,9 @@ HEADER_WORDS = frozenset(
 )
 
 
-def _is_header_word(key: str) -> bool:
-    return _SUFFIX.sub("", key) in HEADER_WORDS
-
-
-def _is_number(tok: Tok | None) -> bool:
-    return tok is not None and tok.num is not None
-
-
-def _is_level1(tok: Tok) -> bool:
-    return tok.key in LEVEL1_WORDS
-
-
-def _is_level2(tok: Tok) -> bool:
-    return bool(_LEVEL2.match(tok.key)) and tok.key not in LEVEL1_WORDS
-
-
-def _is_level(tok: Tok) -> bool:
-    return _is_level1(tok) or _is_level2(tok)
-
-
-def _is_value(tok: Tok) -> bool:
-    """A money, rate or empty-mark cell of the funds lines."""
-    if tok.num is not None:
-        return True
-    t = to_halfwidth(tok.text).strip()
-    return t in EMPTY_MARKS or is_overflow(t) or (t.endswith("%") and number(t[:-1]) is not None)
-
-
-# --- text to tokens --------------------------------------------------------------------------
-
-
-def _known_word(key: str) -> bool:
-    return bool(label_kind(key) or funds_role(key) or indicator_role(key) or key in LEVEL1_WORDS)
-
-
-def _merge_fragments(words: list[str]) -> list[str]:
-    """Put back what single-space splitting tore apart: '=100.00 (%)', '≥ 90%', '2, 306. 00'."""
-    out: list[str] = []
-    for w in words:
-        if out and (
-            _UNIT_FRAGMENT.match(w)
-            or _OP_ONLY.match(out[-1])
-            or (out[-1][-1] in ",.，" and w[0].isdigit() and out[-1][0].isdigit())
-        ):
-            out[-1] += " " + w  # the printed text again: it was split at exactly this space
-        else:
-            out.append(w)
-    return out
-
-
-def _split_loose(text: str) -> list[str]:
-    """Cells of a line without tabs: runs of spaces, or single spaces where a row was flattened."""
-    parts = [p.strip() for p in _SPLIT_SPACES.split(text.strip()) if p.strip()]
-    if len(parts) != 1:
-        return parts
-    words = text.split()
-    if len(words) < 2:
-        return parts
-    keys = [key_of(w) for w in words]
-    numbers = sum(1 for w in words if number(w) is not None)
-    if any(_known_word(k) for k in keys) or numbers >= 2:
-        return _merge_fragments(words)
-    return parts
-
-
 def tokenise(lines: Iterable[str]) -> Iterator[Tok]:
-    """Every non-empty cell of the text, in reading order.
-
-    Rows are tab lines, space-separated lines, or groups of tab-led single-cell lines closed by a
-    blank line (a word processor's one-cell-per-line export; untabbed lines there continue the cell
-    above). Page numbers and form feeds are dropped.
-    """
-    row = 0
-    group: list[list] = []  # one-cell-per-line row: [text parts, first line]
-    for number_, raw in enumerate(lines, 1):
-        line = raw.replace("\f", "") if "\f" in raw else raw
-        tab = line.find("\t")
-        if tab == 0 and line.find("\t", 1) == -1:
-            group.append([[line.strip()], number_])
-            continue
-        stripped = line.strip()
-        if group and stripped and tab == -1 and not label_kind(key_of(stripped)):
-            group[-1][0].append(stripped)
-            continue
-        if group:
-            row += 1
-            yield from _group_tokens(group, row)
-            group = []
-        if not stripped:
-            continue
-        if tab != -1:
-            row += 1
-            for col, cell in enumerate(line.split("\t")):
-                if cell:
-                    cell = cell.strip()
-                    if cell:
-                        tok = _tok(cell, number_, row, col)
-                        yield tok
-                        if tok.kind == "subfunds":
-                            break  # 其中/上年结转/其他资金 rows are never read: skip their values
-        elif not _PAGE_NOISE.match(stripped):
-            row += 1
-            for cell in _split_loose(stripped):
-                yield _tok(cell, number_, row, None)
-    if group:
-        yield from _group_tokens(group, row + 1)
-
-
-def _group_tokens(group: list[list], row: int) -> Iterator[Tok]:
-    for col, (parts, first) in enumerate(group):
-        text = _join(parts) if len(parts) > 1 else parts[0]
-        if text:
-            yield _tok(text, first, row, col)
+    """Every cell of the text in reading order, from the shared layout stage."""
+    return layout.cells(lines if isinstance(lines, list) else list(lines))
 
 
 # --- blocks ----------------------------------------------------------------------------------
@@ -448,10 +268,10 @@ def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
             preamble.extend(chunk)
 
     for t in toks:
-        if (t.kind == "title" and chunk) or (t.kind == "name" and chunk_named):
+        if (kind_of(t) == "title" and chunk) or (kind_of(t) == "name" and chunk_named):
             yield from close()
             chunk, chunk_named = [], False
-        chunk_named = chunk_named or t.kind == "name"
+        chunk_named = chunk_named or kind_of(t) == "name"
         chunk.append(t)
     yield from close()
     if preamble:
@@ -476,6 +296,8 @@ class Block:
     funds_label: Tok | None = None
     funds_values: list[Tok] = field(default_factory=list)
     funds_row: list[Tok] = field(default_factory=list)
+    header_values: list[Tok] = field(default_factory=list)
+    self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
     grade: str | None = None
     weight_total: float | None = None
     score_total: float | None = None
@@ -493,11 +315,12 @@ _INLINE_LABEL = re.compile(
 
 
 def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
-    """The text a label introduces: inline after the label, then the tokens up to the next label."""
+    """The text a label introduces: inline after the label, then the tokens up to the next label
+    or column header (a flattened sheet may print the header right after the label)."""
     parts = [_INLINE_LABEL.sub("", toks[i].text, count=1).strip()]
     size = len(parts[0])
     j = i + 1
-    while j < len(toks) and toks[j].kind is None:
+    while j < len(toks) and kind_of(toks[j]) is None and not _is_column_word(toks[j]):
         # Wrapped pieces of one value, not unlabelled rows after it.
         if size < MAX_VALUE_CHARS:
             parts.append(toks[j].text)
@@ -506,13 +329,33 @@ def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
     return [p for p in parts if p], j
 
 
+def _is_column_word(tok: Tok) -> bool:
+    return bool(funds_role(tok.key) or indicator_role(tok.key) or _is_level(tok))
+
+
+def _funds_run(toks: list[Tok], i: int) -> list[tuple[str, Tok]]:
+    """The funds header cells from toks[i] on, by role. A first cell whose role comes again is
+    the group's own header (年度预算数(万元) over 年初预算 / 调整后预算数 …) and is left out."""
+    roles: list[tuple[str, Tok]] = []
+    n = len(toks)
+    while i < n and (role := funds_role(toks[i].key)):
+        if role in {r for r, _ in roles}:
+            if len(roles) == 1:
+                roles = []
+            else:
+                break
+        roles.append((role, toks[i]))
+        i += 1
+    return roles
+
+
 def read_block(toks: list[Tok], default_unit: str) -> Block:
     """Walk one block's tokens; labels set what the tokens after them mean."""
     b = Block(first_line=toks[0].line, last_line=toks[-1].line)
     i, n = 0, len(toks)
     while i < n:
         t = toks[i]
-        kind = t.kind
+        kind = kind_of(t)
         if kind == "title":
             b.title = b.title or t.text
             m = _YEAR.search(t.key) or (
@@ -533,14 +376,9 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
         elif kind == "funds_header":
             m = _UNIT_IN_LABEL.search(t.key)
             b.amount_unit = m.group(1) if m else b.amount_unit
-            i += 1
-            roles: list[tuple[str, Tok]] = []
-            while i < n and (role := funds_role(toks[i].key)) and role not in {r for r, _ in roles}:
-                roles.append((role, toks[i]))
-                m = _UNIT_IN_LABEL.search(toks[i].key)
-                b.amount_unit = m.group(1) if m and not b.amount_unit else b.amount_unit
-                i += 1
-            b.funds_roles = b.funds_roles or roles
+            roles = _funds_run(toks, i + 1)
+            i += 1 + _run_length(toks, i + 1, roles)
+            _header(b, roles, toks, i)
         elif kind == "funds":
             limit = len(b.funds_roles) or MAX_FUNDS_VALUES
             j = i + 1
@@ -550,13 +388,20 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
                 b.funds_label, b.funds_values = t, toks[i + 1 : j]
                 b.funds_row = _row_around(toks, i)
             i = j
+        elif kind is None and funds_role(t.key) and not b.indicators:
+            roles = _funds_run(toks, i)
+            if len(roles) >= MIN_FUNDS_RUN:
+                i += _run_length(toks, i, roles)
+                _header(b, roles, toks, i)
+            else:
+                i += 1
         elif kind == "subfunds":
             i += 1
             while i < n and _is_value(toks[i]):
                 i += 1
         elif kind == "goal":
             i += 1
-            while i < n and toks[i].kind not in ("indicator_header", "title", "name", "grade"):
+            while i < n and kind_of(toks[i]) not in ("indicator_header", "title", "name", "grade"):
                 i += 1
         elif kind == "indicator_header":
             i = _read_indicators(toks, i, b)
@@ -566,16 +411,56 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
                 b.grade = b.grade or parts[0]
         elif kind == "total":
             j = i + 1
-            nums = []
-            while j < n and _is_number(toks[j]):
+            nums: list[float | None] = []
+            printed_empty = False
+            while j < n and (
+                _is_number(toks[j]) or (toks[j].layout == PIPE_END and not toks[j].text)
+            ):
+                printed_empty = printed_empty or toks[j].num is None
                 nums.append(toks[j].num)
                 j += 1
-            _set_totals(b, nums)
+            if printed_empty:  # the layout printed its empty cells: 分值 then 得分, in place
+                b.weight_total = nums[0]
+                b.score_total = nums[1] if len(nums) > 1 else None
+            else:
+                _set_totals(b, nums)
+            i = j
+        elif kind == "self_score":
+            j = i + 1
+            if j < n and _is_number(toks[j]) and b.self_score is None:
+                b.self_score = toks[j].num
+                j += 1
             i = j
         else:
             i += 1
     b.amount_unit = b.amount_unit or default_unit
     return b
+
+
+def _run_length(toks: list[Tok], i: int, roles: list[tuple[str, Tok]]) -> int:
+    """How many tokens from toks[i] the header run spans (its dropped group header too)."""
+    if not roles:
+        return 0
+    last = roles[-1][1]
+    k = i
+    while k < len(toks) and toks[k] is not last:
+        k += 1
+    return k - i + 1
+
+
+def _header(b: Block, roles: list[tuple[str, Tok]], toks: list[Tok], i: int) -> None:
+    """Keep the longest funds header run, and the values printed right after it: a flattened
+    sheet prints the 年度资金总额 row's figures after the header, not after its label."""
+    if len(roles) <= len(b.funds_roles):
+        return
+    b.funds_roles = roles
+    for _, tok in roles:
+        m = _UNIT_IN_LABEL.search(tok.key)
+        b.amount_unit = m.group(1) if m and not b.amount_unit else b.amount_unit
+    j = i
+    while j < len(toks) and j - i < len(roles) + 1 and _is_value(toks[j]):
+        j += 1
+    b.header_values = toks[i:j]
 
 
 def _set_totals(b: Block, nums: list[float | None], roles: list[str] | None = None) -> None:
@@ -616,19 +501,23 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
         header.append((role, toks[i]))
         i += 1
     j = i
-    while j < n and toks[j].kind not in _SECTION_END:
+    while j < n and kind_of(toks[j]) not in _SECTION_END:
         j += 1
-    body = [t for t in toks[i:j] if t.kind != "frame"]
+    body = [t for t in toks[i:j] if kind_of(t) != "frame"]
     head_rows = {t.row for _, t in header}
     head_row = _row_around(toks, i - 1) if header else []
     by_row = (
         len(head_rows) == 1
         and len(header) >= 4
-        and all(indicator_role(t.key) or t.kind == "frame" for t in head_row)
+        and all(indicator_role(t.key) or kind_of(t) == "frame" for t in head_row)
         and not any(t.row in head_rows for t in body)
     )
     roles = [r for r, _ in header]
-    if by_row:
+    if header and all(t.layout == PIPE_END for _, t in header):
+        # One cell per line with its empty cells printed: the header says how wide a row is.
+        rows = layout.reflow(body, len(header))
+        _read_rows([c for r in rows for c in r], roles, dict(enumerate(roles)), b)
+    elif by_row:
         colmap = (
             {t.col: r for r, t in header} if all(t.col is not None for _, t in header) else None
         )
@@ -717,7 +606,7 @@ def _by_column(row: list[Tok], colmap: dict) -> dict | None:
     fields: dict[str, str] = {}
     scored = False
     for t in row:
-        if t.kind == "frame":
+        if kind_of(t) == "frame":
             continue
         role = colmap.get(t.col)
         if role is None:
@@ -761,7 +650,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     before = texts[: k + 1]
     lead: list[str] = []
     while len(before) > 3 and (
-        (not lead and squeeze(before[0]) in LEVEL1_WORDS) or _LEVEL2.match(squeeze(before[0]))
+        (not lead and squeeze(before[0]) in LEVEL1_WORDS) or is_level2(squeeze(before[0]))
     ):
         lead.append(before.pop(0))
     if len(before) >= 3:
@@ -775,7 +664,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     # Two leading cells are 一级 + 二级 even when their words are new to us.
     if len(name_parts) >= 3 and not lead:
         lead, name_parts = name_parts[:2], name_parts[2:]
-    elif len(name_parts) == 2 and not lead and _LEVEL2.match(squeeze(name_parts[0])):
+    elif len(name_parts) == 2 and not lead and is_level2(squeeze(name_parts[0])):
         lead, name_parts = name_parts[:1], name_parts[1:]
     for text in lead:
         fields["level1" if squeeze(text) in LEVEL1_WORDS else "level2"] = text
@@ -848,24 +737,47 @@ def _read_stream(body: list[Tok], b: Block) -> None:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def _funds(b: Block) -> tuple[dict[str, str], bool]:
-    """Funds cells by role, and whether they were read with certainty.
+def _funds(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
+    """Funds cells by role, whether they were read with certainty, and the arithmetic's reading
+    where the cells alone did not say (glued figures, a lost cell, an impossible plain reading).
 
     By order when the counts agree, else by column where the layout kept columns; otherwise by
     order as far as the cells go, which is uncertain.
     """
     roles = [r for r, _ in b.funds_roles]
-    values = b.funds_values
-    if roles and len(values) == len(roles):
-        return {r: v.text for r, v in zip(roles, values, strict=True)}, True
-    if roles and all(t.col is not None for _, t in b.funds_roles):
-        by_col = {t.col: t.text for t in b.funds_row}
-        out = {r: by_col[t.col] for r, t in b.funds_roles if t.col in by_col}
-        if out:
-            return out, True
-    if not roles and len(values) == len(FUNDS_COLUMNS):
-        return dict(zip(FUNDS_COLUMNS, (v.text for v in values), strict=True)), True
-    return {r: v.text for r, v in zip(roles, values, strict=False)}, not values
+    values = b.funds_values or b.header_values
+    glued = any(v.layout == GLUED and v.num is None and is_figures(v.text) for v in values)
+    positional = all(v.col is not None for v in values)
+    if not glued:
+        plain = None
+        if roles and len(values) == len(roles):
+            plain = {r: v.text for r, v in zip(roles, values, strict=True)}
+        elif roles and all(t.col is not None for _, t in b.funds_roles):
+            by_col = {t.col: t.text for t in b.funds_row}
+            plain = {r: by_col[t.col] for r, t in b.funds_roles if t.col in by_col} or None
+        elif not roles and len(values) == len(FUNDS_COLUMNS):
+            plain = dict(zip(FUNDS_COLUMNS, (v.text for v in values), strict=True))
+        if plain is not None and (positional or _possible(plain)):
+            return plain, True, None
+        if not values:
+            return {}, True, None
+        if positional:
+            return {r: v.text for r, v in zip(roles, values, strict=False)}, False, None
+    reading = read_funds(roles or None, [v.text for v in values])
+    if not glued and (reading.ambiguous or not reading.fits):
+        # Nothing to check a reading against: by order as far as the cells go, flagged.
+        return {r: v.text for r, v in zip(roles, values, strict=False)}, False, None
+    if reading.ambiguous or not reading.values:
+        return {}, True, reading
+    return dict(reading.printed), True, reading
+
+
+def _possible(funds: dict[str, str]) -> bool:
+    """Whether a plain reading can be what the form printed: no rate of spending from a budget
+    of nothing (a flattened sheet that lost a cell reads 0 as the budget)."""
+    budget, actual = _num(funds.get("budget")), _num(funds.get("actual"))
+    rate = parse_rate(funds.get("rate"))
+    return not (budget == 0 and actual and rate)
 
 
 def _num(text: str | None) -> float | None:
@@ -876,13 +788,19 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     """One project row, its indicator rows and the block's findings."""
     name = b.name or "（未命名项目）"
     findings: list[Finding] = []
-    funds, certain = _funds(b)
+    funds, certain, reading = _funds(b)
     unit = b.amount_unit or "万元"
     initial = to_wan(_num(funds.get("initial")), unit)
     budget = to_wan(_num(funds.get("budget")), unit)
     actual = to_wan(_num(funds.get("actual")), unit)
     rate = parse_rate(funds.get("rate"), rate_pct(actual, budget))
     funds_weight, funds_score = _num(funds.get("weight")), _num(funds.get("score"))
+    if reading is not None:
+        findings += _reading_findings(name, reading, b)
+        if reading.values:
+            got = reading.values
+            budget = to_wan(got.get("budget"), unit) if budget is None else budget
+            actual = to_wan(got.get("actual"), unit) if actual is None else actual
     if b.name is None:
         findings.append(
             Finding(
@@ -923,6 +841,8 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     indicators = []
     reasons = []
     for f in b.indicators:
+        if f.get("op") or f.get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
+            f["target"] = "".join(f.get(k) or "" for k in ("op", "target", "measure")) or None
         cells = (f.get("target") or "") + (f.get("actual") or "")
         if ("不" in cells or "无此" in cells) and is_not_applicable(
             f.get("target"), f.get("actual")
@@ -1003,6 +923,37 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     return project, indicators, findings
 
 
+def _reading_findings(name: str, reading: Reading, b: Block) -> list[Finding]:
+    line = b.funds_label.line if b.funds_label else b.first_line
+    printed = "、".join(v.text for v in (b.funds_values or b.header_values))
+    if reading.ambiguous or not reading.values:
+        return [
+            Finding(
+                "PARTIAL_ROW",
+                f"「{name}」“年度资金总额”行的数值（{printed}）有多种读法且无法按 执行数 ÷ 预算数 = "
+                "执行率 判定，预算数和执行数留空，请核对原表。",
+                project=name,
+                source_line=line,
+            )
+        ]
+    if not reading.inferred:
+        return []
+    got = reading.values
+    said = "，".join(
+        f"{ROLE_NAMES[r]} {got[r]:g}{'%' if r == 'rate' else ''}"
+        for r in ("budget", "actual", "rate")
+        if r in got
+    )
+    return [
+        Finding(
+            "VALUE_INFERRED",
+            f"「{name}」“年度资金总额”行印为「{printed}」，{reading.why()}，读作 {said}，请核对原表。",
+            project=name,
+            source_line=line,
+        )
+    ]
+
+
 def detect(doc) -> float:
     return keyword_score(doc.head, KEYWORDS)
 
@@ -1015,7 +966,7 @@ def parse(doc) -> Parsed:
     pending_toks: list[Tok] = []
     for is_project, toks in split_blocks(tokenise(doc.lines)):
         if not is_project:
-            first = next((t for t in toks if t.kind == "indicator_header"), None)
+            first = next((t for t in toks if kind_of(t) == "indicator_header"), None)
             if first is not None:
                 out.findings.append(
                     Finding(
