@@ -23,12 +23,14 @@ MODULES = (
 
 @dataclass
 class Parsed:
-    """What a kind's parser returns: metadata, rows for three tables, and its findings."""
+    """What a kind's parser returns: metadata, rows for three tables, its findings, and every
+    printed total it compared with the sum of its rows (crosscheck.check_total appends them)."""
 
     meta: dict = field(default_factory=dict)
     projects: list[dict] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    totals: list[dict] = field(default_factory=list)
 
 
 def registry() -> dict:

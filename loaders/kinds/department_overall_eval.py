@@ -554,6 +554,7 @@ class FormParser:
     def __init__(self) -> None:
         self.meta: dict = {}
         self.findings: list[Finding] = []
+        self.checked: list[dict] = []  # the printed totals compared, for Parsed.totals
         self.state = "head"
         self.head_text: list[str] = []
         self.budget_header: list[str] | None = None
@@ -867,6 +868,7 @@ class FormParser:
                         sum(got),
                         types[0]["line"],
                         what,
+                        totals=self.checked,
                     )
         for b in types:
             out.append(self.budget_project("expenditure_type", b["kind"], b))
@@ -945,7 +947,11 @@ class FormParser:
             for r in self.pending
         ]
         return Parsed(
-            meta=self.meta, projects=projects, indicators=indicators, findings=self.findings
+            meta=self.meta,
+            projects=projects,
+            indicators=indicators,
+            findings=self.findings,
+            totals=self.checked,
         )
 
 

@@ -1146,6 +1146,7 @@ def parse(doc) -> Parsed:
     meta["amount_unit"] = tables[0].unit
     rows: list[dict] = []
     findings: list[Finding] = []
+    checked: list[dict] = []  # the printed totals compared, for Parsed.totals
     for table in tables:
         table_rows, table_findings = table.rows(ends)
         rows += table_rows
@@ -1158,6 +1159,7 @@ def parse(doc) -> Parsed:
                 sum(budgets),
                 table.total_line,
                 missing=len(table_rows) - len(budgets),
+                totals=checked,
             )
     if tables[0].first_line is None:
         findings.append(
@@ -1167,7 +1169,7 @@ def parse(doc) -> Parsed:
         )
     ind_rows = indicators.finish()
     findings += indicators.findings
-    return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings)
+    return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings, totals=checked)
 
 
 def _lines_before(doc, first_line: int | None) -> list[str]:
