@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .findings import Finding
+from .schema import TotalRow
 
 RATE_TOLERANCE_PCT = 1.0
 AMOUNT_TOLERANCE_WAN = 0.011
@@ -64,7 +65,7 @@ def check_total(
     what: str = "预算",
     missing: int = 0,
     *,
-    totals: list[dict],
+    totals: list[TotalRow],
 ) -> list[Finding]:
     """TOTAL_MISMATCH when a printed total is not the sum of its rows.
 

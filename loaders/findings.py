@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .schema import FindingRow
+
 SEVERITIES = ("error", "warning", "info")
 
 # code -> (default severity, what it means). Documented in README.md; a test keeps them in sync.
@@ -49,7 +51,7 @@ class Finding:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
 
-    def as_row(self) -> dict:
+    def as_row(self) -> FindingRow:
         return {
             "doc_id": self.doc_id,
             "severity": self.severity,

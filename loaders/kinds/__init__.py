@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from ..findings import Finding
+from ..schema import IndicatorRow, ProjectRow, TotalRow
 
 # Below this detection score a document is of no known kind.
 MIN_KIND_SCORE = 0.3
@@ -27,10 +28,10 @@ class Parsed:
     printed total it compared with the sum of its rows (crosscheck.check_total appends them)."""
 
     meta: dict = field(default_factory=dict)
-    projects: list[dict] = field(default_factory=list)
-    indicators: list[dict] = field(default_factory=list)
+    projects: list[ProjectRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    totals: list[dict] = field(default_factory=list)
+    totals: list[TotalRow] = field(default_factory=list)
 
 
 def registry() -> dict:
