@@ -26,7 +26,7 @@ from .buildcache import BuildCache, stat_key
 from .crosscheck import check_rates
 from .document import DecodeError, Doc
 from .findings import Finding
-from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, Parsed, detect, registry
+from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, UNKNOWN_KIND, Parsed, detect, registry
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import find_amount_unit, find_parent, find_unit, find_year
 from .places import CITY_PROVINCE, locate, region_of
@@ -88,7 +88,7 @@ def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str
             "doc_id": doc_id,
             "source_file": source_file,
             "sha256": sha,
-            "doc_kind": "unknown",
+            "doc_kind": UNKNOWN_KIND,
             "kind_score": 0.0,
             "size_bytes": size,
             "year_source": "inferred",

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from .findings import Finding
 from .schema import TotalRow
-
-RATE_TOLERANCE_PCT = 1.0
-AMOUNT_TOLERANCE_WAN = 0.011
-SCORE_TOLERANCE = 0.011
+from .tolerances import AMOUNT_TOLERANCE_WAN, RATE_TOLERANCE_PCT, SCORE_TOLERANCE, WEIGHT_TOLERANCE
 
 
 def fmt(value: float | None) -> str:
@@ -123,7 +120,7 @@ def check_weights(
     ws = [w for w in weights if w is not None]
     if ws and total_weight is not None:
         got = sum(ws) + extra_weight
-        if abs(got - total_weight) > SCORE_TOLERANCE:
+        if abs(got - total_weight) > WEIGHT_TOLERANCE:
             out.append(
                 Finding(
                     "WEIGHT_SUM_MISMATCH",

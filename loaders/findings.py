@@ -11,23 +11,60 @@ SEVERITIES = ("error", "warning", "info")
 # code -> (default severity, what it means). Documented in README.md; a test keeps them in sync.
 CODES: dict[str, tuple[str, str]] = {
     "TOTAL_MISMATCH": ("warning", "a printed total differs from the sum of its rows"),
-    "RATE_MISMATCH": ("warning", "a printed execution rate differs from actual / budget by more than 1 point"),
+    "RATE_MISMATCH": (
+        "warning",
+        "a printed execution rate differs from actual / budget by more than 1 point",
+    ),
     "RATE_OVER_100": ("warning", "execution above 100 %"),
     "RATE_MISSING": ("info", "no execution rate printed; the computed rate is shown"),
-    "MISSING_TABLE": ("warning", "a project listed in one part of a document has no table in another"),
+    "MISSING_TABLE": (
+        "warning",
+        "a project listed in one part of a document has no table in another",
+    ),
     "ORPHAN_ROWS": ("warning", "table rows that belong to no project header"),
-    "OVERFLOW_CELL": ("warning", "a cell printed as ##### (value recovered elsewhere or left null)"),
+    "OVERFLOW_CELL": (
+        "warning",
+        "a cell printed as ##### (value recovered elsewhere or left null)",
+    ),
     "WEIGHT_SUM_MISMATCH": ("warning", "indicator weights do not add up to 100"),
     "SCORE_SUM_MISMATCH": ("warning", "indicator scores do not add up to the table's total score"),
-    "VALUE_CONFLICT": ("warning", "two parts of the document print different values for the same thing"),
+    "VALUE_CONFLICT": (
+        "warning",
+        "two parts of the document print different values for the same thing",
+    ),
     "PARTIAL_ROW": ("warning", "a row could not be read completely; some values are missing"),
-    "YEAR_MISSING": ("warning", "the document does not print its year and no manifest entry gives one"),
+    "YEAR_MISSING": (
+        "warning",
+        "the document does not print its year and no manifest entry gives one",
+    ),
     "UNIT_MISSING": ("warning", "the reporting unit could not be found in the document"),
     "PLACE_MISSING": ("warning", "no province or city found in the unit's name; region is 未知"),
     "LOW_CONFIDENCE": ("info", "the document kind was detected with low confidence"),
     "TRUNCATED": ("warning", "the file ends in the middle of a character or table"),
     "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
+}
+# code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
+# Every code of CODES has one (tests/test_contract.py).
+CODE_LABELS: dict[str, str] = {
+    "TOTAL_MISMATCH": "合计与明细不符",
+    "RATE_MISMATCH": "印发执行率与计算不符",
+    "RATE_OVER_100": "执行率超 100%",
+    "RATE_MISSING": "未印发执行率",
+    "MISSING_TABLE": "缺少附件表",
+    "ORPHAN_ROWS": "有无归属的行",
+    "OVERFLOW_CELL": "单元格印为 #####",
+    "WEIGHT_SUM_MISMATCH": "分值合计不符",
+    "SCORE_SUM_MISMATCH": "得分合计不符",
+    "VALUE_CONFLICT": "两处数值不一致",
+    "PARTIAL_ROW": "行未读全",
+    "YEAR_MISSING": "缺年度",
+    "UNIT_MISSING": "缺单位",
+    "PLACE_MISSING": "缺所在地",
+    "LOW_CONFIDENCE": "文档类型存疑",
+    "TRUNCATED": "文件不完整",
+    "ENCODING": "非 UTF-8 编码",
+    "UNREADABLE": "无法读取",
 }
 
 

@@ -1,4 +1,4 @@
-"""Registry of document kinds: each module has KIND, detect(doc) -> float and parse(doc)."""
+"""Registry of document kinds: each module has KIND, LABEL, detect(doc) -> float and parse(doc)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from ..schema import IndicatorRow, ProjectRow, TotalRow
 MIN_KIND_SCORE = 0.3
 # Below this score the kind is used, with a LOW_CONFIDENCE finding.
 CONFIDENT_KIND_SCORE = 0.6
+
+# doc_kind of a document that is no known form or could not be read, and its name.
+UNKNOWN_KIND = "unknown"
+UNKNOWN_LABEL = "未识别"
 
 MODULES = (
     "project_summary_table",
@@ -41,6 +45,12 @@ def registry() -> dict:
         module = import_module(f"{__name__}.{name}")
         out[module.KIND] = module
     return out
+
+
+def kind_labels() -> dict[str, str]:
+    """doc_kind -> the name the dashboard shows: every registered kind's LABEL, then unknown."""
+    labels = {kind: module.LABEL for kind, module in registry().items()}
+    return {**labels, UNKNOWN_KIND: UNKNOWN_LABEL}
 
 
 def detect(doc) -> list[tuple[str, float]]:

@@ -37,6 +37,7 @@ from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "department_overall_eval"
+LABEL = "部门整体支出绩效自评表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "整体支出绩效自评": 0.5,
     "全年预算数": 0.1,

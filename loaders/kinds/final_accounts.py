@@ -41,6 +41,7 @@ from ..rows import (
 from . import Parsed
 
 KIND = "final_accounts"
+LABEL = "部门决算"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "部门决算": 0.5,
     "收入支出决算总表": 0.3,

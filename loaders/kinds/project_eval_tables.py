@@ -46,6 +46,7 @@ from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "project_eval_tables"
+LABEL = "项目支出绩效自评表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "项目支出绩效自评": 0.25,
     "项目支出绩效自我评价": 0.25,

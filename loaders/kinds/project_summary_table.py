@@ -42,6 +42,7 @@ from ..targets import is_not_applicable, qualitative
 from . import Parsed
 
 KIND = "project_summary_table"
+LABEL = "项目绩效自评汇总表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "绩效自评": 0.15,
     "汇总表": 0.1,

@@ -29,6 +29,7 @@ from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "target_declaration"
+LABEL = "绩效目标申报表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "绩效目标申报表": 0.5,
     # the same form titled 单位整体支出绩效目标表 (no 申报)
