@@ -1,6 +1,18 @@
-"""Dashboard constants in one place: thresholds, colour bands, labels, chart sizes and fonts."""
+"""Dashboard constants in one place: thresholds, colour bands, labels, chart sizes and fonts.
+
+What the loaders share with the dashboard (tolerances, finding-code and kind labels) is defined
+there once and imported here.
+"""
 
 from __future__ import annotations
+
+# Shared with the loaders and defined there once: finding-code and kind labels, tolerances.
+from loaders.findings import CODE_LABELS as CODE_LABELS
+from loaders.kinds import kind_labels
+from loaders.tolerances import AMOUNT_TOLERANCE_WAN as AMOUNT_TOLERANCE_WAN
+from loaders.tolerances import RATE_TOLERANCE_PCT as RATE_TOLERANCE_PCT
+from loaders.tolerances import SCORE_TOLERANCE as SCORE_TOLERANCE
+from loaders.tolerances import WEIGHT_TOLERANCE as WEIGHT_TOLERANCE
 
 # A budget line executing below this rate (percent) is a low-execution project.
 LOW_EXECUTION_PCT = 90.0
@@ -9,8 +21,6 @@ LOW_EXECUTION_PCT = 90.0
 RED_BELOW_PCT = 60.0
 GREEN_FROM_PCT = 90.0
 OVER_PCT = 100.0
-# Printed and computed rates within this many points count as the same rate.
-RATE_TOLERANCE_PCT = 1.0
 
 RED = "#d64541"
 AMBER = "#f0a202"
@@ -42,14 +52,8 @@ FONT_FAMILY = (
 FONT_SIZE = 14
 TITLE_FONT_SIZE = 17
 
-KIND_LABELS = {
-    "project_summary_table": "项目绩效自评汇总表",
-    "project_eval_tables": "项目支出绩效自评表",
-    "final_accounts": "部门决算",
-    "target_declaration": "绩效目标申报表",
-    "department_overall_eval": "部门整体支出绩效自评表",
-    "unknown": "未识别",
-}
+# doc_kind -> its name: each kind module's LABEL, so a new kind is named (and filterable).
+KIND_LABELS = kind_labels()
 LEVEL_LABELS = {
     "project": "项目",
     "task": "任务",
@@ -70,24 +74,6 @@ STATUS_COLOURS = {"met": GREEN, "not_met": RED, "unknown": GREY, "target_only": 
 STATUS_ORDER = ("met", "not_met", "unknown", "target_only")
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-# Short names of the loaders' finding codes, shown in a table's 数据提示 column beside the row.
-CODE_LABELS = {
-    "TOTAL_MISMATCH": "合计与明细不符",
-    "RATE_MISMATCH": "印发执行率与计算不符",
-    "RATE_OVER_100": "执行率超 100%",
-    "RATE_MISSING": "未印发执行率",
-    "MISSING_TABLE": "缺少附件表",
-    "ORPHAN_ROWS": "有无归属的行",
-    "OVERFLOW_CELL": "单元格印为 #####",
-    "WEIGHT_SUM_MISMATCH": "分值合计不符",
-    "SCORE_SUM_MISMATCH": "得分合计不符",
-    "VALUE_CONFLICT": "两处数值不一致",
-    "VALUE_INFERRED": "按算式推定的数值",
-    "PARTIAL_ROW": "行未读全",
-    "YEAR_MISSING": "缺年度",
-    "UNIT_MISSING": "缺单位",
-    "UNREADABLE": "无法读取",
-}
 # Severities that count as problems (info findings are explanations, not problems).
 PROBLEM_SEVERITIES = ("error", "warning")
 
@@ -101,12 +87,6 @@ FULL_SCORE = 100.0
 # Grades of the official formula: 优 ≥ 90, 良 80–90, 中 60–80, 差 below 60.
 GRADE_BANDS = ((90.0, "优"), (80.0, "良"), (60.0, "中"))
 GRADE_LOWEST = "差"
-# A recomputed score within this many points of the printed one agrees (scores print 2 decimals).
-SCORE_TOLERANCE = 0.02
-# Sums of weights (分值) within this many points agree.
-WEIGHT_TOLERANCE = 0.011
-# Amounts (万元) printed in two places agree within this (the narrative rounds to 0.01 万元).
-AMOUNT_TOLERANCE_WAN = 0.011
 # Plausibility warnings of provincial performance systems: red where the indicator score rate
 # exceeds the execution score rate by more than this many points, amber where more than this
 # share (%) of the budget is unspent.

@@ -176,8 +176,14 @@ def filter_options(documents: pd.DataFrame, regions: tuple[str, ...] = ()) -> di
         "filter_region": _sorted_unique(documents["region"]),
         "filter_unit": _sorted_unique(in_regions["unit"]),
         "filter_year": sorted({int(y) for y in documents["year"].dropna()}, reverse=True),
-        "filter_kind": [k for k in KIND_LABELS if k in set(documents["doc_kind"].dropna())],
+        "filter_kind": _kinds_present(documents["doc_kind"]),
     }
+
+
+def _kinds_present(kinds: pd.Series) -> list[str]:
+    """The kinds of the loaded documents, in KIND_LABELS order; one without a label still shows."""
+    present = {k for k in kinds.dropna().tolist() if k != ""}
+    return [k for k in KIND_LABELS if k in present] + sorted(present - set(KIND_LABELS))
 
 
 def filter_documents(documents: pd.DataFrame, filters: Filters) -> pd.DataFrame:

@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 
 from . import LOADER_VERSION
 from .buildcache import BuildCache, stat_key
-from .crosscheck import check_rates, recording_totals
+from .crosscheck import check_rates
 from .document import DecodeError, Doc
 from .findings import Finding
-from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, Parsed, detect, registry
+from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, UNKNOWN_KIND, Parsed, detect, registry
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import find_amount_unit, find_parent, find_unit, find_year
 from .places import CITY_PROVINCE, locate, region_of
@@ -88,7 +88,7 @@ def _unreadable(doc_id: str, source_file: str, sha: str, size: int, message: str
             "doc_id": doc_id,
             "source_file": source_file,
             "sha256": sha,
-            "doc_kind": "unknown",
+            "doc_kind": UNKNOWN_KIND,
             "kind_score": 0.0,
             "size_bytes": size,
             "year_source": "inferred",
@@ -128,11 +128,8 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             "未识别的文档类型：内容中没有找到绩效自评表、目标申报表或部门决算的表头关键词，"
             "请确认这是绩效文档的文本。",
         )
-    with recording_totals() as totals:
-        parsed: Parsed = registry()[kind].parse(doc)
-    result = conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
-    result["totals"] = [{**t, "doc_id": doc_id} for t in totals]
-    return result
+    parsed: Parsed = registry()[kind].parse(doc)
+    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
 
 
 def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entry: dict) -> dict:
@@ -214,6 +211,7 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
         "projects": [{**p, "doc_id": doc_id} for p in parsed.projects],
         "indicators": [{**i, "doc_id": doc_id} for i in parsed.indicators],
         "findings": [replace(f, doc_id=doc_id).as_row() for f in findings],
+        "totals": [{**t, "doc_id": doc_id} for t in parsed.totals],
     }
 
 

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from .findings import Finding
-
-RATE_TOLERANCE_PCT = 1.0
-AMOUNT_TOLERANCE_WAN = 0.011
-SCORE_TOLERANCE = 0.011
-
-# The totals check_total compared while recording_totals() is active (None: not recording).
-_CHECKED_TOTALS: ContextVar[list[dict] | None] = ContextVar("checked_totals", default=None)
+from .schema import TotalRow
+from .tolerances import AMOUNT_TOLERANCE_WAN, RATE_TOLERANCE_PCT, SCORE_TOLERANCE, WEIGHT_TOLERANCE
 
 
 def fmt(value: float | None) -> str:
@@ -63,21 +54,6 @@ def check_rates(projects: list[dict]) -> list[Finding]:
     return out
 
 
-@contextmanager
-def recording_totals() -> Iterator[list[dict]]:
-    """Collect every printed total check_total compares inside the block, equal or not.
-
-    The build keeps them as the totals table, so that a reconciliation can show a printed total
-    beside the sum of its rows also where the two agree (no finding is made then).
-    """
-    checked: list[dict] = []
-    token = _CHECKED_TOTALS.set(checked)
-    try:
-        yield checked
-    finally:
-        _CHECKED_TOTALS.reset(token)
-
-
 def check_total(
     label: str,
     printed: float | None,
@@ -85,16 +61,21 @@ def check_total(
     line: int | None,
     what: str = "预算",
     missing: int = 0,
+    *,
+    totals: list[TotalRow],
 ) -> list[Finding]:
     """TOTAL_MISMATCH when a printed total is not the sum of its rows.
+
+    Every printed total compared, equal or not, is appended to `totals` (the caller's
+    Parsed.totals): the build keeps them as the totals table, so that a reconciliation can show a
+    printed total beside the sum of its rows also where the two agree (no finding is made then).
 
     missing: rows whose amount could not be read (a ##### cell). Their sum is then a lower bound:
     only a printed total below it is a proven mismatch; one above it cannot be checked (the
     totals table says so, and OVERFLOW_CELL already names the cells).
     """
-    checked = _CHECKED_TOTALS.get()
-    if checked is not None and printed is not None:
-        checked.append(
+    if printed is not None:
+        totals.append(
             {
                 "label": label,
                 "what": what,
@@ -139,7 +120,7 @@ def check_weights(
     ws = [w for w in weights if w is not None]
     if ws and total_weight is not None:
         got = sum(ws) + extra_weight
-        if abs(got - total_weight) > SCORE_TOLERANCE:
+        if abs(got - total_weight) > WEIGHT_TOLERANCE:
             out.append(
                 Finding(
                     "WEIGHT_SUM_MISMATCH",

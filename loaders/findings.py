@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .schema import FindingRow
+
 SEVERITIES = ("error", "warning", "info")
 
 # code -> (default severity, what it means). Documented in README.md; a test keeps them in sync.
@@ -46,6 +48,29 @@ CODES: dict[str, tuple[str, str]] = {
     "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
 }
+# code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
+# Every code of CODES has one (tests/test_contract.py).
+CODE_LABELS: dict[str, str] = {
+    "TOTAL_MISMATCH": "合计与明细不符",
+    "RATE_MISMATCH": "印发执行率与计算不符",
+    "RATE_OVER_100": "执行率超 100%",
+    "RATE_MISSING": "未印发执行率",
+    "MISSING_TABLE": "缺少附件表",
+    "ORPHAN_ROWS": "有无归属的行",
+    "OVERFLOW_CELL": "单元格印为 #####",
+    "WEIGHT_SUM_MISMATCH": "分值合计不符",
+    "SCORE_SUM_MISMATCH": "得分合计不符",
+    "VALUE_CONFLICT": "两处数值不一致",
+    "VALUE_INFERRED": "按算式推定的数值",
+    "PARTIAL_ROW": "行未读全",
+    "YEAR_MISSING": "缺年度",
+    "UNIT_MISSING": "缺单位",
+    "PLACE_MISSING": "缺所在地",
+    "LOW_CONFIDENCE": "文档类型存疑",
+    "TRUNCATED": "文件不完整",
+    "ENCODING": "非 UTF-8 编码",
+    "UNREADABLE": "无法读取",
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +93,7 @@ class Finding:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
 
-    def as_row(self) -> dict:
+    def as_row(self) -> FindingRow:
         return {
             "doc_id": self.doc_id,
             "severity": self.severity,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from unicodedata import east_asian_width
 
 from .numbers import rate_pct
+from .schema import IndicatorRow, ProjectRow
 from .targets import parse_actual, parse_target, status
 
 _SPACE = re.compile(r"\s")
@@ -142,8 +143,9 @@ def project_row(
     rectification: str | None = None,
     end_line: int | None = None,
     **extra,
-) -> dict:
-    row = {
+) -> ProjectRow:
+    """A projects row; `extra` are further columns of schema.ProjectRow (alt_*, funds_*, …)."""
+    row: ProjectRow = {
         "level": level,
         "project": clean_name(project),
         "initial_budget_wan": initial_budget_wan,
@@ -158,7 +160,7 @@ def project_row(
         "source_line": source_line,
         "end_line": end_line if end_line is not None else source_line,
     }
-    row.update(extra)
+    row.update(extra)  # schema.to_table rejects a key ProjectRow does not declare
     return row
 
 
@@ -175,7 +177,7 @@ def indicator_row(
     score: float | None = None,
     deviation_reason: str | None = None,
     declaration: bool = False,
-) -> dict:
+) -> IndicatorRow:
     op, value, unit = parse_target(target_text)
     return {
         "project": clean_name(project) if project else None,

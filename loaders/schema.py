@@ -1,114 +1,138 @@
-"""The parquet tables of CONTRACT.md (and totals), declared once: used to write and in tests."""
+"""The parquet tables of CONTRACT.md (and totals), declared once: the row shapes, as TypedDicts,
+and the pyarrow schemas derived from them, used to write and in tests."""
 
 from __future__ import annotations
 
+import types
+from collections.abc import Iterable, Mapping
+from typing import TypedDict, get_args, get_type_hints
+
 import pyarrow as pa
 
-DOCUMENTS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source_file", pa.string()),
-        ("sha256", pa.string()),
-        ("doc_kind", pa.string()),
-        ("kind_score", pa.float64()),
-        ("encoding", pa.string()),
-        ("unit", pa.string()),
-        ("parent_unit", pa.string()),
-        ("province", pa.string()),
-        ("city", pa.string()),
-        ("district", pa.string()),
-        ("region", pa.string()),
-        ("year", pa.int64()),
-        ("year_source", pa.string()),
-        ("amount_unit", pa.string()),
-        ("title", pa.string()),
-        ("n_lines", pa.int64()),
-        ("size_bytes", pa.int64()),
-        ("loader_version", pa.string()),
-    ]
-)
 
-PROJECTS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("level", pa.string()),
-        ("project", pa.string()),
-        ("initial_budget_wan", pa.float64()),
-        ("budget_wan", pa.float64()),
-        ("actual_wan", pa.float64()),
-        ("reported_rate_pct", pa.float64()),
-        ("execution_rate_pct", pa.float64()),
-        ("score", pa.float64()),
-        ("grade", pa.string()),
-        ("problems", pa.string()),
-        ("rectification", pa.string()),
-        ("source_line", pa.int64()),
-        ("end_line", pa.int64()),
-        # Values printed in a second place of the same document (001: annex beside narrative).
-        ("alt_budget_wan", pa.float64()),
-        ("alt_actual_wan", pa.float64()),
-        ("alt_rate_pct", pa.float64()),
-        ("alt_score", pa.float64()),
-        ("alt_source_line", pa.int64()),
-        ("funds_weight", pa.float64()),
-        ("funds_score", pa.float64()),
-        ("category", pa.string()),
-        # 部门决算 totals on the department row (001): 本年收入合计, and 财政拨款 年初预算 / 支出.
-        ("income_wan", pa.float64()),
-        ("fiscal_budget_wan", pa.float64()),
-        ("fiscal_actual_wan", pa.float64()),
-    ]
-)
+# Every column is nullable in the files; a row may leave out any key (it is written as null).
+class DocumentRow(TypedDict, total=False):
+    doc_id: str | None
+    source_file: str | None
+    sha256: str | None
+    doc_kind: str | None
+    kind_score: float | None
+    encoding: str | None
+    unit: str | None
+    parent_unit: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    region: str | None
+    year: int | None
+    year_source: str | None
+    amount_unit: str | None
+    title: str | None
+    n_lines: int | None
+    size_bytes: int | None
+    loader_version: str | None
 
-INDICATORS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("project", pa.string()),
-        ("level1", pa.string()),
-        ("level2", pa.string()),
-        ("name", pa.string()),
-        ("target_text", pa.string()),
-        ("actual_text", pa.string()),
-        ("target_op", pa.string()),
-        ("target_value", pa.float64()),
-        ("target_unit", pa.string()),
-        ("actual_value", pa.float64()),
-        ("weight", pa.float64()),
-        ("score", pa.float64()),
-        ("deviation_reason", pa.string()),
-        ("status", pa.string()),
-        ("source_line", pa.int64()),
-    ]
-)
 
-FINDINGS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("severity", pa.string()),
-        ("code", pa.string()),
-        ("message", pa.string()),
-        ("project", pa.string()),
-        ("source_line", pa.int64()),
-        # The last line of the rows a finding is about (ORPHAN_ROWS), where known.
-        ("end_line", pa.int64()),
-    ]
-)
+class ProjectRow(TypedDict, total=False):
+    doc_id: str | None
+    level: str | None
+    project: str | None
+    initial_budget_wan: float | None
+    budget_wan: float | None
+    actual_wan: float | None
+    reported_rate_pct: float | None
+    execution_rate_pct: float | None
+    score: float | None
+    grade: str | None
+    problems: str | None
+    rectification: str | None
+    source_line: int | None
+    end_line: int | None
+    # Values printed in a second place of the same document (001: annex beside narrative).
+    alt_budget_wan: float | None
+    alt_actual_wan: float | None
+    alt_rate_pct: float | None
+    alt_score: float | None
+    alt_source_line: int | None
+    funds_weight: float | None
+    funds_score: float | None
+    category: str | None
+    # 部门决算 totals on the department row (001): 本年收入合计, and 财政拨款 年初预算 / 支出.
+    income_wan: float | None
+    fiscal_budget_wan: float | None
+    fiscal_actual_wan: float | None
+
+
+class IndicatorRow(TypedDict, total=False):
+    doc_id: str | None
+    project: str | None
+    level1: str | None
+    level2: str | None
+    name: str | None
+    target_text: str | None
+    actual_text: str | None
+    target_op: str | None
+    target_value: float | None
+    target_unit: str | None
+    actual_value: float | None
+    weight: float | None
+    score: float | None
+    deviation_reason: str | None
+    status: str | None
+    source_line: int | None
+
+
+class FindingRow(TypedDict, total=False):
+    doc_id: str | None
+    severity: str | None
+    code: str | None
+    message: str | None
+    project: str | None
+    source_line: int | None
+    # The last line of the rows a finding is about (ORPHAN_ROWS), where known.
+    end_line: int | None
+
 
 # Every printed total the loaders checked against the sum of its rows (crosscheck.check_total),
 # equal or not: the reconciliation of the 数据质量 page. A mismatch also has a TOTAL_MISMATCH finding.
-TOTALS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("label", pa.string()),
-        ("what", pa.string()),
-        ("reported_wan", pa.float64()),
-        ("rows_sum_wan", pa.float64()),
-        ("difference_wan", pa.float64()),
-        ("source_line", pa.int64()),
-        # rows whose amount could not be read (#####, blank): the sum leaves them out
-        ("rows_missing", pa.int64()),
-    ]
-)
+class TotalRow(TypedDict, total=False):
+    doc_id: str | None
+    label: str | None
+    what: str | None
+    reported_wan: float | None
+    rows_sum_wan: float | None
+    difference_wan: float | None
+    source_line: int | None
+    # rows whose amount could not be read (#####, blank): the sum leaves them out
+    rows_missing: int | None
+
+
+ROWS: dict[str, type] = {
+    "documents": DocumentRow,
+    "projects": ProjectRow,
+    "indicators": IndicatorRow,
+    "findings": FindingRow,
+    "totals": TotalRow,
+}
+
+_ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64()}
+
+
+def arrow_schema(row: type) -> pa.Schema:
+    """The pyarrow schema of a row TypedDict: its keys in order, str/float/int as string/double/int64."""
+    fields = []
+    for name, hint in get_type_hints(row).items():
+        args = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        (python_type,) = (a for a in args if a is not type(None))
+        fields.append((name, _ARROW_TYPES[python_type]))
+    return pa.schema(fields)
+
+
+DOCUMENTS = arrow_schema(DocumentRow)
+PROJECTS = arrow_schema(ProjectRow)
+INDICATORS = arrow_schema(IndicatorRow)
+FINDINGS = arrow_schema(FindingRow)
+TOTALS = arrow_schema(TotalRow)
 
 TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
@@ -117,13 +141,37 @@ TABLES: dict[str, pa.Schema] = {
     "findings": FINDINGS,
     "totals": TOTALS,
 }
+_COLUMNS = {name: frozenset(schema.names) for name, schema in TABLES.items()}
 
 LEVELS = ("project", "task", "department", "expenditure_type")
 STATUSES = ("met", "not_met", "unknown", "target_only")
 
 
+class UnknownColumnError(ValueError):
+    """A row holds a key its table does not declare: a bug in the code that built the row (a
+    parser's internal key, a misspelt column), never a problem of the document."""
+
+    def __init__(self, table: str, columns: Iterable[str], row: Mapping) -> None:
+        self.table, self.columns = table, sorted(columns)
+        where = ", ".join(f"{k}={row[k]!r}" for k in ("doc_id", "source_line") if k in row)
+        super().__init__(
+            f"a {table} row has column(s) {', '.join(map(repr, self.columns))} that "
+            f"loaders/schema.py does not declare ({ROWS[table].__name__})"
+            + (f"; the row: {where}" if where else "")
+            + ". Declare the column there (add, rename none: CONTRACT.md) or drop the key "
+            "before the row is written."
+        )
+
+
 def to_table(name: str, rows: list[dict]) -> pa.Table:
-    """Build a table of the declared schema from dict rows; missing keys become null."""
-    schema = TABLES[name]
+    """Build a table of the declared schema from dict rows; missing keys become null.
+
+    Raises UnknownColumnError for a key the schema does not declare: such a value would otherwise
+    be dropped without a word.
+    """
+    schema, known = TABLES[name], _COLUMNS[name]
+    if not all(map(known.issuperset, rows)):  # a quarter of a second for a million rows
+        row = next(r for r in rows if not known.issuperset(r))
+        raise UnknownColumnError(name, row.keys() - known, row)
     columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
     return pa.Table.from_pydict(columns, schema=schema)

@@ -66,8 +66,11 @@ def test_how_to_add_a_kind_names_the_real_hooks():
     for name in ("MODULES", "MIN_KIND_SCORE", "CONFIDENT_KIND_SCORE"):
         assert name in text and hasattr(kinds, name), name
     assert str(kinds.MIN_KIND_SCORE) in text and str(kinds.CONFIDENT_KIND_SCORE) in text
+    for name in ("KIND", "LABEL"):
+        assert f"`{name}" in text, name
     for module in registry().values():
         assert callable(module.detect) and callable(module.parse)
+        assert isinstance(module.LABEL, str) and module.LABEL
 
 
 @pytest.mark.parametrize(

@@ -470,24 +470,36 @@ def test_credibility_page_recomputes_and_exports(app):
 
 
 def test_the_build_keeps_every_printed_total_it_checked():
-    from loaders.crosscheck import check_total, recording_totals
+    from loaders.crosscheck import check_total
 
-    assert check_total("合计行", 10.0, 9.0, 5) and check_total("合计行", 10.0, 10.0, 5) == []
-    with recording_totals() as checked:
-        check_total("合计行", 15176.18, 13376.67, 48)
-        check_total("任务表「金额合计」", 69913.34, 69913.34, 33)
-        check_total("合计行", None, 12.0, 50)  # nothing printed: nothing to reconcile
+    checked: list[dict] = []
+    assert check_total("合计行", 10.0, 9.0, 5, totals=checked)
+    assert check_total("合计行", 10.0, 10.0, 5, totals=checked) == []
+    checked.clear()
+    check_total("合计行", 15176.18, 13376.67, 48, totals=checked)
+    check_total("任务表「金额合计」", 69913.34, 69913.34, 33, totals=checked)
+    check_total("合计行", None, 12.0, 50, totals=checked)  # nothing printed: nothing to reconcile
     assert [(c["label"], c["reported_wan"], c["rows_sum_wan"]) for c in checked] == [
         ("合计行", 15176.18, 13376.67),
         ("任务表「金额合计」", 69913.34, 69913.34),
     ]
     assert checked[0]["difference_wan"] == pytest.approx(1799.51)
     assert checked[1]["difference_wan"] == 0 and checked[1]["source_line"] == 33
-    with recording_totals() as again:
-        pass
-    assert again == []  # a new recording starts empty; the old one is closed
-    check_total("合计行", 1.0, 2.0, 1)
-    assert len(checked) == 2
+
+
+def test_totals_leave_a_parser_in_its_result():
+    """Parsed.totals carries the printed totals to the build: no state outside the parser."""
+    import loaders.crosscheck as crosscheck
+    from loaders.build import read_document
+
+    assert not hasattr(crosscheck, "recording_totals")
+    for name in ("000_8a770645b8ccef32.txt", "002_eae1af3fc182f435.txt"):
+        result = read_document(name, (RAW / name).read_bytes())
+        assert result["totals"] and {t["doc_id"] for t in result["totals"]} == {
+            result["document"]["doc_id"]
+        }
+    again = read_document(name, (RAW / name).read_bytes())
+    assert again["totals"] == result["totals"]  # nothing carried over from an earlier parse
 
 
 def test_a_long_document_is_shown_in_parts_around_the_link(tmp_path, monkeypatch):
@@ -524,12 +536,13 @@ def test_a_long_document_is_shown_in_parts_around_the_link(tmp_path, monkeypatch
 def test_a_total_over_rows_with_unreadable_amounts_is_unchecked_not_a_mismatch(tmp_path):
     """##### rows leave the sum short: the total cannot be checked, so no TOTAL_MISMATCH."""
     from dashboard import reconcile
-    from loaders.crosscheck import check_total, recording_totals
+    from loaders.crosscheck import check_total
     from loaders.synth import generate
 
-    with recording_totals() as checked:
-        assert check_total("合计行", 100.0, 60.0, 5, missing=2) == []  # may be the ##### rows
-        below = check_total("合计行", 50.0, 60.0, 6, missing=2)  # below known rows: proven
+    checked: list[dict] = []
+    # may be the ##### rows
+    assert check_total("合计行", 100.0, 60.0, 5, missing=2, totals=checked) == []
+    below = check_total("合计行", 50.0, 60.0, 6, missing=2, totals=checked)  # below known rows
     assert [f.code for f in below] == ["TOTAL_MISMATCH"]
     assert [c["rows_missing"] for c in checked] == [2, 2]
 

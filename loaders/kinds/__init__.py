@@ -1,4 +1,4 @@
-"""Registry of document kinds: each module has KIND, detect(doc) -> float and parse(doc)."""
+"""Registry of document kinds: each module has KIND, LABEL, detect(doc) -> float and parse(doc)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from ..findings import Finding
+from ..schema import IndicatorRow, ProjectRow, TotalRow
 
 # Below this detection score a document is of no known kind.
 MIN_KIND_SCORE = 0.3
 # Below this score the kind is used, with a LOW_CONFIDENCE finding.
 CONFIDENT_KIND_SCORE = 0.6
+
+# doc_kind of a document that is no known form or could not be read, and its name.
+UNKNOWN_KIND = "unknown"
+UNKNOWN_LABEL = "未识别"
 
 MODULES = (
     "project_summary_table",
@@ -23,12 +28,14 @@ MODULES = (
 
 @dataclass
 class Parsed:
-    """What a kind's parser returns: metadata, rows for three tables, and its findings."""
+    """What a kind's parser returns: metadata, rows for three tables, its findings, and every
+    printed total it compared with the sum of its rows (crosscheck.check_total appends them)."""
 
     meta: dict = field(default_factory=dict)
-    projects: list[dict] = field(default_factory=list)
-    indicators: list[dict] = field(default_factory=list)
+    projects: list[ProjectRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    totals: list[TotalRow] = field(default_factory=list)
 
 
 def registry() -> dict:
@@ -38,6 +45,12 @@ def registry() -> dict:
         module = import_module(f"{__name__}.{name}")
         out[module.KIND] = module
     return out
+
+
+def kind_labels() -> dict[str, str]:
+    """doc_kind -> the name the dashboard shows: every registered kind's LABEL, then unknown."""
+    labels = {kind: module.LABEL for kind, module in registry().items()}
+    return {**labels, UNKNOWN_KIND: UNKNOWN_LABEL}
 
 
 def detect(doc) -> list[tuple[str, float]]:

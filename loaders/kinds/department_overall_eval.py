@@ -37,6 +37,7 @@ from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "department_overall_eval"
+LABEL = "部门整体支出绩效自评表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "整体支出绩效自评": 0.5,
     "全年预算数": 0.1,
@@ -554,6 +555,7 @@ class FormParser:
     def __init__(self) -> None:
         self.meta: dict = {}
         self.findings: list[Finding] = []
+        self.checked: list[dict] = []  # the printed totals compared, for Parsed.totals
         self.state = "head"
         self.head_text: list[str] = []
         self.budget_header: list[str] | None = None
@@ -867,6 +869,7 @@ class FormParser:
                         sum(got),
                         types[0]["line"],
                         what,
+                        totals=self.checked,
                     )
         for b in types:
             out.append(self.budget_project("expenditure_type", b["kind"], b))
@@ -945,7 +948,11 @@ class FormParser:
             for r in self.pending
         ]
         return Parsed(
-            meta=self.meta, projects=projects, indicators=indicators, findings=self.findings
+            meta=self.meta,
+            projects=projects,
+            indicators=indicators,
+            findings=self.findings,
+            totals=self.checked,
         )
 
 

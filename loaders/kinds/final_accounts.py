@@ -41,6 +41,7 @@ from ..rows import (
 from . import Parsed
 
 KIND = "final_accounts"
+LABEL = "部门决算"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "部门决算": 0.5,
     "收入支出决算总表": 0.3,
@@ -1603,7 +1604,8 @@ def parse(doc) -> Parsed:
     findings += _orphan_findings(orphans, summaries, pairs)
     findings += _count_check(prose, summaries)
 
-    projects += _department_rows(meta, totals, overall, findings)
+    checked: list[dict] = []  # the printed totals compared, for Parsed.totals
+    projects += _department_rows(meta, totals, overall, findings, checked)
     indicators += [_indicator(None, r) for r in overall.indicators]
     indicators += [_indicator(None, r) for r in overall.rubric]
     if overall.rubric and overall.score is not None:
@@ -1614,7 +1616,9 @@ def parse(doc) -> Parsed:
             overall.rubric[0].line,
             total_score=overall.score,
         )
-    return Parsed(meta=meta, projects=projects, indicators=indicators, findings=findings)
+    return Parsed(
+        meta=meta, projects=projects, indicators=indicators, findings=findings, totals=checked
+    )
 
 
 def _first_unit(text: str) -> str | None:
@@ -1743,7 +1747,7 @@ def _count_check(prose: Prose, summaries: list[Summary]) -> list[Finding]:
 
 
 def _department_rows(
-    meta: dict, totals: Totals, overall: Overall, findings: list[Finding]
+    meta: dict, totals: Totals, overall: Overall, findings: list[Finding], checked: list[dict]
 ) -> list[dict]:
     rows = []
     v, lines = totals.values, totals.lines
@@ -1774,6 +1778,7 @@ def _department_rows(
             v["basic"] + v["project"],
             lines.get("expenditure"),
             "支出",
+            totals=checked,
         )
     if overall.tasks:
         for task in overall.tasks:
@@ -1797,5 +1802,6 @@ def _department_rows(
                     line,
                     what,
                     missing=len(overall.tasks) - len(values),
+                    totals=checked,
                 )
     return rows

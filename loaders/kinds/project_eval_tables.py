@@ -58,6 +58,7 @@ from ..vocab import (
 from . import Parsed
 
 KIND = "project_eval_tables"
+LABEL = "项目支出绩效自评表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "项目支出绩效自评": 0.25,
     "项目支出绩效自我评价": 0.25,

@@ -42,6 +42,7 @@ from ..targets import is_not_applicable, qualitative
 from . import Parsed
 
 KIND = "project_summary_table"
+LABEL = "项目绩效自评汇总表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "绩效自评": 0.15,
     "汇总表": 0.1,
@@ -964,17 +965,17 @@ def parse(doc) -> Parsed:
         out.findings += row_findings
         if row.total:
             if pending is not None and segment:
-                out.findings += _check_totals(segment, *pending, amount_unit)
+                out.findings += _check_totals(segment, *pending, amount_unit, out.totals)
                 segment, pending = [], None
             if segment:
-                out.findings += _check_totals(segment, row, money, amount_unit)
+                out.findings += _check_totals(segment, row, money, amount_unit, out.totals)
                 segment = []
             else:
                 pending = (row, money)
             continue
         if row.seq == 1 and segment:  # numbering restarts: a new table
             if pending is not None:
-                out.findings += _check_totals(segment, *pending, amount_unit)
+                out.findings += _check_totals(segment, *pending, amount_unit, out.totals)
             segment, pending, last_seq = [], None, None
         if last_seq is not None and row.seq is not None and row.seq > last_seq + 1:
             out.findings.append(_gap(last_seq, row))
@@ -983,7 +984,7 @@ def parse(doc) -> Parsed:
         out.projects.append(record)
         out.indicators += indicators
     if pending is not None and segment:
-        out.findings += _check_totals(segment, *pending, amount_unit)
+        out.findings += _check_totals(segment, *pending, amount_unit, out.totals)
     return out
 
 
@@ -995,8 +996,11 @@ def _gap(last_seq: int, row: Row) -> Finding:
     )
 
 
-def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str) -> list[Finding]:
-    """The 合计 row against the sum of the project rows (budget and actual), and its own rate."""
+def _check_totals(
+    projects: list[dict], row: Row, money: Money, amount_unit: str, totals: list[dict]
+) -> list[Finding]:
+    """The 合计 row against the sum of the project rows (budget and actual), and its own rate;
+    the printed totals are appended to `totals`."""
     findings = []
     budget = to_wan(money.budget_total, amount_unit)
     actual = to_wan(money.actual_total, amount_unit)
@@ -1012,6 +1016,7 @@ def _check_totals(projects: list[dict], row: Row, money: Money, amount_unit: str
             row.line,
             what=what,
             missing=len(projects) - len(values),
+            totals=totals,
         )
     findings += _sub_column_checks(None, money, row.line)
     reported = parse_rate(money.rate_text, rate_pct(actual, budget)) if money.rate_text else None

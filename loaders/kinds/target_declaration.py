@@ -29,6 +29,7 @@ from ..targets import is_not_applicable
 from . import Parsed
 
 KIND = "target_declaration"
+LABEL = "绩效目标申报表"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "绩效目标申报表": 0.5,
     # the same form titled 单位整体支出绩效目标表 (no 申报)
@@ -1146,6 +1147,7 @@ def parse(doc) -> Parsed:
     meta["amount_unit"] = tables[0].unit
     rows: list[dict] = []
     findings: list[Finding] = []
+    checked: list[dict] = []  # the printed totals compared, for Parsed.totals
     for table in tables:
         table_rows, table_findings = table.rows(ends)
         rows += table_rows
@@ -1158,6 +1160,7 @@ def parse(doc) -> Parsed:
                 sum(budgets),
                 table.total_line,
                 missing=len(table_rows) - len(budgets),
+                totals=checked,
             )
     if tables[0].first_line is None:
         findings.append(
@@ -1167,7 +1170,7 @@ def parse(doc) -> Parsed:
         )
     ind_rows = indicators.finish()
     findings += indicators.findings
-    return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings)
+    return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings, totals=checked)
 
 
 def _lines_before(doc, first_line: int | None) -> list[str]:
