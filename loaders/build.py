@@ -28,7 +28,14 @@ from .document import DecodeError, Doc
 from .findings import Finding
 from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, UNKNOWN_KIND, Parsed, detect, registry
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
-from .metadata import find_amount_unit, find_parent, find_unit, find_year
+from .metadata import (
+    find_amount_unit,
+    find_parent,
+    find_unit,
+    find_year,
+    labelled_unit,
+    looks_like_unit,
+)
 from .places import CITY_PROVINCE, locate, region_of
 from .readers import ReaderError, convert
 from .schema import TABLES, to_table
@@ -137,8 +144,13 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     meta = dict(parsed.meta)
     findings = list(parsed.findings)
     meta.setdefault("unit", None)
-    meta["unit"] = meta["unit"] or find_unit(doc.head)
+    # The form's own labels first, by priority; then what the kind read; then a name in the head.
+    # A name that does not look like a unit (a run of form cells) is no unit at all.
     meta["parent_unit"] = meta.get("parent_unit") or find_parent(doc.head)
+    candidates = (labelled_unit(doc.lines), meta["unit"], find_unit(doc.head))
+    meta["unit"] = next(
+        (u for u in candidates if looks_like_unit(u) and u != meta["parent_unit"]), None
+    )
     year = meta.get("year") or find_year(doc.head)
     meta["year_source"] = "document" if year else "inferred"
     meta["year"] = year

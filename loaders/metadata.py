@@ -111,6 +111,62 @@ def find_unit(text: str) -> str | None:
     return clean_unit(m.group(0))
 
 
+# What a unit's name ends with (an organisation), and what never stands in one (form labels).
+UNIT_ENDINGS = tuple("局委心院站所会室科部办处厅社校学园队馆司府团组署")
+_UNIT_TAIL = re.compile(r"[(（][^()（）]{1,8}[)）]$")
+_FORM_WORDS = re.compile(
+    r"项目名称|主管部门|单位名称|实施单位|预算|执行|填报|盖章|年度|年\)|名称|\|"
+)
+MAX_UNIT_CHARS = 40
+
+
+def looks_like_unit(name: str | None) -> bool:
+    """A unit's name, not a piece of the form: short, no labels, figures or cell separators,
+    ending like an organisation ('…卫生健康局', '…中心(本级)')."""
+    if not name:
+        return False
+    s = _UNIT_TAIL.sub("", re.sub(r"\s+", "", name))
+    return (
+        2 <= len(s) <= MAX_UNIT_CHARS
+        and not re.search(r"\d{3,}", s)
+        and not _FORM_WORDS.search(s)
+        and s.endswith(UNIT_ENDINGS)
+    )
+
+
+# A stamp or note printed after a label: 实施单位（盖章）, 单位名称(公章).
+_LABEL_NOTE = re.compile(r"^[(（][^()（）]{1,6}[)）]")
+# Lines of a document's head the labelled unit is looked for in.
+UNIT_HEAD_LINES = 300
+
+
+def labelled_unit(lines: list[str]) -> str | None:
+    """The reporting unit named by the form's own labels, by their priority (vocab.UNIT_LABELS:
+    实施单位 before 单位名称 before 部门名称 …): the label's inline rest or the cell after it.
+    A 主管部门 is never the unit. None when no label gives a unit-like name."""
+    from . import layout
+    from .vocab import UNIT_PRIORITY
+
+    labels = sorted(UNIT_PRIORITY, key=len, reverse=True)
+    cells = list(layout.cells(lines[:UNIT_HEAD_LINES]))
+    best: tuple[int, int, str] | None = None
+    for k, cell in enumerate(cells):
+        key = cell.key.lstrip("0123456789.、")
+        label = next((lb for lb in labels if lb in key[: len(lb) + 4]), None)
+        if label is None or "主管" in key:
+            continue
+        rest = key[key.index(label) + len(label) :].lstrip(":：")
+        rest = _LABEL_NOTE.sub("", rest).lstrip(":：")
+        value = rest or (cells[k + 1].text if k + 1 < len(cells) else "")
+        value = clean_unit(_LABEL_NOTE.sub("", value.strip()))
+        if not looks_like_unit(value):
+            continue
+        rank = (UNIT_PRIORITY[label], k)
+        if best is None or rank < best[:2]:
+            best = (*rank, value)
+    return best[2] if best else None
+
+
 def find_parent(text: str) -> str | None:
     return clean_unit(_label_value(text, PARENT_LABELS))
 
