@@ -525,7 +525,7 @@ def test_a_total_over_rows_with_unreadable_amounts_is_unchecked_not_a_mismatch(t
     """##### rows leave the sum short: the total cannot be checked, so no TOTAL_MISMATCH."""
     from dashboard import reconcile
     from loaders.crosscheck import check_total, recording_totals
-    from loaders.synth import generate
+    from synth import generate
 
     with recording_totals() as checked:
         assert check_total("合计行", 100.0, 60.0, 5, missing=2) == []  # may be the ##### rows
