@@ -4,9 +4,11 @@ Kept outside `loaders/` on purpose: the build's code digest covers every file un
 so a change to the generator must not make every user's tables rebuild. `synth` imports the
 loaders (for doc ids, the gazetteer and the schema); the loaders never import `synth`.
 
-`python -m synth --docs N --seed S --out DIR` writes a corpus (see `synth.generator`).
+`python -m synth --docs N --seed S --out DIR` writes a corpus (see `synth.generator`);
+`synth.layouts` prints one table in each layout class of real documents, with its truth.
 """
 
+from . import layouts
 from .generator import (
     KIND_WEIGHTS,
     KINDS,
@@ -33,6 +35,7 @@ __all__ = [
     "Synthetic",
     "file_name",
     "generate",
+    "layouts",
     "main",
     "write_corpus",
 ]
