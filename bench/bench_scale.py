@@ -1,7 +1,7 @@
 """Benchmark at province scale: build, incremental rebuild and page runs at 1, 1,000, 10,000 documents.
 
 Usage: .venv/bin/python bench/bench_scale.py [--sizes 1 1000 10000] [--work DIR] [--runs 5]
-Generates a synthetic corpus (python -m loaders.synth) once in --work, builds each size from a
+Generates a synthetic corpus (python -m synth) once in --work, builds each size from a
 copy of its first N documents, adds one document and rebuilds, then runs every page of app.py
 with AppTest in a child process (median of --runs after the first load) and reports that
 process's peak memory. Targets: one added document rebuilds in < 2 s, page runs < 500 ms,
@@ -36,10 +36,13 @@ def corpus(work: Path, n: int) -> Path:
     """work/corpus holds at least n documents of this generator (made once, reused later)."""
     import hashlib
 
-    from loaders import synth
+    import synth
 
     raw, stamp = work / "corpus" / "raw", work / "corpus" / "generator.sha256"
-    version = hashlib.sha256(Path(synth.__file__).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for source in sorted(Path(synth.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    version = digest.hexdigest()
     if (
         not raw.is_dir()
         or len(list(raw.iterdir())) < n
@@ -54,7 +57,7 @@ def corpus(work: Path, n: int) -> Path:
 
 def build_size(source: Path, work: Path, n: int) -> dict:
     from loaders.build import build
-    from loaders.synth import file_name, generate
+    from synth import file_name, generate
 
     raw, out = work / f"raw_{n}", work / f"out_{n}" / "parquet"
     shutil.rmtree(raw, ignore_errors=True)

@@ -13,7 +13,7 @@ import pytest
 from loaders import buildcache
 from loaders.build import build
 from loaders.buildcache import CACHE_INDEX, SEGMENT_SUFFIX, cache_dir_for
-from loaders.synth import generate, write_corpus
+from synth import generate, write_corpus
 
 SEED = 515
 TABLE_NAMES = ("documents", "projects", "indicators", "findings", "totals")

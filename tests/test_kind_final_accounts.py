@@ -739,7 +739,7 @@ def test_chinese_numbered_items_and_missing_unit_signs(text):
     assert p["reported_rate_pct"] == pytest.approx(82.99)
 
 
-# --- shapes found by the synthetic corpus (loaders/synth.py) ---------------------------------
+# --- shapes found by the synthetic corpus (synth/generator.py) ------------------------------
 
 
 def test_narrative_wrapped_inside_an_ocr_spaced_number():

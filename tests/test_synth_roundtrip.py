@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from loaders.build import build
-from loaders.synth import (
+from synth import (
     KIND_WEIGHTS,
     KINDS,
     LAYOUTS,

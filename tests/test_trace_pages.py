@@ -537,7 +537,7 @@ def test_a_total_over_rows_with_unreadable_amounts_is_unchecked_not_a_mismatch(t
     """##### rows leave the sum short: the total cannot be checked, so no TOTAL_MISMATCH."""
     from dashboard import reconcile
     from loaders.crosscheck import check_total
-    from loaders.synth import generate
+    from synth import generate
 
     checked: list[dict] = []
     # may be the ##### rows

@@ -1,6 +1,6 @@
 """Synthetic corpus: documents of the five forms in many layouts, with their truth as parquet.
 
-`python -m loaders.synth --docs N --seed S --out DIR` writes DIR/raw/*.txt and the tables the
+`python -m synth --docs N --seed S --out DIR` writes DIR/raw/*.txt and the tables the
 loaders should produce from them in DIR/truth/{documents,projects,indicators,findings}.parquet
 (the contract's schema, only the columns the generator knows; findings holds the OVERFLOW_CELL
 findings the loaders must record). The same seed gives the same bytes.
@@ -38,9 +38,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .build import doc_id_for
-from .places_data import GAZETTEER
-from .schema import DOCUMENTS, FINDINGS, INDICATORS, PROJECTS
+from loaders.build import doc_id_for
+from loaders.places_data import GAZETTEER
+from loaders.schema import DOCUMENTS, FINDINGS, INDICATORS, PROJECTS
 
 log = logging.getLogger(__name__)
 
@@ -1111,7 +1111,7 @@ def write_corpus(n: int, seed: int, out: Path) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loaders.synth", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m synth", description=__doc__)
     parser.add_argument("--docs", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
@@ -1120,7 +1120,3 @@ def main(argv: list[str] | None = None) -> int:
     counts = write_corpus(args.docs, args.seed, args.out)
     log.info("wrote %s to %s", counts, args.out)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
