@@ -178,12 +178,12 @@ def split_loose(text: str) -> tuple[list[str], str]:
 # --- glued text --------------------------------------------------------------------------------
 
 # A glued line is long ...
-GLUED_MIN_CHARS = 60
+GLUED_MIN_CHARS = 40
 GLUED_MAX_SPACE_SHARE = 0.08
 # ... and holds this many form words glued to the text on both sides, more than spaced ones.
 GLUED_MIN_WORDS = 3
 # A form word may carry its column marker: 预算数(A), 执行率(B/A), 得分(20分*执行率), 资金(万元).
-_MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]?)?"
+_MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]|[(][A-Za-z/]{1,4}\d?)?"
 _GLUED_WORD = re.compile(
     "(?:"
     + "|".join(re.escape(w) for w in sorted(set(_WORD_KEYS), key=len, reverse=True))
@@ -191,7 +191,11 @@ _GLUED_WORD = re.compile(
     + _MARKER
 )
 # Figures right after a word: amounts, rates, 分; a colon before them is the label's.
-_LEAD_FIGURES = re.compile(r"^[:：]?\s*([0-9][0-9.,，%]*(?:\([Xx]\)%?)?)")
+# A year or a count that starts a name ('2021年卫生健康…', '37个') is text, not a figure cell.
+_LEAD_FIGURES = re.compile(
+    r"^[:：]?\s*((?>[0-9][0-9.,，%]*(?:\([Xx]\)%?)?))"
+    r"(?:(?<=%)|(?![年月日号个人次名元万亿天时期届批条所家]|项(?!目)))"
+)
 _PAGE_MARK = re.compile(r"^\s*(\d{1,3})、")
 
 
@@ -203,11 +207,13 @@ def is_glued(line: str) -> bool:
     text = normal_text(line[:2000])
     glued = spaced = 0
     for m in _GLUED_WORD.finditer(text):
-        before = text[m.start() - 1] if m.start() else " "
-        after = text[m.end()] if m.end() < len(text) else " "
-        if before.isspace() and after.isspace():
+        # The line's start and end are neither: a word there counts by its other side.
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        sides = [c for c in (before, after) if c]
+        if sides and all(c.isspace() for c in sides):
             spaced += 1
-        elif not before.isspace() and not after.isspace():
+        elif sides and not any(c.isspace() for c in sides):
             glued += 1
     return glued >= GLUED_MIN_WORDS and glued > spaced
 

@@ -32,6 +32,8 @@ MAX_DECIMALS = 4
 # Among amounts printed with decimals, a figure without them is a 分值, 得分 or rate.
 MAX_WHOLE_SCORE_DIGITS = 3
 _FIGURES = re.compile(r"^[0-9.,%]+$")
+# OCR reads 00 as (X) in a scanned figure run ('1(X)%' for 100%): read as 00 and say so.
+_OCR_ZEROS = re.compile(r"\([Xx]\)")
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Reading:
     printed: dict[str, str] = field(default_factory=dict)
     inferred: bool = False  # a split, a skipped column or a value from the arithmetic
     derived: tuple[str, ...] = ()  # roles computed from the others (budget from actual ÷ rate)
-    ambiguous: bool = False  # readings that fit the arithmetic disagree: nothing taken
+    ambiguous: bool = False  # no reading, or readings that disagree: nothing taken
     fits: bool = False  # the arithmetic was checked and holds
     consumed: int = 0  # how many of the given texts the reading used
 
@@ -72,7 +74,7 @@ ROLE_NAMES = {
 
 def is_figures(text: str) -> bool:
     """A cell of figures only that is not one number: glued cells."""
-    t = to_halfwidth(text).replace(" ", "")
+    t = _OCR_ZEROS.sub("00", to_halfwidth(text).replace(" ", ""))
     return bool(_FIGURES.match(t)) and parse_amount(t.rstrip("%")) is None
 
 
@@ -80,7 +82,7 @@ def _pieces(text: str) -> list[list[str]]:
     """Every way to cut a glued run of figures into numbers ('10001000100%20' -> …,
     ['1000', '1000', '100%', '20'], …). A percent sign ends its piece, and every piece with a
     decimal point has the same number of decimals (a table prints its amounts alike)."""
-    t = to_halfwidth(text).replace(" ", "").replace(",", "")
+    t = _OCR_ZEROS.sub("00", to_halfwidth(text).replace(" ", "").replace(",", ""))
     out: list[list[str]] = []
 
     def ok(piece: str, places: int) -> bool:
@@ -152,8 +154,8 @@ def read_funds(roles: list[str] | None, texts: list[str], *, sources: int = 0) -
                 reading.consumed = use
                 reading.inferred = reading.inferred or glued
                 candidates.append((cost + (len(texts) - use) * 0.5, reading))
-    if not candidates:
-        return Reading(ambiguous=False)
+    if not candidates:  # no reading at all: nothing taken
+        return Reading(ambiguous=True, inferred=True)
     candidates.sort(key=lambda c: c[0])
     best_cost, best = candidates[0]
     rivals = [r for c, r in candidates[1:] if c - best_cost < 0.25]

@@ -76,12 +76,18 @@ def _bare(key: str) -> str:
 
 # --- column roles ------------------------------------------------------------------------------
 
+# A funds column header is at most this long without its marker (调整后预算数, 全年执行数).
+MAX_FUNDS_WORD = 8
+
 
 def funds_role(key: str) -> str | None:
     """The column of a funds header cell: 年初预算数 -> initial, 调整后预算数 -> budget,
     预算执行数 -> actual, 执行率(B/A) -> rate, 分值/权重 -> weight, 得分 -> score."""
+    if source_columns(key):
+        return "source"
     k = _bare(key)
-    if not k or len(k) > 12:
+    # Column words are short; 预算执行情况 heads a section, '本单位严格执行预算' is prose.
+    if not k or len(k) > MAX_FUNDS_WORD or k.endswith(("情况", "分析")):
         return None
     # A wrapped header cell keeps only its first line here: 全年执行(数), 执行(率).
     if "执行率" in k or k.endswith("率"):
@@ -96,7 +102,23 @@ def funds_role(key: str) -> str | None:
         return "score"
     if k in ("分值", "分数", "权重"):
         return "weight"
+    if k in ("合计", "小计", "总计"):  # the sources' total is the budget
+        return "budget"
     return None
+
+
+# The columns of a funds header by source (中央 / 省、地 / 本级 / 其他), each in 万元; a glued
+# header prints several in one cell: 中央(万元)省、地(万元)本级(万元)其他(万元).
+_SOURCE = r"(?:中央|省、?地|省级|市级|县级|区级|本级|地方|其他)(?:资金|补助)?(?:\((?:万元|元)\))?"
+_SOURCES = re.compile(f"(?:{_SOURCE})+")
+_ONE_SOURCE = re.compile(_SOURCE)
+
+
+def source_columns(key: str) -> int:
+    """How many funds-source columns a header cell names (0 when it is no such header)."""
+    if "(" not in key or not _SOURCES.fullmatch(key):
+        return 0
+    return len(_ONE_SOURCE.findall(key))
 
 
 def indicator_role(key: str) -> str | None:
@@ -276,6 +298,15 @@ GLUED_WORDS = (
     "项目支出",
     "整体支出规模",
     "分解目标自评",
+    # Titles, so that a glued title is one cell and not cut at 项目支出.
+    "项目支出绩效自评表",
+    "项目绩效自评表",
+    "部门整体支出绩效自评表",
+    "整体支出绩效自评表",
+    "项目支出绩效目标自评表",
+    "绩效目标自评表",
+    "项目支出绩效目标申报表",
+    "绩效目标申报表",
 )
 
 

@@ -54,6 +54,7 @@ from ..vocab import (
     indicator_role,
     is_level2,
     key_of,
+    source_columns,
 )
 from . import Parsed
 
@@ -101,6 +102,7 @@ MIN_HEADER_RUN = 3
 
 _TITLE = re.compile(r"项目(?:支出)?绩效(?:自评|自我评价|评价表|目标自评)|项目\)绩效(?:目标)?自评")
 _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
+_NAME_YEAR = re.compile(r"^((?:19|20)\d{2})年(?!\d)")
 _UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
 _SUFFIX = re.compile(r"[(（][A-Za-z/%+\-×*＋]{0,5}[)）]$")
 
@@ -305,6 +307,7 @@ class Block:
     funds_row: list[Tok] = field(default_factory=list)
     header_values: list[Tok] = field(default_factory=list)
     self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
+    total_elsewhere: bool = False  # the 总分 figures were found away from their label
     grade: str | None = None
     weight_total: float | None = None
     score_total: float | None = None
@@ -346,12 +349,13 @@ def _funds_run(toks: list[Tok], i: int) -> list[tuple[str, Tok]]:
     roles: list[tuple[str, Tok]] = []
     n = len(toks)
     while i < n and (role := funds_role(toks[i].key)):
-        if role in {r for r, _ in roles}:
-            if len(roles) == 1:
-                roles = []
+        if role != "source" and role in {r for r, _ in roles}:
+            if roles[0][0] == role:
+                roles = roles[1:]
             else:
                 break
-        roles.append((role, toks[i]))
+        # A glued header cell may name several source columns: 中央(万元)省、地(万元)…
+        roles += [(role, toks[i])] * (source_columns(toks[i].key) if role == "source" else 1)
         i += 1
     return roles
 
@@ -397,7 +401,10 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             i = j
         elif kind is None and funds_role(t.key) and not b.indicators:
             roles = _funds_run(toks, i)
-            if len(roles) >= MIN_FUNDS_RUN:
+            after = i + _run_length(toks, i, roles)
+            if len(roles) >= MIN_FUNDS_RUN or (
+                len(roles) >= 2 and after < n and _is_value(toks[after])
+            ):
                 i += _run_length(toks, i, roles)
                 _header(b, roles, toks, i)
             else:
@@ -429,8 +436,13 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             if printed_empty:  # the layout printed its empty cells: 分值 then 得分, in place
                 b.weight_total = nums[0]
                 b.score_total = nums[1] if len(nums) > 1 else None
-            else:
+            elif nums:
                 _set_totals(b, nums)
+            elif t.col is None and (pair := _total_pair_before(toks, i)) is not None:
+                # A flattened sheet prints the 总分 row's figures away from its label: the pair
+                # (100, score) is the total, as the weights of the form add up to 100.
+                b.weight_total, b.score_total = pair
+                b.total_elsewhere = True
             i = j
         elif kind == "self_score":
             j = i + 1
@@ -441,7 +453,19 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
         else:
             i += 1
     b.amount_unit = b.amount_unit or default_unit
+    if b.year is None and b.name and (m := _NAME_YEAR.match(key_of(b.name))):
+        b.year = int(m.group(1))  # no year in the title: the project's own ('2021年…开办费')
     return b
+
+
+def _total_pair_before(toks: list[Tok], i: int) -> tuple[float, float] | None:
+    """The last two figures (100, score) before toks[i] in a layout without columns."""
+    for k in range(i - 1, 0, -1):
+        a, s = toks[k - 1].num, toks[k].num
+        if a == TOTAL_WEIGHT and s is not None and 0 <= s <= TOTAL_WEIGHT:
+            if toks[k - 1].col is None and toks[k].col is None:
+                return a, s
+    return None
 
 
 def _run_length(toks: list[Tok], i: int, roles: list[tuple[str, Tok]]) -> int:
@@ -871,7 +895,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
         )
         if f.get("reason") and f["reason"] not in reasons:
             reasons.append(f["reason"])
-    for line in b.partial_lines:
+    for line in dict.fromkeys(b.partial_lines):  # one finding a line, however many cells
         findings.append(
             Finding(
                 "PARTIAL_ROW",
@@ -894,6 +918,16 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
             Finding(
                 "PARTIAL_ROW",
                 f"「{name}」的自评表未读到总分行，项目得分留空。",
+                project=name,
+                source_line=b.last_line,
+            )
+        )
+    if b.total_elsewhere:
+        findings.append(
+            Finding(
+                "VALUE_INFERRED",
+                f"「{name}」的“总分”标签后没有数值（表格被压成一行），已取其前的 "
+                f"{b.weight_total:g} 分与 {b.score_total:g} 分作为满分与总分，请核对原表。",
                 project=name,
                 source_line=b.last_line,
             )
@@ -921,7 +955,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
         budget_wan=budget,
         actual_wan=actual,
         reported_rate_pct=rate,
-        score=b.score_total,
+        score=b.score_total if b.score_total is not None else b.self_score,
         grade=b.grade,
         problems="；".join(reasons) or None,
         funds_weight=funds_weight,
