@@ -147,7 +147,7 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     # The form's own labels first, by priority; then what the kind read; then a name in the head.
     # A name that does not look like a unit (a run of form cells) is no unit at all.
     meta["parent_unit"] = meta.get("parent_unit") or find_parent(doc.head)
-    candidates = (labelled_unit(doc.lines), meta["unit"], find_unit(doc.head))
+    candidates = (labelled_unit(doc.layout_cells), meta["unit"], find_unit(doc.head))
     meta["unit"] = next(
         (u for u in candidates if looks_like_unit(u) and u != meta["parent_unit"]), None
     )

@@ -165,6 +165,14 @@ class Doc:
         return [c.strip() for c in _SPLIT_SPACES.split(self.lines[number - 1]) if c.strip()]
 
     @cached_property
+    def layout_cells(self) -> list:
+        """Every cell of the text from the layout stage (loaders/layout.py), read once and shared
+        by the kind's parser and the metadata readers."""
+        from .layout import cells
+
+        return list(cells(self.lines))
+
+    @cached_property
     def head(self) -> str:
         """The first 60,000 characters, for detection and metadata."""
         return self.text[:60_000]

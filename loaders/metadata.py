@@ -140,17 +140,20 @@ _LABEL_NOTE = re.compile(r"^[(（][^()（）]{1,6}[)）]")
 UNIT_HEAD_LINES = 300
 
 
-def labelled_unit(lines: list[str]) -> str | None:
-    """The reporting unit named by the form's own labels, by their priority (vocab.UNIT_LABELS:
+def labelled_unit(cells: list) -> str | None:
+    """The reporting unit named by the form's own labels in the cells of a document's head, by
+    their priority (vocab.UNIT_LABELS:
     实施单位 before 单位名称 before 部门名称 …): the label's inline rest or the cell after it.
     A 主管部门 is never the unit. None when no label gives a unit-like name."""
-    from . import layout
     from .vocab import UNIT_PRIORITY
 
     labels = sorted(UNIT_PRIORITY, key=len, reverse=True)
-    cells = list(layout.cells(lines[:UNIT_HEAD_LINES]))
     best: tuple[int, int, str] | None = None
     for k, cell in enumerate(cells):
+        if cell.line > UNIT_HEAD_LINES:
+            break
+        if "单位" not in cell.key and "名称" not in cell.key:  # every unit label has one of them
+            continue
         key = cell.key.lstrip("0123456789.、")
         label = next((lb for lb in labels if lb in key[: len(lb) + 4]), None)
         if label is None or "主管" in key:

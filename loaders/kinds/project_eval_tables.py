@@ -1005,7 +1005,7 @@ def parse(doc) -> Parsed:
     read: list[Block] = []
     pending: Block | None = None  # held back: a page break may repeat its 项目名称 and go on
     pending_toks: list[Tok] = []
-    for is_project, toks in split_blocks(tokenise(doc.lines)):
+    for is_project, toks in split_blocks(doc.layout_cells):
         if not is_project:
             first = next((t for t in toks if kind_of(t) == "indicator_header"), None)
             if first is not None:
