@@ -147,10 +147,13 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     # The form's own labels first, by priority; then what the kind read; then a name in the head.
     # A name that does not look like a unit (a run of form cells) is no unit at all.
     meta["parent_unit"] = meta.get("parent_unit") or find_parent(doc.head)
-    candidates = (labelled_unit(doc.layout_cells), meta["unit"], find_unit(doc.head))
-    meta["unit"] = next(
-        (u for u in candidates if looks_like_unit(u) and u != meta["parent_unit"]), None
-    )
+    # A unit may be its own 主管部门 where a label says so; a name merely found in the head that
+    # is the 主管部门 is not the unit.
+    unlabelled = find_unit(doc.head)
+    if unlabelled == meta["parent_unit"]:
+        unlabelled = None
+    candidates = (labelled_unit(doc.layout_cells), meta["unit"], unlabelled)
+    meta["unit"] = next((u for u in candidates if looks_like_unit(u)), None)
     year = meta.get("year") or find_year(doc.head)
     meta["year_source"] = "document" if year else "inferred"
     meta["year"] = year

@@ -82,3 +82,39 @@ def test_every_inferred_value_says_why(field_build):
     assert len(inferred) >= 3  # glued funds rows of the 湖北 / 宁夏 / 湖南 forms
     assert inferred["message"].str.contains("请核对").all()
     assert inferred["source_line"].notna().all()
+
+
+def _rows(out: Path, table: str, source: str):
+    import pandas as pd
+
+    docs = pd.read_parquet(out / "documents.parquet")
+    doc_id = docs.loc[docs["source_file"] == source, "doc_id"].item()
+    rows = pd.read_parquet(out / f"{table}.parquet")
+    return rows[rows["doc_id"] == doc_id]
+
+
+def test_transfer_payment_form_reads_indicators_without_scores(field_build):
+    """转移支付区域(项目)绩效自评表: 年度指标值 / 全年完成值 / 未完成原因, no 分值 or 得分 columns."""
+    out, _ = field_build
+    ind = _rows(out, "indicators", "sc_wangcang_wsjkj_jbyw_2021_transfer.txt")
+    assert len(ind) >= 3
+    first = ind.sort_values("source_line").iloc[0]
+    assert first["level2"] == "数量指标"
+    assert first["target_text"].startswith("实施乡镇社区基层医疗机构37个")
+    assert first["actual_text"].startswith("本年度已完成37个")
+    findings = _rows(out, "findings", "sc_wangcang_wsjkj_jbyw_2021_transfer.txt")
+    assert not findings["message"].str.contains("未读到总分行").any()
+
+
+def test_unit_is_its_own_parent_where_the_labels_say_so(field_build):
+    out, _ = field_build
+    docs = _rows(out, "documents", "sc_wangcang_wsjkj_jbyw_2021_transfer.txt")
+    assert docs["unit"].item() == docs["parent_unit"].item() == "旺苍县卫生健康局"
+
+
+def test_flattened_sheet_total_score_is_inferred_and_said(field_build):
+    out, _ = field_build
+    (score,) = _rows(out, "projects", "sx_jishan_ybj_jdlk_2020_proj.txt")["score"]
+    assert score == 94
+    findings = _rows(out, "findings", "sx_jishan_ybj_jdlk_2020_proj.txt")
+    assert findings["message"].str.contains("总分").any()

@@ -308,6 +308,7 @@ class Block:
     header_values: list[Tok] = field(default_factory=list)
     self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
     total_elsewhere: bool = False  # the 总分 figures were found away from their label
+    unscored: bool = False  # the indicator table has no 分值 / 得分 columns (transfer payments)
     grade: str | None = None
     weight_total: float | None = None
     score_total: float | None = None
@@ -317,10 +318,33 @@ class Block:
     levels: dict = field(default_factory=lambda: {"level1": None, "level2": None})
 
 
+def _label_pattern(label: str) -> str:
+    """A label as printed: either kind of bracket, spaces anywhere (OCR, wrapping)."""
+    out = []
+    for ch in label:
+        out.append({"(": "[(（]", ")": "[)）]"}.get(ch, re.escape(ch)))
+    return r"\s*".join(out)
+
+
 _INLINE_LABEL = re.compile(
-    r"^\s*(?:项目名称|主管部门|主管单位|预算部门|项目实施单位|实施单位|执行单位|单位名称|预算单位|项目单位|"
-    r"评分等级|自评等级|评价等级|绩效等级)"
-    r"\s*[：:]?\s*"
+    r"^\s*(?:"
+    + "|".join(
+        _label_pattern(lb)
+        for lb in sorted(
+            {
+                *NAME_LABELS,
+                *UNIT_LABELS,
+                *PARENT_LABELS,
+                "评分等级",
+                "自评等级",
+                "评价等级",
+                "绩效等级",
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")\s*(?:[(（][^()（）]{1,6}[)）])?\s*[：:]?\s*"
 )
 
 
@@ -580,6 +604,9 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
     ctx = b.levels
     pending: list[Tok] = []
     first_read = False
+    # The transfer-payment form (转移支付区域(项目)绩效自评表) prints no 分值 / 得分 columns.
+    unscored = bool(roles) and not {"weight", "score"} & set(roles)
+    b.unscored = b.unscored or unscored
     for row in grouped.values():
         if all(_is_header_word(t.key) for t in row):  # repeated after a page break
             continue
@@ -589,8 +616,11 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
             elif len(row) >= 2:
                 _set_totals(b, [t.num for t in row])
             continue
-        fields = (_by_column(row, colmap) if colmap else None) or _by_shape(
-            [t.text for t in row], roles
+        texts = [t.text for t in row]
+        fields = (
+            (_by_column(row, colmap) if colmap else None)
+            or _by_shape(texts, roles)
+            or (_by_words(texts, roles) if unscored else None)
         )
         if fields is None:
             if all(_is_level(t) for t in row):
@@ -703,6 +733,31 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
         fields["level1"], fields["level2"] = lead
     fields["name"] = _join(name_parts)
     return fields if fields["name"] else None
+
+
+# The text columns of an indicator row, in the order a header without scores prints them.
+_TEXT_ROLES = ("name", "target", "actual", "reason")
+
+
+def _by_words(texts: list[str], roles: list[str]) -> dict | None:
+    """Fields of a row of a table without 分值 / 得分 (the transfer-payment form): level words
+    first, then name, target, actual and reason in the header's order. A row whose cells were
+    printed with single spaces inside wider gaps is split at its single spaces too."""
+    cells = [t for t in texts if squeeze(t) != "绩效指标"]
+    fields: dict[str, str] = {}
+    while cells and (is_level2(squeeze(cells[0])) or squeeze(cells[0]) in LEVEL1_WORDS):
+        fields["level1" if squeeze(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
+    wanted = [r for r in roles if r in _TEXT_ROLES]
+    if len(cells) < min(3, len(wanted)):
+        cells = [w for c in cells for w in layout.split_loose(c)[0]] if cells else []
+        cells = [w for c in cells for w in (c.split() if len(cells) < 3 else [c])]
+    if len(cells) < 2 or not wanted:
+        return None
+    for role, text in zip(wanted, cells, strict=False):
+        fields[role] = text
+    if len(cells) > len(wanted):
+        fields[wanted[-1]] = " ".join([fields[wanted[-1]], *cells[len(wanted) :]])
+    return fields if fields.get("name") else None
 
 
 def _read_stream(body: list[Tok], b: Block) -> None:
@@ -913,7 +968,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 source_line=b.first_line,
             )
         )
-    elif b.score_total is None:
+    elif b.score_total is None and b.self_score is None and not b.unscored:
         findings.append(
             Finding(
                 "PARTIAL_ROW",
