@@ -43,9 +43,22 @@ _KEY_TABLE = {
 MAX_KEY_CHARS = 80
 
 
+# Pinyin a site added after converted characters: 衛(wèi)生, 項（xiàng）目 (a tone mark in it).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+PINYIN = re.compile(f"[(（](?=[a-z]*[{_TONED}])[a-z{_TONED}ü]{{1,6}}[)）]")
+
+
+def without_pinyin(text: str) -> str:
+    """Text without the pinyin a site put after characters (never part of the document)."""
+    if "(" not in text and "（" not in text:
+        return text
+    return PINYIN.sub("", text)
+
+
 def key_of(text: str) -> str:
-    """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算'."""
-    return text[:MAX_KEY_CHARS].translate(_KEY_TABLE)
+    """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算',
+    '項(xiàng)目' -> '项目'."""
+    return without_pinyin(text[:MAX_KEY_CHARS]).translate(_KEY_TABLE)
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
@@ -58,7 +71,7 @@ def normal_text(text: str) -> str:
 
 def squeeze_key(text: str) -> str:
     """key_of for a whole text, however long."""
-    return text.translate(_KEY_TABLE)
+    return without_pinyin(text).translate(_KEY_TABLE)
 
 
 def simplified(text: str) -> str:

@@ -101,3 +101,18 @@ def test_prose_line_is_one_cell():
 def test_traditional_keys_read_like_simplified():
     (cell,) = layout.cells(["預算執行率"])
     assert cell.text == "預算執行率" and cell.key == "预算执行率"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("衛(wèi)生健康局", "卫生健康局"),
+        ("項（xiàng）目", "项目"),
+        ("预算数(A)", "预算数(A)"),
+        ("得分(b)", "得分(b)"),
+    ],
+)
+def test_pinyin_a_site_added_is_not_part_of_the_key(text, key):
+    from loaders.vocab import key_of
+
+    assert key_of(text) == key
