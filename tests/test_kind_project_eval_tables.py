@@ -705,3 +705,37 @@ def test_overflow_cells_in_the_funds_line_are_left_null_and_recorded(layout):
     assert finding.project == "社区慢病筛查服务" and "全年预算数" in finding.message
     funds_line = next(n for n, line in enumerate(text.splitlines(), 1) if "年度资金总额" in line)
     assert finding.source_line == funds_line
+
+
+ZERO_TOTAL = """项目支出绩效自评表
+（2023年度）
+项目名称\t心理健康服务\t主管部门\t某市卫生健康委员会\t实施单位\t某市精神卫生中心
+项目资金（万元）\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分
+年度资金总额\t0\t0\t0\t10\t—\t0
+其中：当年财政拨款\t120.00\t120.00\t96.00\t—\t80.00%\t—
+上年结转资金\t0\t0\t0\t—\t—\t—
+一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析
+产出指标\t数量指标\t服务人次\t≥1000人次\t1200人次\t50\t50
+效益指标\t社会效益指标\t知晓率\t≥80%\t85%\t40\t40
+总分\t100\t90
+"""
+
+
+def test_zero_total_row_over_a_fiscal_row_with_amounts_is_no_zero_budget():
+    """Issue 11: a 年度资金总额 printed as 0 while its 财政拨款 row has amounts takes the component
+    and records the contradiction."""
+    parsed = parse(Doc.from_text(ZERO_TOTAL))
+    (project,) = parsed.projects
+    assert (project["budget_wan"], project["actual_wan"], project["reported_rate_pct"]) == (
+        120.0,
+        96.0,
+        80.0,
+    )
+    (conflict,) = [f for f in parsed.findings if f.code == "VALUE_CONFLICT"]
+    assert "印为 0" in conflict.message and conflict.source_line == 6
+
+
+def test_zero_total_row_with_zero_components_stays_zero():
+    text = ZERO_TOTAL.replace("120.00\t120.00\t96.00", "0\t0\t0")
+    (project,) = parse(Doc.from_text(text)).projects
+    assert project["budget_wan"] == 0.0

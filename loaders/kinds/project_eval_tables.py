@@ -102,6 +102,8 @@ MIN_HEADER_RUN = 3
 
 _TITLE = re.compile(r"项目(?:支出)?绩效(?:自评|自我评价|评价表|目标自评)|项目\)绩效(?:目标)?自评")
 _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
+# The fiscal component row under 年度资金总额: 其中：当年财政拨款 / 财政拨款 / 财政资金.
+_FISCAL = re.compile(r"财政(?:拨款|资金)")
 _NAME_YEAR = re.compile(r"^((?:19|20)\d{2})年(?!\d)")
 _UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
 _SUFFIX = re.compile(r"[(（][A-Za-z/%+\-×*＋]{0,5}[)）]$")
@@ -309,6 +311,7 @@ class Block:
     self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
     total_elsewhere: bool = False  # the 总分 figures were found away from their label
     unscored: bool = False  # the indicator table has no 分值 / 得分 columns (transfer payments)
+    component: tuple[Tok, list[Tok]] | None = None  # the 财政拨款 row under 年度资金总额
     grade: str | None = None
     weight_total: float | None = None
     score_total: float | None = None
@@ -434,9 +437,12 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             else:
                 i += 1
         elif kind == "subfunds":
-            i += 1
-            while i < n and _is_value(toks[i]):
-                i += 1
+            j = i + 1
+            while j < n and _is_value(toks[j]):
+                j += 1
+            if b.component is None and j > i + 1 and _FISCAL.search(t.key):
+                b.component = (t, toks[i + 1 : j])  # 其中：当年财政拨款 / 财政资金, for a 0 total
+            i = j
         elif kind == "goal":
             i += 1
             while i < n and kind_of(toks[i]) not in ("indicator_header", "title", "name", "grade"):
@@ -858,6 +864,17 @@ def _funds(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
     return dict(reading.printed), True, reading
 
 
+def _component(b: Block, unit: str) -> tuple[str, float, float | None, str | None] | None:
+    """(label, budget, actual, printed rate) of the 财政拨款 row, by the funds header's columns."""
+    label, values = b.component
+    roles = [r for r, _ in b.funds_roles] or list(FUNDS_COLUMNS)
+    cells = dict(zip(roles, (v.text for v in values), strict=False))
+    budget = to_wan(_num(cells.get("budget")), unit)
+    if not budget:
+        return None
+    return label.text, budget, to_wan(_num(cells.get("actual")), unit), cells.get("rate")
+
+
 def _possible(funds: dict[str, str]) -> bool:
     """Whether a plain reading can be what the form printed: no rate of spending from a budget
     of nothing (a flattened sheet that lost a cell reads 0 as the budget)."""
@@ -887,6 +904,22 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
             got = reading.values
             budget = to_wan(got.get("budget"), unit) if budget is None else budget
             actual = to_wan(got.get("actual"), unit) if actual is None else actual
+    if budget == 0 and not actual and b.component is not None:
+        # A 年度资金总额 row printed as 0 over a 财政拨款 row with amounts is no zero budget.
+        part = _component(b, unit)
+        if part is not None:
+            label, budget, actual, printed_rate = part
+            rate = parse_rate(printed_rate, rate_pct(actual, budget))
+            findings.append(
+                Finding(
+                    "VALUE_CONFLICT",
+                    f"「{name}」“年度资金总额”行印为 0，而“{label}”行有金额（预算 {budget:g}、"
+                    f"执行 {'—' if actual is None else f'{actual:g}'} 万元）：已按“{label}”行取数，"
+                    "请核对原表。",
+                    project=name,
+                    source_line=b.component[0].line,
+                )
+            )
     if b.name is None:
         findings.append(
             Finding(
