@@ -145,10 +145,15 @@ def labelled_unit(lines: list[str]) -> str | None:
     实施单位 before 单位名称 before 部门名称 …): the label's inline rest or the cell after it.
     A 主管部门 is never the unit. None when no label gives a unit-like name."""
     from . import layout
+
+    return unit_in_cells(list(layout.cells(lines[:UNIT_HEAD_LINES])))
+
+
+def unit_in_cells(cells: list) -> str | None:
+    """labelled_unit over cells a kind already has (layout.Cell): no second layout pass."""
     from .vocab import UNIT_PRIORITY
 
     labels = sorted(UNIT_PRIORITY, key=len, reverse=True)
-    cells = list(layout.cells(lines[:UNIT_HEAD_LINES]))
     best: tuple[int, int, str] | None = None
     for k, cell in enumerate(cells):
         key = cell.key.lstrip("0123456789.、")
