@@ -159,9 +159,11 @@ def _merge_fragments(words: list[str]) -> list[str]:
     return out
 
 
-def split_loose(text: str) -> tuple[list[str], str]:
+def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     """Cells of a line without tabs and their layout: runs of spaces, or single spaces where a
-    row or a whole table was flattened onto the line."""
+    row or a whole table was flattened onto the line. `row`: the reader knows the line is a row
+    of a table (it sits inside one), so single spaces split it even without figures or form
+    words ('基层医疗机构运行情况 良性发展 良性发展 5')."""
     stripped = text.strip()
     parts = [p.strip() for p in _SPLIT_SPACES.split(stripped) if p.strip()]
     if len(parts) != 1:
@@ -170,7 +172,7 @@ def split_loose(text: str) -> tuple[list[str], str]:
     if len(words) < 2:
         return parts, TEXT
     numbers = sum(1 for w in words if number(w) is not None)
-    if numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
+    if row or numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
         return _merge_fragments(words), SINGLE_SPACED
     return parts, TEXT
 
