@@ -159,9 +159,11 @@ def _merge_fragments(words: list[str]) -> list[str]:
     return out
 
 
-def split_loose(text: str) -> tuple[list[str], str]:
+def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     """Cells of a line without tabs and their layout: runs of spaces, or single spaces where a
-    row or a whole table was flattened onto the line."""
+    row or a whole table was flattened onto the line. `row`: the reader knows the line is a row
+    of a table (it sits inside one), so single spaces split it even without figures or form
+    words ('基层医疗机构运行情况 良性发展 良性发展 5')."""
     stripped = text.strip()
     parts = [p.strip() for p in _SPLIT_SPACES.split(stripped) if p.strip()]
     if len(parts) != 1:
@@ -170,7 +172,7 @@ def split_loose(text: str) -> tuple[list[str], str]:
     if len(words) < 2:
         return parts, TEXT
     numbers = sum(1 for w in words if number(w) is not None)
-    if numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
+    if row or numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
         return _merge_fragments(words), SINGLE_SPACED
     return parts, TEXT
 
@@ -184,10 +186,14 @@ GLUED_MAX_SPACE_SHARE = 0.08
 GLUED_MIN_WORDS = 3
 # A form word may carry its column marker: 预算数(A), 执行率(B/A), 得分(20分*执行率), 资金(万元).
 _MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]|[(][A-Za-z/]{1,4}\d?)?"
+# A form's title keeps its year: 部门整体支出绩效自评表(2021年度).
+_TITLE_YEAR = r"(?:(?<=表)\((?:19|20)\d{2}年度?\))?"
+_TITLE_END = re.compile(r"表(?:\(\d{4}年度?\))?$")
 _GLUED_WORD = re.compile(
     "(?:"
     + "|".join(re.escape(w) for w in sorted(set(_WORD_KEYS), key=len, reverse=True))
     + ")"
+    + _TITLE_YEAR
     + _MARKER
 )
 # Figures right after a word: amounts, rates, 分; a colon before them is the label's.
@@ -237,9 +243,19 @@ def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
             yield make_cell(s, line_at[start], row, None, GLUED, line_at[end - 1])
 
     for m in _GLUED_WORD.finditer(text):
-        if m.start() > pos:
-            yield from _text_and_figures(text, pos, m.start(), line_at, row)
-        yield from emit(m.start(), m.end())
+        start = m.start()
+        if _TITLE_END.search(m.group(0)) and start > pos:
+            # A title holds what precedes its form word on its line: 某某县2022年度…自评表.
+            own = start
+            while own > pos and line_at[own - 1] == line_at[start]:
+                own -= 1
+            if own > pos:
+                yield from _text_and_figures(text, pos, own, line_at, row)
+            mark = _PAGE_MARK.match(text, own)
+            start = mark.end() if mark else own
+        elif start > pos:
+            yield from _text_and_figures(text, pos, start, line_at, row)
+        yield from emit(start, m.end())
         pos = m.end()
     if pos < len(text):
         yield from _text_and_figures(text, pos, len(text), line_at, row)
@@ -363,8 +379,13 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
 
 def rows(lines: Sequence[str]) -> Iterator[list[Cell]]:
     """The cells of the text grouped by row."""
+    return group_rows(cells(lines))
+
+
+def group_rows(stream: Iterable[Cell]) -> Iterator[list[Cell]]:
+    """Cells grouped by row (a document's Doc.layout_cells, read once)."""
     current: list[Cell] = []
-    for cell in cells(lines):
+    for cell in stream:
         if current and cell.row != current[0].row:
             yield current
             current = []

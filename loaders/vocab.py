@@ -115,8 +115,6 @@ def funds_role(key: str) -> str | None:
         return "score"
     if k in ("分值", "分数", "权重"):
         return "weight"
-    if k in ("合计", "小计", "总计"):  # the sources' total is the budget
-        return "budget"
     return None
 
 
@@ -187,6 +185,7 @@ UNIT_LABELS = (
     "执行单位",
     "项目单位",
     "单位名称",
+    "部门(单位)名称",  # the 部门整体支出绩效自评表 (湖南 附件7)
     "预算单位名称",
     "预算单位",
     "评价部门名称",

@@ -8,18 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loaders import layout
 from loaders.build import read_document
 from loaders.document import Doc
 from loaders.kinds import detect
 from loaders.kinds.department_overall_eval import (
     KIND,
-    Cell,
     align,
-    budget_roles,
-    indicator_roles,
+    by_column,
+    features,
+    funds_header,
+    indicator_columns,
+    indicator_header,
     parse,
-    read_rows,
-    tokenize,
 )
 from loaders.rows import clean_name
 
@@ -77,93 +78,101 @@ def indicator(rows: list[dict], name: str) -> dict:
     return row
 
 
-# ---- rows -------------------------------------------------------------------------------------
+# ---- header roles and columns ------------------------------------------------------------------
 
 
-def test_read_rows_one_cell_per_line_joins_wrapped_cells_and_keeps_empty_cells():
-    lines = [
-        "\t一级指标",
-        "\t全  年",
-        "完成值",
-        "",
-        "\t投入管理",
-        "指  标",
-        "\t",
-        "\t3",
-        "",
-        "注：说明",
-    ]
-    rows = list(read_rows(lines))
-    assert [[c.text for c in r] for r in rows] == [
-        ["一级指标", "全  年\n完成值"],
-        ["投入管理\n指  标", "", "3"],
-        ["注：说明"],
-    ]
-    assert [c.line for c in rows[1]] == [5, 7, 8]
+def cells_of(line: str) -> list:
+    (row,) = list(layout.rows([line]))
+    return row
+
+
+def test_header_words_split_over_cells_make_one_column():
+    cells = cells_of(
+        "一级指标 权重 二级指标 三级指标 年度指标值 全 年 完成值 自评 得分 偏差及 原因分析"
+    )
+    header = indicator_header(cells)
+    roles, by_col = indicator_columns(header)
+    assert roles == ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
+    assert not by_col and header.end == len(cells)
+
+
+def test_indicator_header_by_printed_column_keeps_empty_header_cells():
+    # Cell lines: the empty 二级 header cell is a column too; 权重 before 三级 weighs the group.
+    lines = ["\t一级指标", "\t", "\t三级指标", "\t分值", "\t全  年", "完成值", "\t得分"]
+    (row,) = list(layout.rows(lines))
+    roles, by_col = indicator_columns(indicator_header(row))
+    assert by_col and roles == ["l1", "other", "name", "weight", "actual", "score"]
+
+
+def test_indicator_header_in_the_middle_of_a_glued_row():
+    row = cells_of(
+        "分解目标自评 权重 二级指标 三级指标 年度指标值 全年完成值 分值 得分 偏差及原因分析"
+    )
+    header = indicator_header(row)
+    assert header.start == 1
+    roles, _ = indicator_columns(header)
+    assert roles == ["l1w", "l2", "name", "target", "actual", "weight", "score", "reason"]
 
 
 @pytest.mark.parametrize(
-    ("line", "cells"),
+    ("line", "roles", "start"),
     [
-        ("产出指标\t25\t数量指标（6）", ["产出指标", "25", "数量指标（6）"]),
-        ("\t\t\t适龄人群接种率\t≥90%", ["", "", "", "适龄人群接种率", "≥90%"]),
-        ("产出指标 25 数量指标（6） 2", ["产出指标", "25", "数量指标（6）", "2"]),
-        ("资金来源  财政拨款  2, 306. 00  1 000", ["资金来源", "财政拨款", "2,306.00", "1 000"]),
-        ("总分 100 100", ["总分", "100", "100"]),
+        (
+            "年度预算申请 年初预算数 全年预算数 全年执行数 分值 执行率 得分",
+            ["initial", "budget", "actual", "weight", "rate", "score"],
+            1,
+        ),
+        ("整体支出规模 全年预算数 全年执行数 执行率", ["budget", "actual", "rate"], 1),
+        (
+            "整体支出规模（单位：元）  预算数(A)  执行数(B)  执行率(B/A)",
+            ["budget", "actual", "rate"],
+            1,
+        ),
+        (
+            "整体支出规模 年初预算数 调整后预算数 全年执行数 执行率",
+            ["initial", "budget", "actual", "rate"],
+            1,
+        ),
+        # An indicator about budget execution, with its formula, is not a header.
+        ("预算执行率（10） 全年执行数/全年预算数×100% ≥95% 96% 10", None, None),
+        ("基本支出 项目支出", None, None),
     ],
 )
-def test_read_rows_tab_and_space_rows(line, cells):
-    (row,) = list(read_rows([line]))
-    assert [c.text for c in row] == cells
+def test_funds_header(line, roles, start):
+    header = funds_header(cells_of(line))
+    if roles is None:
+        assert header is None
+    else:
+        assert (header.roles, header.start) == (roles, start)
 
 
-def test_read_rows_empty_cell_continued_on_the_next_line():
-    (row,) = list(read_rows(["\t一级指标", "\t", "完成值"]))
-    assert [c.text for c in row] == ["一级指标", "完成值"]
-
-
-def test_read_rows_on_the_seed_finds_the_indicator_rows(seed_doc):
-    rows = list(read_rows(seed_doc("004").lines))
+def test_seed_indicator_row_read_by_printed_column(seed_doc):
+    rows = list(layout.rows(seed_doc("004").lines))
+    header = next(indicator_header(r) for r in rows if indicator_header(r))
+    roles, by_col = indicator_columns(header)
+    assert by_col
+    merged = [r for r in roles if r != "name"]
     first = next(r for r in rows if r[0].text.startswith("投入管理"))
-    assert [c.text for c in first] == [
-        "投入管理\n指  标",
-        "30",
-        "预算编审管理（3）",
-        "根据财政管理工作绩效考核\n相关办法规定填报",
-        "100%",
-        "3",
-        "",
-    ]
     assert first[0].line == 81
-
-
-def test_header_words_split_over_tokens_make_one_column():
-    cells = [
-        Cell(t, 1)
-        for t in "一级指标 权重 二级指标 三级指标 年度指标值 全 年 完成值 自评 得分 偏差及 原因分析".split()
-    ]
-    roles, rest = indicator_roles(cells)
-    assert roles == ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
-    assert rest == []
-
-
-def test_budget_header_roles_and_what_is_not_a_header():
-    header = [
-        Cell(t, 1) for t in "年度预算申请 年初预算数 全年预算数 全年执行数 分值 执行率 得分".split()
-    ]
-    roles, rest = budget_roles(header)
-    assert roles == ["label", "initial", "budget", "actual", "funds_weight", "rate", "funds_score"]
-    assert rest == []
-    # An indicator about budget execution, with its formula, is not a header.
-    row = [
-        Cell(t, 1) for t in ("预算执行率（10）", "全年执行数/全年预算数×100%", "≥95%", "96%", "10")
-    ]
-    assert budget_roles(row) is None
+    # The 二级 label is the indicator and the row has no 三级 cell: read without that column.
+    seg = by_column(first, roles, merged, {})
+    assert {role: t.text for role, t in seg.items()} == {
+        "l1": "投入管理指标",
+        "l1w": "30",
+        "l2": "预算编审管理（3）",
+        "target": "根据财政管理工作绩效考核相关办法规定填报",
+        "actual": "100%",
+        "score": "3",
+    }
 
 
 # ---- alignment --------------------------------------------------------------------------------
 
 ROLES = ["l1", "l1w", "l2", "name", "target", "actual", "score", "reason"]
+
+
+def tokenize(text: str):
+    return features(layout.make_cell(text, 1, 1, None, layout.TEXT))
 
 
 def _align(texts: list[str]) -> list[dict[str, str]]:
@@ -400,17 +409,31 @@ def _cell(text: str) -> str:
     return clean_name(text) or ""
 
 
+def read_rows(lines: list[str]) -> list[list[str]]:
+    """The seed's rows as printed, empty cells in their columns (trailing ones are not kept)."""
+    out = []
+    for row in layout.rows(lines):
+        if all(c.col is not None for c in row):
+            texts = [""] * (row[-1].col + 1)
+            for c in row:
+                texts[c.col] = _cell(c.text)
+            out.append(texts)
+        else:
+            out.append([_cell(c.text) for c in row])
+    return out
+
+
 def as_tab_rows(lines: list[str]) -> str:
-    return "\n".join("\t".join(_cell(c.text) for c in row) for row in read_rows(lines))
+    return "\n".join("\t".join(row) for row in read_rows(lines))
 
 
 def as_space_rows(lines: list[str]) -> str:
-    return "\n".join(" ".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines))
+    return "\n".join(" ".join(c for c in row if c) for row in read_rows(lines))
 
 
 def as_one_line_tables(lines: list[str]) -> str:
     """Budget table and indicator table each flattened onto one line."""
-    rows = [" ".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines)]
+    rows = [" ".join(c for c in row if c) for row in read_rows(lines)]
     rows = [r for r in rows if r]
     b0 = next(i for i, r in enumerate(rows) if r.startswith("整体支出规模"))
     b1 = next(i for i, r in enumerate(rows) if r.startswith("年度总体目标"))
@@ -423,12 +446,12 @@ def as_one_line_tables(lines: list[str]) -> str:
 
 def as_bare_cells(lines: list[str]) -> str:
     """Every non-empty cell on a line of its own, no tabs and no blank lines: no row ends."""
-    return "\n".join(_cell(c.text) for row in read_rows(lines) for c in row if c.text)
+    return "\n".join(c for row in read_rows(lines) for c in row if c)
 
 
 def as_bare_cells_blank_rows(lines: list[str]) -> str:
     """One cell per line without tabs, a blank line after each row."""
-    rows = ["\n".join(_cell(c.text) for c in row if c.text) for row in read_rows(lines)]
+    rows = ["\n".join(c for c in row if c) for row in read_rows(lines)]
     return "\n\n".join(r for r in rows if r)
 
 
@@ -685,3 +708,130 @@ def test_truncated_seed_keeps_what_it_read(seed_doc):
     dept = by_level(parsed.projects, "department")[SEED_GOLD["unit"]]
     assert dept["budget_wan"] == SEED_GOLD["overall"]["budget"] and dept["score"] is None
     assert 0 < len(parsed.indicators) < 24
+
+
+# ---- glued text (a document site's extraction with no separators) -----------------------------
+
+FIELD = Path("/work/shared/field/raw")
+
+
+def field_result(name: str) -> dict:
+    path = FIELD / name
+    if not path.exists():
+        pytest.skip(f"field document {name} not available")
+    return read_document(path.name, path.read_bytes())
+
+
+def test_field_glued_form_reads_the_funds_row_by_its_arithmetic():
+    # 零陵区疾控: 年度资金总额2456.182456.182456.1810100%10 under 年初预算数/全年预算数/全年执行数/
+    # 分值/执行率/得分, page markers '1、' '2、', OCR '290%' for '≥90%' in the goals.
+    result = field_result("hn_lingling_cdc_2021_dept.txt")
+    (dept,) = [p for p in result["projects"] if p["level"] == "department"]
+    assert dept["project"] == result["document"]["unit"] == "永州市零陵区疾病预防控制中心"
+    assert (dept["initial_budget_wan"], dept["budget_wan"], dept["actual_wan"]) == (
+        2456.18,
+        2456.18,
+        2456.18,
+    )
+    assert (dept["reported_rate_pct"], dept["funds_weight"], dept["funds_score"]) == (100, 10, 10)
+    (inferred,) = [
+        f
+        for f in result["findings"]
+        if f["code"] == "VALUE_INFERRED" and f["project"] == dept["project"]
+    ]
+    assert "2456.182456.182456.1810100%10" in inferred["message"]
+    lines = by_level(result["projects"], "expenditure_type")
+    assert (lines["基本支出"]["budget_wan"], lines["项目支出"]["budget_wan"]) == (2299.98, 156.2)
+    assert result["document"]["year"] == 2021
+    assert result["document"]["title"] == "部门整体支出绩效自评表(2021年度)"
+
+
+def test_field_glued_form_without_amounts_invents_none():
+    # 蚕茶卫生院: only 执行率 103.21% is printed; the indicator cells are glued beyond reading.
+    result = field_result("jx_nanchang_cancha_wsy_2021_dept.txt")
+    doc = result["document"]
+    assert (doc["unit"], doc["year"], doc["amount_unit"]) == (
+        "南昌县黄马乡蚕茶卫生院",
+        2021,
+        "万元",
+    )
+    assert all(p["budget_wan"] is None and p["actual_wan"] is None for p in result["projects"])
+    assert not [p for p in result["projects"] if p["level"] == "department"]
+    assert result["indicators"] == []
+    messages = [f["message"] for f in result["findings"] if f["code"] == "PARTIAL_ROW"]
+    assert any("103.21%" in m and "留空" in m for m in messages)
+    assert any("没有分隔符" in m for m in messages)
+
+
+GLUED_HEAD = (
+    "1、2022年度部门整体支出绩效自评表单位名称某某县妇幼保健院年度预算申请(万元)"
+    "年初预算数全年预算数全年执行数分值执行率得分年度资金总额"
+)
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        # initial, budget, actual differ: 1188 / 1250.5 = 95 %, 10 × 95 % = 9.5.
+        ("1200.001250.501188.0010.0095.00%9.50", (1200.0, 1250.5, 1188.0, 95.0)),
+        ("880.50880.50792.451090%9", (880.5, 880.5, 792.45, 90.0)),
+        # No cut satisfies 执行数 ÷ 预算数 = 执行率: nothing is taken.
+        ("1200.001250.501000.0010.0095.00%9.50", None),
+    ],
+)
+def test_glued_funds_rows(figures, expected):
+    text = (
+        GLUED_HEAD
+        + figures
+        + "按收入性质分:其中:一般公共预算:年度总体目标预期目标实际完成情况保障妇幼健康服务"
+    )
+    parsed = parse(Doc.from_text(text, "glued.txt"))
+    assert parsed.meta["unit"] == "某某县妇幼保健院" and parsed.meta["year"] == 2022
+    depts = [p for p in parsed.projects if p["level"] == "department"]
+    found = codes(parsed.findings)
+    if expected is None:
+        assert all(p["budget_wan"] is None and p["actual_wan"] is None for p in depts)
+        assert "PARTIAL_ROW" in found and "VALUE_INFERRED" not in found
+        assert any(figures in f.message for f in parsed.findings)
+        return
+    (dept,) = depts
+    got = (dept["initial_budget_wan"], dept["budget_wan"], dept["actual_wan"])
+    assert (*got, dept["reported_rate_pct"]) == expected
+    assert "VALUE_INFERRED" in found
+
+
+def test_glued_funds_row_across_a_page_break():
+    # The document site starts each page's text with its number: '2、' inside the figures.
+    first = GLUED_HEAD + "1200.001250.50"
+    second = "2、1188.0010.0095.00%9.50按收入性质分:其中:一般公共预算:年度总体目标预期目标实际完成情况保障妇幼健康服务工作"
+    parsed = parse(Doc.from_text(f"{first}\n\n{second}", "pages.txt"))
+    (dept,) = [p for p in parsed.projects if p["level"] == "department"]
+    assert (dept["budget_wan"], dept["actual_wan"], dept["reported_rate_pct"]) == (1250.5, 1188, 95)
+
+
+@pytest.mark.parametrize(
+    ("line", "budget", "actual", "finding"),
+    [
+        # Both amounts printed by column: nothing inferred.
+        ("（1）基本支出 700.50 690.25 98.54%", 700.5, 690.25, None),
+        # One amount under a two-amount header: read by the header's order, reported.
+        ("（1）基本支出 700.50", 700.5, None, "VALUE_INFERRED"),
+        # Only a rate: no amount is invented.
+        ("（1）基本支出 98.54%", None, None, "PARTIAL_ROW"),
+    ],
+)
+def test_short_budget_lines(line, budget, actual, finding):
+    text = "\n".join(
+        [
+            "2022年度部门整体支出绩效自评表",
+            "部门（单位）名称 炎陵县卫生健康局",
+            "整体支出规模 全年预算数 全年执行数 执行率",
+            "合计 1200.50 1100.25 91.65%",
+            f"资金结构：{line}",
+        ]
+    )
+    parsed = parse(Doc.from_text(text, "short.txt"))
+    row = by_level(parsed.projects, "expenditure_type")["基本支出"]
+    assert (row["budget_wan"], row["actual_wan"]) == (budget, actual)
+    about = [f.code for f in parsed.findings if f.project == "基本支出"]
+    assert about == ([finding] if finding else [])

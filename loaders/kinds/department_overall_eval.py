@@ -9,31 +9,36 @@ The form (湖南 附件7; the 浏阳市 seed) has three parts:
   年度指标值, 全年完成值, 自评得分, 偏差原因, then a 总分 line. In the 投入管理 group the 二级 label
   is the indicator itself (预算编审管理（3）) and the row has one cell fewer.
 
-Text comes one cell per line (cells open with a tab, wrapped cells go on lines without one, blank
-lines end rows), as tab-separated rows, or as space-separated rows, and a whole table may sit on
-one line. `read_rows` turns any of these into rows of cells; header rows give each column a role;
-indicator rows whose cells do not line up with the header are aligned to the roles by content
-(a small Viterbi over per-cell costs), so dropped empty cells, merged cells, rows broken by a blank
-line and whole flattened tables still land in the right columns. One cell per line without tabs
-gives no row ends at all (an empty cell is a blank line too): `bare_rows` reads each part of the
-form as one flattened table.
+The text is read once into rows of cells by loaders/layout.py (tab rows, one cell per line,
+spaced or flattened rows, glued text) and header cells are named by loaders/vocab.py. This module
+reads the form on top: header rows give each column a role; indicator rows are read by column
+where the layout kept columns, else aligned to the roles by content (a small Viterbi over per-cell
+costs), so dropped empty cells, merged cells, rows broken by a blank line and whole flattened
+tables still land in the right columns. A funds row whose figures are glued
+(``年度资金总额2456.182456.182456.1810100%10``) is read under the form's arithmetic
+(loaders/solve.py). One cell per line without tabs gives no row ends at all (an empty cell is a
+blank line too): each part of the form is then read as one flattened row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from .. import layout
 from ..crosscheck import SCORE_TOLERANCE, check_total, check_weights
 from ..detection import keyword_score, squeeze
 from ..findings import Finding
-from ..metadata import UNIT_LABELS, clean_unit, find_amount_unit, find_year
-from ..numbers import EMPTY_MARKS, parse_amount, parse_rate, rate_pct, to_halfwidth, to_wan
+from ..layout import CELL_LINES, GLUED, TAB, TEXT, Cell, number
+from ..metadata import clean_unit, find_amount_unit, find_year, labelled_unit
+from ..numbers import EMPTY_MARKS, parse_rate, rate_pct, to_wan
 from ..rows import clean_name, indicator_row, project_row
+from ..solve import ROLE_NAMES, Reading, is_figures, read_funds
 from ..targets import is_not_applicable
+from ..vocab import UNIT_LABELS, funds_role, indicator_role, key_of
 from . import Parsed
 
 KIND = "department_overall_eval"
@@ -57,75 +62,11 @@ DEPARTMENT_FALLBACK = "部门整体支出"
 # A row with more cells than this is prose or a whole document on one line, not a table row.
 MAX_ROW_TOKENS = 5000
 
-# ---- rows -------------------------------------------------------------------------------------
+# ---- cell features ----------------------------------------------------------------------------
 
-# OCR gaps inside a number ("2, 306. 00"); a gap between two whole numbers ("100 100") stays.
-_NUMBER_GAP = re.compile(r"(?<=[,.])[ \u3000]+(?=\d)|(?<=\d)[ \u3000]+(?=[,.]\d)")
-_WIDE_GAP = re.compile(r"[ \u3000]{2,}")
-_ANY_GAP = re.compile(r"[ \u3000]+")
-
-
-class Cell(NamedTuple):
-    text: str
-    line: int
-
-
-def _split_spaced(text: str) -> list[str]:
-    """Cells of a row printed with spaces: runs of two or more spaces if any, else single spaces."""
-    s = _NUMBER_GAP.sub("", text.strip())
-    gap = _WIDE_GAP if _WIDE_GAP.search(s) else _ANY_GAP
-    return [p for p in gap.split(s) if p]
-
-
-def read_rows(lines: list[str]) -> Iterator[list[Cell]]:
-    """Rows of cells from one-cell-per-line, tab-separated or space-separated text, one by one.
-
-    A line `\tcell` adds a cell to the current row, a line without a tab right after a cell
-    continues that cell (PDF wrapping), and a blank line ends the row. A line with several tab
-    cells, or a line without tabs that does not continue a cell, is a row on its own.
-    """
-    current: list[tuple[int, list[str]]] = []
-    previous = "gap"  # what the previous line was: gap | cell | row
-
-    def pending() -> list[Cell]:
-        row = [
-            Cell(parts[0] if len(parts) == 1 else "\n".join(parts).strip(), line)
-            for line, parts in current
-        ]
-        current.clear()
-        return row
-
-    for number, raw in enumerate(lines, 1):
-        if "\t" not in raw:
-            text = raw.strip()
-            if not text:
-                if current:
-                    yield pending()
-                previous = "gap"
-            elif previous == "cell" and current:
-                current[-1][1].append(text)
-            else:
-                if current:
-                    yield pending()
-                yield [Cell(t, number) for t in _split_spaced(text)]
-                previous = "row"
-            continue
-        if raw.count("\t") == 1 and not raw.partition("\t")[0].strip():
-            current.append((number, [raw.partition("\t")[2].strip()]))
-            previous = "cell"
-            continue
-        if current:
-            yield pending()
-        yield [Cell(p.strip(), number) for p in raw.split("\t")]
-        previous = "row"
-    if current:
-        yield pending()
-
-
-# ---- tokens -----------------------------------------------------------------------------------
-
-# 二级 labels carry their weight: 数量指标（6）, 预算编审管理（3）, 质量指标(8分).
-_WEIGHTED_LABEL = re.compile(r"^(.+?)[（(](\d+(?:\.\d+)?)分?[)）]$")
+# 二级 labels carry their weight: 数量指标（6）, 预算编审管理（3）, 质量指标(8分). Matched on the
+# cell's key (half-width brackets).
+_WEIGHTED_LABEL = re.compile(r"^(.+?)\((\d+(?:\.\d+)?)分?\)$")
 # 一级 indicator names (without 指标) of the department forms.
 LEVEL1_NAMES = frozenset(
     {
@@ -146,78 +87,62 @@ _TARGETISH = re.compile(
     r"^(?:[≥≤><=≧≦]|不低于|不少于|不高于|不超过|不大于|不小于|大于|小于"
     r"|\d+(?:\.\d+)?[%‰]?[\u4e00-\u9fff/a-zA-Z]{0,3}$)"
 )
-
-
-_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# What parse_amount may read: digits (half or full width), separators, OCR gaps, a 元 suffix.
-_AMOUNT_LIKE = re.compile(r"[+\-]?[\d０-９][\d０-９,，.．\s\u3000]*(?:万元|元)?")
 _SPACE = re.compile(r"[\s\u3000]")
 _DIGIT = re.compile(r"[0-9０-９]")
 # Longer cells are prose: no amount or 二级 label is printed with more characters.
-MAX_NUMBER_CHARS = 40
 MAX_LABEL_CHARS = 40
 # Distinct cell texts remembered per document (cells like 100%, ≥90%, 2 repeat).
 MAX_MEMO = 20_000
 
 
-class Token(NamedTuple):
-    """A non-empty cell's text with the features the alignment looks at."""
+class Features(NamedTuple):
+    """What the alignment looks at in a non-empty layout cell."""
 
     text: str
-    sq: str
     number: float | None
-    base: str
+    base: str  # the label without its weight, as printed: 数量指标（6） -> 数量指标
     label_weight: float | None
     level1: bool
     group: bool
-    merged: bool
+    merged: bool  # a 二级 label that is the indicator itself: 预算编审管理（3）
     targetish: bool
     colon: bool
 
 
-def amount(text: str) -> float | None:
-    """parse_amount with a fast path for plain numbers and none of its work on long prose."""
-    if _PLAIN_NUMBER.fullmatch(text):
-        return float(text)
-    if len(text) > MAX_NUMBER_CHARS or not _AMOUNT_LIKE.fullmatch(text):
-        return None
-    return parse_amount(text)
-
-
-def tokenize(text: str, memo: dict[str, Token] | None = None) -> Token:
-    """A cell's features; `memo` (text -> token) skips the work for cells seen before."""
+def features(cell: Cell, memo: dict[str, Features] | None = None) -> Features:
+    """A cell's features; `memo` (text -> features) skips the work for cells seen before."""
     if memo is not None:
-        seen = memo.get(text)
+        seen = memo.get(cell.text)
         if seen is None:
             if len(memo) >= MAX_MEMO:
                 memo.clear()
-            seen = memo[text] = tokenize(text)
+            seen = memo[cell.text] = features(cell)
         return seen
-    sq = squeeze(text) if _SPACE.search(text) else text
-    if len(sq) > MAX_LABEL_CHARS:
+    text, key = cell.text, cell.key
+    if len(key) > MAX_LABEL_CHARS:
         # Prose: a name, a target or a reason, never a number or a label.
-        return Token(text, sq, None, sq, None, False, False, False, False, False)
-    number = amount(sq)
+        return Features(text, None, key, None, False, False, False, False, False)
     weight = None
-    base = sq
-    if sq.endswith((")", "）")):
-        # Full-width digits in the weight are read; the label keeps its printed characters.
-        m = _WEIGHTED_LABEL.match(to_halfwidth(sq))
+    base = stem = key
+    if key.endswith(")"):
+        m = _WEIGHTED_LABEL.match(key)
         if m:
-            base, weight = sq[: m.end(1)], float(m.group(2))
-    group = base.endswith("指标")
-    stem = base[:-2] if group else base
-    return Token(
+            # The label keeps its printed characters; the key only finds where the weight starts.
+            base = squeeze(text)[: m.end(1)]
+            stem, weight = m.group(1), float(m.group(2))
+    group = stem.endswith("指标")
+    if group:
+        stem = stem[:-2]
+    return Features(
         text,
-        sq,
-        number,
+        cell.num,
         base,
         weight,
         stem in LEVEL1_NAMES,
         group or weight is not None,
         weight is not None and not group,
-        number is not None or bool(_TARGETISH.match(sq)),
-        sq.endswith(("：", ":")),
+        cell.num is not None or bool(_TARGETISH.match(key)),
+        key.endswith(":"),
     )
 
 
@@ -226,87 +151,100 @@ def tidy(text: str) -> str:
     return clean_name(text) if _SPACE.search(text) else text
 
 
-def _is_value(text: str) -> bool:
-    """An amount, a rate or an empty mark: what fills the value columns of the budget table."""
-    if len(text) > MAX_NUMBER_CHARS:
+def _is_value(cell: Cell) -> bool:
+    """An amount, a rate, an empty mark or glued figures: what fills the budget table's values."""
+    if cell.num is not None:
+        return True
+    key = cell.key
+    if len(key) > MAX_LABEL_CHARS:
         return False
-    s = to_halfwidth(text).strip()
-    return s in EMPTY_MARKS or amount(s.rstrip("%").strip()) is not None
+    return key in EMPTY_MARKS or number(key.rstrip("%")) is not None or is_figures(key)
 
 
 # ---- header roles -----------------------------------------------------------------------------
 
-# Indicator-table header words -> column role, tried in this order.
-INDICATOR_HEADER = (
-    ("l1", ("一级",)),
-    ("l2", ("二级",)),
-    ("name", ("三级",)),
-    ("reason", ("偏差", "原因", "备注", "说明")),
-    ("score", ("得分",)),
-    ("weight", ("权重", "分值", "标准分")),
-    ("actual", ("完成", "实际", "实现")),
-    ("target", ("指标值", "目标", "计划", "预期")),
-)
-# Header cells are short; a longer cell is prose even when it says 预算 or 完成.
-MAX_HEADER_CHARS = 16
-# Pieces a wrapped or spaced header word may be split into.
+# vocab.indicator_role's names -> this form's column roles; 权重 columns are told apart later.
+INDICATOR_ROLES = {
+    "level1": "l1",
+    "level2": "l2",
+    "name": "name",
+    "reason": "reason",
+    "score": "score",
+    "weight": "weight",
+    "actual": "actual",
+    "target": "target",
+}
+# Pieces a wrapped or spaced header word may be split into: 全 | 年 | 完成值.
 MAX_HEADER_FRAGMENTS = 3
-# Budget-table header words -> column role, tried in this order.
-BUDGET_HEADER = (
-    ("rate", ("执行率", "完成率")),
-    ("funds_score", ("得分",)),
-    ("funds_weight", ("分值", "权重")),
-    ("initial", ("年初",)),
-    # Not 预算 alone: 年度预算申请 labels the rows.
-    ("budget", ("预算数", "预算金额", "预算额", "全年预算", "调整后预算", "预算(", "预算（")),
-    ("actual", ("执行数", "实际", "支出数", "决算", "执行")),
-)
-AMOUNT_ROLES = ("initial", "budget", "actual")
-# Roles dropped first when a budget line prints fewer numbers than the header has columns.
-# 分值/得分 are printed on the total line only, 年初预算数 is often left blank.
-BUDGET_OPTIONAL_ROLES = ("funds_weight", "funds_score", "initial")
 
 
-def _role(text: str, table) -> str | None:
-    s = squeeze(text)
-    if len(s) > MAX_HEADER_CHARS:
-        return None  # prose that happens to say 预算 or 完成
-    for role, words in table:
-        if any(w in s for w in words):
-            return role
-    return None
+def _indicator_role(key: str) -> str | None:
+    role = indicator_role(key)
+    return INDICATOR_ROLES.get(role, "other") if role else None
 
 
-def indicator_roles(cells: list[Cell]) -> tuple[list[str], list[Cell]] | None:
-    """Column roles of an indicator header row, and the cells after the header on that row."""
-    if not any("级" in c.text for c in cells):
+class Header(NamedTuple):
+    """A header found in a row: column roles, the header's cells by role, where it sits."""
+
+    roles: list[str]
+    cells: list[tuple[str, Cell]]
+    start: int  # index in the row of its first cell
+    end: int  # index in the row after its last cell
+
+
+def indicator_header(cells: list[Cell]) -> Header | None:
+    """The indicator header in a row (一级指标 / 二级指标 / 三级指标 / 年度指标值 …), wherever it
+    starts (a flattened or glued row carries other parts of the form before it)."""
+    first = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if "级" in c.key and _indicator_role(c.key) in ("l1", "l2", "name")
+        ),
+        None,
+    )
+    if first is None:
         return None
-    joined = squeeze("".join(c.text for c in cells))
-    if not ("三级指标" in joined or ("一级指标" in joined and "二级指标" in joined)):
-        return None
-    roles: list[str] = []
-    end = 0
-    i = 0
+    start = first
+    while start and _indicator_role(cells[start - 1].key) is not None:
+        start -= 1  # 权重 printed before 二级指标 where the 一级 column has no header
+    found: list[tuple[str, Cell]] = []
+    end = i = start
     while i < len(cells):
-        role = _role(cells[i].text, INDICATOR_HEADER)
-        if role is None and cells[i].text:
-            # A header word split over cells or tokens: 全 | 年 | 完成值, 自评 | 得分.
+        role = _indicator_role(cells[i].key)
+        if role is None:
+            # A header word split over cells: 全 | 年 | 完成值, 自评 | 得分.
             for k in range(i + 1, min(i + MAX_HEADER_FRAGMENTS, len(cells))):
-                joined = _role("".join(c.text for c in cells[i : k + 1]), INDICATOR_HEADER)
-                if joined is not None and joined == _role(cells[k].text, INDICATOR_HEADER):
+                joined = _indicator_role("".join(c.key for c in cells[i : k + 1]))
+                if joined is not None and joined == _indicator_role(cells[k].key):
                     i, role = k, joined
                     break
-        if role is None and len(roles) >= 3 and cells[i].text:
+        if role is None:
             break
-        if role == "reason" and roles and roles[-1] == "reason" and cells[i - 1].text:
+        if role == "reason" and found and found[-1][0] == "reason" and found[-1][1] is cells[i - 1]:
             i += 1  # 偏差及 | 原因分析: one column
             end = i
             continue
-        roles.append(role or "other")
+        found.append((role, cells[i]))
         i += 1
         end = i
-    if "name" not in roles and "l2" not in roles:
-        return None
+    roles = [r for r, _ in found]
+    if "name" not in roles and not {"l1", "l2"} <= set(roles):
+        return None  # 二级指标 alone is a word in prose or a label, not the table's header
+    return Header(roles, found, start, end)
+
+
+def indicator_columns(header: Header) -> tuple[list[str], bool]:
+    """The header's roles in column order, and whether they are by printed column: where the
+    layout kept columns an empty header cell is a column too ("other")."""
+    cols = [c.col for _, c in header.cells]
+    by_col = None not in cols and len(set(cols)) == len(cols) and cols == sorted(cols)
+    if by_col:
+        roles = ["other"] * (cols[-1] + 1)
+        for (role, _), col in zip(header.cells, cols, strict=True):
+            roles[col] = role
+    else:
+        roles = list(header.roles)
     # 权重 before the 二级 column weighs the 一级 group, between 二级 and 三级 the 二级 group.
     first = {r: roles.index(r) for r in ("l2", "name") if r in roles}
     for i, role in enumerate(roles):
@@ -315,25 +253,48 @@ def indicator_roles(cells: list[Cell]) -> tuple[list[str], list[Cell]] | None:
                 roles[i] = "l1w"
             elif "name" in first and i < first["name"]:
                 roles[i] = "l2w" if "l2" in first else "l1w"
-    return roles, cells[end:]
+    return roles, by_col
 
 
-def budget_roles(cells: list[Cell]) -> tuple[list[str], list[Cell]] | None:
-    """Column roles of a budget header row (全年预算数 …), and the cells after it on that row."""
-    if not any("算" in c.text for c in cells):
+AMOUNT_ROLES = ("initial", "budget", "actual")
+# Roles dropped first when a budget line prints fewer numbers than the header has columns.
+# 分值/得分 are printed on the total line only, 年初预算数 is often left blank.
+BUDGET_OPTIONAL_ROLES = ("weight", "score", "initial")
+
+
+def _funds_role(cell: Cell) -> str | None:
+    # Header cells print no digits: 预算执行率（10） or a formula with 100% is an indicator.
+    if _DIGIT.search(cell.text):
         return None
-    first_value = next((i for i, c in enumerate(cells) if c.text and _is_value(c.text)), len(cells))
-    # Header cells print no digits; 预算执行率（10） or a formula with 100% is an indicator.
-    roles = [
-        (None if _DIGIT.search(c.text) else _role(c.text, BUDGET_HEADER)) or "label"
-        for c in cells[:first_value]
-    ]
-    if "budget" not in roles or not ({"actual", "rate"} & set(roles)):
-        return None
-    if sum(r != "label" for r in roles) < 2:
-        return None
-    end = max(i for i, r in enumerate(roles) if r != "label") + 1
-    return roles[:end], cells[end:]
+    return funds_role(cell.key)
+
+
+def funds_header(cells: list[Cell]) -> Header | None:
+    """The budget table's header in a row (全年预算数 / 全年执行数 / 执行率 …), wherever it starts.
+
+    Its column words are a run of cells with distinct roles; a word before them that also reads
+    as a role (整体支出规模, 年度预算申请) heads the label column.
+    """
+    i, n = 0, len(cells)
+    while i < n:
+        if _funds_role(cells[i]) is None:
+            i += 1
+            continue
+        j = i
+        while j < n and _funds_role(cells[j]) is not None:
+            j += 1
+        run: list[tuple[str, Cell]] = []
+        for cell in reversed(cells[i:j]):
+            role = _funds_role(cell)
+            if any(r == role for r, _ in run):
+                break
+            run.append((role, cell))
+        run.reverse()
+        roles = [r for r, _ in run]
+        if len(roles) >= 2 and "budget" in roles and {"actual", "rate"} & set(roles):
+            return Header(roles, run, j - len(run), j)
+        i = j
+    return None
 
 
 # ---- alignment --------------------------------------------------------------------------------
@@ -360,7 +321,7 @@ NUMBER_ROLES = frozenset({"l1w", "l2w", "weight", "score"})
 ROW_START_COST = 1.0
 
 
-def cell_cost(t: Token, role: str) -> float:
+def cell_cost(t: Features, role: str) -> float:
     """How badly a cell fits a column: 0 fits, BIG cannot be."""
     if role in NUMBER_ROLES:
         return 0.0 if t.number is not None else BIG
@@ -391,7 +352,7 @@ def cell_cost(t: Token, role: str) -> float:
     return 0.5
 
 
-def align(tokens: list[Token], roles: list[str]) -> list[dict[str, int]]:
+def align(tokens: list[Features], roles: list[str]) -> list[dict[str, int]]:
     """Split tokens into indicator rows and give each token a column, at the lowest total cost.
 
     Within a row columns only move right; a 二级 label that is itself the indicator (no 指标
@@ -474,27 +435,37 @@ def _plan(roles: tuple[str, ...]):
     return prefix, head, tail, name_at, l2_at
 
 
-def positional(
-    cells: list[Cell], roles: list[str], memo: dict[str, Token] | None = None
-) -> dict[str, Token] | None:
-    """Cells read by position when the row has exactly the header's columns and they fit."""
-    if len(cells) != len(roles):
+def by_column(
+    cells: list[Cell], roles: list[str], merged_roles: list[str], memo: dict[str, Features]
+) -> dict[str, Features] | None:
+    """An indicator row read by its printed columns (the header's), when its cells fit them.
+
+    The layout does not print a row's trailing empty cells, so a row narrower than the header
+    is read with the header's roles, or, when its 二级 cell is an indicator itself
+    (预算编审管理（3）: the 三级 cell is not printed and the row has one column fewer), with the
+    roles without 三级.
+    """
+    width = cells[-1].col + 1
+    if width > len(roles):
         return None
+    use = roles
+    if merged_roles and width <= len(merged_roles):
+        l2_at = roles.index("l2")
+        at = next((c for c in cells if c.col == l2_at), None)
+        if at is not None and features(at, memo).merged:
+            use = merged_roles
     seg = {}
-    for cell, role in zip(cells, roles, strict=True):
-        text = cell.text
-        if not text:
-            continue
+    for cell in cells:
+        role = use[cell.col]
         if role in NUMBER_ROLES or role in ("l1", "l2"):
-            t = tokenize(text, memo)
+            t = features(cell, memo)
             if cell_cost(t, role) >= BIG:
                 return None
+        elif role == "name" and cell.num is not None:
+            return None
         else:
-            # Text columns take any cell but a bare number as a name; skip the full features.
-            sq = squeeze(text) if _SPACE.search(text) else text
-            if role == "name" and amount(sq) is not None:
-                return None
-            t = Token(text, sq, None, sq, None, False, False, False, False, False)
+            # Text columns take any cell: skip the full features.
+            t = Features(cell.text, cell.num, cell.key, None, False, False, False, False, False)
         seg[role] = t
     return seg
 
@@ -515,20 +486,13 @@ BUDGET_SOURCE_WORDS = (
 )  # fmt: skip
 # Parts of 基本支出 printed under it; never a department total.
 BUDGET_DETAIL_WORDS = ("人员经费", "公用经费", "人员支出", "公用支出", "对个人和家庭")
-# Labels before the unit's name besides the 名称 ones; 单位 alone would also match 单位：万元.
-UNIT_EXTRA_LABELS = ("填报单位", "编制单位", "实施单位", "评价单位")
 # Words of targets.NOT_APPLICABLE (不适用, 无此项, 不涉及), to skip its work on other cells.
 _MAYBE_NOT_APPLICABLE = re.compile(r"适\s*用|此\s*项|涉\s*及")
 GOALS_WORDS = ("总体目标", "年初设定目标", "分解目标自评", "全年完成情况")
-UNIT_LABELS_SQ = tuple(
-    sorted(
-        {squeeze(lb) for lb in UNIT_LABELS if "名称" in lb} | set(UNIT_EXTRA_LABELS),
-        key=len,
-        reverse=True,
-    )
-)
 # A title that opens with the unit: 湘潭县卫生健康局2022年度部门整体支出绩效自评表.
 _TITLE_UNIT = re.compile(r"^([\u4e00-\u9fff（）()]{4,40}?)(?:19|20)\d{2}\s*年")
+_YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}\s*年")
+MAX_TITLE_CHARS = 60
 
 
 @dataclass
@@ -549,21 +513,50 @@ class Level1:
     groups: list[Group] = field(default_factory=list)
 
 
+def table_row(cells: list[Cell]) -> list[Cell]:
+    """A row inside a table: a line the layout kept whole for want of figures or form words
+    ('社会稳定水平 逐年提高 逐年提高 5') is a row of cells here."""
+    if not any(c.layout == TEXT and " " in c.text for c in cells):
+        return cells
+    out = []
+    for c in cells:
+        if c.layout == TEXT and " " in c.text:
+            texts, how = layout.split_loose(c.text, row=True)
+            out += [layout.make_cell(t, c.line, c.row, None, how) for t in texts]
+        else:
+            out.append(c)
+    return out
+
+
+def _goals_at(cells: list[Cell]) -> int | None:
+    """Where the 年度总体目标 part starts in a row of the budget table, if it does."""
+    for i, cell in enumerate(cells):
+        if cell.num is None and any(w in cell.key for w in GOALS_WORDS):
+            return i
+    return None
+
+
 class FormParser:
-    """A line-oriented state machine over rows: head → budget → goals → indicators → after."""
+    """A state machine over rows of layout cells: head → budget → goals → indicators → after.
+
+    A flattened or glued row may hold several parts of the form: each header found in it
+    starts its part there.
+    """
 
     def __init__(self) -> None:
         self.meta: dict = {}
         self.findings: list[Finding] = []
         self.checked: list[dict] = []  # the printed totals compared, for Parsed.totals
         self.state = "head"
-        self.head_text: list[str] = []
-        self.budget_header: list[str] | None = None
+        self.head_cells: list[Cell] = []
+        self.budget_header: Header | None = None
         self.budget_line: int | None = None
         self.budget_lines: list[dict] = []
         self.roles: list[str] | None = None
+        self.by_col = False
         self.merged_roles: list[str] = []
         self.indicator_line: int | None = None
+        self.glued_indicators: int | None = None  # line of indicator cells glued beyond reading
         self.level1: Level1 | None = None
         self.group: Group | None = None
         self.level1s: list[Level1] = []
@@ -571,92 +564,96 @@ class FormParser:
         self.pending: list[dict] = []
         self.total_weight: float | None = None
         self.total_score: float | None = None
-        self.memo: dict[str, Token] = {}
+        self.memo: dict[str, Features] = {}
         self.funds: tuple[float | None, float | None] = (None, None)
 
     # -- rows --
 
     def feed(self, cells: list[Cell]) -> None:
-        filled = [c for c in cells if c.text]
-        if not filled or len(filled) > MAX_ROW_TOKENS:
+        if not cells or len(cells) > MAX_ROW_TOKENS:
             return
-        text = "".join([c.text for c in filled])
         # Every indicator header names 一级/二级/三级指标, every budget header a 预算 column.
-        header = indicator_roles(cells) if "级" in text else None
+        header = indicator_header(cells) if any("级" in c.key for c in cells) else None
         if header:
-            self.roles, rest = header
-            self.merged_roles = [r for r in self.roles if r != "name"]
-            self.indicator_line = filled[0].line
+            if header.start:
+                self.feed(cells[: header.start])
+            self.roles, self.by_col = indicator_columns(header)
+            if "name" in self.roles and "l2" in self.roles:
+                self.merged_roles = [r for r in self.roles if r != "name"]
+            else:
+                self.merged_roles = []
+            self.indicator_line = cells[header.start].line
             self.level1 = self.group = None
             self.state = "indicators"
-            self.indicator_row(rest)
+            self.indicator_row(cells[header.end :])
             return
         if self.state in ("head", "goals", "after") or self.budget_header is None:
             # Not inside the indicator table: 预算执行率 rows there read like a header.
-            header = budget_roles(cells) if "算" in text else None
+            header = funds_header(cells) if any("算" in c.key for c in cells) else None
             if header:
-                self.budget_header, rest = header
-                self.budget_line = filled[0].line
-                self.head_text.append(" ".join(c.text for c in cells))
+                # Before the column words: the head (glued text) and the label column's header.
+                self.head_cells += cells[: header.start]
+                self.head_cells += [c for _, c in header.cells]
+                self.budget_header = header
+                self.budget_line = cells[header.start].line
                 self.state = "budget"
-                self.budget_row(rest)
+                self.budget_row(cells[header.end :])
                 return
         if self.state == "head":
-            self.head_row(filled)
+            self.head_cells += cells
         elif self.state == "budget":
-            if any(w in squeeze("".join(c.text for c in filled[:2])) for w in GOALS_WORDS):
-                self.state = "goals"
-            else:
-                self.budget_row(cells)
+            self.budget_row(table_row(cells))
         elif self.state == "indicators":
-            self.indicator_row(cells)
-
-    def head_row(self, filled: list[Cell]) -> None:
-        self.head_text.append(" ".join(c.text for c in filled))
-        first = squeeze(filled[0].text).rstrip("：:")
-        for label in UNIT_LABELS_SQ:
-            if first.startswith(label) and not self.meta.get("unit"):
-                rest = first[len(label) :].lstrip("：:")
-                value = clean_unit(rest or (filled[1].text if len(filled) > 1 else ""))
-                if value and value not in ("万元", "元") and not value[0].isdigit():
-                    self.meta["unit"] = value
-                    return
-        joined = squeeze("".join(c.text for c in filled))
-        if "title" not in self.meta and "绩效自评" in joined and len(joined) <= 60:
-            self.meta["title"] = clean_name(" ".join(c.text for c in filled))
+            self.indicator_row(table_row(cells))
 
     # -- budget table --
 
     def budget_row(self, cells: list[Cell]) -> None:
-        roles = self.budget_header or []
-        value_roles = [r for r in roles if r != "label"]
-        for label, label_line, values in self.budget_groups(cells, roles):
-            if not any(v.text and parse_amount(v.text.rstrip("%％")) is not None for v in values):
+        goals = _goals_at(cells)
+        if goals is not None:
+            self.state = "goals"
+            cells = cells[:goals]
+        value_roles = self.budget_header.roles
+        for label, line, values in self.budget_groups(cells):
+            present = [v for v in values if v is not None]
+            if not any(_is_value(v) and v.key not in EMPTY_MARKS for v in present):
                 continue
-            if len(values) == len(value_roles):
-                picked = {r: v.text for r, v in zip(value_roles, values, strict=True) if v.text}
+            texts = [v.text if v is not None else "" for v in values]
+            reading, by_order = None, False
+            if any(v.layout == GLUED and v.num is None and is_figures(v.key) for v in present):
+                # Glued figures: the form's arithmetic chooses the cut.
+                reading = read_funds(value_roles, [v.text for v in present])
+                picked = dict(reading.printed) if reading.values and not reading.ambiguous else {}
+            elif len(values) == len(value_roles):
+                picked = {r: t for r, t in zip(value_roles, texts, strict=True) if t}
             else:
-                picked = assign_budget_values([v.text for v in values if v.text], value_roles)
-            self.budget_lines.append({"label": label, "line": label_line, "values": picked})
+                picked, by_order = assign_budget_values(texts, value_roles), True
+            self.budget_lines.append(
+                {
+                    "label": label,
+                    "line": line,
+                    "values": picked,
+                    "reading": reading,
+                    "by_order": by_order,
+                    "texts": texts,
+                }
+            )
 
-    @staticmethod
-    def budget_groups(cells: list[Cell], roles: list[str]):
-        """(label, line, value cells) per budget line: by position, else label-then-numbers."""
-        if len(cells) == len(roles) and all(
-            (r == "label") != (bool(c.text) and _is_value(c.text)) or not c.text
-            for c, r in zip(cells, roles, strict=True)
-        ):
-            labels = [c for c, r in zip(cells, roles, strict=True) if r == "label" and c.text]
-            if labels:
-                values = [c for c, r in zip(cells, roles, strict=True) if r != "label"]
-                yield " ".join(c.text for c in labels), labels[0].line, values
+    def budget_groups(self, cells: list[Cell]) -> Iterator[tuple[str, int, list[Cell | None]]]:
+        """(label, line, value cells) per budget line: by printed column under the header, else
+        label-then-values."""
+        header = self.budget_header
+        cols = [c.col for _, c in header.cells]
+        if None not in cols and cells and all(c.col is not None for c in cells):
+            at = {c.col: c for c in cells}
+            labels = [c for c in cells if c.col not in cols and not _is_value(c)]
+            if labels and all(c.col in cols or c in labels for c in cells):
+                yield " ".join(c.text for c in labels), labels[0].line, [at.get(k) for k in cols]
                 return
         label: list[Cell] = []
         values: list[Cell] = []
         for cell in cells:
-            if not cell.text:
-                continue
-            if _is_value(cell.text):
+            if _is_value(cell):
                 if label:
                     values.append(cell)
                 continue
@@ -673,44 +670,43 @@ class FormParser:
         if not self.roles:
             return
         for i, cell in enumerate(cells):
-            if not cell.text or cell.text[0] not in _TOTAL_FIRST_CHARS:
+            if not cell.key or cell.key[0] not in _TOTAL_FIRST_CHARS:
                 continue
-            sq = squeeze(cell.text)
-            if _TOTAL_SCORE.match(sq):
+            if _TOTAL_SCORE.match(cell.key):
                 self.indicator_cells(cells[:i])
-                self.totals(sq, [c for c in cells[i + 1 :] if c.text])
+                self.totals(cell.key, cells[i + 1 :])
                 self.state = "after"
                 return
         self.indicator_cells(cells)
 
     def indicator_cells(self, cells: list[Cell]) -> None:
-        filled = [c for c in cells if c.text]
-        if not filled:
+        if not cells:
             return
-        seg = positional(cells, self.roles, self.memo)
-        if seg is None and len(cells) == len(self.roles) - 1 and "name" in self.roles:
-            # 投入管理 rows: the 二级 label is the indicator and the 三级 cell is not printed.
-            seg = positional(cells, self.merged_roles, self.memo)
-            if seg is not None and not ("l2" in seg and seg["l2"].merged):
-                seg = None
-        if seg is not None:
-            self.segment(seg, filled[0].line)
+        if any(c.layout == GLUED for c in cells):
+            # Text with no separators cuts only at the form's words: names, targets and figures
+            # of an indicator row stay glued together and cannot be told apart.
+            if self.glued_indicators is None:
+                self.glued_indicators = cells[0].line
             return
-        tokens = [tokenize(c.text, self.memo) for c in filled]
+        if self.by_col and all(c.col is not None for c in cells):
+            seg = by_column(cells, self.roles, self.merged_roles, self.memo)
+            if seg is not None:
+                self.segment(seg, cells[0].line)
+                return
+        tokens = [features(c, self.memo) for c in cells]
         for picks in align(tokens, self.roles):
             first = min(picks.values())
-            self.segment({role: tokens[k] for role, k in picks.items()}, filled[first].line)
+            self.segment({role: tokens[k] for role, k in picks.items()}, cells[first].line)
 
     def totals(self, label: str, after: list[Cell]) -> None:
-        numbers = [parse_amount(c.text) for c in after]
-        inline = parse_amount(re.sub(r"^[^\d]*", "", label))
-        numbers = [n for n in [inline, *numbers] if n is not None]
+        inline = number(re.sub(r"^[^\d]*", "", label))
+        numbers = [n for n in [inline, *(c.num for c in after)] if n is not None]
         if len(numbers) >= 2:
             self.total_weight, self.total_score = numbers[0], numbers[1]
         elif numbers:
             self.total_score = numbers[0]
 
-    def segment(self, seg: dict[str, Token], line: int) -> None:
+    def segment(self, seg: dict[str, Features], line: int) -> None:
         if "l1" in seg:
             self.level1 = Level1(tidy(seg["l1"].text), line)
             self.level1s.append(self.level1)
@@ -822,16 +818,20 @@ class FormParser:
         lines = []
         for b in self.budget_lines:
             v = b["values"]
-            amounts = {r: to_wan(parse_amount(v.get(r)), unit) for r in AMOUNT_ROLES}
+            amounts = {r: to_wan(_number(v.get(r)), unit) for r in AMOUNT_ROLES}
             computed = rate_pct(amounts["actual"], amounts["budget"])
+            kind = budget_kind(b["label"])
             lines.append(
                 {
                     **b,
-                    "kind": budget_kind(b["label"]),
+                    "kind": kind,
+                    # How findings name the line: a flattened row's label may carry its
+                    # neighbours' words; a 资金结构 line is its kind.
+                    "shown": kind if kind in ("基本支出", "项目支出") else b["label"],
                     **amounts,
                     "rate": parse_rate(v.get("rate"), computed),
-                    "funds_weight": parse_amount(v.get("funds_weight")),
-                    "funds_score": parse_amount(v.get("funds_score")),
+                    "funds_weight": _number(v.get("weight")),
+                    "funds_score": _number(v.get("score")),
                 }
             )
         out = []
@@ -846,7 +846,7 @@ class FormParser:
             dept = others[0]
         elif len(sources) == 1:
             dept = sources[0]
-        elif sources or types:
+        elif any(b[r] is not None for b in sources or types for r in AMOUNT_ROLES):
             # No printed total: the department total is the sum of its 资金来源 (or 资金结构) lines.
             parts = sources or types
             dept = {
@@ -856,6 +856,22 @@ class FormParser:
                 "funds_weight": None,
                 "funds_score": None,
             }
+        for b in lines:
+            if b is not dept and b["kind"] not in ("基本支出", "项目支出"):
+                continue
+            project = name if b is dept else b["kind"]
+            self.findings += _reading_findings(project, b)
+            self.findings += self.short_findings(project, b)
+            if b["budget"] is None and b["actual"] is None and b["rate"] is not None:
+                self.findings.append(
+                    Finding(
+                        "PARTIAL_ROW",
+                        f"整体支出规模表的「{b['shown']}」行只印了执行率 {b['rate']:g}%，未印预算数和"
+                        "执行数，金额留空，请以部门决算或原表补充。",
+                        project=project,
+                        source_line=b["line"],
+                    )
+                )
         if dept is not None:
             # The 预算执行率 line's 分值/得分 (where printed) count towards the 100 points.
             self.funds = (dept["funds_weight"], dept["funds_score"])
@@ -875,6 +891,28 @@ class FormParser:
             out.append(self.budget_project("expenditure_type", b["kind"], b))
         return out
 
+    def short_findings(self, project: str, b: dict) -> list[Finding]:
+        """A line that printed fewer amounts than the header has amount columns: which column a
+        figure belongs to was taken from the header's order."""
+        if not b["by_order"]:
+            return []
+        roles, picked = self.budget_header.roles, b["values"]
+        missing = [r for r in ("budget", "actual") if r in roles and r not in picked]
+        read = [r for r in AMOUNT_ROLES if r in picked]
+        if not missing or not read:
+            return []
+        printed = "、".join(t for t in b["texts"] if t)
+        said = "，".join(f"{ROLE_NAMES[r]} {picked[r]}" for r in read)
+        return [
+            Finding(
+                "VALUE_INFERRED",
+                f"整体支出规模表的「{b['shown']}」行只印了 {printed}，少于表头的金额列，按表头顺序读作"
+                f"{said}，{'、'.join(ROLE_NAMES[r] for r in missing)}留空，请核对原表。",
+                project=project,
+                source_line=b["line"],
+            )
+        ]
+
     @staticmethod
     def budget_project(level: str, name: str, b: dict, score: float | None = None) -> dict:
         return project_row(
@@ -890,14 +928,29 @@ class FormParser:
             funds_score=b["funds_score"],
         )
 
-    def result(self) -> Parsed:
-        head = "\n".join(self.head_text)
-        self.meta["amount_unit"] = find_amount_unit(head) or "万元"
-        if self.meta.get("title"):
+    def read_head(self) -> None:
+        """Title, unit, year and amount unit from the cells before the budget table."""
+        head = self.head_cells
+        self.meta["amount_unit"] = find_amount_unit("\n".join(c.text for c in head)) or "万元"
+        titles = [
+            c.text
+            for c in head
+            if "绩效自评" in c.key and len(c.key) <= MAX_TITLE_CHARS and not is_unit_label(c.key)
+        ]
+        # A file name printed above the form ('…自评表(4).docx') is a title without a year.
+        title = next((t for t in titles if _YEAR_IN_TITLE.search(t)), titles[0] if titles else None)
+        if title:
+            self.meta["title"] = clean_name(title)
             self.meta["year"] = find_year(self.meta["title"])
-            m = _TITLE_UNIT.match(squeeze(self.meta["title"]))
-            if not self.meta.get("unit") and m and not m.group(1).startswith("附件"):
-                self.meta["unit"] = clean_unit(m.group(1))
+        unit = labelled_unit(head)
+        if not unit and title:
+            m = _TITLE_UNIT.match(squeeze(title))
+            if m and not m.group(1).startswith("附件"):
+                unit = clean_unit(m.group(1))
+        self.meta["unit"] = unit
+
+    def result(self) -> Parsed:
+        self.read_head()
         self.meta = {k: v for k, v in self.meta.items() if v is not None}
         name = self.meta.get("unit") or DEPARTMENT_FALLBACK
         projects = self.budget_rows(name)
@@ -916,7 +969,16 @@ class FormParser:
                     source_line=self.budget_line,
                 )
             )
-        if self.roles is None:
+        if self.glued_indicators is not None:
+            self.findings.append(
+                Finding(
+                    "PARTIAL_ROW",
+                    "分解目标自评表在原文中没有分隔符（指标名称、目标值、完成值、分值和得分粘连在一起），"
+                    "无法可靠拆分，指标未读取，请以原表核对。",
+                    source_line=self.glued_indicators,
+                )
+            )
+        elif self.roles is None:
             self.findings.append(
                 Finding("PARTIAL_ROW", "未找到分解目标自评表（一级/二级/三级指标），没有读取指标。")
             )
@@ -956,6 +1018,43 @@ class FormParser:
         )
 
 
+def _reading_findings(name: str, b: dict) -> list[Finding]:
+    """What the arithmetic did with a budget line whose figures were glued."""
+    reading: Reading | None = b["reading"]
+    if reading is None:
+        return []
+    printed = "、".join(b["texts"])
+    if reading.ambiguous or not reading.values:
+        return [
+            Finding(
+                "PARTIAL_ROW",
+                f"「{b['shown']}」行的数值（{printed}）粘连在一起，有多种读法且无法按 执行数 ÷ 预算数 = "
+                "执行率 判定，预算数和执行数留空，请核对原表。",
+                project=name,
+                source_line=b["line"],
+            )
+        ]
+    if not reading.inferred:
+        return []
+    said = "，".join(
+        f"{ROLE_NAMES[r]} {reading.values[r]:g}{'%' if r == 'rate' else ''}"
+        for r in ("budget", "actual", "rate")
+        if r in reading.printed
+    )
+    return [
+        Finding(
+            "VALUE_INFERRED",
+            f"「{b['shown']}」行印为「{printed}」，{reading.why()}，读作 {said}，请核对原表。",
+            project=name,
+            source_line=b["line"],
+        )
+    ]
+
+
+def _number(text: str | None) -> float | None:
+    return number(text.strip()) if text else None
+
+
 def _sum(values) -> float | None:
     got = [v for v in values if v is not None]
     return sum(got) if got else None
@@ -963,7 +1062,7 @@ def _sum(values) -> float | None:
 
 def budget_kind(label: str) -> str:
     """基本支出 / 项目支出 / total / source / detail / other, from a budget line's label."""
-    s = squeeze(label)
+    s = key_of(label)
     if any(w in s for w in BUDGET_DETAIL_WORDS):
         return "detail"
     if "基本支出" in s:
@@ -984,7 +1083,7 @@ def assign_budget_values(texts: list[str], value_roles: list[str]) -> dict[str, 
     for text in texts:
         if text.rstrip().endswith(("%", "％")) and "rate" in value_roles and "rate" not in out:
             out["rate"] = text
-        elif parse_amount(text) is not None:
+        elif _number(text) is not None:
             numbers.append(text)
     roles = [r for r in value_roles if r != "rate" or "rate" not in out]
     if "rate" in out or len(numbers) < len(roles):
@@ -1000,51 +1099,61 @@ def detect(doc) -> float:
     return keyword_score(doc.head, KEYWORDS)
 
 
-# One cell per line without tabs: a text is laid out so when it has no tab and at least this many
-# (and this share) of its lines hold a number alone — in rows a number sits beside its label.
+# ---- one cell per line without tabs -----------------------------------------------------------
+
+# A text is laid out so when no cell keeps a column and at least this many (and this share) of its
+# rows are a number alone: in rows a number sits beside its label.
 MIN_BARE_VALUE_LINES = 6
 MIN_BARE_VALUE_SHARE = 0.15
-# Without tabs, an empty cell prints as a blank line, like the end of a row: rows are not known,
+# Without tabs an empty cell prints as a blank line, like the end of a row: rows are not known,
 # so the cells are read as one stream split where a part of the form starts (its first cell).
 SECTION_STARTS = ("整体支出规模", *GOALS_WORDS, "一级指标")
+_UNIT_LABEL_KEYS = tuple(sorted(UNIT_LABELS, key=len, reverse=True))
 
 
-def is_bare_cells(doc) -> bool:
-    """Whether a document prints one cell per line without tab-led cells."""
-    if "\t" in doc.text:
+def is_unit_label(key: str) -> bool:
+    return key.startswith(_UNIT_LABEL_KEYS)
+
+
+def is_bare_cells(rows: list[list[Cell]]) -> bool:
+    """Whether a text prints one cell per line without tab-led cells."""
+    if any(c.layout in (TAB, CELL_LINES) for row in rows for c in row):
         return False
-    lines = [line.strip() for line in doc.lines if line.strip()]
-    values = sum(1 for line in lines if _is_value(line))
-    return values >= MIN_BARE_VALUE_LINES and values >= MIN_BARE_VALUE_SHARE * len(lines)
+    values = sum(1 for row in rows if len(row) == 1 and _is_value(row[0]))
+    return values >= MIN_BARE_VALUE_LINES and values >= MIN_BARE_VALUE_SHARE * len(rows)
 
 
-def bare_rows(lines: list[str]) -> Iterator[list[Cell]]:
+def bare_sections(rows: Iterable[list[Cell]]) -> Iterator[list[Cell]]:
     """The cells of a one-cell-per-line text without tabs, one 'row' per part of the form.
 
-    Each part (unit label, budget table, goals, indicator table with its 总分) becomes one
-    flattened row that FormParser reads like a table printed on one line: the alignment by content
-    finds its rows. A wrapped cell cannot be told from the next cell here; where that shifts a
-    row, the weight and score checks report it.
+    Each line is one cell (a line the layout split at its spaces is joined again). Each part
+    (unit label, budget table, goals, indicator table with its 总分) becomes one flattened row
+    that FormParser reads like a table printed on one line: the alignment by content finds its
+    rows. A wrapped cell cannot be told from the next cell here; where that shifts a row, the
+    weight and score checks report it.
     """
-    row: list[Cell] = []
-    for number, raw in enumerate(lines, 1):
-        text = raw.strip()
-        if not text:
+    section: list[Cell] = []
+    for row in rows:
+        cell = row[0]
+        if len(row) > 1:
+            text = layout.join_parts([c.text for c in row])
+            cell = layout.make_cell(text, cell.line, cell.row, None, cell.layout, row[-1].end)
+        if section and cell.key == "指标":  # a label wrapped in its cell: '投入管理' + '指  标'
+            last = section[-1]
+            text = f"{last.text}{cell.key}"
+            section[-1] = layout.make_cell(text, last.line, last.row, None, last.layout, cell.end)
             continue
-        sq = squeeze(text)
-        if row and sq == "指标":  # a label wrapped in its cell: '投入管理' + '指  标'
-            row[-1] = Cell(f"{row[-1].text}{sq}", row[-1].line)
-            continue
-        if row and sq.startswith(SECTION_STARTS + UNIT_LABELS_SQ):
-            yield row
-            row = []
-        row.append(Cell(text, number))
-    if row:
-        yield row
+        if section and (cell.key.startswith(SECTION_STARTS) or is_unit_label(cell.key)):
+            yield section
+            section = []
+        section.append(cell)
+    if section:
+        yield section
 
 
 def parse(doc) -> Parsed:
     parser = FormParser()
-    for row in bare_rows(doc.lines) if is_bare_cells(doc) else read_rows(doc.lines):
+    rows = list(layout.group_rows(doc.layout_cells))
+    for row in bare_sections(rows) if is_bare_cells(rows) else rows:
         parser.feed(row)
     return parser.result()

@@ -370,12 +370,23 @@ def _is_column_word(tok: Tok) -> bool:
     return bool(funds_role(tok.key) or indicator_role(tok.key) or _is_level(tok))
 
 
+def _sources_total(key: str, roles: list[tuple[str, Tok]]) -> str | None:
+    """合计 right after the source columns (中央 / 省、地 / 本级 / 其他) is their total: the budget."""
+    if roles and roles[-1][0] == "source" and _bare_key(key) in ("合计", "小计", "总计"):
+        return "budget"
+    return None
+
+
+def _bare_key(key: str) -> str:
+    return re.sub(r"[(（][^()（）]{0,6}[)）]$", "", key)
+
+
 def _funds_run(toks: list[Tok], i: int) -> list[tuple[str, Tok]]:
     """The funds header cells from toks[i] on, by role. A first cell whose role comes again is
     the group's own header (年度预算数(万元) over 年初预算 / 调整后预算数 …) and is left out."""
     roles: list[tuple[str, Tok]] = []
     n = len(toks)
-    while i < n and (role := funds_role(toks[i].key)):
+    while i < n and (role := funds_role(toks[i].key) or _sources_total(toks[i].key, roles)):
         if role != "source" and role in {r for r, _ in roles}:
             if roles[0][0] == role:
                 roles = roles[1:]
