@@ -69,8 +69,9 @@ def test_seed_is_detected_as_a_target_declaration(seed_doc):
     assert score >= 0.6 > runner_up
 
 
-def test_seed_has_25_task_rows_summing_to_the_printed_total(seed):
-    assert len(seed.projects) == 25
+def test_seed_has_24_task_rows_summing_to_the_printed_total(seed):
+    # The 24 named rows add up to the printed 金额合计 exactly: the '_ … _' row is no task.
+    assert len(seed.projects) == 24
     assert {r["level"] for r in seed.projects} == {"task"}
     total = sum(r["budget_wan"] for r in seed.projects if r["budget_wan"] is not None)
     assert total == pytest.approx(69913.34, abs=0.005)
@@ -103,17 +104,15 @@ def test_seed_amounts_printed_out_of_order_are_read_by_their_sum(seed):
     assert budgets(seed)["老龄事务"] == 45.0
 
 
-def test_seed_placeholder_row_is_a_task_without_budget_and_a_finding(seed, seed_text):
-    lost = [r for r in seed.projects if r["budget_wan"] is None]
-    assert len(lost) == 1
-    printed = seed_text.splitlines()[lost[0]["source_line"] - 1]
-    assert printed.replace("\t", "").strip() == "__"
-    assert any(
-        f.code == "PARTIAL_ROW"
-        and f.source_line == lost[0]["source_line"]
-        and f.severity == "warning"
-        for f in seed.findings
+def test_seed_placeholder_row_is_no_task_when_the_total_adds_up(seed, seed_text):
+    placeholder = next(
+        n for n, t in enumerate(seed_text.splitlines(), 1) if t.replace("\t", "").strip() == "__"
     )
+    assert all(r["budget_wan"] is not None for r in seed.projects)
+    assert not any("缺失" in r["project"] for r in seed.projects)
+    assert not any(f.source_line == placeholder for f in seed.findings)
+    (total,) = seed.totals
+    assert total["rows_missing"] == 0 and total["difference_wan"] == 0
 
 
 def test_seed_task_rows_point_at_their_lines(seed, seed_text):
@@ -183,7 +182,7 @@ def test_seed_through_the_build(seed_result):
     assert result["document"]["doc_kind"] == "target_declaration"
     assert result["document"]["year"] == 2024
     assert result["document"]["district"] == "福田区"
-    assert len(result["projects"]) == 25
+    assert len(result["projects"]) == 24
     assert not any(
         f["code"] in ("UNREADABLE", "TOTAL_MISMATCH", "RATE_MISSING") for f in result["findings"]
     )
@@ -193,7 +192,7 @@ def test_built_tables_hold_the_seed(built):
     doc = built["documents"][built["documents"]["source_file"].str.startswith(SEED)]
     (doc_id,) = doc["doc_id"]
     tasks = built["projects"][built["projects"]["doc_id"] == doc_id]
-    assert len(tasks) == 25 and tasks["budget_wan"].sum() == pytest.approx(69913.34, abs=0.005)
+    assert len(tasks) == 24 and tasks["budget_wan"].sum() == pytest.approx(69913.34, abs=0.005)
     indicators = built["indicators"][built["indicators"]["doc_id"] == doc_id]
     assert set(indicators["status"]) == {"target_only"}
 
@@ -494,7 +493,7 @@ def test_variants_are_detected_and_built(name):
 
 
 def test_amounts_without_a_task_span_their_cell_lines():
-    # One cell per line: a row of amounts before any task name spans four lines.
+    # One cell per line: a row of amounts before any task name; the finding spans its amounts.
     text = as_cell_lines(
         "单位整体支出绩效目标申报表\n（2024年度）\n任务名称\t主要内容\t预算金额（万元）\n"
         "\t\t12.00\t13.00\n基本支出\t保障运转。\t100.00\n合计\t100.00\n"
@@ -502,6 +501,6 @@ def test_amounts_without_a_task_span_their_cell_lines():
     parsed = parse_text(text)
     (orphan,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
     lines = text.split("\n")
-    assert lines[orphan.source_line - 1] == "\t" and lines[orphan.end_line - 1] == "\t13.00"
-    assert orphan.end_line == orphan.source_line + 3
+    assert lines[orphan.source_line - 1] == "\t12.00" and lines[orphan.end_line - 1] == "\t13.00"
+    assert orphan.end_line == orphan.source_line + 1
     assert budgets(parsed) == {"基本支出": 100.0}
