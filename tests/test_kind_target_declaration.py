@@ -504,3 +504,121 @@ def test_amounts_without_a_task_span_their_cell_lines():
     assert lines[orphan.source_line - 1] == "\t12.00" and lines[orphan.end_line - 1] == "\t13.00"
     assert orphan.end_line == orphan.source_line + 1
     assert budgets(parsed) == {"基本支出": 100.0}
+
+
+# ---------------------------------------------------------------- 项目支出绩效目标申报表
+
+# Two published 四川 declarations (field set copies): one project each, headers split over lines.
+PROJECT_FORMS = {
+    "project_form_tkjt.txt": ("特困家庭再扶助(独生子女死亡再扶助)", 6.30, 9),
+    "project_form_mfb.txt": ("麻风病防治", 4.00, 11),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), PROJECT_FORMS.items())
+def test_project_form_is_one_project_with_its_indicators(name, expected):
+    project, budget, n_indicators = expected
+    parsed = parse_fixture(name)
+    # 预算单位, (一)财政拨款小计, (二)自有资金小计, 总体 … are labels of the form, not tasks
+    assert [(r["level"], r["project"], r["budget_wan"]) for r in parsed.projects] == [
+        ("task", project, budget)
+    ]
+    (inferred,) = [f for f in parsed.findings if f.code == "VALUE_INFERRED"]
+    assert "(一)财政拨款小计" in inferred.message and inferred.severity == "info"
+    assert "ORPHAN_ROWS" not in codes(parsed) and "MISSING_TABLE" not in codes(parsed)
+    assert len(parsed.indicators) == n_indicators
+    assert {r["status"] for r in parsed.indicators} == {"target_only"}
+    assert {r["project"] for r in parsed.indicators} == {project}
+    # each (一)/(二) 小计 is checked against its breakdown 1、2、3、
+    assert [t["label"] for t in parsed.totals] == [
+        "资金来源「(一)财政拨款小计」",
+        "资金来源「(二)自有资金小计」",
+    ]
+    assert "TOTAL_MISMATCH" not in codes(parsed)
+
+
+def test_project_form_headers_split_over_lines_label_their_rows():
+    rows = {r["name"]: r for r in parse_fixture("project_form_tkjt.txt").indicators}
+    # '项目效益\n指标\n社会效益\n指标' above the row, '满意度指标 满意度指标' on it
+    assert rows["促进人口与经济、社会、资源、环境协调和可持续发展"]["level2"] == "社会效益指标"
+    assert rows["实现社会稳定和谐发展"]["level2"] == "可持续影响指标"
+    assert (rows["受益群众满意度"]["level1"], rows["受益群众满意度"]["level2"]) == (
+        "满意度指标",
+        "满意度指标",
+    )
+    assert rows["成本控制"]["target_text"] == "严格按照预算标准1000元/人给补助对象兑付补助"
+    assert rows["资金拨付"]["target_text"] == "12月底到位"
+
+
+def test_project_form_keeps_qualitative_targets_and_reports_a_row_without_one():
+    parsed = parse_fixture("project_form_mfb.txt")
+    targets = {r["name"]: r["target_text"] for r in parsed.indicators}
+    assert targets["政府对麻风村休养员、村外康复者和现症病人的关爱"] == "明显增加"
+    assert targets["项目实施情况"] == "良好"
+    assert targets["服务能力提升"] == "持续加强"
+    # '宣传教育 覆盖全区所有人员': no target reads from it; reported, not guessed
+    (partial,) = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
+    assert "宣传教育" in partial.message
+
+
+PROJECT_HEAD = (
+    "项目支出绩效目标申报表\n（2022年度）\n项目名称{sep}慢病筛查{sep}预算单位{sep}某某县疾控中心\n"
+)
+PROJECT_TAIL = (
+    "一级指标{sep}二级指标{sep}三级指标{sep}指标值\n产出指标{sep}数量指标{sep}筛查人数{sep}≥500人\n"
+)
+
+
+@pytest.mark.parametrize("sep", ["\t", "   ", " "], ids=["tabs", "spaces", "single-spaces"])
+@pytest.mark.parametrize(
+    ("funds", "budget", "code"),
+    [
+        # the total printed: it is the budget, and the sources are checked against it
+        ("年度资金总额{sep}10.00\n财政拨款{sep}8.00\n其他资金{sep}2.00\n", 10.0, None),
+        ("年度资金总额{sep}10.00\n财政拨款{sep}8.00\n其他资金{sep}1.00\n", 10.0, "TOTAL_MISMATCH"),
+        # the total printed bare: the sources add up to the budget, said in a finding
+        (
+            "项目资金(万元){sep}年度资金总额\n(一)财政拨款小计{sep}8.00\n(二)其他收入{sep}2.00\n",
+            10.0,
+            "VALUE_INFERRED",
+        ),
+        # nothing printed: no budget, and a finding says so
+        ("项目资金(万元){sep}年度资金总额\n", None, "PARTIAL_ROW"),
+    ],
+    ids=["total", "total-mismatch", "sources", "none"],
+)
+def test_project_form_budget(sep, funds, budget, code):
+    text = (PROJECT_HEAD + funds + "年度目标\n完成筛查。\n" + PROJECT_TAIL).format(sep=sep)
+    parsed = parse_text(text)
+    assert [(r["project"], r["budget_wan"]) for r in parsed.projects] == [("慢病筛查", budget)]
+    assert {f.code for f in parsed.findings} == ({code} if code else set())
+    assert [r["name"] for r in parsed.indicators] == ["筛查人数"]
+    assert parsed.meta["unit"] == "某某县疾控中心"
+
+
+def test_a_project_name_header_over_task_columns_is_a_task_table():
+    text = (
+        "单位整体支出绩效目标申报表\n（2024年度）\n"
+        "项目名称\t主要内容\t预算金额（万元）\n基本支出\t保障运转。\t100.00\n合计\t100.00\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"基本支出": 100.0}
+    assert "MISSING_TABLE" not in codes(parsed)
+
+
+@pytest.mark.parametrize(
+    ("total", "lost"),
+    [("150.00", 1), ("100.00", 0)],
+    ids=["total-lacks-a-row", "total-adds-up"],
+)
+def test_placeholder_row_counts_only_when_the_total_lacks_it(total, lost):
+    text = DECLARATION_HEAD.format(sep="\t") + (
+        f"_\t\t_\t\n基本支出\t保障运转。\t100.00\n金额合计\t{total}\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"基本支出": 100.0}  # never a task named after its line
+    (checked,) = parsed.totals
+    assert checked["rows_missing"] == lost
+    placeholders = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
+    assert [f.source_line for f in placeholders] == [5] * lost
+    assert "TOTAL_MISMATCH" not in codes(parsed)  # a row that did not print: 无法核对, no mismatch
