@@ -155,7 +155,8 @@ _NA_HINT = re.compile("适用|此项|涉及")
 _CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 # A name whose words start with a number: '65岁以上老人定期体检', '120急救网络建设'.
 _DIGIT_LED_NAME = re.compile(r"\d{1,4}[\u4e00-\u9fff]")
-# Two amounts with decimals in a text: a paragraph that may hold a flattened row.
+# An amount with decimals in a text ('2, 306. 00'), and two: a paragraph that may hold a row.
+_DECIMAL = re.compile(r"\d\s?\.\s?\d")
 _TWO_DECIMALS = re.compile(r"\d\s?\.\s?\d.*\d\s?\.\s?\d")
 
 # Indicator labels. A 二级 label names a family; each family belongs to one 一级 label.
@@ -318,7 +319,7 @@ def _is_task_header_cell(c: Cell) -> bool:
 
 
 def _has_amount(row: list[Cell]) -> bool:
-    return any(c.num is not None or _TWO_DECIMALS.search(c.text) for c in row)
+    return any(c.num is not None or _DECIMAL.search(c.text) for c in row)
 
 
 def _is_header_row(row: list[Cell]) -> bool:
@@ -522,20 +523,23 @@ class _TaskTable:
 
     def _amounts_for_pending(self, n: int, end: int, amounts: list[float | None]) -> None:
         if self.pending is None:
-            printed = " / ".join(fmt(v) for v in amounts)
-            self.findings.append(
-                Finding(
-                    "ORPHAN_ROWS",
-                    f"第{n}行的金额（{printed}）前没有任务名称，未计入任何任务，请对照原件核对。",
-                    source_line=n,
-                    end_line=end,
-                )
-            )
+            self._orphan(n, end, amounts, "的金额（{}）前没有任务名称，未计入任何任务")
             return
         self.pending.amounts.extend(amounts)
         self.pending.end_line = end
         if len(self.pending.amounts) >= len(self.cols):
             self.close_pending()
+
+    def _orphan(self, n: int, end: int, values: list[float | None], what: str) -> None:
+        printed = " / ".join(fmt(v) for v in values)
+        self.findings.append(
+            Finding(
+                "ORPHAN_ROWS",
+                f"第{n}行{what.format(printed)}，请对照原件核对。",
+                source_line=n,
+                end_line=end,
+            )
+        )
 
     def close_pending(self) -> None:
         pending, self.pending = self.pending, None
@@ -596,15 +600,7 @@ class _TaskTable:
         and the amounts must hold together (total = fiscal + other)."""
         name = next((c.strip("|｜ ") for c in reversed(chunks) if _name_like(c)), None)
         if name is None or (len(self.cols) >= 3 and _sum_order(values) is None):
-            printed = " / ".join(fmt(v) for v in values)
-            self.findings.append(
-                Finding(
-                    "ORPHAN_ROWS",
-                    f"第{n}行段落中的金额（{printed}）找不到对应的任务名称，未计入任务，请对照原件核对。",
-                    source_line=n,
-                    end_line=end,
-                )
-            )
+            self._orphan(n, end, values, "段落中的金额（{}）找不到对应的任务名称，未计入任务")
             return
         self.close_pending()
         self.tasks.append(_Task(name, n, end, values, garbled=True))
