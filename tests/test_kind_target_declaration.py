@@ -622,3 +622,13 @@ def test_placeholder_row_counts_only_when_the_total_lacks_it(total, lost):
     placeholders = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
     assert [f.source_line for f in placeholders] == [5] * lost
     assert "TOTAL_MISMATCH" not in codes(parsed)  # a row that did not print: 无法核对, no mismatch
+
+
+def test_two_project_forms_in_one_file_keep_their_own_indicators():
+    text = "\n".join((FIXTURES / name).read_text(encoding="utf-8") for name in PROJECT_FORMS)
+    parsed = parse_text(text)
+    assert [(r["project"], r["budget_wan"]) for r in parsed.projects] == [
+        (project, budget) for project, budget, _n in PROJECT_FORMS.values()
+    ]
+    per_project = [r["project"] for r in parsed.indicators]
+    assert per_project == [p for p, _b, n in PROJECT_FORMS.values() for _ in range(n)]

@@ -145,7 +145,7 @@ _STAMP = re.compile(r"^[(（](?:盖章|公章|签章)[)）]")
 _FUNDS_OPEN = ("项目资金", "年度资金总额", "资金总额", "资金来源", "项目资金来源")
 _FUNDS_TOTAL = ("年度资金总额", "资金总额", "合计", "总计")
 # A 资金来源 line broken down under the one above it: '1、一般公共预算', '其中：财政拨款'.
-_SUB_SOURCE = re.compile(r"^(?:\d{1,2}[、.．]|其中)")
+_SUB_SOURCE = re.compile(r"^(?:\d{1,2}[、.．]|\(\d{1,2}\)|其中)")
 
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:、！？!?《》〔〕]|(?<!\d)\.|\.(?!\d)")
 _BRACKETED = re.compile(r"^[（(][^（()）]*[）)]$")
@@ -710,6 +710,7 @@ class _Project:
     name: str
     line: int
     end_line: int
+    first_indicator: int  # its indicators are the rows read from here on, up to the next project
     unit: str = "万元"
     funds_line: int | None = None  # the row that opened the funds block
     label: Cell | None = None  # the label the next amount belongs to
@@ -1232,9 +1233,9 @@ def _task_header_at(row: list[Cell], rows: list[list[Cell]], i: int) -> int | No
 
 def _starts_part(row: list[Cell], rows: list[list[Cell]], i: int) -> bool:
     """A title or a task header after the indicators: another declaration in the same file."""
+    if not any("申报表" in c.key or "名称" in c.key for c in row):
+        return False  # most rows, looked at without joining their keys
     key = _row_key(row)
-    if "申报表" not in key and "名称" not in key:
-        return False
     if "绩效目标申报表" in key.lstrip("#"):
         return True
     return _task_header_at(row, rows, i) is not None or _project_name(rows, i) is not None
@@ -1292,7 +1293,7 @@ def parse(doc) -> Parsed:
                 continue
             named = _project_name(rows, i)
             if named is not None:
-                projects.append(_Project(named[0], named[1], named[1]))
+                projects.append(_Project(*named, named[1], len(indicators.rows)))
                 state = "project"
             continue
         if state == "task_header":
@@ -1344,8 +1345,12 @@ def parse(doc) -> Parsed:
             )
         )
     ind_rows = indicators.finish()
-    if len(projects) == 1:  # a 项目支出 form: its indicators are the project's
-        ind_rows = [{**r, "project": out[-1]["project"]} for r in ind_rows]
+    if projects and tables[0].first_line is None:  # 项目支出 forms: the indicators of each
+        names = [r["project"] for r in out[-len(projects) :]]
+        for k, project in enumerate(projects):
+            end = projects[k + 1].first_indicator if k + 1 < len(projects) else len(ind_rows)
+            for row in ind_rows[project.first_indicator : end]:
+                row["project"] = names[k]
     findings += indicators.findings
     return Parsed(meta=meta, projects=out, indicators=ind_rows, findings=findings, totals=checked)
 
