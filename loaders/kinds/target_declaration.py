@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -227,6 +229,9 @@ def detect(doc) -> float:
 
 # ---------------------------------------------------------------- cells
 
+# The few rows after the one being read (HEADER_LOOKAHEAD_ROWS of them, fewer at the end).
+Ahead = deque[list[Cell]]
+
 
 def _row_key(row: list[Cell]) -> str:
     return row[0].key if len(row) == 1 else "".join(c.key for c in row)
@@ -327,9 +332,9 @@ def _is_header_row(row: list[Cell]) -> bool:
     return any(_is_task_header_cell(c) for c in row) and not _has_amount(row)
 
 
-def _header_follows(rows: list[list[Cell]], i: int) -> bool:
+def _header_follows(ahead: Ahead) -> bool:
     """Whether a header row comes within the next few rows (OCR debris inside a header)."""
-    for row in rows[i + 1 : i + 1 + HEADER_LOOKAHEAD_ROWS]:
+    for row in ahead:
         if _has_amount(row):
             return False
         if _is_header_row(row):
@@ -809,10 +814,9 @@ class _Project:
         return row, findings
 
 
-def _project_name(rows: list[list[Cell]], i: int) -> tuple[str, int] | None:
+def _project_name(row: list[Cell], ahead: Ahead) -> tuple[str, int] | None:
     """The project a row names with a 项目名称 label and its value (inline or the next cell), or
     None; 项目名称 followed by header words heads a task table instead."""
-    row = rows[i]
     for k, c in enumerate(row):
         label = next((lb for lb in NAME_LABELS if c.key.startswith(lb)), None)
         if label is None:
@@ -822,7 +826,7 @@ def _project_name(rows: list[list[Cell]], i: int) -> tuple[str, int] | None:
             return inline, c.line
         if inline:
             return None
-        after = row[k + 1 :] or (rows[i + 1] if i + 1 < len(rows) else [])
+        after = row[k + 1 :] or (ahead[0] if ahead else [])
         if not after or _is_task_header_cell(after[0]) or after[0].num is not None:
             return None
         return after[0].text, after[0].line
@@ -1165,11 +1169,11 @@ def _assign(
 # ---------------------------------------------------------------- metadata
 
 
-def _meta(rows: list[list[Cell]], lines: list[str], upto: int) -> dict:
+def _meta(head: list[list[Cell]], lines: list[str], upto: int) -> dict:
     """unit / parent_unit from the labelled cells above the tables (vocab's labels, the unit by
     their priority), wrapped values joined; the title and the year."""
     last = min(upto, MAX_HEAD_LINES)
-    cells = [c for row in rows if row[0].line <= last for c in row]
+    cells = [c for row in head if row[0].line <= last for c in row]
     found: dict[str, tuple[int, str]] = {}  # key -> (priority, value)
     for i, cell in enumerate(cells):
         label, key = next(
@@ -1218,46 +1222,62 @@ def _starts_indicators(key: str) -> bool:
     )
 
 
-def _task_header_at(row: list[Cell], rows: list[list[Cell]], i: int) -> int | None:
+def _task_header_at(row: list[Cell], ahead: Ahead) -> int | None:
     """Where a task table's header starts in a row: 任务名称, or 项目名称 followed by header words
     (a 项目名称 with a value names the project of a 项目支出 form)."""
     for k, c in enumerate(row):
         if c.key.startswith("任务名称"):
             return k
         if c.key in NAME_LABELS or c.key.rstrip(":：") in NAME_LABELS:
-            after = row[k + 1 :] or (rows[i + 1] if i + 1 < len(rows) else [])
+            after = row[k + 1 :] or (ahead[0] if ahead else [])
             if after and _is_task_header_cell(after[0]):
                 return k
     return None
 
 
-def _starts_part(row: list[Cell], rows: list[list[Cell]], i: int) -> bool:
+def _starts_part(row: list[Cell], ahead: Ahead) -> bool:
     """A title or a task header after the indicators: another declaration in the same file."""
     if not any("申报表" in c.key or "名称" in c.key for c in row):
         return False  # most rows, looked at without joining their keys
     key = _row_key(row)
     if "绩效目标申报表" in key.lstrip("#"):
         return True
-    return _task_header_at(row, rows, i) is not None or _project_name(rows, i) is not None
+    return _task_header_at(row, ahead) is not None or _project_name(row, ahead) is not None
+
+
+def _with_lookahead(rows: Iterator[list[Cell]]) -> Iterator[tuple[list[Cell], Ahead]]:
+    """Each row with the few rows after it (valid until the next row is taken); rows are read as
+    they come, never all held (a long document's cells would keep the garbage collector busy)."""
+    window: deque[list[Cell]] = deque()
+    for row in rows:
+        window.append(row)
+        if len(window) > HEADER_LOOKAHEAD_ROWS:
+            current = window.popleft()
+            yield current, window
+    while window:
+        current = window.popleft()
+        yield current, window
 
 
 def parse(doc) -> Parsed:
     lines = doc.lines
-    rows = list(layout.rows(lines))
+    head: list[list[Cell]] = []  # the rows of the first lines, for the metadata
     tables = [_TaskTable()]
     projects: list[_Project] = []
     indicators = _IndicatorTable()
     state = "head"
     head_end = min(len(lines), MAX_HEAD_LINES)  # metadata is read above the first table
     head_set = False
-    for i, row in enumerate(rows):
+    for row, ahead in _with_lookahead(layout.rows(lines)):
         table = tables[-1]
         n = row[0].line
+        if n <= MAX_HEAD_LINES:
+            head.append(row)
         if state == "indicators":  # the bulk of a document
             first = row[0].key[:1]
             if first in _FOOTER_FIRST and row[0].key.startswith(_FOOTER_WORDS):
                 break
-            if not _starts_part(row, rows, i):
+            if not _starts_part(row, ahead):
                 indicators.row(row)
                 continue
             indicators.close()
@@ -1277,7 +1297,7 @@ def parse(doc) -> Parsed:
                 continue
             state = "between"
         if state == "head":
-            k = _task_header_at(row, rows, i)
+            k = _task_header_at(row, ahead)
             if k is not None:
                 state, table.first_line = "task_header", n
                 if not head_set:
@@ -1291,13 +1311,13 @@ def parse(doc) -> Parsed:
                     table.finish_header(_lines_before(lines, n))
                     state = "tasks" if table.row(rest) else "between"
                 continue
-            named = _project_name(rows, i)
+            named = _project_name(row, ahead)
             if named is not None:
                 projects.append(_Project(*named, named[1], len(indicators.rows)))
                 state = "project"
             continue
         if state == "task_header":
-            if key in _TASK_LABEL_KEYS or _is_header_row(row) or _header_follows(rows, i):
+            if key in _TASK_LABEL_KEYS or _is_header_row(row) or _header_follows(ahead):
                 table.header(row)
                 continue
             table.finish_header(_lines_before(lines, table.first_line))
@@ -1311,7 +1331,7 @@ def parse(doc) -> Parsed:
     if state == "task_header":
         tables[-1].finish_header(_lines_before(lines, tables[-1].first_line))
 
-    meta = _meta(rows, lines, head_end)
+    meta = _meta(head, lines, head_end)
     meta["amount_unit"] = (
         projects[0].unit if projects and tables[0].first_line is None else tables[0].unit
     )
