@@ -666,34 +666,34 @@ class _TaskTable:
     def _pick_total(self, task: _Task, name: str) -> tuple[float | None, Finding | None]:
         """The 总额 of a row, and a finding where the printed amounts needed interpreting."""
         values, t = task.amounts, self.total_index
+        if len(self.cols) < 3 or len(values) != 3 or None in values:
+            return (values[t] if t < len(values) else None), None
         where = f"第{task.line}行" + ("一段OCR错乱的文字" if task.garbled else "")
         printed = " / ".join(fmt(v) for v in values)
 
         def note(code: str, message: str, severity: str = "") -> Finding:
             return Finding(code, message, severity=severity, project=name, source_line=task.line)
 
-        if len(self.cols) >= 3 and len(values) == 3 and None not in values:
-            order = _sum_order(values)
-            if order == t:
-                if task.garbled:
-                    return values[t], note(
-                        "PARTIAL_ROW",
-                        f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。",
-                        "info",
-                    )
-                return values[t], None
-            if order is not None:
-                return values[order], note(
+        order = _sum_order(values)
+        if order == t:
+            if task.garbled:
+                return values[t], note(
                     "PARTIAL_ROW",
-                    f"「{name}」的三个金额在{where}中顺序错乱（{printed}），按 总额 = 财政拨款 + 其他资金 "
-                    f"读作总额 {values[order]:,.2f}，请对照原件核对。",
+                    f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。",
                     "info",
                 )
-            return values[t], note(
-                "TOTAL_MISMATCH",
-                f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。",
+            return values[t], None
+        if order is not None:
+            return values[order], note(
+                "PARTIAL_ROW",
+                f"「{name}」的三个金额在{where}中顺序错乱（{printed}），按 总额 = 财政拨款 + 其他资金 "
+                f"读作总额 {values[order]:,.2f}，请对照原件核对。",
+                "info",
             )
-        return (values[t] if t < len(values) else None), None
+        return values[t], note(
+            "TOTAL_MISMATCH",
+            f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。",
+        )
 
 
 # ---------------------------------------------------------------- 项目支出绩效目标申报表
@@ -1237,8 +1237,8 @@ def _task_header_at(row: list[Cell], ahead: Ahead) -> int | None:
 
 def _starts_part(row: list[Cell], ahead: Ahead) -> bool:
     """A title or a task header after the indicators: another declaration in the same file."""
-    if not any("申报表" in c.key or "名称" in c.key for c in row):
-        return False  # most rows, looked at without joining their keys
+    if not any("申报表" in c.key or "名称" in c.key for c in row[:2]):
+        return False  # a part opens with its title or its header ('## 单位整体…申报表')
     key = _row_key(row)
     if "绩效目标申报表" in key.lstrip("#"):
         return True
