@@ -177,6 +177,19 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     return parts, TEXT
 
 
+def split_cell(cell: Cell) -> list[Cell]:
+    """A text cell cut at single spaces, with what the cut tore apart put back, for a reader that
+    knows from the form around it that the text is a row ('社会满意度 100%', '(一)财政拨款小计
+    6.30'): the layout stage alone keeps such a line whole. The pieces keep the cell's lines."""
+    words = cell.text.split()
+    if len(words) < 2:
+        return [cell]
+    return [
+        make_cell(w, cell.line, cell.row, None, SINGLE_SPACED, cell.end)
+        for w in _merge_fragments(words)
+    ]
+
+
 # --- glued text --------------------------------------------------------------------------------
 
 # A glued line is long ...

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from unicodedata import east_asian_width
 
 from .numbers import rate_pct
@@ -54,47 +53,6 @@ def is_cell_line_export(text: str) -> bool:
         return False
     cells = len(_CELL_LINE.findall(text))
     return cells > 0 and cells >= CELL_LINE_SHARE * len(_TAB_LINE.findall(text))
-
-
-def cell_line_rows(lines: list[str]) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line, last line, cells) of the rows of a one-cell-per-line export, lines 1-based.
-
-    A line `\tcell` adds a cell to the current row, a line without a tab right after a cell goes on
-    with that cell (a wrapped cell; joined with a space, which clean_name drops between CJK
-    characters), a blank line ends the row. Any other line is a row of its own, split at its tabs.
-    """
-    cells: list[str] = []
-    first = last = 0
-    after_cell = False
-    for n, line in enumerate(lines, 1):
-        if "\t" not in line:
-            text = line.strip()
-            if text and after_cell:
-                cells[-1] = f"{cells[-1]} {text}" if cells[-1] else text
-                last = n
-                continue
-            if cells:
-                yield first, last, cells
-                cells = []
-            after_cell = False
-            if text:
-                yield n, n, [text]
-            continue
-        head, _tab, rest = line.partition("\t")
-        if not head.strip() and "\t" not in rest:
-            if not cells:
-                first = n
-            cells.append(rest.strip())
-            last = n
-            after_cell = True
-            continue
-        if cells:
-            yield first, last, cells
-            cells = []
-        after_cell = False
-        yield n, n, [c.strip() for c in line.split("\t")]
-    if cells:
-        yield first, last, cells
 
 
 def cell_above(row_line: str, rest_line: str) -> str | None:

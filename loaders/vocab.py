@@ -191,6 +191,7 @@ UNIT_LABELS = (
     "评价部门名称",
     "部门名称",
     "填报单位",
+    "申报单位",
 )
 UNIT_PRIORITY = {label: rank for rank, label in enumerate(UNIT_LABELS)}
 PARENT_LABELS = (
@@ -233,6 +234,10 @@ LEVEL1_WORDS = frozenset(
         "影响指标",
         "项目产出",
         "项目效益",
+        # 项目支出绩效目标申报表 (四川): 一级 labels printed as 项目完成 / 项目效益 + 指标
+        "项目完成指标",
+        "项目产出指标",
+        "项目效益指标",
     }
 )
 LEVEL2 = re.compile(r"^[\u4e00-\u9fff]{0,8}(?:数量|质量|时效|成本|效益|影响|满意度)指标$")

@@ -69,8 +69,9 @@ def test_seed_is_detected_as_a_target_declaration(seed_doc):
     assert score >= 0.6 > runner_up
 
 
-def test_seed_has_25_task_rows_summing_to_the_printed_total(seed):
-    assert len(seed.projects) == 25
+def test_seed_has_24_task_rows_summing_to_the_printed_total(seed):
+    # The 24 named rows add up to the printed 金额合计 exactly: the '_ … _' row is no task.
+    assert len(seed.projects) == 24
     assert {r["level"] for r in seed.projects} == {"task"}
     total = sum(r["budget_wan"] for r in seed.projects if r["budget_wan"] is not None)
     assert total == pytest.approx(69913.34, abs=0.005)
@@ -103,17 +104,15 @@ def test_seed_amounts_printed_out_of_order_are_read_by_their_sum(seed):
     assert budgets(seed)["老龄事务"] == 45.0
 
 
-def test_seed_placeholder_row_is_a_task_without_budget_and_a_finding(seed, seed_text):
-    lost = [r for r in seed.projects if r["budget_wan"] is None]
-    assert len(lost) == 1
-    printed = seed_text.splitlines()[lost[0]["source_line"] - 1]
-    assert printed.replace("\t", "").strip() == "__"
-    assert any(
-        f.code == "PARTIAL_ROW"
-        and f.source_line == lost[0]["source_line"]
-        and f.severity == "warning"
-        for f in seed.findings
+def test_seed_placeholder_row_is_no_task_when_the_total_adds_up(seed, seed_text):
+    placeholder = next(
+        n for n, t in enumerate(seed_text.splitlines(), 1) if t.replace("\t", "").strip() == "__"
     )
+    assert all(r["budget_wan"] is not None for r in seed.projects)
+    assert not any("缺失" in r["project"] for r in seed.projects)
+    assert not any(f.source_line == placeholder for f in seed.findings)
+    (total,) = seed.totals
+    assert total["rows_missing"] == 0 and total["difference_wan"] == 0
 
 
 def test_seed_task_rows_point_at_their_lines(seed, seed_text):
@@ -183,7 +182,7 @@ def test_seed_through_the_build(seed_result):
     assert result["document"]["doc_kind"] == "target_declaration"
     assert result["document"]["year"] == 2024
     assert result["document"]["district"] == "福田区"
-    assert len(result["projects"]) == 25
+    assert len(result["projects"]) == 24
     assert not any(
         f["code"] in ("UNREADABLE", "TOTAL_MISMATCH", "RATE_MISSING") for f in result["findings"]
     )
@@ -193,7 +192,7 @@ def test_built_tables_hold_the_seed(built):
     doc = built["documents"][built["documents"]["source_file"].str.startswith(SEED)]
     (doc_id,) = doc["doc_id"]
     tasks = built["projects"][built["projects"]["doc_id"] == doc_id]
-    assert len(tasks) == 25 and tasks["budget_wan"].sum() == pytest.approx(69913.34, abs=0.005)
+    assert len(tasks) == 24 and tasks["budget_wan"].sum() == pytest.approx(69913.34, abs=0.005)
     indicators = built["indicators"][built["indicators"]["doc_id"] == doc_id]
     assert set(indicators["status"]) == {"target_only"}
 
@@ -494,7 +493,7 @@ def test_variants_are_detected_and_built(name):
 
 
 def test_amounts_without_a_task_span_their_cell_lines():
-    # One cell per line: a row of amounts before any task name spans four lines.
+    # One cell per line: a row of amounts before any task name; the finding spans its amounts.
     text = as_cell_lines(
         "单位整体支出绩效目标申报表\n（2024年度）\n任务名称\t主要内容\t预算金额（万元）\n"
         "\t\t12.00\t13.00\n基本支出\t保障运转。\t100.00\n合计\t100.00\n"
@@ -502,6 +501,134 @@ def test_amounts_without_a_task_span_their_cell_lines():
     parsed = parse_text(text)
     (orphan,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
     lines = text.split("\n")
-    assert lines[orphan.source_line - 1] == "\t" and lines[orphan.end_line - 1] == "\t13.00"
-    assert orphan.end_line == orphan.source_line + 3
+    assert lines[orphan.source_line - 1] == "\t12.00" and lines[orphan.end_line - 1] == "\t13.00"
+    assert orphan.end_line == orphan.source_line + 1
     assert budgets(parsed) == {"基本支出": 100.0}
+
+
+# ---------------------------------------------------------------- 项目支出绩效目标申报表
+
+# Two published 四川 declarations (field set copies): one project each, headers split over lines.
+PROJECT_FORMS = {
+    "project_form_tkjt.txt": ("特困家庭再扶助(独生子女死亡再扶助)", 6.30, 9),
+    "project_form_mfb.txt": ("麻风病防治", 4.00, 11),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), PROJECT_FORMS.items())
+def test_project_form_is_one_project_with_its_indicators(name, expected):
+    project, budget, n_indicators = expected
+    parsed = parse_fixture(name)
+    # 预算单位, (一)财政拨款小计, (二)自有资金小计, 总体 … are labels of the form, not tasks
+    assert [(r["level"], r["project"], r["budget_wan"]) for r in parsed.projects] == [
+        ("task", project, budget)
+    ]
+    (inferred,) = [f for f in parsed.findings if f.code == "VALUE_INFERRED"]
+    assert "(一)财政拨款小计" in inferred.message and inferred.severity == "info"
+    assert "ORPHAN_ROWS" not in codes(parsed) and "MISSING_TABLE" not in codes(parsed)
+    assert len(parsed.indicators) == n_indicators
+    assert {r["status"] for r in parsed.indicators} == {"target_only"}
+    assert {r["project"] for r in parsed.indicators} == {project}
+    # each (一)/(二) 小计 is checked against its breakdown 1、2、3、
+    assert [t["label"] for t in parsed.totals] == [
+        "资金来源「(一)财政拨款小计」",
+        "资金来源「(二)自有资金小计」",
+    ]
+    assert "TOTAL_MISMATCH" not in codes(parsed)
+
+
+def test_project_form_headers_split_over_lines_label_their_rows():
+    rows = {r["name"]: r for r in parse_fixture("project_form_tkjt.txt").indicators}
+    # '项目效益\n指标\n社会效益\n指标' above the row, '满意度指标 满意度指标' on it
+    assert rows["促进人口与经济、社会、资源、环境协调和可持续发展"]["level2"] == "社会效益指标"
+    assert rows["实现社会稳定和谐发展"]["level2"] == "可持续影响指标"
+    assert (rows["受益群众满意度"]["level1"], rows["受益群众满意度"]["level2"]) == (
+        "满意度指标",
+        "满意度指标",
+    )
+    assert rows["成本控制"]["target_text"] == "严格按照预算标准1000元/人给补助对象兑付补助"
+    assert rows["资金拨付"]["target_text"] == "12月底到位"
+
+
+def test_project_form_keeps_qualitative_targets_and_reports_a_row_without_one():
+    parsed = parse_fixture("project_form_mfb.txt")
+    targets = {r["name"]: r["target_text"] for r in parsed.indicators}
+    assert targets["政府对麻风村休养员、村外康复者和现症病人的关爱"] == "明显增加"
+    assert targets["项目实施情况"] == "良好"
+    assert targets["服务能力提升"] == "持续加强"
+    # '宣传教育 覆盖全区所有人员': no target reads from it; reported, not guessed
+    (partial,) = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
+    assert "宣传教育" in partial.message
+
+
+PROJECT_HEAD = (
+    "项目支出绩效目标申报表\n（2022年度）\n项目名称{sep}慢病筛查{sep}预算单位{sep}某某县疾控中心\n"
+)
+PROJECT_TAIL = (
+    "一级指标{sep}二级指标{sep}三级指标{sep}指标值\n产出指标{sep}数量指标{sep}筛查人数{sep}≥500人\n"
+)
+
+
+@pytest.mark.parametrize("sep", ["\t", "   ", " "], ids=["tabs", "spaces", "single-spaces"])
+@pytest.mark.parametrize(
+    ("funds", "budget", "code"),
+    [
+        # the total printed: it is the budget, and the sources are checked against it
+        ("年度资金总额{sep}10.00\n财政拨款{sep}8.00\n其他资金{sep}2.00\n", 10.0, None),
+        ("年度资金总额{sep}10.00\n财政拨款{sep}8.00\n其他资金{sep}1.00\n", 10.0, "TOTAL_MISMATCH"),
+        # the total printed bare: the sources add up to the budget, said in a finding
+        (
+            "项目资金(万元){sep}年度资金总额\n(一)财政拨款小计{sep}8.00\n(二)其他收入{sep}2.00\n",
+            10.0,
+            "VALUE_INFERRED",
+        ),
+        # nothing printed: no budget, and a finding says so
+        ("项目资金(万元){sep}年度资金总额\n", None, "PARTIAL_ROW"),
+    ],
+    ids=["total", "total-mismatch", "sources", "none"],
+)
+def test_project_form_budget(sep, funds, budget, code):
+    text = (PROJECT_HEAD + funds + "年度目标\n完成筛查。\n" + PROJECT_TAIL).format(sep=sep)
+    parsed = parse_text(text)
+    assert [(r["project"], r["budget_wan"]) for r in parsed.projects] == [("慢病筛查", budget)]
+    assert {f.code for f in parsed.findings} == ({code} if code else set())
+    assert [r["name"] for r in parsed.indicators] == ["筛查人数"]
+    assert parsed.meta["unit"] == "某某县疾控中心"
+
+
+def test_a_project_name_header_over_task_columns_is_a_task_table():
+    text = (
+        "单位整体支出绩效目标申报表\n（2024年度）\n"
+        "项目名称\t主要内容\t预算金额（万元）\n基本支出\t保障运转。\t100.00\n合计\t100.00\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"基本支出": 100.0}
+    assert "MISSING_TABLE" not in codes(parsed)
+
+
+@pytest.mark.parametrize(
+    ("total", "lost"),
+    [("150.00", 1), ("100.00", 0)],
+    ids=["total-lacks-a-row", "total-adds-up"],
+)
+def test_placeholder_row_counts_only_when_the_total_lacks_it(total, lost):
+    text = DECLARATION_HEAD.format(sep="\t") + (
+        f"_\t\t_\t\n基本支出\t保障运转。\t100.00\n金额合计\t{total}\n"
+    )
+    parsed = parse_text(text)
+    assert budgets(parsed) == {"基本支出": 100.0}  # never a task named after its line
+    (checked,) = parsed.totals
+    assert checked["rows_missing"] == lost
+    placeholders = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
+    assert [f.source_line for f in placeholders] == [5] * lost
+    assert "TOTAL_MISMATCH" not in codes(parsed)  # a row that did not print: 无法核对, no mismatch
+
+
+def test_two_project_forms_in_one_file_keep_their_own_indicators():
+    text = "\n".join((FIXTURES / name).read_text(encoding="utf-8") for name in PROJECT_FORMS)
+    parsed = parse_text(text)
+    assert [(r["project"], r["budget_wan"]) for r in parsed.projects] == [
+        (project, budget) for project, budget, _n in PROJECT_FORMS.values()
+    ]
+    per_project = [r["project"] for r in parsed.indicators]
+    assert per_project == [p for p, _b, n in PROJECT_FORMS.values() for _ in range(n)]

@@ -1,31 +1,53 @@
-"""Kind target_declaration: 整体支出绩效目标申报表 — task budgets and indicator targets, no execution.
+"""Kind target_declaration: 绩效目标申报表 — task budgets and indicator targets, no execution.
 
-Layout read (the same standard form from any unit):
-- a title, the year as '( 2024 年度)', then 单位名称 … 主管部门 … whose values may wrap across cells;
-- a task table 任务名称 | 主要内容 | 预算金额 (总额 | 财政拨款 | 其他资金), one row per task, closed by
-  金额合计. Rows come as tab cells, space-separated, one cell per line, or OCR-flattened into a
-  paragraph where a short name sits in the prose before its amounts (total = fiscal + other);
-- 年度总体目标 prose;
-- an indicator table 一级指标 | 二级指标 | 三级指标 | 指标值 whose 一级/二级 labels sit in merged cells,
-  printed in the middle of their group or on lines of their own.
-Header lines set the context for the rows after them; nothing depends on line numbers or names.
+Two forms, each read from the rows of cells of the shared layout stage (loaders/layout.py: tab
+rows, runs of spaces, one cell per line with or without tabs, single-spaced rows, a table on one
+line), whatever layout the document came in:
+
+- 整体支出绩效目标申报表: the year as '( 2024 年度)', 单位名称 … 主管部门 … whose values may wrap
+  across cells; a task table 任务名称 | 主要内容 | 预算金额 (总额 | 财政拨款 | 其他资金), one row per
+  task, closed by 金额合计 (a short name may sit in OCR-flattened prose before its amounts, which
+  then hold together: total = fiscal + other); 年度总体目标 prose;
+- 项目支出绩效目标申报表: one project (项目名称) whose budget is the 年度资金总额, or the sum of its
+  资金来源 ((一)财政拨款小计 / (二)自有资金小计 / (三)其他收入, each broken down 1、2、…) when
+  the total prints no amount;
+- then an indicator table 一级指标 | 二级指标 | 三级指标 | 指标值 whose 一级/二级 labels sit in
+  merged cells, printed in the middle of their group, on lines of their own, or split over lines
+  ('项目效益' / '指标').
+Header rows set the context for the rows after them; nothing depends on line numbers or names.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 
-from ..crosscheck import check_total
-from ..detection import keyword_score, squeeze
+from .. import layout
+from ..crosscheck import check_total, fmt
+from ..detection import keyword_score
 from ..findings import Finding
-from ..metadata import find_amount_unit, find_year
-from ..numbers import parse_amount, to_halfwidth, to_wan
-from ..rows import cell_line_rows, clean_name, indicator_row, is_cell_line_export, project_row
+from ..layout import CELL_LINES, MARKDOWN, PIPE_END, PIPE_ROW, SINGLE_SPACED, SPACED, TAB, Cell
+from ..metadata import clean_unit, find_amount_unit, find_year, looks_like_unit
+from ..numbers import to_wan
+from ..rows import clean_name, indicator_row, project_row
 from ..targets import is_not_applicable
+from ..tolerances import AMOUNT_TOLERANCE_WAN
+from ..vocab import (
+    LEVEL1_WORDS,
+    NAME_LABELS,
+    OTHER_LABELS,
+    PARENT_LABELS,
+    UNIT_LABELS,
+    UNIT_PRIORITY,
+    indicator_role,
+    is_level2,
+    key_of,
+)
 from . import Parsed
 
 KIND = "target_declaration"
@@ -56,20 +78,22 @@ MAX_JOIN_CELLS = 3
 # Metadata labels are looked for in this many lines before the task table.
 MAX_HEAD_LINES = 40
 # OCR debris inside a header printed one cell per line is skipped when a header word follows
-# within this many non-empty lines.
-HEADER_LOOKAHEAD_LINES = 3
+# within this many non-empty rows.
+HEADER_LOOKAHEAD_ROWS = 3
 # An unrecognised cell ending in 指标 this short is a piece of a label, not an indicator.
 MAX_LABEL_FRAGMENT_CHARS = 6
 # Distinct target texts whose parsed row is kept (they repeat: '100%', '≥90%', '有效提高').
 TARGET_CACHE_SIZE = 4096
-# An amount cell is at most this long ('1, 234, 567. 8900 元').
-MAX_AMOUNT_CELL_CHARS = 32
 # A task-table header cell is at most this long ('预算金额 (万元)').
 MAX_HEADER_CELL_CHARS = 20
 # A short qualitative target ('有效提高') has at most this many characters.
 MAX_QUALITATIVE_TARGET_CHARS = 8
 # A numeric target ('≥1000人次', '约400份') has at most this many characters.
 MAX_NUMERIC_TARGET_CHARS = 20
+
+# Layouts that keep a table's rows and cells apart; the others (single-spaced rows, a table on
+# one line, text) are read as a stream of cells.
+_CELLED = frozenset({TAB, CELL_LINES, SPACED, PIPE_END, PIPE_ROW, MARKDOWN})
 
 TOTAL, FISCAL, OTHER, PARENT = "total", "fiscal", "other", "parent"
 # Header words of the task table, by the amount column they name.
@@ -93,61 +117,38 @@ _TASK_HEADER_WORDS = (
 _HEADER_WORD = (
     "(?:"
     + "|".join(re.escape(w) for w in sorted(_TASK_HEADER_WORDS, key=len, reverse=True))
-    + r"|[（(]\s*[A-Za-z]?\s*[)）]|[（(]\s*万?元\s*[)）])"
+    + r"|\([A-Za-z]?\)|\(万?元\))"
 )
 _TASK_HEADER_RE = re.compile(_HEADER_WORD)
-# A cell made of header words only: '预算金额(万元)', '预算数(A)'.
+# A cell made of header words only, by its key: '预算金额(万元)', '预算数(A)'.
 _TASK_HEADER_CELL = re.compile(f"(?:{_HEADER_WORD})+")
-_TASK_LABEL_LINES = frozenset({"年度主要任务", "主要任务"})
+_TASK_LABEL_KEYS = frozenset({"年度主要任务", "主要任务"})
 _TOTAL_LABEL = re.compile(r"^(?:金额|预算|资金)?(?:合计|总计)[:：]?$")
-_UNIT_IN_HEADER = re.compile(r"[（(]\s*(万元|元)\s*[）)]|单位\s*[：:]\s*(万元|元)")
+_UNIT_IN_HEADER = re.compile(r"\((万元|元)\)|单位[：:](万元|元)")
 
-_IND_HEADER_WORDS = frozenset(
-    {
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "指标值",
-        "年初目标值",
-        "年度目标值",
-        "目标值",
-        "年度指标值",
-        "指标名称",
-        "绩效指标",
-        "年度绩效指标",
-        "指标内容",
-        "预期目标",
-        "年度绩效目标",
-    }
-)
+# Indicator header cells no column role names (vocab.indicator_role names the others).
+_IND_HEADER_EXTRA = frozenset({"绩效指标", "年度绩效指标", "指标内容", "预期目标", "年度绩效目标"})
+_IND_HEADER_ROLES = frozenset({"level1", "level2", "name", "target"})
 _SECTION_BREAKS = ("年度总体目标", "总体目标", "长期目标", "中期目标")
 _FOOTER_WORDS = ("填报人", "联系人", "联系电话", "填报日期", "审核人", "单位负责人", "财务负责人")
 _FOOTER_FIRST = frozenset(w[0] for w in _FOOTER_WORDS)
 
-_META_LABELS = (
-    ("单位名称", "unit"),
-    ("申报单位", "unit"),
-    ("填报单位", "unit"),
-    ("部门名称", "unit"),
-    ("主管部门", "parent_unit"),
-    ("主管单位", "parent_unit"),
-    ("预算部门", "parent_unit"),
+# Labels of the head, longest first so that 预算单位名称 wins over 预算单位, 项目主管部门 over 主管部门.
+_META_LABELS = tuple(
+    sorted(
+        [(lb, "unit") for lb in UNIT_LABELS] + [(lb, "parent_unit") for lb in PARENT_LABELS],
+        key=lambda lk: -len(lk[0]),
+    )
 )
-_META_SPLIT = re.compile("(?=" + "|".join(label for label, _key in _META_LABELS) + ")")
-_UNIT_END = re.compile(
-    r"(?:局|委员会|委|中心|院|所|站|办公室|办|校|馆|会|部|处|队|厅|署|室|政府)"
-    r"(?:[（(][^）)]{1,8}[）)])?$"
-)
+_META_STOPS = (*UNIT_LABELS, *PARENT_LABELS, *NAME_LABELS, *OTHER_LABELS, *_TASK_HEADER_START)
+_STAMP = re.compile(r"^[(（](?:盖章|公章|签章)[)）]")
 
-# An amount in running text: decimals required, OCR gaps allowed after separators ('2, 306. 00').
-_AMOUNT_IN_TEXT = re.compile(
-    r"(?<![\d.,])(?:\d{1,3}(?:\s?,\s?\d{3})+|\d+)\s?\.\s?\d{1,4}(?![\d%‰])"
-)
-_WIDE_GAP = re.compile(r"\s{2,}")
-_WIDE_GAP_INSIDE = re.compile(r"\S\s{2,}\S")
-_DROP_SEPARATORS = str.maketrans("", "", ", \t\u3000")
-_GROUP_GAP = re.compile(r"^[\s|｜]*$")
-_CHUNK_SPLIT = re.compile(r"[\s|｜]+")
+# 项目支出绩效目标申报表: the funds block opens with one of these, its total is one of these.
+_FUNDS_OPEN = ("项目资金", "年度资金总额", "资金总额", "资金来源", "项目资金来源")
+_FUNDS_TOTAL = ("年度资金总额", "资金总额", "合计", "总计")
+# A 资金来源 line broken down under the one above it: '1、一般公共预算', '其中：财政拨款'.
+_SUB_SOURCE = re.compile(r"^(?:\d{1,2}[、.．]|\(\d{1,2}\)|其中)")
+
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:、！？!?《》〔〕]|(?<!\d)\.|\.(?!\d)")
 _BRACKETED = re.compile(r"^[（(][^（()）]*[）)]$")
 _PLACEHOLDER = re.compile(r"^[_＿\-—－–/／.…·]+$")
@@ -156,15 +157,12 @@ _NA_HINT = re.compile("适用|此项|涉及")
 _CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 # A name whose words start with a number: '65岁以上老人定期体检', '120急救网络建设'.
 _DIGIT_LED_NAME = re.compile(r"\d{1,4}[\u4e00-\u9fff]")
-
+# An amount with decimals in a text ('2, 306. 00'), and two: a paragraph that may hold a row.
+_DECIMAL = re.compile(r"\d\s?\.\s?\d")
+_TWO_DECIMALS = re.compile(r"\d\s?\.\s?\d.*\d\s?\.\s?\d")
 
 # Indicator labels. A 二级 label names a family; each family belongs to one 一级 label.
-_WEIGHT_SUFFIX = r"(?:[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）])?$"
-_LEVEL2_LABEL = re.compile(
-    r"^(?P<label>(?:数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续影响|服务对象满意度|其他满意度"
-    r"|社会公众满意度|群众满意度)指标)" + _WEIGHT_SUFFIX
-)
-_LEVEL1_LABEL = re.compile(r"^(?P<label>(?:产出|效益|满意度)指标)" + _WEIGHT_SUFFIX)
+_WEIGHT_SUFFIX = re.compile(r"\(\d+(?:\.\d+)?分?\)$")
 _FAMILY_OF = (
     ("满意度", "满意度"),
     ("数量", "数量"),
@@ -214,32 +212,50 @@ _SHORT_TARGETS = frozenset(
         "达标",
         "正常",
         "无",
+        # 可持续影响: how long the effect lasts
+        "长期",
+        "中长期",
+        "持续",
     }
 )
 _NUMERIC_TARGET = re.compile(
-    r"^(?:[≥≤<>=＞＜≧≦]|约|不低于|不少于|不高于|不超过|不大于|不小于|达到|大于|小于|低于|高于|控制在)?\s*\d"
+    r"^(?:[≥≤<>=＞＜≧≦]|约|不低于|不少于|不高于|不超过|不大于|不小于|达到|大于|小于|低于|高于|控制在)?\d"
 )
-_OPERATOR_ONLY = re.compile(r"^(?:[≥≤<>=＞＜≧≦]|约|不低于|不少于|不高于|不超过|达到|控制在)$")
 
 
 def detect(doc) -> float:
     return keyword_score(doc.head, KEYWORDS)
 
 
-# ---------------------------------------------------------------- text helpers
+# ---------------------------------------------------------------- cells
+
+# The few rows after the one being read (HEADER_LOOKAHEAD_ROWS of them, fewer at the end).
+Ahead = deque[list[Cell]]
 
 
-def _split_cells(line: str) -> tuple[list[str], bool]:
-    """Cells of a line, and whether the line is laid out in cells (tabs or runs of 2+ spaces).
+def _row_key(row: list[Cell]) -> str:
+    return row[0].key if len(row) == 1 else "".join(c.key for c in row)
 
-    The first cell is empty when the line starts with a separator (a continuation row).
-    """
-    if "\t" in line:
-        return [c.strip() for c in line.split("\t")], True
-    if "  " in line and _WIDE_GAP_INSIDE.search(line):
-        cells = [c.strip() for c in _WIDE_GAP.split(line.strip())]
-        return ([""] + cells) if line[:1].isspace() else cells, True
-    return [line.strip()], False
+
+def _pieces(cells: list[Cell]) -> list[Cell]:
+    """The cells with a text cell that holds spaces cut into its words (layout.split_cell): read
+    inside a table, such a line is a row ('(一)财政拨款小计 6.30', a paragraph with amounts)."""
+    out: list[Cell] = []
+    for c in cells:
+        if c.layout != SINGLE_SPACED and " " in c.text:
+            out += layout.split_cell(c)
+        else:
+            out.append(c)
+    return out
+
+
+def _is_amount(c: Cell) -> bool:
+    """An amount in running text: a figure with decimals ('571.77', '2, 306. 00'), no rate."""
+    return c.num is not None and "." in c.text and c.text[-1] not in "%％‰"
+
+
+def _is_placeholder(c: Cell | None) -> bool:
+    return c is not None and bool(_PLACEHOLDER.match(c.key))
 
 
 def _has_cjk_word(text: str) -> bool:
@@ -247,17 +263,14 @@ def _has_cjk_word(text: str) -> bool:
     return _CJK_PAIR.search(text) is not None
 
 
-@lru_cache(maxsize=TARGET_CACHE_SIZE)
-def _amount(cell: str) -> float | None:
-    """parse_amount, after a cheap test: an amount cell is short and starts like a number."""
-    s = cell.strip()
-    if not s or len(s) > MAX_AMOUNT_CELL_CHARS or not (s[0].isdigit() or s[0] in "+-.－"):
-        return None
-    return parse_amount(s)
-
-
-def _is_placeholder(cell: str) -> bool:
-    return bool(cell) and bool(_PLACEHOLDER.match(to_halfwidth(cell).strip()))
+def _positional(row: list[Cell]) -> list[Cell | None]:
+    """A row's cells by column, None where the layout printed an empty cell."""
+    if row[0].col is None:
+        return list(row)
+    out: list[Cell | None] = [None] * (max(c.col for c in row) + 1)
+    for c in row:
+        out[c.col] = c
+    return out
 
 
 def _name_like(chunk: str) -> bool:
@@ -296,32 +309,6 @@ def _leading_name(chunks: list[str]) -> str | None:
     return name if _name_like(name) else None
 
 
-def _chunks(text: str) -> list[str]:
-    return [c for c in _CHUNK_SPLIT.split(text) if c.strip("|｜ ")]
-
-
-@dataclass
-class _Group:
-    """Consecutive amounts in running text."""
-
-    start: int
-    end: int
-    values: list[float]
-
-
-def _amount_groups(text: str) -> list[_Group]:
-    groups: list[_Group] = []
-    for m in _AMOUNT_IN_TEXT.finditer(text):
-        # the pattern admits only digits, separators and OCR gaps: drop the last two and convert
-        value = float(m.group(0).translate(_DROP_SEPARATORS))
-        if groups and _GROUP_GAP.match(text[groups[-1].end : m.start()]):
-            groups[-1].end = m.end()
-            groups[-1].values.append(value)
-        else:
-            groups.append(_Group(m.start(), m.end(), [value]))
-    return groups
-
-
 def _sum_order(values: list[float | None]) -> int | None:
     """Index of the amount that is the sum of the other two (total = fiscal + other), or None."""
     if len(values) != 3 or None in values:
@@ -332,14 +319,43 @@ def _sum_order(values: list[float | None]) -> int | None:
     return None
 
 
-def _header_prefix(text: str) -> int:
-    """Where the header words at the start of a line end (rows may follow on the same line)."""
-    end = 0
-    for m in _TASK_HEADER_RE.finditer(text):
-        if text[end : m.start()].strip() and end:
-            break
-        end = m.end()
-    return end
+def _is_task_header_cell(c: Cell) -> bool:
+    return len(c.key) <= MAX_HEADER_CELL_CHARS and _TASK_HEADER_CELL.fullmatch(c.key) is not None
+
+
+def _has_amount(row: list[Cell]) -> bool:
+    return any(c.num is not None or _DECIMAL.search(c.text) for c in row)
+
+
+def _is_header_row(row: list[Cell]) -> bool:
+    """Header cells only (任务名称, 预算金额(万元), 总额 …), and no amount."""
+    return any(_is_task_header_cell(c) for c in row) and not _has_amount(row)
+
+
+def _header_follows(ahead: Ahead) -> bool:
+    """Whether a header row comes within the next few rows (OCR debris inside a header)."""
+    for row in ahead:
+        if _has_amount(row):
+            return False
+        if _is_header_row(row):
+            return True
+    return False
+
+
+def _groups(pieces: list[Cell]) -> list[tuple[int, int]]:
+    """(start, end) of each run of amounts among the pieces of a row."""
+    out: list[tuple[int, int]] = []
+    for k, p in enumerate(pieces):
+        if _is_amount(p):
+            if out and out[-1][1] == k:
+                out[-1] = (out[-1][0], k + 1)
+            else:
+                out.append((k, k + 1))
+    return out
+
+
+def _chunks(pieces: list[Cell]) -> list[str]:
+    return [p.text for p in pieces if p.text.strip("|｜ ")]
 
 
 # ---------------------------------------------------------------- task table
@@ -352,36 +368,38 @@ class _Task:
     end_line: int
     amounts: list[float | None] = field(default_factory=list)
     garbled: bool = False  # recovered from an OCR-flattened paragraph
-    lost: bool = False  # a table row whose name and amounts are placeholders
-    row: bool = False  # name and amounts printed on one line (a tab, spaced or flattened row)
-    # A line holding only a name, right below such a row: if no amounts come for it, it is the
+    row: bool = False  # name and amounts printed in one row (a tab, spaced or flattened row)
+    # A row holding only a name, right below such a row: if no amounts come for it, it is the
     # rest of that row's name, wrapped in its cell.
     wrap_of: _Task | None = None
 
 
 @dataclass
 class _TaskTable:
-    """Line-oriented reader of the task table: rows, their amounts and the printed total."""
+    """Row-oriented reader of the task table: rows, their amounts and the printed total."""
 
     cols: list[str] = field(default_factory=list)
     unit: str = "万元"
-    header_text: list[str] = field(default_factory=list)
+    header_keys: list[str] = field(default_factory=list)
     first_line: int | None = None
     tasks: list[_Task] = field(default_factory=list)
     pending: _Task | None = None
     total_line: int | None = None
     total_values: list[float] | None = None
     awaiting_total: bool = False
+    # Lines of rows that print only placeholders ('_ … _'): no task unless the total lacks them.
+    placeholders: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
     # -- header
 
-    def header(self, text: str) -> None:
-        self.header_text.append(text)
-        for m in _TASK_HEADER_RE.finditer(squeeze(text)):
-            kind = next((k for k, words in _AMOUNT_HEADER if m.group(0) in words), None)
-            if kind:
-                self.cols.append(kind)
+    def header(self, cells: list[Cell]) -> None:
+        for c in cells:
+            self.header_keys.append(c.key)
+            for m in _TASK_HEADER_RE.finditer(c.key):
+                kind = next((k for k, words in _AMOUNT_HEADER if m.group(0) in words), None)
+                if kind:
+                    self.cols.append(kind)
 
     def finish_header(self, lines_before: list[str]) -> None:
         """Amount columns in print order; a parent 预算数 without sub-columns is the total."""
@@ -394,7 +412,7 @@ class _TaskTable:
                 TOTAL if i == first else k for i, k in enumerate(kinds) if k != PARENT or i == first
             ]
         self.cols = kinds or [TOTAL]
-        m = _UNIT_IN_HEADER.search(" ".join(self.header_text))
+        m = _UNIT_IN_HEADER.search(" ".join(self.header_keys))
         unit = (m.group(1) or m.group(2)) if m else find_amount_unit("\n".join(lines_before))
         self.unit = unit or "万元"
 
@@ -404,20 +422,19 @@ class _TaskTable:
 
     # -- rows
 
-    def line(self, n: int, text: str) -> bool:
-        """Read one line of the table; False once the table is closed by its total."""
-        sq = squeeze(text)
-        if not sq or sq in _TASK_LABEL_LINES:
+    def row(self, row: list[Cell]) -> bool:
+        """Read one row of the table; False once the table is closed by its total."""
+        key = _row_key(row)
+        if key in _TASK_LABEL_KEYS:
             return True
         if self.awaiting_total:
-            return self._total_continues(text)
-        cells, celled = _split_cells(text)
-        if celled:
-            return self._cell_row(n, cells)
-        if _TOTAL_LABEL.match(sq):
-            self._open_total(n, [])
+            return self._total_continues(row)
+        if row[0].layout in _CELLED:
+            return self._cell_row(row)
+        if _TOTAL_LABEL.match(key):
+            self._open_total(row[0].line, [])
             return True
-        return self._text_row(n, text)
+        return self._text_row(row)
 
     def _open_total(self, n: int, values: list[float]) -> bool:
         self.close_pending()
@@ -428,10 +445,10 @@ class _TaskTable:
         self.awaiting_total = True
         return True
 
-    def _total_continues(self, text: str) -> bool:
-        values = [v for g in _amount_groups(text) for v in g.values] or [
-            v for v in [_amount(text.strip())] if v is not None
-        ]
+    def _total_continues(self, row: list[Cell]) -> bool:
+        values = [p.num for p in _pieces(row) if _is_amount(p)]
+        if not values and len(row) == 1 and row[0].num is not None:
+            values = [row[0].num]
         if not values:
             self.awaiting_total = False
             return False
@@ -448,55 +465,54 @@ class _TaskTable:
             return None
         return values[self.total_index] if self.total_index < len(values) else values[0]
 
-    def _cell_row(self, n: int, cells: list[str]) -> bool:
-        filled = [c for c in cells if c]
-        if not filled:
-            return True
-        if _TOTAL_LABEL.match(squeeze(filled[0])):
-            values = [v for c in filled[1:] if (v := _amount(c)) is not None]
+    def _cell_row(self, row: list[Cell]) -> bool:
+        cells = _positional(row)
+        filled = [c for c in cells if c is not None]
+        n, end = row[0].line, row[-1].end
+        if _TOTAL_LABEL.match(filled[0].key):
+            values = [c.num for c in filled[1:] if c.num is not None]
             return self._open_total(n, values)
-        if any(
-            len(c) <= MAX_HEADER_CELL_CHARS and _TASK_HEADER_CELL.fullmatch(squeeze(c))
-            for c in filled
-        ) and not any(_amount(c) is not None for c in filled):
+        if any(_is_task_header_cell(c) for c in filled) and all(c.num is None for c in filled):
             return True  # the header repeated after a page break
         # Trailing amount cells, right to left; a placeholder stands for an amount not printed.
         amounts: list[float | None] = []
-        end = len(cells)
-        while end > 0:
-            c = cells[end - 1]
-            value = _amount(c) if c else None
-            if c and value is None and not _is_placeholder(c):
+        stop = len(cells)
+        while stop > 0:
+            c = cells[stop - 1]
+            if c is not None and c.num is None and not _is_placeholder(c):
                 break
-            if c:
-                amounts.insert(0, value)
-            end -= 1
-        texts = [c for c in cells[:end] if c]
+            if c is not None:
+                amounts.insert(0, c.num)
+            stop -= 1
+        texts = [c for c in cells[:stop] if c is not None]
         if not texts:
             if _is_placeholder(cells[0]) and len(filled) >= 2 and all(v is None for v in amounts):
-                self._lost_row(n)
+                self.close_pending()
+                self.placeholders.append(n)
             elif any(v is not None for v in amounts):
-                self._amounts_for_pending(n, amounts)
+                self._amounts_for_pending(n, end, amounts)
             return True
         if not any(v is not None for v in amounts) and any(
-            len(g.values) >= 2 for t in texts for g in _amount_groups(t)
+            _TWO_DECIMALS.search(t.text) for t in texts
         ):
-            return self._text_row(n, " ".join(texts))  # a flattened paragraph inside a cell
-        if not cells[0]:
+            pieces = _pieces(texts)
+            if any(g[1] - g[0] >= 2 for g in _groups(pieces)):
+                return self._text_row(pieces)  # a flattened paragraph inside a cell
+        if cells[0] is None:
             # A continuation row: a wrapped description, perhaps with the amounts of the row above.
             if self.pending is not None:
-                self.pending.end_line = n
+                self.pending.end_line = end
                 if amounts:
-                    self._amounts_for_pending(n, amounts)
+                    self._amounts_for_pending(n, end, amounts)
             return True
         self.close_pending()
-        task = _Task(texts[0], n, n)
+        task = _Task(texts[0].text, n, end)
         if amounts:
             task.amounts, task.row = amounts, True
             self.tasks.append(task)
         else:
             if len(texts) == 1:  # the name cell alone: perhaps the wrapped rest of a name
-                task.wrap_of = self._wrapped_above(n, texts[0])
+                task.wrap_of = self._wrapped_above(n, texts[0].text)
             self.pending = task
         return True
 
@@ -510,33 +526,25 @@ class _TaskTable:
             return None  # a sentence is the wrapped description, not a name
         return above
 
-    def _lost_row(self, n: int) -> None:
-        self.close_pending()
-        self.tasks.append(_Task(f"（第{n}行任务名称缺失）", n, n, lost=True))
-        self.findings.append(
-            Finding(
-                "PARTIAL_ROW",
-                f"第{n}行是任务表中的一行，但任务名称和预算金额都只印出占位符，请对照原件补录。",
-                source_line=n,
-            )
-        )
-
-    def _amounts_for_pending(self, n: int, amounts: list[float | None]) -> None:
+    def _amounts_for_pending(self, n: int, end: int, amounts: list[float | None]) -> None:
         if self.pending is None:
-            printed = " / ".join("—" if v is None else f"{v:,.2f}" for v in amounts)
-            self.findings.append(
-                Finding(
-                    "ORPHAN_ROWS",
-                    f"第{n}行的金额（{printed}）前没有任务名称，未计入任何任务，请对照原件核对。",
-                    source_line=n,
-                    end_line=n,
-                )
-            )
+            self._orphan(n, end, amounts, "的金额（{}）前没有任务名称，未计入任何任务")
             return
         self.pending.amounts.extend(amounts)
-        self.pending.end_line = n
+        self.pending.end_line = end
         if len(self.pending.amounts) >= len(self.cols):
             self.close_pending()
+
+    def _orphan(self, n: int, end: int, values: list[float | None], what: str) -> None:
+        printed = " / ".join(fmt(v) for v in values)
+        self.findings.append(
+            Finding(
+                "ORPHAN_ROWS",
+                f"第{n}行{what.format(printed)}，请对照原件核对。",
+                source_line=n,
+                end_line=end,
+            )
+        )
 
     def close_pending(self) -> None:
         pending, self.pending = self.pending, None
@@ -549,80 +557,73 @@ class _TaskTable:
             return
         self.tasks.append(pending)
 
-    def _text_row(self, n: int, text: str) -> bool:
-        """A line without cells: one cell per line, a space-separated row, or a flattened paragraph."""
-        stripped = text.strip()
-        groups = _amount_groups(text)
+    def _text_row(self, row: list[Cell]) -> bool:
+        """A row read as a stream of cells: one cell per line, a single-spaced row, a table on one
+        line, or a flattened paragraph where names sit in the prose before their amounts."""
+        pieces = _pieces(row)
+        groups = _groups(pieces)
+        n, end = row[0].line, row[-1].end
         if not groups:
-            single = _amount(stripped)
-            if _is_placeholder(stripped):
+            whole = row[0] if len(row) == 1 else None
+            if _is_placeholder(whole):
                 if self.pending is not None and self.pending.amounts:
-                    self._amounts_for_pending(n, [None])  # an amount printed as '—'
-            elif single is not None:
-                self._amounts_for_pending(n, [single])
+                    self._amounts_for_pending(n, end, [None])  # an amount printed as '—'
+            elif whole is not None and whole.num is not None:
+                self._amounts_for_pending(n, end, [whole.num])
             elif self.pending is None or self.pending.amounts:
                 self.close_pending()
-                self.pending = _Task(_leading_name(_chunks(stripped)) or stripped, n, n)
-                if not text[:1].isspace():  # a wrapped name goes on in its column, the first
-                    self.pending.wrap_of = self._wrapped_above(n, stripped)
+                text = " ".join(c.text for c in row)
+                self.pending = _Task(_leading_name(_chunks(pieces)) or text, n, end)
+                self.pending.wrap_of = self._wrapped_above(n, text)
             else:
-                self.pending.end_line = n  # the wrapped description of the pending task
+                self.pending.end_line = end  # the wrapped description of the pending task
             return True
         pos = 0
-        for group in groups:
-            chunks = _chunks(text[pos : group.start])
-            pos = group.end
-            if chunks and _TOTAL_LABEL.match(squeeze(chunks[-1])):
-                return self._open_total(n, list(group.values))
+        for start, stop in groups:
+            chunks = _chunks(pieces[pos:start])
+            values: list[float | None] = [p.num for p in pieces[start:stop]]
+            line, last = pieces[start].line, pieces[stop - 1].end
+            pos = stop
+            if chunks and _TOTAL_LABEL.match(key_of(chunks[-1])):
+                return self._open_total(line, values)
             if not chunks:
-                self._amounts_for_pending(n, list(group.values))
+                self._amounts_for_pending(line, last, values)
                 continue
             name = _leading_name(chunks)
             if name is None and self.pending is not None and not self.pending.amounts:
-                self._amounts_for_pending(n, list(group.values))
+                self._amounts_for_pending(line, last, values)
                 continue
             if name is None:
-                self._garbled(n, chunks, group)
+                self._garbled(line, last, chunks, values)
                 continue
             self.close_pending()
-            self.tasks.append(_Task(name, n, n, list(group.values), row=len(groups) == 1))
+            self.tasks.append(_Task(name, line, last, values, row=len(groups) == 1))
         return True
 
-    def _garbled(self, n: int, chunks: list[str], group: _Group) -> None:
+    def _garbled(self, n: int, end: int, chunks: list[str], values: list[float | None]) -> None:
         """OCR flattened the table into prose: the name is the name-like chunk nearest the amounts,
         and the amounts must hold together (total = fiscal + other)."""
         name = next((c.strip("|｜ ") for c in reversed(chunks) if _name_like(c)), None)
-        if name is None or (len(self.cols) >= 3 and _sum_order(group.values) is None):
-            printed = " / ".join(f"{v:,.2f}" for v in group.values)
-            self.findings.append(
-                Finding(
-                    "ORPHAN_ROWS",
-                    f"第{n}行段落中的金额（{printed}）找不到对应的任务名称，未计入任务，请对照原件核对。",
-                    source_line=n,
-                    end_line=n,
-                )
-            )
+        if name is None or (len(self.cols) >= 3 and _sum_order(values) is None):
+            self._orphan(n, end, values, "段落中的金额（{}）找不到对应的任务名称，未计入任务")
             return
         self.close_pending()
-        self.tasks.append(_Task(name, n, n, list(group.values), garbled=True))
+        self.tasks.append(_Task(name, n, end, values, garbled=True))
 
     # -- results
 
-    def rows(self, ends: dict[int, int]) -> tuple[list[dict], list[Finding]]:
-        """Task rows and findings; `ends` gives the last line of rows printed over several lines."""
+    def rows(self) -> tuple[list[dict], list[Finding], int]:
+        """Task rows, findings, and how many rows printed only placeholders where the printed
+        total says amounts are missing (they count as rows whose amount could not be read)."""
         self.close_pending()
         rows: list[dict] = []
-        findings = [
-            replace(f, end_line=ends[f.end_line]) if f.end_line in ends else f
-            for f in self.findings
-        ]
+        findings = list(self.findings)
         for task in self.tasks:
-            task.end_line = ends.get(task.end_line, task.end_line)
             name = clean_name(task.name) or task.name
             total, note = self._pick_total(task, name)
             if note:
                 findings.append(note)
-            if total is None and not task.lost:
+            if total is None:
                 findings.append(
                     Finding(
                         "PARTIAL_ROW",
@@ -640,64 +641,227 @@ class _TaskTable:
                     end_line=task.end_line,
                 )
             )
-        return rows, findings
+        lost = self._lost_rows(rows)
+        return rows, findings + lost, len(lost)
+
+    def _lost_rows(self, rows: list[dict]) -> list[Finding]:
+        """A row of placeholders is the form's empty row, unless the printed total exceeds the sum
+        of the tasks read: then it may be a task whose name and amounts did not print."""
+        printed = to_wan(self.printed_total, self.unit)
+        if not self.placeholders or printed is None:
+            return []
+        gap = printed - sum(r["budget_wan"] for r in rows if r["budget_wan"] is not None)
+        if gap <= AMOUNT_TOLERANCE_WAN:
+            return []
+        return [
+            Finding(
+                "PARTIAL_ROW",
+                f"第{n}行的任务名称和金额都只印出占位符，而「金额合计」比各任务之和多 {gap:,.2f} 万元："
+                "这一行可能是未印出的任务，请对照原件补录。",
+                source_line=n,
+            )
+            for n in self.placeholders
+        ]
 
     def _pick_total(self, task: _Task, name: str) -> tuple[float | None, Finding | None]:
         """The 总额 of a row, and a finding where the printed amounts needed interpreting."""
         values, t = task.amounts, self.total_index
+        if len(self.cols) < 3 or len(values) != 3 or None in values:
+            return (values[t] if t < len(values) else None), None
         where = f"第{task.line}行" + ("一段OCR错乱的文字" if task.garbled else "")
-        printed = " / ".join("—" if v is None else f"{v:,.2f}" for v in values)
+        printed = " / ".join(fmt(v) for v in values)
 
         def note(code: str, message: str, severity: str = "") -> Finding:
             return Finding(code, message, severity=severity, project=name, source_line=task.line)
 
-        if len(self.cols) >= 3 and len(values) == 3 and None not in values:
-            order = _sum_order(values)
-            if order == t:
-                if task.garbled:
-                    return values[t], note(
-                        "PARTIAL_ROW",
-                        f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。",
-                        "info",
-                    )
-                return values[t], None
-            if order is not None:
-                return values[order], note(
+        order = _sum_order(values)
+        if order == t:
+            if task.garbled:
+                return values[t], note(
                     "PARTIAL_ROW",
-                    f"「{name}」的三个金额在{where}中顺序错乱（{printed}），按 总额 = 财政拨款 + 其他资金 "
-                    f"读作总额 {values[order]:,.2f}，请对照原件核对。",
+                    f"「{name}」的名称和金额（{printed}）取自{where}，请对照原件核对。",
                     "info",
                 )
-            return values[t], note(
-                "TOTAL_MISMATCH",
-                f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。",
+            return values[t], None
+        if order is not None:
+            return values[order], note(
+                "PARTIAL_ROW",
+                f"「{name}」的三个金额在{where}中顺序错乱（{printed}），按 总额 = 财政拨款 + 其他资金 "
+                f"读作总额 {values[order]:,.2f}，请对照原件核对。",
+                "info",
             )
-        return (values[t] if t < len(values) else None), None
+        return values[t], note(
+            "TOTAL_MISMATCH",
+            f"「{name}」的总额 {values[t]:,.2f} 不等于 财政拨款 + 其他资金（{printed}），请核对原表。",
+        )
+
+
+# ---------------------------------------------------------------- 项目支出绩效目标申报表
+
+
+@dataclass
+class _Source:
+    label: str
+    value: float
+    line: int
+    subs: list[_Source] = field(default_factory=list)
+
+
+@dataclass
+class _Project:
+    """One project of a 项目支出绩效目标申报表: its name, and the funds block read as pairs of a
+    label and the amount after it (年度资金总额, then its 资金来源 and their breakdown)."""
+
+    name: str
+    line: int
+    end_line: int
+    first_indicator: int  # its indicators are the rows read from here on, up to the next project
+    unit: str = "万元"
+    funds_line: int | None = None  # the row that opened the funds block
+    label: Cell | None = None  # the label the next amount belongs to
+    total: float | None = None
+    total_line: int | None = None
+    sources: list[_Source] = field(default_factory=list)
+
+    def row(self, row: list[Cell], lines_before: list[str]) -> bool:
+        """Read one row; False once the funds block has ended."""
+        opens = next((c for c in row if c.key.startswith(_FUNDS_OPEN)), None)
+        if self.funds_line is None:
+            if opens is None:
+                return True
+            self.funds_line = row[0].line
+            m = _UNIT_IN_HEADER.search(_row_key(row))
+            unit = (m.group(1) or m.group(2)) if m else find_amount_unit("\n".join(lines_before))
+            self.unit = unit or "万元"
+        pieces = _pieces(row)
+        if all(p.num is None for p in pieces) and opens is None and self.label_read:
+            if not _row_key(row).startswith("其中"):
+                return False
+        for p in pieces:
+            if p.num is None:
+                self.label = p
+                continue
+            if self.label is None:
+                continue  # a figure before any label: a stray number
+            self._pair(self.label, p.num)
+            self.label = None
+        return True
+
+    @property
+    def label_read(self) -> bool:
+        return self.total is not None or bool(self.sources)
+
+    def _pair(self, label: Cell, value: float) -> None:
+        self.end_line = max(self.end_line, label.end)
+        if label.key.startswith(_FUNDS_TOTAL) or label.key.endswith(_FUNDS_TOTAL):
+            if self.total is None:
+                self.total, self.total_line = value, label.line
+            return
+        source = _Source(label.text, value, label.line)
+        if _SUB_SOURCE.match(label.key) and self.sources:
+            self.sources[-1].subs.append(source)
+        else:
+            self.sources.append(source)
+
+    def result(self, totals: list) -> tuple[dict, list[Finding]]:
+        """The project's task row, and findings on how its budget was read."""
+        findings: list[Finding] = []
+        name = clean_name(self.name) or self.name
+        top = sum(s.value for s in self.sources)
+        budget = self.total
+        if budget is None and self.sources:
+            budget = top
+            parts = " + ".join(f"{s.label} {s.value:,.2f}" for s in self.sources)
+            findings.append(
+                Finding(
+                    "VALUE_INFERRED",
+                    f"「{name}」的年度资金总额没有印出金额，按资金来源 {parts} 合计读作 "
+                    f"{top:,.2f}{self.unit}，请对照原件核对。",
+                    severity="info",
+                    project=name,
+                    source_line=self.funds_line,
+                )
+            )
+        elif budget is not None and self.sources:
+            findings += check_total(
+                "项目资金「年度资金总额」",
+                to_wan(budget, self.unit),
+                to_wan(top, self.unit),
+                self.total_line,
+                totals=totals,
+            )
+        elif budget is None:
+            findings.append(
+                Finding(
+                    "PARTIAL_ROW",
+                    f"「{name}」没有读到年度资金总额，请对照原件补录。",
+                    project=name,
+                    source_line=self.line,
+                )
+            )
+        for s in self.sources:
+            if s.subs:
+                findings += check_total(
+                    f"资金来源「{clean_name(s.label)}」",
+                    to_wan(s.value, self.unit),
+                    to_wan(sum(x.value for x in s.subs), self.unit),
+                    s.line,
+                    totals=totals,
+                )
+        row = project_row(
+            "task", name, self.line, budget_wan=to_wan(budget, self.unit), end_line=self.end_line
+        )
+        return row, findings
+
+
+def _project_name(row: list[Cell], ahead: Ahead) -> tuple[str, int] | None:
+    """The project a row names with a 项目名称 label and its value (inline or the next cell), or
+    None; 项目名称 followed by header words heads a task table instead."""
+    for k, c in enumerate(row):
+        label = next((lb for lb in NAME_LABELS if c.key.startswith(lb)), None)
+        if label is None:
+            continue
+        inline = c.key[len(label) :].lstrip(":：")
+        if inline and not _TASK_HEADER_RE.match(inline):
+            return inline, c.line
+        if inline:
+            return None
+        after = row[k + 1 :] or (ahead[0] if ahead else [])
+        if not after or _is_task_header_cell(after[0]) or after[0].num is not None:
+            return None
+        return after[0].text, after[0].line
+    return None
 
 
 # ---------------------------------------------------------------- indicator table
 
 
-def _label(cell: str) -> tuple[str, str] | None:
-    """('level1' | 'level2', label) for a label cell such as '数量指标' or '产出指标'."""
-    if "指" not in cell:
-        return None  # most cells: no label, no regex
-    s = squeeze(cell)
-    for level, pattern in (("level2", _LEVEL2_LABEL), ("level1", _LEVEL1_LABEL)):
-        m = pattern.match(s)
-        if m:
-            return level, m.group("label")
+@lru_cache(maxsize=256)
+def _label(key: str) -> tuple[str, str] | None:
+    """('level1' | 'level2', label) for a label cell's key such as '数量指标' or '产出指标(30)'."""
+    if not key.endswith(("指标", ")")):
+        return None  # most cells: no label
+    k = _WEIGHT_SUFFIX.sub("", key)
+    if k.count("指标") > 1:
+        return None  # an OCR piece glued to a label: '意度指标服务对象满意度指标'
+    # On this form 成本指标 is a 二级 family under 产出指标.
+    if is_level2(k) or k == "成本指标":
+        return "level2", k
+    if k in LEVEL1_WORDS:
+        return "level1", k
     return None
 
 
-def _cell_labels(cell: str) -> list[tuple[str, str]]:
+def _cell_labels(c: Cell) -> list[tuple[str, str]]:
     """Labels in a cell; OCR may glue a fragment to a label ('意度指标 服务对象满意度指标')."""
-    if "指" not in cell:
+    if "指" not in c.key:
         return []
-    whole = _label(cell)
+    whole = _label(c.key)
     if whole:
         return [whole]
-    return [lab for part in cell.split() if (lab := _label(part))]
+    if " " not in c.text:
+        return []
+    return [lab for part in layout.split_cell(c) if (lab := _label(part.key))]
 
 
 def _maybe_not_applicable(name: str, target: str) -> bool:
@@ -705,16 +869,18 @@ def _maybe_not_applicable(name: str, target: str) -> bool:
     return _NA_HINT.search(name) is not None or _NA_HINT.search(target) is not None
 
 
-def _is_ind_header(cell: str) -> bool:
-    return ("指" in cell or "目标" in cell) and squeeze(cell) in _IND_HEADER_WORDS
-
-
-def _label_fragment(cell: str) -> bool:
-    """An OCR piece of a label ('意度指标'): short, ends in 指标, names no family we know."""
-    if "指标" not in cell:
+def _is_ind_header(key: str) -> bool:
+    """A column header of the indicator table: 一级指标, 三级指标, 指标值(包含数字及文字描述) …"""
+    if "指" not in key and "目标" not in key:
         return False
-    s = squeeze(cell)
-    return s.endswith("指标") and len(s) <= MAX_LABEL_FRAGMENT_CHARS and _label(s) is None
+    if key in _IND_HEADER_EXTRA:
+        return True
+    return indicator_role(key) in _IND_HEADER_ROLES and key.endswith(("指标", "值", "名称", ")"))
+
+
+def _label_fragment(key: str) -> bool:
+    """An OCR piece of a label ('意度指标'): short, ends in 指标, names no family we know."""
+    return key.endswith("指标") and len(key) <= MAX_LABEL_FRAGMENT_CHARS and _label(key) is None
 
 
 @lru_cache(maxsize=256)
@@ -726,16 +892,15 @@ def _family(label: str | None) -> str | None:
 
 
 @lru_cache(maxsize=TARGET_CACHE_SIZE)
-def _target_like(cell: str) -> bool:
-    """Whether a cell reads as a target value rather than (part of) an indicator name."""
-    s = to_halfwidth(cell).strip()
-    if not s:
+def _target_like(key: str) -> bool:
+    """Whether a cell (by its key) reads as a target value rather than (part of) a name."""
+    if not key:
         return False
-    if s in _SHORT_TARGETS or (_NA_HINT.search(s) and is_not_applicable(s)):
+    if key in _SHORT_TARGETS or (_NA_HINT.search(key) and is_not_applicable(key)):
         return True
-    if _NUMERIC_TARGET.match(s) and len(s) <= MAX_NUMERIC_TARGET_CHARS:
+    if _NUMERIC_TARGET.match(key) and len(key) <= MAX_NUMERIC_TARGET_CHARS:
         return True
-    return len(s) <= MAX_QUALITATIVE_TARGET_CHARS and bool(_QUALITATIVE_TARGET.match(s))
+    return len(key) <= MAX_QUALITATIVE_TARGET_CHARS and bool(_QUALITATIVE_TARGET.match(key))
 
 
 def _content_family(row: dict) -> str | None:
@@ -758,22 +923,9 @@ def _content_family(row: dict) -> str | None:
     return None
 
 
-def _glue_tokens(tokens: list[str]) -> list[str]:
-    """Rejoin targets split by a space: '≥1000' '人次' -> '≥1000人次', '≥' '90%' -> '≥90%'."""
-    out: list[str] = []
-    for tok in tokens:
-        if out and out[-1][-1:].isdigit() and _COUNT_UNITS.fullmatch(tok):
-            out[-1] += tok
-        elif out and _OPERATOR_ONLY.match(out[-1]):
-            out[-1] += tok
-        else:
-            out.append(tok)
-    return out
-
-
 @dataclass
 class _IndicatorTable:
-    """Line-oriented reader of the indicator table; labels become anchors between or on rows."""
+    """Row-oriented reader of the indicator table; labels become anchors between or on rows."""
 
     rows: list[dict] = field(default_factory=list)
     anchors: list[tuple[float, str, str]] = field(default_factory=list)  # (position, level, label)
@@ -783,63 +935,101 @@ class _IndicatorTable:
     # The last row read from a line of its own (name and target side by side), by its line.
     row_line: int | None = None
 
-    def line(self, n: int, text: str) -> None:
-        cells, celled = _split_cells(text)
-        if not celled:
-            self._cell(n, text)
+    def row(self, row: list[Cell]) -> None:
+        n = row[0].line
+        cells = [c for c in row if not _is_ind_header(c.key)]
+        if not cells:
             return
-        filled = [c for c in cells if c and not _is_ind_header(c)]
-        if not filled:
-            return
-        labels, rest = [], []
-        for c in filled[:-1]:
-            found = _cell_labels(c)
-            labels += found
-            if not found:
-                rest.append(c)
-        rest.append(filled[-1])
-        if len(rest) >= 2:
-            # name and target are the last two cells; earlier cells are labels or OCR debris
-            self._flush()
-            self._emit(rest[-2], rest[-1], n, labels)
-            self.row_line = n
-            return
-        self.waiting += [(n, lab) for lab in labels]
-        self._cell(n, rest[0])
-
-    def _cell(self, n: int, cell: str) -> None:
-        """One cell, or a line without cells: a row or a whole table flattened with spaces when it
-        ends with a target, else one piece of a name printed one cell per line."""
-        if " " not in cell and "\u3000" not in cell:  # one cell per line: no tokens to split
-            tokens = [] if _is_ind_header(cell) else [cell.strip()]
+        if row[0].layout in _CELLED or row[0].layout == SINGLE_SPACED:
+            labels, rest = [], []
+            for c in cells[:-1]:
+                found = _cell_labels(c)
+                labels += found
+                if not found:
+                    rest.append(c)
+            rest.append(cells[-1])
+            # name and target are the last two cells; earlier cells are labels or OCR debris. A
+            # single-spaced line is such a row when it holds labels and two cells, or ends with
+            # a target after one name; else it is a stream (a table on one line).
+            if (row[0].layout in _CELLED and len(rest) >= 2) or (
+                row[0].layout == SINGLE_SPACED
+                and len(rest) == 2
+                and (labels or _target_like(rest[1].key))
+            ):
+                self._flush()
+                self._emit(rest[-2].text, rest[-1].text, n, labels)
+                self.row_line = n
+                return
+            if row[0].layout in _CELLED:
+                self.waiting += [(n, lab) for lab in labels]
+                self._piece(n, rest[0])
+                return
+        last = cells[-1]
+        if len(cells) > 1 and (_target_like(last.key) or any(_cell_labels(c) for c in cells)):
+            for c in cells:
+                self._piece(n, c)
+        elif len(cells) > 1:
+            self._stream(n, " ".join(c.text for c in cells))
         else:
-            tokens = _glue_tokens([t for t in cell.split() if not _is_ind_header(t)])
-        if not tokens:
-            return
-        if len(tokens) > 1 and _target_like(tokens[-1]):
-            for tok in tokens:
-                self._stream(n, tok)
-        else:
-            self._stream(n, " ".join(tokens))
+            self._piece(n, last)
 
-    def _stream(self, n: int, cell: str) -> None:
-        labels = _cell_labels(cell)
-        if labels:
-            self.waiting += [(n, lab) for lab in labels]
-        elif _label_fragment(cell):
+    def _piece(self, n: int, cell: Cell) -> None:
+        """One cell: a row flattened with spaces when it ends with a target, else one piece of a
+        name printed one cell per line."""
+        if " " not in cell.text:
+            self._stream(n, cell.text)
             return
-        elif self.pending is None:
-            if _has_cjk_word(cell):
-                self.pending = {"name": cell, "line": n}
-                if self.row_line == n - 1 and self.rows and self.rows[-1]["line"] == n - 1:
+        words = [p for p in layout.split_cell(cell) if not _is_ind_header(p.key)]
+        if not words:
+            return
+        if len(words) > 1 and (_target_like(words[-1].key) or any(_label(w.key) for w in words)):
+            for w in words:
+                self._stream(n, w.text)
+        else:
+            self._stream(n, " ".join(w.text for w in words))
+
+    def _stream(self, n: int, text: str) -> None:
+        key = key_of(text)
+        label = _label(key)
+        if label:
+            if self.pending is not None:
+                self._flush()  # a label between a name and its target: the name had none
+            self.waiting.append((n, label))
+            return
+        if key == "指标" and self.pending is not None:
+            # a label printed over two lines: '项目效益' / '指标'
+            joined = _label(key_of(self.pending["name"]) + key)
+            if joined:
+                self.waiting.append((self.pending["line"], joined))
+                self.pending = None
+                return
+        if _label_fragment(key):
+            return
+        if self.pending is None:
+            last = self.rows[-1] if self.rows else None
+            if (
+                last is not None
+                and last["line"] == n
+                and last["target"][-1:].isdigit()
+                and _COUNT_UNITS.fullmatch(key)
+            ):
+                last["target"] += text  # a unit torn from its figure: '≥1000' '人次'
+            elif _has_cjk_word(text):
+                self.pending = {"name": text, "line": n}
+                if (
+                    " " not in text
+                    and self.row_line == n - 1
+                    and self.rows
+                    and self.rows[-1]["line"] == n - 1
+                ):
                     # right below a row: if no target follows, the rest of its wrapped name
                     self.pending["wrap_of"] = self.rows[-1]
             # else OCR debris such as '中3 XX 1日 47A': no name starts with it
-        elif _target_like(cell):
-            self._emit(self.pending["name"], cell, self.pending["line"], [])
+        elif _target_like(key):
+            self._emit(self.pending["name"], text, self.pending["line"], [])
             self.pending = None
         else:
-            self.pending["name"] += cell
+            self.pending["name"] += text
 
     def _flush(self) -> None:
         above = self.pending and self.pending.get("wrap_of")
@@ -873,8 +1063,10 @@ class _IndicatorTable:
                 top = ln
             heading += 1
         own = waiting[len(waiting) - heading :]
-        fixed = {}
+        fixed: dict[str, str] = {}
         for level, label in labels + [lab for _ln, lab in own]:
+            if level == "level1" and "level1" in fixed and "level2" not in fixed:
+                level = "level2"  # '满意度指标 满意度指标': the 一级 label printed again as 二级
             fixed[level] = label
             self.anchors.append((float(i), level, label))
         self.anchors += [
@@ -892,7 +1084,7 @@ class _IndicatorTable:
         self.close()
         out = [
             {
-                **_target_template(r["target"]),
+                **_target_template(clean_name(r["target"]) or r["target"]),
                 "name": clean_name(r["name"]),
                 "source_line": r["line"],
             }
@@ -977,40 +1169,42 @@ def _assign(
 # ---------------------------------------------------------------- metadata
 
 
-def _meta(doc, upto: int) -> dict:
-    """unit / parent_unit from the labelled cells above the task table, wrapped values joined."""
-    cells: list[str] = []
-    for n in range(1, min(upto, MAX_HEAD_LINES, len(doc.lines)) + 1):
-        # labels split a cell too: '单位名称 A 主管部门 B' printed with single spaces is one cell
-        cells += [part for c in doc.filled(n) for part in _META_SPLIT.split(squeeze(c)) if part]
-    meta: dict = {}
-    stops = tuple(label for label, _key in _META_LABELS) + _TASK_HEADER_START
+def _meta(head: list[list[Cell]], lines: list[str], upto: int) -> dict:
+    """unit / parent_unit from the labelled cells above the tables (vocab's labels, the unit by
+    their priority), wrapped values joined; the title and the year."""
+    last = min(upto, MAX_HEAD_LINES)
+    cells = [c for row in head if row[0].line <= last for c in row]
+    found: dict[str, tuple[int, str]] = {}  # key -> (priority, value)
     for i, cell in enumerate(cells):
-        label, key = next(((lb, k) for lb, k in _META_LABELS if cell.startswith(lb)), (None, None))
-        if label is None or key in meta:
+        label, key = next(
+            ((lb, k) for lb, k in _META_LABELS if cell.key.startswith(lb)), (None, None)
+        )
+        if label is None:
             continue
-        inline = cell[len(label) :].lstrip("：:")
+        inline = _STAMP.sub("", cell.key[len(label) :].lstrip(":：")).lstrip(":：")
         parts = [inline] if inline else []
         j = i + 1
         while (
             j < len(cells)
             and len(parts) < MAX_JOIN_CELLS
-            and not (parts and _UNIT_END.search("".join(parts)))
-            and not cells[j].startswith(stops)
+            and not (parts and looks_like_unit("".join(parts)))
+            and not cells[j].key.startswith(_META_STOPS)
         ):
-            parts.append(cells[j])
+            parts.append(cells[j].key)
             j += 1
         joined = "".join(parts)
-        value = joined if _UNIT_END.search(joined) else (parts[0] if parts else "")
-        value = re.sub(r"[（(]盖章[）)]", "", value).strip("：:")
-        if len(_CJK.findall(value)) >= MIN_NAME_CHARS:
-            meta[key] = value
-    for n in range(1, min(len(doc.lines), MAX_HEAD_LINES) + 1):
-        if "申报表" in squeeze(doc.line(n)):
-            meta["title"] = squeeze(doc.line(n)).lstrip("#")
+        value = clean_unit(joined if looks_like_unit(joined) else (parts[0] if parts else ""))
+        rank = UNIT_PRIORITY.get(label, 0)
+        if value and len(_CJK.findall(value)) >= MIN_NAME_CHARS:
+            if key not in found or rank < found[key][0]:
+                found[key] = (rank, value)
+    meta: dict = {key: value for key, (_rank, value) in found.items()}
+    for n in range(1, min(len(lines), MAX_HEAD_LINES) + 1):
+        if "申报表" in lines[n - 1]:
+            meta["title"] = key_of(lines[n - 1]).lstrip("#")
             break
     # the year is printed in the title area: '( 2024 年度)'; conform() looks further if need be
-    year = find_year("\n".join(doc.lines[: min(upto, MAX_HEAD_LINES) + 1]))
+    year = find_year("\n".join(lines[: last + 1]))
     if year:
         meta["year"] = year
     return meta
@@ -1019,138 +1213,136 @@ def _meta(doc, upto: int) -> dict:
 # ---------------------------------------------------------------- the document
 
 
-def _starts_indicators(sq: str) -> bool:
+def _starts_indicators(key: str) -> bool:
     return (
-        "三级指标" in sq
-        or ("一级指标" in sq and "二级指标" in sq)
-        or ("指标名称" in sq and ("指标值" in sq or "目标值" in sq))
-        or sq in ("一级指标", "指标名称")
+        "三级指标" in key
+        or ("一级指标" in key and "二级指标" in key)
+        or ("指标名称" in key and ("指标值" in key or "目标值" in key))
+        or key in ("一级指标", "指标名称")
     )
 
 
-def _has_amount(text: str) -> bool:
-    return _AMOUNT_IN_TEXT.search(text) is not None or _amount(text.strip()) is not None
+def _task_header_at(row: list[Cell], ahead: Ahead) -> int | None:
+    """Where a task table's header starts in a row: 任务名称, or 项目名称 followed by header words
+    (a 项目名称 with a value names the project of a 项目支出 form)."""
+    for k, c in enumerate(row):
+        if c.key.startswith("任务名称"):
+            return k
+        if c.key in NAME_LABELS or c.key.rstrip(":：") in NAME_LABELS:
+            after = row[k + 1 :] or (ahead[0] if ahead else [])
+            if after and _is_task_header_cell(after[0]):
+                return k
+    return None
 
 
-def _is_header_line(text: str) -> bool:
-    """Header cells only (任务名称, 预算金额(万元), 总额 …), and no amount."""
-    cells = [c for c in _split_cells(text)[0] if c]
-    return any(
-        len(c) <= MAX_HEADER_CELL_CHARS and _TASK_HEADER_CELL.fullmatch(squeeze(c)) for c in cells
-    ) and not _has_amount(text)
-
-
-def _header_follows(lines: list[str], n: int) -> bool:
-    """Whether a header word comes within the next few non-empty lines (debris inside a header)."""
-    seen = 0
-    for text in lines[n : n + 4 * HEADER_LOOKAHEAD_LINES]:
-        if not text.strip():
-            continue
-        if _has_amount(text):
-            return False
-        if _is_header_line(text):
-            return True
-        seen += 1
-        if seen >= HEADER_LOOKAHEAD_LINES:
-            return False
-    return False
-
-
-def _starts_part(text: str) -> bool:
+def _starts_part(row: list[Cell], ahead: Ahead) -> bool:
     """A title or a task header after the indicators: another declaration in the same file."""
-    if "申报表" not in text and "名称" not in text:
-        return False
-    sq = squeeze(text).lstrip("#")
-    if "绩效目标申报表" in sq:
+    if not any("申报表" in c.key or "名称" in c.key for c in row[:2]):
+        return False  # a part opens with its title or its header ('## 单位整体…申报表')
+    key = _row_key(row)
+    if "绩效目标申报表" in key.lstrip("#"):
         return True
-    return any(w in sq for w in _TASK_HEADER_START) and (
-        sq in _TASK_HEADER_START or "主要内容" in sq or _TASK_HEADER_RE.search(sq) is not None
-    )
+    return _task_header_at(row, ahead) is not None or _project_name(row, ahead) is not None
 
 
-def _row_lines(doc) -> tuple[list[str], dict[int, int]]:
-    """The lines to read, and the last line of each row printed over several lines.
-
-    A one-cell-per-line export (cells led by tabs, blank lines between rows) becomes tab-separated
-    rows, each on the line where it starts and the rest of its lines left empty, so that line
-    numbers stay the document's.
-    """
-    if not is_cell_line_export(doc.text):
-        return doc.lines, {}
-    texts = [""] * len(doc.lines)
-    ends: dict[int, int] = {}
-    for first, last, cells in cell_line_rows(doc.lines):
-        texts[first - 1] = "\t".join(cells) if len(cells) > 1 else cells[0]
-        if last > first:
-            ends[first] = last
-    return texts, ends
+def _with_lookahead(rows: Iterator[list[Cell]]) -> Iterator[tuple[list[Cell], Ahead]]:
+    """Each row with the few rows after it (valid until the next row is taken); rows are read as
+    they come, never all held (a long document's cells would keep the garbage collector busy)."""
+    window: deque[list[Cell]] = deque()
+    for row in rows:
+        window.append(row)
+        if len(window) > HEADER_LOOKAHEAD_ROWS:
+            current = window.popleft()
+            yield current, window
+    while window:
+        current = window.popleft()
+        yield current, window
 
 
 def parse(doc) -> Parsed:
+    lines = doc.lines
+    head: list[list[Cell]] = []  # the rows of the first lines, for the metadata
     tables = [_TaskTable()]
+    projects: list[_Project] = []
     indicators = _IndicatorTable()
     state = "head"
-    head_end = min(len(doc.lines), MAX_HEAD_LINES)  # metadata is read above the first task table
-    lines, ends = _row_lines(doc)
-    for n, text in enumerate(lines, start=1):
+    head_end = min(len(lines), MAX_HEAD_LINES)  # metadata is read above the first table
+    head_set = False
+    for row, ahead in _with_lookahead(layout.rows(lines)):
         table = tables[-1]
-        if state == "indicators":  # the bulk of a document: no squeezing of every line
-            first = text.lstrip()[:1]
-            if not first:
-                continue
-            if first in _FOOTER_FIRST and squeeze(text).startswith(_FOOTER_WORDS):
+        n = row[0].line
+        if n <= MAX_HEAD_LINES:
+            head.append(row)
+        if state == "indicators":  # the bulk of a document
+            first = row[0].key[:1]
+            if first in _FOOTER_FIRST and row[0].key.startswith(_FOOTER_WORDS):
                 break
-            if not _starts_part(text):
-                indicators.line(n, text)
+            if not _starts_part(row, ahead):
+                indicators.row(row)
                 continue
             indicators.close()
             table = _TaskTable()
             tables.append(table)
             state = "head"
-        sq = squeeze(text).lstrip("#")
-        if not sq:
-            continue
-        if state in ("head", "tasks", "between") and _starts_indicators(sq):
+        key = _row_key(row)
+        if state != "task_header" and _starts_indicators(key):
             table.close_pending()
             state = "indicators"
+            indicators.row(row)  # the header row may hold the rows (a table on one line)
+            continue
+        if state == "project":
+            if projects[-1].row(row, lines[max(0, n - MAX_HEAD_LINES) : n - 1]):
+                if not head_set and projects[-1].funds_line is not None:
+                    head_end, head_set = projects[-1].funds_line - 1, True
+                continue
+            state = "between"
         if state == "head":
-            if any(w in sq for w in _TASK_HEADER_START):
+            k = _task_header_at(row, ahead)
+            if k is not None:
                 state, table.first_line = "task_header", n
-                if len(tables) == 1:
-                    head_end = n - 1
-                cut = _header_prefix(text)
-                table.header(text[:cut])
-                if _amount_groups(text[cut:]):  # a whole table flattened onto its header line
-                    table.finish_header(_lines_before(doc, n))
-                    state = "tasks" if table.line(n, text[cut:]) else "between"
+                if not head_set:
+                    head_end, head_set = n - 1, True
+                j = k + 1
+                while j < len(row) and _is_task_header_cell(row[j]):
+                    j += 1
+                table.header(row[k:j])
+                rest = row[j:]
+                if rest and _has_amount(rest):  # a whole table flattened onto its header row
+                    table.finish_header(_lines_before(lines, n))
+                    state = "tasks" if table.row(rest) else "between"
+                continue
+            named = _project_name(row, ahead)
+            if named is not None:
+                projects.append(_Project(*named, named[1], len(indicators.rows)))
+                state = "project"
             continue
         if state == "task_header":
-            is_header = sq in _TASK_LABEL_LINES or _is_header_line(text)
-            if is_header or _header_follows(lines, n):
-                table.header(text)
+            if key in _TASK_LABEL_KEYS or _is_header_row(row) or _header_follows(ahead):
+                table.header(row)
                 continue
-            table.finish_header(_lines_before(doc, table.first_line))
+            table.finish_header(_lines_before(lines, table.first_line))
             state = "tasks"
         if state == "tasks":
-            if sq.startswith(_SECTION_BREAKS):
+            if key.startswith(_SECTION_BREAKS):
                 table.close_pending()
                 state = "between"
-            elif not table.line(n, text):
+            elif not table.row(row):
                 state = "between"
-            continue
-        if state == "indicators":
-            indicators.line(n, text)
     if state == "task_header":
-        tables[-1].finish_header(_lines_before(doc, tables[-1].first_line))
+        tables[-1].finish_header(_lines_before(lines, tables[-1].first_line))
 
-    meta = _meta(doc, head_end)
-    meta["amount_unit"] = tables[0].unit
-    rows: list[dict] = []
+    meta = _meta(head, lines, head_end)
+    meta["amount_unit"] = (
+        projects[0].unit if projects and tables[0].first_line is None else tables[0].unit
+    )
+    out: list[dict] = []
     findings: list[Finding] = []
-    checked: list[dict] = []  # the printed totals compared, for Parsed.totals
+    checked: list = []  # the printed totals compared, for Parsed.totals
     for table in tables:
-        table_rows, table_findings = table.rows(ends)
-        rows += table_rows
+        if table.first_line is None:
+            continue
+        table_rows, table_findings, lost = table.rows()
+        out += table_rows
         findings += table_findings
         if table.printed_total is not None:
             budgets = [r["budget_wan"] for r in table_rows if r["budget_wan"] is not None]
@@ -1159,21 +1351,31 @@ def parse(doc) -> Parsed:
                 to_wan(table.printed_total, table.unit),
                 sum(budgets),
                 table.total_line,
-                missing=len(table_rows) - len(budgets),
+                missing=len(table_rows) - len(budgets) + lost,
                 totals=checked,
             )
-    if tables[0].first_line is None:
+    for project in projects:
+        row, project_findings = project.result(checked)
+        out.append(row)
+        findings += project_findings
+    if tables[0].first_line is None and not projects:
         findings.append(
             Finding(
                 "MISSING_TABLE", "未找到「任务名称 / 预算金额」任务表，本文件没有读出任务预算。"
             )
         )
     ind_rows = indicators.finish()
+    if projects and tables[0].first_line is None:  # 项目支出 forms: the indicators of each
+        names = [r["project"] for r in out[-len(projects) :]]
+        for k, project in enumerate(projects):
+            end = projects[k + 1].first_indicator if k + 1 < len(projects) else len(ind_rows)
+            for row in ind_rows[project.first_indicator : end]:
+                row["project"] = names[k]
     findings += indicators.findings
-    return Parsed(meta=meta, projects=rows, indicators=ind_rows, findings=findings, totals=checked)
+    return Parsed(meta=meta, projects=out, indicators=ind_rows, findings=findings, totals=checked)
 
 
-def _lines_before(doc, first_line: int | None) -> list[str]:
+def _lines_before(lines: list[str], first_line: int | None) -> list[str]:
     """The lines just above a task header, where a '单位：元' note may stand."""
     end = (first_line or 1) - 1
-    return doc.lines[max(0, end - MAX_HEAD_LINES) : end]
+    return lines[max(0, end - MAX_HEAD_LINES) : end]
