@@ -80,7 +80,7 @@ def test_every_inferred_value_says_why(field_build):
     findings = pd.read_parquet(out / "findings.parquet")
     inferred = findings[findings["code"] == "VALUE_INFERRED"]
     assert len(inferred) >= 3  # glued funds rows of the 湖北 / 宁夏 / 湖南 forms
-    assert inferred["message"].str.contains("请核对").all()
+    assert inferred["message"].str.contains("核对").all()
     assert inferred["source_line"].notna().all()
 
 

@@ -1063,9 +1063,15 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     return project, indicators, findings
 
 
+def _figure(value: float) -> str:
+    """A figure as a person writes it: up to four decimals, no trailing zeros (207.4538, 100)."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def _reading_findings(name: str, reading: Reading, b: Block) -> list[Finding]:
     line = b.funds_label.line if b.funds_label else b.first_line
-    printed = "、".join(v.text for v in (b.funds_values or b.header_values))
+    values = b.funds_values or b.header_values
+    printed = "、".join(v.text for v in values[: reading.consumed or len(values)])
     if reading.ambiguous or not reading.values:
         return [
             Finding(
@@ -1080,7 +1086,7 @@ def _reading_findings(name: str, reading: Reading, b: Block) -> list[Finding]:
         return []
     got = reading.values
     said = "，".join(
-        f"{ROLE_NAMES[r]} {got[r]:g}{'%' if r == 'rate' else ''}"
+        f"{ROLE_NAMES[r]} {_figure(got[r])}{'%' if r == 'rate' else ''}"
         for r in ("budget", "actual", "rate")
         if r in got
     )
