@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import intake
-from .build import build, has_documents, is_current
+from .build import UnsafeOutput, build, check_output_folder, has_documents, is_current
 from .intake import AlreadyImported, ImportRefused, NeedsConfirmation
 from .manifest import ManifestError
 
@@ -44,6 +44,11 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
     """The build at the CLI edge: problems become log lines and an exit code, never a traceback."""
     if not raw.is_dir():
         log.error("raw folder %s does not exist or is not a folder", raw)
+        return EXIT_NOTHING_WRITTEN
+    try:
+        check_output_folder(raw, out)  # before the lock file and anything else is written
+    except UnsafeOutput as exc:
+        log.error("%s", exc)
         return EXIT_NOTHING_WRITTEN
     if not has_documents(raw):
         log.error("raw folder %s holds no documents; %s left as it was", raw, out)

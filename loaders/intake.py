@@ -29,8 +29,10 @@ import tomli_w
 from .build import (
     IGNORED_NAMES,
     MANIFEST_YEARS,
+    UnsafeOutput,
     build,
     check_manifest,
+    check_output_folder,
     doc_id_for,
     raw_files,
     read_document,
@@ -104,6 +106,14 @@ def parquet_dir() -> Path:
 def trash_dir(raw: Path) -> Path:
     """Where removed and replaced documents go: data/trash beside data/raw."""
     return Path(raw).parent / TRASH_NAME
+
+
+def check_folders(raw: Path, out: Path) -> None:
+    """ImportRefused unless a build may write out from raw (build.check_output_folder)."""
+    try:
+        check_output_folder(raw, out)
+    except UnsafeOutput as exc:
+        raise ImportRefused(str(exc)) from exc
 
 
 def max_mb() -> float:
@@ -549,6 +559,7 @@ def add(
     fields = clean_fields(**{k: (fields or {}).get(k) for k in EDITABLE})
     if not raw.is_dir():
         raise ImportRefused(f"文档文件夹 {raw} 不存在：请检查 {RAW_ENV} 或 data/raw。")
+    check_folders(raw, out)
     with locked(raw):
         manifest = _manifest_or_refuse(raw)
         sha = hashlib.sha256(data).hexdigest()
@@ -600,6 +611,7 @@ def remove(doc: str, raw: Path | None = None, out: Path | None = None) -> Change
     """Move a document (by doc_id or file name) to data/trash and rebuild. Raises ImportRefused."""
     raw = Path(raw or raw_dir())
     out = Path(out or parquet_dir())
+    check_folders(raw, out)
     with locked(raw):
         path = find(raw, doc)
         manifest = _manifest_or_refuse(raw)

@@ -198,6 +198,19 @@ def test_remove_needs_confirmation_then_moves_to_trash(folders):
     assert "002_eae1af3fc182f435.txt" not in listed.to_string()
 
 
+@pytest.mark.parametrize("where", ["raw", "raw's parent"])
+def test_a_parquet_folder_holding_the_documents_turns_imports_off(folders, monkeypatch, where):
+    raw, _ = folders
+    monkeypatch.setenv(intake.PARQUET_ENV, str(raw if where == "raw" else raw.parent))
+    before = folder_hashes(raw.parent)
+    at = open_app()
+    assert any("输出文件夹" in e and "未做任何改动" in e for e in texts(at.error)), texts(at.error)
+    assert not at.file_uploader  # no upload …
+    assert not [b for b in at.button if b.key == "import_remove_button"]  # … and no removal
+    assert "001_ca3773a3f6f7eb3c.txt" in at.dataframe[-1].value.to_string()  # listing still works
+    assert folder_hashes(raw.parent) == before
+
+
 @pytest.mark.parametrize("where", ["env", "secrets"])
 def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, where):
     raw, out = folders

@@ -288,6 +288,45 @@ def test_an_invalid_sources_toml_stops_imports_without_changes(dirs):
     assert state(raw, out) == before
 
 
+# --- the output folder ---------------------------------------------------------------------------
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every path under root (hidden ones and folders included) -> sha256 of its bytes or "dir"."""
+    return {
+        p.relative_to(root).as_posix(): "dir"
+        if p.is_dir()
+        else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("where", ["raw", "raw's parent"])
+def test_import_and_removal_refuse_an_output_folder_holding_the_documents(dirs, where):
+    raw, _ = dirs
+    out = raw if where == "raw" else raw.parent
+    base = raw.parent.parent
+    before = tree(base)
+    with pytest.raises(ImportRefused, match="输出文件夹") as info:
+        intake.add("浏阳.txt", gb18030_seed(), raw, out)
+    assert "未做任何改动" in str(info.value)
+    with pytest.raises(ImportRefused, match="输出文件夹"):
+        intake.remove("003_b280439a9c8ca6b3.txt", raw, out)
+    assert tree(base) == before
+
+
+def test_cli_add_and_remove_refuse_it_too(dirs, tmp_path, caplog):
+    raw, _ = dirs
+    path = tmp_path / "浏阳.txt"
+    path.write_bytes(gb18030_seed())
+    before = tree(raw.parent)
+    folders = ["--raw", str(raw), "--out", str(raw.parent)]
+    assert main(["add", str(path), *folders]) == EXIT_NOTHING_WRITTEN
+    assert main(["remove", "003_b280439a9c8ca6b3.txt", *folders]) == EXIT_NOTHING_WRITTEN
+    assert tree(raw.parent) == before
+    assert caplog.text.count("未做任何改动") == 2
+
+
 # --- failures half-way --------------------------------------------------------------------------
 
 

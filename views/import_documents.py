@@ -253,7 +253,12 @@ except intake.ImportRefused as exc:
     st.error(str(exc))
     st.stop()
 
-allowed = password_gate()
+try:
+    intake.check_folders(raw, out)
+    allowed = password_gate()
+except intake.ImportRefused as exc:  # DASHBOARD_PARQUET_DIR is, holds or lies in data/raw
+    st.error(f"导入与移除已停用：{exc}")
+    allowed = False
 if allowed:
     st.subheader("上传文件")
     st.caption(
