@@ -52,8 +52,20 @@ LOCK_NAME = ".lock"
 TRASH_NAME = "trash"
 LOCK_TIMEOUT_S = 120.0
 LOCK_POLL_S = 0.2
-# Longest stored file name, in characters, extension included.
-MAX_NAME_CHARS = 120
+# Longest file name on ext4 and most other file systems, in bytes (not characters: a Chinese
+# character takes three bytes in UTF-8, so 90 of them are too many).
+NAME_MAX_BYTES = 255
+# What the intake may add to a stored name: "-<sha8>-<n>" when the name is taken, the trash's
+# "<YYYYmmdd-HHMMSS>-<n>-" prefix and ".sources.toml" sidecar suffix, and an atomic write's
+# temporary ".<name>.part-<pid>" (pid up to Linux's pid_max of 4194304).
+NAME_GROWTH_BYTES = (
+    len("-12345678-999")
+    + len("20240101-235959-999-")
+    + len(".sources.toml")
+    + len("..part-4194304")
+)
+# Longest name an imported file may have, extension included, in UTF-8 bytes.
+MAX_NAME_BYTES = NAME_MAX_BYTES - NAME_GROWTH_BYTES
 # Longest unit or region typed into the import form.
 MAX_FIELD_CHARS = 100
 # Fields the import form and the CLI may set in sources.toml.
@@ -185,8 +197,13 @@ def safe_name(name: str) -> str:
         raise ImportRefused(f"文件名“{name}”只有扩展名：请给文件起一个名称后再导入。")
     if stem.split(".")[0].lower() in RESERVED_STEMS:
         raise ImportRefused(f"文件名“{name}”是系统保留的名称：请重命名后再导入。")
-    stem = stem[: MAX_NAME_CHARS - len(suffix)]
     safe = stem + suffix
+    size = len(safe.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise ImportRefused(
+            f"文件名过长（{size} 字节，上限 {MAX_NAME_BYTES} 字节，约 {MAX_NAME_BYTES // 3} 个汉字；"
+            f"一个汉字占 3 字节）：请将“{safe[:20]}…”缩短后再导入。"
+        )
     if safe in IGNORED_NAMES or safe.lower() in {n.lower() for n in IGNORED_NAMES}:
         raise ImportRefused(f"文件名“{name}”是 data/raw 中的保留文件名：请重命名后再导入。")
     return safe
@@ -197,7 +214,7 @@ def _stored_name(raw: Path, safe: str, sha: str) -> str:
     if not (raw / safe).exists():
         return safe
     suffix = suffix_of(safe)
-    stem = safe[: -len(suffix)][: MAX_NAME_CHARS - len(suffix) - 9]
+    stem = safe[: -len(suffix)]  # safe_name kept it short enough for what is added here
     candidate, n = f"{stem}-{sha[:8]}{suffix}", 1
     while (raw / candidate).exists():
         n += 1
@@ -524,9 +541,11 @@ def _transaction(raw: Path, out: Path, apply) -> dict:
         if isinstance(exc, ImportRefused) or not isinstance(exc, Exception):
             raise
         log.exception("import into %s failed and was undone", raw)
+        # the reason without the file's path: the page shows this message to every user
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else ""
         raise ImportRefused(
-            f"操作失败（{type(exc).__name__}: {exc}），已撤销：data/raw 和数据表均保持原样，"
-            "请检查磁盘空间与文件权限后重试。"
+            f"操作失败（{type(exc).__name__}{': ' + reason if reason else ''}），已撤销："
+            "data/raw 和数据表均保持原样，请检查磁盘空间与文件权限后重试；详情见服务器日志。"
         ) from exc
 
 

@@ -134,6 +134,7 @@ BAD_UPLOADS = [
     ("../../evil.txt", seed_bytes("004"), "包含路径"),
     ("nul\x00name.txt", seed_bytes("004"), "控制字符"),
     ("bell\x07name.txt", seed_bytes("004"), "控制字符"),
+    ("长" * 90 + ".txt", seed_bytes("004"), "文件名过长"),  # 274 bytes: ext4 takes 255
     ("prose.txt", ("今天天气很好，我们去公园散步。" * 50).encode(), "未识别的文档类型"),
     ("bomb.xlsx", zip_bomb(), "压缩炸弹"),
     ("fake.xlsx", b"plain text pretending to be a workbook", "不是有效的Excel 工作簿"),

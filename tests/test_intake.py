@@ -124,12 +124,53 @@ def test_size_limit_is_configurable(dirs, monkeypatch):
         ("a:b?c*.xlsx", "a_b_c.xlsx"),
         ("  报告.docx  ", "报告.docx"),
         ("e\u0301.csv", "\u00e9.csv"),  # NFC
-        ("x" * 300 + ".docx", "x" * 115 + ".docx"),
+        ("长" * 60 + ".docx", "长" * 60 + ".docx"),  # 185 bytes: under the limit
         ("普陀区 (2023).md", "普陀区_(2023).md"),
     ],
 )
 def test_safe_name_keeps_chinese_and_replaces_unsafe_characters(name, safe):
     assert intake.safe_name(name) == safe
+
+
+LONG_NAMES = [
+    "长" * 90 + ".txt",  # 274 bytes: over ext4's 255, though only 94 characters
+    "长" * 65 + ".txt",  # 199 bytes: fits on disk, but not with what the intake adds to it
+    "x" * 300 + ".docx",
+]
+
+
+@pytest.mark.parametrize("name", LONG_NAMES, ids=["90 汉字", "65 汉字", "300 ascii"])
+def test_a_name_too_long_in_bytes_is_refused_before_preview(dirs, name):
+    raw, out = dirs
+    before = state(raw, out)
+    preview = intake.inspect(name, gb18030_seed())
+    assert not preview.ok and "文件名过长" in preview.refusal
+    assert not preview.document  # refused before the trial parse
+    with pytest.raises(ImportRefused) as info:
+        intake.add(name, gb18030_seed(), raw, out)
+    message = str(info.value)
+    assert "文件名过长" in message and f"{intake.MAX_NAME_BYTES} 字节" in message
+    assert str(raw.parent) not in message and "Errno" not in message
+    assert state(raw, out) == before
+
+
+def test_the_longest_name_allowed_survives_every_name_the_intake_makes_of_it(dirs):
+    """The stored name, its "-<hash>" twin, the trash's dated copy with its sources.toml sidecar
+    and the temporary files of atomic writes all stay within one path component's 255 bytes."""
+    raw, out = dirs
+    stem = "长" * ((intake.MAX_NAME_BYTES - len(".txt")) // 3)
+    name = stem + "x" * (intake.MAX_NAME_BYTES - len(stem.encode()) - len(".txt")) + ".txt"
+    assert len(name.encode()) == intake.MAX_NAME_BYTES
+    fields = {"year": 2021, "region": "湖南"}  # a sources.toml entry, so the trash gets a sidecar
+    first = intake.add(name, gb18030_seed(), raw, out, fields)
+    assert first.stored == name
+    newer = intake.add(name, gb18030_seed() + b"\n", raw, out, fields, replace=True)
+    assert newer.trashed == [name] and newer.stored != name  # the name was taken: hash added
+    assert len(newer.stored.encode()) > intake.MAX_NAME_BYTES
+    intake.remove(newer.doc_id, raw, out)  # the longest name goes to the trash with its entry
+    names = [p.name for p in intake.trash_dir(raw).iterdir()]
+    assert any(n.endswith(newer.stored + ".sources.toml") for n in names)
+    assert max(len(n.encode()) for n in names) <= 255
 
 
 @pytest.mark.parametrize(
@@ -341,13 +382,14 @@ def test_build_killed_mid_write_leaves_everything_as_it_was(dirs, monkeypatch):
         written.append(where)
         if len(written) == 2:  # half a file on disk, then the process "dies"
             Path(where).write_bytes(b"PAR1 half a table")
-            raise OSError(28, "No space left on device")
+            raise OSError(28, "No space left on device", str(where))
         real_write(table, where, **kwargs)
 
     monkeypatch.setattr(build_module.pq, "write_table", dying_writer)
     with pytest.raises(ImportRefused) as info:
         intake.add("浏阳.txt", gb18030_seed(), raw, out)
-    assert "已撤销" in str(info.value)
+    assert "已撤销" in str(info.value) and "No space left on device" in str(info.value)
+    assert str(out.parent) not in str(info.value)  # the page shows it: no server path
     assert len(written) >= 2  # the tables are written side by side: the others may finish
     assert state(raw, out) == before
     assert {t: len(frame) for t, frame in tables(out).items()} == counts
