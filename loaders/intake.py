@@ -14,6 +14,7 @@ import errno
 import fcntl
 import hashlib
 import logging
+import math
 import os
 import re
 import time
@@ -137,6 +138,16 @@ def max_mb() -> float:
         log.warning("%s=%r is not a number; using %s MB", MAX_MB_ENV, text, DEFAULT_MAX_MB)
         mb = DEFAULT_MAX_MB
     return max(mb, 0.0)
+
+
+def upload_limit_mb() -> int:
+    """server.maxUploadSize for Streamlit: the import limit in whole megabytes, at least 1.
+
+    Streamlit holds an upload in memory up to that size before the page can refuse it, so it
+    must not exceed the import limit (.streamlit/config.toml for the default, run.sh for
+    IMPORT_MAX_MB).
+    """
+    return max(1, math.ceil(max_mb()))
 
 
 def max_bytes() -> int:

@@ -199,6 +199,39 @@ def test_remove_needs_confirmation_then_moves_to_trash(folders):
     assert "002_eae1af3fc182f435.txt" not in listed.to_string()
 
 
+SECRET_PATH = "/srv/secret/data/raw/x.txt"
+
+
+def crash(*args, **kwargs):
+    raise RuntimeError(f"disk on fire at {SECRET_PATH}")
+
+
+@pytest.mark.parametrize("step", ["inspect", "add", "remove"])
+def test_an_unexpected_error_is_a_chinese_message_and_a_log_line(
+    folders, monkeypatch, caplog, step
+):
+    raw, out = folders
+    before = (folder_hashes(raw), folder_hashes(out))
+    monkeypatch.setattr(intake, step, crash)
+    at = open_app()
+    data = IMPORTS["浏阳.txt"][0]
+    if step == "remove":
+        doc_id = pd.read_parquet(out / "documents.parquet")["doc_id"].iloc[0]
+        at.selectbox(key="import_remove_doc").select(doc_id).run()
+        at.checkbox(key="import_remove_confirm").check().run()
+        at.button(key="import_remove_button").click().run()
+    else:
+        at.file_uploader(key="import_files").set_value([("浏阳.txt", data, OCTET)]).run()
+        if step == "add":
+            at.button(key=f"import_confirm_{key_of(data)}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = texts(at.error)
+    assert any("意外错误" in e for e in errors), errors
+    assert not any(SECRET_PATH in e or "RuntimeError" in e for e in errors)
+    assert SECRET_PATH in caplog.text and "Traceback" in caplog.text  # for the administrator
+    assert (folder_hashes(raw), folder_hashes(out)) == before
+
+
 @pytest.mark.parametrize("where", ["raw", "raw's parent"])
 def test_a_parquet_folder_holding_the_documents_turns_imports_off(folders, monkeypatch, where):
     raw, _ = folders

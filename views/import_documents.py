@@ -1,6 +1,7 @@
 """导入文档: upload files, preview what would load, fix unit/region/year, import; remove documents."""
 
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -33,6 +34,13 @@ LABELS = {
     "severity": "级别",
 }
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Shown for any error the intake did not foresee; the traceback goes to the server's log only.
+UNEXPECTED = (
+    "{action}时发生意外错误，操作未完成：请稍后重试；如仍出错，请告知管理员发生的时间"
+    "（详情已写入服务器日志）。"
+)
+
+log = logging.getLogger("views.import_documents")
 
 raw, out = intake.raw_dir(), intake.parquet_dir()
 
@@ -193,6 +201,12 @@ def file_box(upload, rows: list[dict]) -> None:
         st.rerun()
 
 
+def unexpected(action: str) -> None:
+    """Inside an except block: log the traceback for the administrator, tell the user in Chinese."""
+    log.exception("导入文档 page: %s failed unexpectedly", action)
+    st.error(UNEXPECTED.format(action=action))
+
+
 def password_gate() -> bool:
     """True when this session may import and remove; otherwise shows the password form."""
     if auth.misconfigured():
@@ -252,6 +266,9 @@ try:
 except intake.ImportRefused as exc:
     st.error(str(exc))
     st.stop()
+except Exception:
+    unexpected("读取已导入的文档")
+    st.stop()
 
 try:
     intake.check_folders(raw, out)
@@ -270,7 +287,10 @@ if allowed:
     )
     for upload in uploads or []:
         with st.container(border=True):
-            file_box(upload, loaded)
+            try:
+                file_box(upload, loaded)
+            except Exception:  # a bug or the disk, not the file: the intake refuses bad files
+                unexpected("读取或导入文件")
 
 st.subheader("已导入的文档")
 removed = st.session_state.pop("_import_removed", None)
@@ -281,4 +301,7 @@ if loaded:
 else:
     st.caption("data/raw 中还没有文档。")
 if allowed:
-    removal(loaded)
+    try:
+        removal(loaded)
+    except Exception:  # a bug or the disk: intake.remove refuses what it foresees
+        unexpected("移除文档")
