@@ -53,14 +53,17 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
     if not has_documents(raw):
         log.error("raw folder %s holds no documents; %s left as it was", raw, out)
         return EXIT_NOTHING_WRITTEN
-    if if_changed and is_current(raw, out):
+    if if_changed and is_current(raw, out) and not intake.journal_path(raw).exists():
         log.info("parquet in %s is up to date with %s", out, raw)
         return EXIT_OK
-    from .intake import ImportRefused, locked
-
     try:
-        # The import lock: a build started by run.sh must not interleave with an import.
-        with locked(raw):
+        # The import lock: a build started by run.sh must not interleave with an import, and
+        # settles first what an import killed half-way left in raw.
+        with intake.locked(raw):
+            intake.reconcile(raw)
+            if if_changed and is_current(raw, out):
+                log.info("parquet in %s is up to date with %s", out, raw)
+                return EXIT_OK
             counts = build(raw, out)
     except ImportRefused as exc:
         log.error("%s (%s left as it was)", exc, out)
@@ -157,6 +160,7 @@ def run_list(args) -> int:
         log.error("raw folder %s does not exist or is not a folder", raw)
         return EXIT_NOTHING_WRITTEN
     try:
+        intake.recover_interrupted(raw)  # list what is loaded, not what a killed import left
         rows = intake.catalogue(raw, args.out or intake.parquet_dir())
     except ImportRefused as exc:
         log.error("%s", exc)

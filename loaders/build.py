@@ -364,7 +364,8 @@ def cache_key(source_file: str, sha256: str, entry: dict | None, code: str) -> s
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _stamp_build_id(out_dir: Path) -> str | None:
+def stamp_build_id(out_dir: Path) -> str | None:
+    """The build_id of the tables in out_dir (None without a readable stamp)."""
     try:
         return json.loads((out_dir / STAMP_NAME).read_text()).get("build_id")
     except (OSError, ValueError, AttributeError):
@@ -428,7 +429,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     for name in sorted(set(manifest) - {name for name, _ in documents_listed}):
         log.warning("sources.toml names %s, which is not in %s", name, raw_dir)
     code = code_digest()
-    cache = BuildCache.open(out_dir, _stamp_build_id(out_dir))
+    cache = BuildCache.open(out_dir, stamp_build_id(out_dir))
     seen: dict[str, dict] = {}
     folder = str(raw_dir)
     for name, st in documents_listed:

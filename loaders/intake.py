@@ -5,18 +5,24 @@ large, its name is unsafe, or a trial parse finds no known document kind. Otherw
 lock (fcntl) that serialises imports, the file goes into data/raw under a safe name, its
 sources.toml entry is written, an older version of the same unit, year and kind moves to
 data/trash (only when the caller confirmed), and the parquet is rebuilt atomically. Any failure
-puts data/raw back as it was; the build's own atomic write keeps data/parquet as it was.
+puts data/raw back as it was; the build's own atomic write keeps data/parquet as it was. Every
+step on data/raw is journalled first, so that a process killed half-way is settled by the next
+add, remove, list, build or import page (reconcile): kept if its tables were swapped in, else
+undone.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import fcntl
 import hashlib
+import json
 import logging
 import math
 import os
 import re
+import sys
 import time
 import tomllib
 import unicodedata
@@ -37,6 +43,8 @@ from .build import (
     doc_id_for,
     raw_files,
     read_document,
+    recover,
+    stamp_build_id,
 )
 from .manifest import MANIFEST_NAME, ManifestError, read_manifest
 from .readers import FORMAT_LABELS, SUFFIXES, suffix_of
@@ -50,6 +58,7 @@ MAX_MB_ENV = "IMPORT_MAX_MB"
 DEFAULT_MAX_MB = 20.0
 # Beside data/raw (never inside it, so the folder's content stays the documents only).
 LOCK_NAME = ".lock"
+JOURNAL_NAME = ".intake-journal.json"
 TRASH_NAME = "trash"
 LOCK_TIMEOUT_S = 120.0
 LOCK_POLL_S = 0.2
@@ -81,10 +90,18 @@ FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 # Characters that are unsafe on some file system or in a shell; replaced by "_".
 _UNSAFE_CHARS = re.compile(r'[<>:"|?*\s]+')
 _HEADER = re.compile(r"^\s*\[\[\s*document\s*\]\]\s*(#.*)?$")
+# Tests stop an import or removal at a named point here and kill it (tests/test_intake_kill.py):
+# "stored" (the file written), "applied" (every change to data/raw made), "built" (new tables
+# swapped in, the journal not yet closed).
+PAUSE_ENV = "LOADERS_PAUSE_AT"
 
 
 class ImportRefused(Exception):
     """An import or removal that was not done; str(exc) is a Chinese sentence for the user."""
+
+
+class Busy(ImportRefused):
+    """Another import or removal held the lock longer than the caller would wait."""
 
 
 class AlreadyImported(ImportRefused):
@@ -391,7 +408,7 @@ def locked(raw: Path, timeout_s: float | None = None):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 if time.monotonic() > deadline:
-                    raise ImportRefused("另一个导入或移除正在进行：请稍后再试。") from exc
+                    raise Busy("另一个导入或移除正在进行：请稍后再试。") from exc
                 time.sleep(LOCK_POLL_S)
         try:
             yield
@@ -498,33 +515,129 @@ class Change:
     counts: dict = field(default_factory=dict)
 
 
-class _Undo:
-    """Reversible steps on data/raw; undo() puts every touched file back as it was."""
+class _Journal:
+    """Reversible steps on data/raw, each written ahead to a journal beside data/raw.
 
-    def __init__(self, raw: Path):
-        self.raw = raw
-        self.steps: list = []
+    undo() puts every touched file back as it was. A process killed half-way (kill -9, power)
+    leaves the journal behind, and reconcile() settles it at the next start: the change is kept
+    when its tables were swapped in (the stamp's build_id moved on), otherwise undone.
+    """
+
+    def __init__(self, raw: Path, out: Path):
+        self.path = journal_path(raw)
+        self.record = {
+            "raw": str(Path(raw).absolute()),
+            "out": str(Path(out).absolute()),
+            "build_before": stamp_build_id(out),
+            "pid": os.getpid(),
+            "steps": [],
+        }
+        self._save()
+
+    def _save(self) -> None:
+        _write_atomic(self.path, json.dumps(self.record, ensure_ascii=False).encode("utf-8"))
+
+    def _log(self, step: dict) -> None:
+        self.record["steps"].append(step)
+        self._save()
 
     def write(self, path: Path, data: bytes) -> None:
         before = path.read_bytes() if path.exists() else None
+        encoded = None if before is None else base64.b64encode(before).decode("ascii")
+        self._log({"op": "write", "path": str(path.absolute()), "before": encoded})
         _write_atomic(path, data)
-        self.steps.append(
-            lambda: (
-                _write_atomic(path, before) if before is not None else path.unlink(missing_ok=True)
-            )
-        )
 
     def move(self, src: Path, dst: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
+        self._log({"op": "move", "src": str(src.absolute()), "dst": str(dst.absolute())})
         os.replace(src, dst)
-        self.steps.append(lambda: os.replace(dst, src))
 
-    def undo(self) -> None:
-        for step in reversed(self.steps):
-            try:
-                step()
-            except OSError:
-                log.exception("could not undo a step of a failed import in %s", self.raw)
+    def undo(self) -> bool:
+        """Undo every step; close the journal when all went back (else leave it for the next)."""
+        if _undo_steps(self.record):
+            self.close()
+            return True
+        return False
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _undo_steps(record: dict) -> bool:
+    """Put back what a journal's steps changed, newest first; each step may be undone twice
+    (the journal records a step before doing it). False if one could not be undone."""
+    done = True
+    for step in reversed(record["steps"]):
+        try:
+            if step["op"] == "write":
+                path = Path(step["path"])
+                path.with_name(f".{path.name}.part-{record['pid']}").unlink(missing_ok=True)
+                if step["before"] is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    _write_atomic(path, base64.b64decode(step["before"]))
+            else:
+                src, dst = Path(step["src"]), Path(step["dst"])
+                if dst.exists() and not src.exists():
+                    os.replace(dst, src)
+        except OSError:
+            log.exception("could not undo %s of an import in %s", step, record["raw"])
+            done = False
+    return done
+
+
+def journal_path(raw: Path) -> Path:
+    """The journal of the import or removal under way (or killed): beside data/raw."""
+    return Path(raw).parent / JOURNAL_NAME
+
+
+def reconcile(raw: Path) -> None:
+    """Settle an import or removal that was killed half-way. Call under the lock.
+
+    Kept when its tables were swapped in, undone otherwise: a document is then in data/raw only
+    if it is in the tables (as far as imports go), and `list` and the page tell the truth.
+    """
+    path = journal_path(raw)
+    try:
+        record = json.loads(path.read_bytes())
+        steps = record["steps"]
+        out = Path(record["out"])
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ImportRefused(
+            f"上次中断的导入留下的记录 {path} 无法读取（{exc}）：请管理员核对 data/raw 后删除该文件。"
+        ) from exc
+    recover(out)  # a kill between the two renames of swap_in
+    names = [Path(s.get("path") or s.get("src")).name for s in steps]
+    if stamp_build_id(out) != record.get("build_before"):
+        log.warning("上次导入或移除在数据表重建之后被中断，已保留其结果（%s）。", "、".join(names))
+    elif _undo_steps(record):
+        log.warning(
+            "上次导入或移除在数据表重建之前被中断，已撤销：data/raw 恢复原样（%s）。",
+            "、".join(names),
+        )
+    else:
+        raise ImportRefused(
+            f"上次中断的导入未能完全撤销：请管理员按 {path} 核对 data/raw，然后删除该文件。"
+        )
+    path.unlink(missing_ok=True)
+
+
+def recover_interrupted(raw: Path, timeout_s: float | None = None) -> None:
+    """reconcile() under the lock when a journal is there; costs one stat when none is."""
+    if journal_path(raw).exists():
+        with locked(raw, timeout_s):
+            reconcile(raw)
+
+
+def _pause_at(point: str) -> None:
+    """Stop here for good when PAUSE_ENV names point: for tests that kill the process here."""
+    if os.environ.get(PAUSE_ENV) == point:
+        sys.stderr.write(f"paused at {point}\n")
+        sys.stderr.flush()
+        while True:
+            time.sleep(60)
 
 
 def _trash_path(raw: Path, name: str) -> Path:
@@ -538,17 +651,23 @@ def _trash_path(raw: Path, name: str) -> Path:
 
 
 def _transaction(raw: Path, out: Path, apply) -> dict:
-    """Run apply(undo) on raw, then rebuild out; on any failure undo raw and re-raise.
+    """Run apply(journal) on raw, then rebuild out; on any failure undo raw and re-raise.
 
     A failure is raised as ImportRefused with a message for the user; the build writes out
     atomically, so out keeps its previous tables.
     """
-    undo = _Undo(raw)
+    journal = None
     try:
-        apply(undo)
-        return build(raw, out)
+        journal = _Journal(raw, out)
+        apply(journal)
+        _pause_at("applied")
+        counts = build(raw, out)
+        _pause_at("built")
+        journal.close()
+        return counts
     except BaseException as exc:
-        undo.undo()
+        if journal is not None:
+            journal.undo()
         if isinstance(exc, ImportRefused) or not isinstance(exc, Exception):
             raise
         log.exception("import into %s failed and was undone", raw)
@@ -560,7 +679,7 @@ def _transaction(raw: Path, out: Path, apply) -> dict:
         ) from exc
 
 
-def _trash(undo: _Undo, raw: Path, name: str, entry: dict | None) -> None:
+def _trash(undo: _Journal, raw: Path, name: str, entry: dict | None) -> None:
     target = _trash_path(raw, name)
     undo.move(raw / name, target)
     if entry:
@@ -591,6 +710,7 @@ def add(
         raise ImportRefused(f"文档文件夹 {raw} 不存在：请检查 {RAW_ENV} 或 data/raw。")
     check_folders(raw, out)
     with locked(raw):
+        reconcile(raw)
         manifest = _manifest_or_refuse(raw)
         sha = hashlib.sha256(data).hexdigest()
         stored = _stored_name(raw, safe, sha)
@@ -617,8 +737,9 @@ def add(
         text = (raw / MANIFEST_NAME).read_text("utf-8") if (raw / MANIFEST_NAME).exists() else ""
         new_text = manifest_text(text, old_names | {stored}, entry)
 
-        def apply(undo: _Undo) -> None:
+        def apply(undo: _Journal) -> None:
             undo.write(raw / stored, data)
+            _pause_at("stored")
             if new_text != text:
                 undo.write(raw / MANIFEST_NAME, new_text.encode("utf-8"))
             for old in sorted(old_names):
@@ -643,13 +764,14 @@ def remove(doc: str, raw: Path | None = None, out: Path | None = None) -> Change
     out = Path(out or parquet_dir())
     check_folders(raw, out)
     with locked(raw):
+        reconcile(raw)
         path = find(raw, doc)
         manifest = _manifest_or_refuse(raw)
         text = (raw / MANIFEST_NAME).read_text("utf-8") if (raw / MANIFEST_NAME).exists() else ""
         new_text = manifest_text(text, {path.name})
         doc_id = doc_id_for(path.name, _sha_of(path))
 
-        def apply(undo: _Undo) -> None:
+        def apply(undo: _Journal) -> None:
             _trash(undo, raw, path.name, manifest.get(path.name))
             if new_text != text:
                 undo.write(raw / MANIFEST_NAME, new_text.encode("utf-8"))

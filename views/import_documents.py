@@ -25,6 +25,8 @@ INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actu
 FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
 # Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
 TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
+# How long the page waits for an import in progress before it lists the documents anyway.
+RECOVER_WAIT_S = 5.0
 LIST_COLUMNS = ["doc_id", "doc_kind", "unit", "region", "year", "source_file"]
 LABELS = {
     **COLUMN_LABELS,
@@ -260,6 +262,15 @@ def removal(rows: list[dict]) -> None:
 
 if not raw.is_dir():
     st.error(f"文档文件夹 {raw} 不存在：请检查 {intake.RAW_ENV} 或 data/raw。")
+    st.stop()
+try:
+    # an import killed half-way is kept or undone before anything is listed; one still running
+    # (it holds the lock) settles its own
+    intake.recover_interrupted(raw, timeout_s=RECOVER_WAIT_S)
+except intake.Busy:
+    pass
+except intake.ImportRefused as exc:
+    st.error(str(exc))
     st.stop()
 try:
     loaded, loaded_table = loaded_documents()
