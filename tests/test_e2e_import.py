@@ -73,6 +73,7 @@ def serve(base: Path, password_digest: str = ""):
     secrets.write_text(f'{auth.SECRET_KEY} = "{password_digest}"\n', "utf-8")
     env = dict(os.environ, **{intake.RAW_ENV: str(raw), intake.PARQUET_ENV: str(out)})
     env.pop(auth.ENV_VAR, None)
+    env.pop(auth.LEGACY_ENV_VAR, None)
     env.pop(intake.MAX_MB_ENV, None)
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
@@ -239,6 +240,7 @@ def test_password_required_to_import_and_remove(locked_app, page):
     expect(page.locator(".st-key-import_files")).to_have_count(0)
     assert (folder_hashes(raw), folder_hashes(out)) == before
 
+    page.wait_for_timeout(1200)  # a wrong password locks the session out for a second
     password.fill(PASSWORD)
     page.get_by_role("button", name="解锁导入").click()
     expect(page.locator(".st-key-import_files")).to_be_visible(timeout=PAGE_LOAD_MS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,7 @@ def folders(tmp_path, monkeypatch) -> tuple[Path, Path]:
     monkeypatch.setenv(intake.RAW_ENV, str(raw))
     monkeypatch.setenv(intake.PARQUET_ENV, str(out))
     monkeypatch.delenv(auth.ENV_VAR, raising=False)
+    monkeypatch.delenv(auth.LEGACY_ENV_VAR, raising=False)
     monkeypatch.delenv(intake.MAX_MB_ENV, raising=False)
     return raw, out
 
@@ -265,6 +267,7 @@ def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, whe
     assert any("密码不正确" in e for e in texts(at.error))
     assert not at.file_uploader
 
+    monkeypatch.setattr(auth, "clock", lambda: time.monotonic() + 60)  # past the wait
     at.text_input(key="import_password").input(PASSWORD)  # typed, then the form is submitted
     at.button[0].click().run()
     assert at.file_uploader and at.selectbox(key="import_remove_doc")
@@ -273,6 +276,38 @@ def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, whe
     at.button(key=f"import_confirm_{key_of(data)}").click().run()
     assert any("已导入 浏阳.txt" in s for s in texts(at.success))
     assert (folder_hashes(raw), folder_hashes(out)) != before
+
+
+def submit_password(at: AppTest, password: str) -> None:
+    at.text_input(key="import_password").input(password)  # typed, then the form is submitted
+    at.button[0].click().run()
+
+
+def test_wrong_passwords_lock_the_session_out_for_longer_each_time(folders, monkeypatch):
+    secrets = {auth.SECRET_KEY: auth.hash_password(PASSWORD)}
+    waited = [0.0]
+    monkeypatch.setattr(auth, "clock", lambda: time.monotonic() + waited[0])
+    at = open_app(secrets=secrets)
+    submit_password(at, "guess 1")
+    assert any("密码不正确" in e and "1 秒后再试" in e for e in texts(at.error)), texts(at.error)
+    submit_password(at, PASSWORD)  # at once: refused without being checked
+    assert any("尝试次数过多" in e for e in texts(at.error)), texts(at.error)
+    assert not at.file_uploader
+    waited[0] += 1.1
+    submit_password(at, "guess 2")
+    assert any("2 秒后再试" in e for e in texts(at.error)), texts(at.error)
+    waited[0] += 2.1
+    submit_password(at, PASSWORD)
+    assert at.file_uploader  # the right password, once the wait is over
+
+
+def test_a_legacy_sha256_still_unlocks_but_asks_to_be_regenerated(folders):
+    legacy = hashlib.sha256(PASSWORD.encode()).hexdigest()
+    at = open_app(secrets={auth.LEGACY_SECRET_KEY: legacy, auth.SECRET_KEY: ""})
+    assert not at.warning
+    submit_password(at, PASSWORD)
+    assert at.file_uploader
+    assert any("python -m dashboard.auth" in w for w in texts(at.warning))
 
 
 def test_a_malformed_password_digest_turns_imports_off(folders, monkeypatch):

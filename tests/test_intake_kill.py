@@ -167,6 +167,7 @@ def test_the_import_page_undoes_a_killed_add(dirs, liuyang, monkeypatch):
     monkeypatch.setenv(intake.RAW_ENV, str(raw))
     monkeypatch.setenv(intake.PARQUET_ENV, str(out))
     monkeypatch.delenv(auth.ENV_VAR, raising=False)
+    monkeypatch.delenv(auth.LEGACY_ENV_VAR, raising=False)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.secrets.update({auth.SECRET_KEY: ""})
     at.run()

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import math
 import os
 import re
 from pathlib import Path
@@ -212,17 +213,32 @@ def unexpected(action: str) -> None:
 def password_gate() -> bool:
     """True when this session may import and remove; otherwise shows the password form."""
     if auth.misconfigured():
-        st.error("导入密码配置无效（应为 64 位十六进制 sha256）：导入与移除已停用，请联系管理员。")
+        st.error(
+            "导入密码配置无效（应为 python -m dashboard.auth 生成的 scrypt$… 一行，"
+            "在 shell 中请加单引号）：导入与移除已停用，请联系管理员。"
+        )
         return False
     if auth.unlocked():
+        if auth.legacy():
+            st.warning(
+                "导入密码仍以旧的无盐 sha256 保存，容易被离线破解："
+                "请管理员运行 python -m dashboard.auth 重新生成并替换配置。"
+            )
         return True
     st.info("查看数据不需要密码；导入和移除文档需要管理员设置的导入密码。")
     with st.form("import_password_form"):
         password = st.text_input("导入密码", type="password", key="import_password")
         if st.form_submit_button("解锁导入"):
-            if auth.unlock(password):
+            wait = auth.wait_seconds()
+            if wait > 0:
+                st.error(f"尝试次数过多：请在 {math.ceil(wait)} 秒后再试。")
+            elif auth.unlock(password):
                 st.rerun()
-            st.error("密码不正确：导入和移除需要管理员设置的导入密码。")
+            else:
+                st.error(
+                    f"密码不正确：请在 {math.ceil(auth.wait_seconds())} 秒后再试"
+                    "（每错一次，等待时间加倍）。"
+                )
     return False
 
 
