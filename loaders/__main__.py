@@ -124,6 +124,13 @@ def run_add(args) -> int:
         size = args.file.stat().st_size
         intake.check_size(size)
         data = args.file.read_bytes()
+    except ImportRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    except OSError as exc:  # the input file; folders the import writes are blamed by intake
+        log.error("无法读取 %s：%s", args.file, exc.strerror or exc)
+        return EXIT_NOTHING_WRITTEN
+    try:
         fields = intake.clean_fields(args.unit, args.region, args.year)
         change = intake.add(args.file.name, data, args.raw, args.out, fields, args.replace)
     except AlreadyImported as exc:
@@ -136,7 +143,7 @@ def run_add(args) -> int:
         log.error("%s", exc)
         return EXIT_NOTHING_WRITTEN
     except OSError as exc:
-        log.error("无法读取 %s：%s", args.file, exc.strerror or exc)
+        log.error("导入失败，data/raw 保持原样：%s", exc)
         return EXIT_NOTHING_WRITTEN
     log.info("已导入 %s（doc_id %s）", change.stored, change.doc_id)
     for name in change.trashed:
@@ -149,6 +156,9 @@ def run_remove(args) -> int:
         change = intake.remove(args.doc_id, args.raw, args.out)
     except ImportRefused as exc:
         log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    except OSError as exc:
+        log.error("移除失败，data/raw 保持原样：%s", exc)
         return EXIT_NOTHING_WRITTEN
     log.info("已将 %s 移入 data/trash/，数据表已重建。", change.trashed[0])
     return EXIT_OK

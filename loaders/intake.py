@@ -146,6 +146,25 @@ def check_folders(raw: Path, out: Path) -> None:
         raise ImportRefused(str(exc)) from exc
 
 
+# errno values that mean "this folder may not be written", whoever asks.
+NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _not_writable(folder: Path, reason: str, undone: bool = False) -> ImportRefused:
+    outcome = "已撤销，data/raw 和数据表均保持原样" if undone else "未做任何改动"
+    return ImportRefused(
+        f"文件夹 {folder} 不可写（{reason}）：导入和移除要在文档文件夹及其上级文件夹中写入"
+        f"文档、锁文件、记录和回收站，请管理员检查文件夹权限；{outcome}。"
+    )
+
+
+def check_writable(raw: Path) -> None:
+    """ImportRefused naming the folder when raw or its parent (lock, journal, trash) is read-only."""
+    for folder in (Path(raw), Path(raw).parent):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _not_writable(folder, "只读或权限不足")
+
+
 def max_mb() -> float:
     """The import size limit in megabytes: IMPORT_MAX_MB, default 20."""
     text = os.environ.get(MAX_MB_ENV, "").strip()
@@ -260,12 +279,15 @@ def clean_fields(unit=None, region=None, year=None) -> dict:
         text = "" if value is None else str(value).strip()
         if not text:
             continue
-        if len(text) > MAX_FIELD_CHARS or any(
-            unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in text
-        ):
-            label = "单位" if key == "unit" else "地区"
+        label = "单位" if key == "unit" else "地区"
+        if any(unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in text):
             raise ImportRefused(
-                f"{label}“{text[:40]}”无效：请填写不超过 {MAX_FIELD_CHARS} 字的名称。"
+                f"{label}“{printable(text[:40])}”含有换行、制表符等控制字符或不可见字符："
+                "请写在一行内，只用文字、数字和标点。"
+            )
+        if len(text) > MAX_FIELD_CHARS:
+            raise ImportRefused(
+                f"{label}“{text[:40]}…”过长（{len(text)} 字）：请填写不超过 {MAX_FIELD_CHARS} 字的名称。"
             )
         out[key] = text
     text = "" if year is None else str(year).strip().removesuffix("年").strip()
@@ -397,8 +419,14 @@ def describe(row: dict) -> str:
 def locked(raw: Path, timeout_s: float | None = None):
     """Hold the import lock beside raw; ImportRefused when another import holds it too long."""
     path = Path(raw).parent / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as lock:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path, "a")  # closed by the with below, after the lock is released
+    except OSError as exc:
+        if exc.errno in NOT_WRITABLE:
+            raise _not_writable(path.parent, exc.strerror) from exc
+        raise
+    with lock:
         deadline = time.monotonic() + (LOCK_TIMEOUT_S if timeout_s is None else timeout_s)
         while True:
             try:
@@ -671,6 +699,9 @@ def _transaction(raw: Path, out: Path, apply) -> dict:
         if isinstance(exc, ImportRefused) or not isinstance(exc, Exception):
             raise
         log.exception("import into %s failed and was undone", raw)
+        if isinstance(exc, OSError) and exc.errno in NOT_WRITABLE:
+            folder = Path(exc.filename).parent if exc.filename else raw
+            raise _not_writable(folder, exc.strerror, undone=True) from exc
         # the reason without the file's path: the page shows this message to every user
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else ""
         raise ImportRefused(
@@ -709,6 +740,7 @@ def add(
     if not raw.is_dir():
         raise ImportRefused(f"文档文件夹 {raw} 不存在：请检查 {RAW_ENV} 或 data/raw。")
     check_folders(raw, out)
+    check_writable(raw)
     with locked(raw):
         reconcile(raw)
         manifest = _manifest_or_refuse(raw)
@@ -763,6 +795,7 @@ def remove(doc: str, raw: Path | None = None, out: Path | None = None) -> Change
     raw = Path(raw or raw_dir())
     out = Path(out or parquet_dir())
     check_folders(raw, out)
+    check_writable(raw)
     with locked(raw):
         reconcile(raw)
         path = find(raw, doc)

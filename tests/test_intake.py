@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
+import shutil
+import subprocess
+import sys
 import threading
 import tomllib
 from pathlib import Path
@@ -30,6 +34,7 @@ from loaders.__main__ import EXIT_NEEDS_CONFIRMATION, EXIT_NOTHING_WRITTEN, EXIT
 from loaders.build import build, doc_id_for
 from loaders.intake import AlreadyImported, ImportRefused, NeedsConfirmation
 
+ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = ("documents", "projects", "indicators", "findings")
 PROSE = (
@@ -204,6 +209,20 @@ def test_clean_fields_refuses_bad_values(fields):
     with pytest.raises(ImportRefused) as info:
         intake.clean_fields(**fields)
     assert CJK.search(str(info.value))
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment", "wrong"),
+    [
+        ({"unit": "甲\n乙"}, "换行", "不超过"),  # was: 请填写不超过 100 字的名称
+        ({"region": "湖\t南"}, "控制字符", "不超过"),
+        ({"unit": "长" * 101}, "不超过 100 字", "换行"),
+    ],
+)
+def test_a_bad_field_gets_the_reason_that_applies(fields, fragment, wrong):
+    with pytest.raises(ImportRefused) as info:
+        intake.clean_fields(**fields)
+    assert fragment in str(info.value) and wrong not in str(info.value)
 
 
 # --- imports ------------------------------------------------------------------------------------
@@ -442,6 +461,40 @@ def test_concurrent_imports_both_land(dirs):
     assert errors == []
     assert {"浏阳.txt", "龙岗.xlsx"} <= set(tables(out)["documents"]["source_file"])
     assert build_module.is_current(raw, out)
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """command run so that file modes bind it: root keeps its uid but loses its capabilities."""
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): modes would not bind")
+    return ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
+
+
+@pytest.mark.parametrize("read_only", ["data/raw", "data and data/raw"])
+@pytest.mark.parametrize("command", ["add", "remove"])
+def test_a_read_only_folder_is_blamed_not_the_input_file(dirs, tmp_path, read_only, command):
+    raw, out = dirs
+    path = tmp_path / "浏阳.txt"
+    path.write_bytes(gb18030_seed())
+    before = state(raw, out)
+    locked_down = [raw] if read_only == "data/raw" else [raw, raw.parent]
+    target = str(path) if command == "add" else "003_b280439a9c8ca6b3.txt"
+    args = [sys.executable, "-m", "loaders", command, target, "--raw", str(raw), "--out", str(out)]
+    for folder in locked_down:
+        folder.chmod(0o555)
+    try:
+        done = subprocess.run(
+            unprivileged(args), cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        for folder in locked_down:
+            folder.chmod(0o755)
+    assert done.returncode == EXIT_NOTHING_WRITTEN, done.stderr
+    assert "不可写" in done.stderr and "权限" in done.stderr, done.stderr
+    assert "无法读取" not in done.stderr and "Traceback" not in done.stderr
+    assert state(raw, out) == before
 
 
 # --- sources.toml editing -----------------------------------------------------------------------
