@@ -14,9 +14,11 @@ to wait. Nothing sleeps: a refused attempt costs the server nothing.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import re
@@ -175,7 +177,45 @@ def unlocked(state: MutableMapping | None = None) -> bool:
     return not misconfigured() and _state(state).get(UNLOCKED_KEY) == stored
 
 
-def main() -> int:
+def is_loopback(address: str) -> bool:
+    """Does a server bound to address listen to this machine only? ("" is every interface.)"""
+    host = address.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name (it may resolve to anything) or every interface
+        return False
+
+
+def exposure_warning(address: str) -> str | None:
+    """A loud warning when the server listens beyond this machine and no password is set."""
+    if is_loopback(address) or required():
+        return None
+    return (
+        f"警告：看板监听 {address or '所有网络接口'}，网络上的其他人都能打开它，而且没有设置"
+        "导入密码：任何人都可以导入和移除文档。请用 python -m dashboard.auth 设置导入密码"
+        "（见 README「Serving a team on an intranet」），或只监听 127.0.0.1。"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.auth",
+        description="print the import password's hash for a password typed at the prompt",
+    )
+    parser.add_argument(
+        "--warn-if-open",
+        metavar="ADDRESS",
+        help="instead: warn on stderr if a server on ADDRESS would let anyone import (run.sh)",
+    )
+    args = parser.parse_args(argv)
+    if args.warn_if_open is not None:
+        warning = exposure_warning(args.warn_if_open)
+        if warning:
+            banner = "!" * 72
+            print(f"{banner}\n{warning}\n{banner}", file=sys.stderr)
+        return 0
     password = getpass.getpass("导入密码：")
     if not password:
         print("密码不能为空。", file=sys.stderr)

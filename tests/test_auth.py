@@ -147,3 +147,57 @@ def test_twenty_wrong_guesses_take_hours_not_seconds(configured, monkeypatch):
         clock.now += auth.wait_seconds(state)
         assert not auth.unlock(f"guess {guess}", state)
     assert clock.now - started > 3600
+
+
+# -- open to the network without a password ------------------------------------------------------
+
+OPEN = "任何人都可以导入和移除文档"
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.0.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("", False),  # Streamlit's default: every interface
+        ("::", False),
+        ("10.1.2.3", False),
+        ("dashboard.intranet", False),
+    ],
+)
+def test_loopback_addresses(address, loopback):
+    assert auth.is_loopback(address) is loopback
+
+
+def test_the_warning_needs_both_an_open_address_and_no_password(configured, monkeypatch):
+    monkeypatch.delenv(auth.ENV_VAR, raising=False)
+    monkeypatch.setattr(auth, "configured_hash", lambda: None)
+    assert OPEN in auth.exposure_warning("0.0.0.0")
+    assert auth.exposure_warning("127.0.0.1") is None
+    monkeypatch.setattr(auth, "configured_hash", lambda: auth.hash_password(PASSWORD))
+    assert auth.exposure_warning("0.0.0.0") is None
+
+
+@pytest.mark.parametrize(
+    ("address", "password", "warned"),
+    [("0.0.0.0", False, True), ("0.0.0.0", True, False), ("127.0.0.1", False, False)],
+)
+def test_run_sh_warns_loudly_when_anyone_can_import(tmp_path, address, password, warned):
+    assert 'python -m dashboard.auth --warn-if-open "$ADDRESS"' in (ROOT / "run.sh").read_text()
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    if password:
+        env[auth.ENV_VAR] = auth.hash_password(PASSWORD)
+    done = subprocess.run(  # in tmp_path: no .streamlit/secrets.toml of the developer's
+        [sys.executable, "-m", "dashboard.auth", "--warn-if-open", address],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (OPEN in done.stderr) is warned

@@ -317,6 +317,45 @@ def test_a_malformed_password_digest_turns_imports_off(folders, monkeypatch):
     assert not at.file_uploader and not at.text_input
 
 
+@pytest.fixture
+def listening_on(monkeypatch):
+    """Set server.address as `--server.address` would, for the test's runs of the app."""
+    from streamlit import config
+
+    from dashboard import serving
+
+    before = config.get_option("server.address")
+
+    def listen(address: str) -> None:
+        config.set_option("server.address", address)
+        serving.check_once.clear()
+
+    yield listen
+    config.set_option("server.address", before)
+    serving.check_once.clear()
+
+
+@pytest.mark.parametrize(
+    ("address", "password", "warned"),
+    [("0.0.0.0", False, True), ("192.168.3.7", False, True), ("0.0.0.0", True, False)],
+)
+def test_the_app_says_loudly_when_anyone_on_the_network_can_import(
+    folders, listening_on, caplog, address, password, warned
+):
+    listening_on(address)
+    secrets = {auth.SECRET_KEY: auth.hash_password(PASSWORD)} if password else None
+    at = open_app(secrets=secrets)
+    shown = any("任何人都可以导入和移除文档" in w for w in texts(at.warning))
+    assert shown is warned
+    assert ("任何人都可以导入和移除文档" in caplog.text) is warned  # the operator's console
+
+
+def test_no_warning_on_the_loopback_address(folders, listening_on, caplog):
+    listening_on("127.0.0.1")
+    at = open_app()
+    assert not at.warning and "任何人" not in caplog.text
+
+
 def test_check_and_unlock_without_a_password_configured(monkeypatch):
     monkeypatch.delenv(auth.ENV_VAR, raising=False)
     monkeypatch.setattr(auth, "configured_hash", lambda: None)

@@ -52,3 +52,12 @@ def test_run_sh_gives_the_server_the_limit_set_in_IMPORT_MAX_MB(limit, upload_mb
 def test_users_see_no_error_details(streamlit_config):
     # "full" showed a traceback with the server's paths (OSError: File name too long: '/…')
     assert streamlit_config.get_option("client.showErrorDetails") == "none"
+
+
+def test_a_server_started_without_run_sh_limits_is_told_in_the_log(streamlit_config, monkeypatch):
+    from dashboard import serving
+
+    monkeypatch.delenv(intake.MAX_MB_ENV, raising=False)
+    assert not [w for w in serving.warnings() if "maxUploadSize" in w]
+    streamlit_config.set_option("server.maxUploadSize", 200)  # Streamlit's default
+    assert any("exceeds the import limit of 20 MB" in w for w in serving.warnings())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, serving
 from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.queries import COLUMN_LABELS
 from loaders import intake
@@ -297,6 +297,9 @@ except Exception:
     unexpected("读取已导入的文档")
     st.stop()
 
+exposed = auth.exposure_warning(serving.address())
+if exposed:
+    st.warning(exposed)
 try:
     intake.check_folders(raw, out)
     allowed = password_gate()
