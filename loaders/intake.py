@@ -580,6 +580,10 @@ class _Journal:
         self._log({"op": "move", "src": str(src.absolute()), "dst": str(dst.absolute())})
         os.replace(src, dst)
 
+    def committed(self) -> bool:
+        """Were new tables swapped in since the journal opened? Then the change stands."""
+        return _committed(self.record)
+
     def undo(self) -> bool:
         """Undo every step; close the journal when all went back (else leave it for the next)."""
         if _undo_steps(self.record):
@@ -588,7 +592,19 @@ class _Journal:
         return False
 
     def close(self) -> None:
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:  # the next start finds the new build_id and keeps the change
+            log.warning("could not remove %s", self.path, exc_info=True)
+
+
+def _committed(record: dict) -> bool:
+    out = Path(record["out"])
+    try:
+        recover(out)  # a kill or failure between the two renames of swap_in
+    except OSError:
+        log.warning("could not restore the previous tables of %s", out, exc_info=True)
+    return stamp_build_id(out) != record.get("build_before")
 
 
 def _undo_steps(record: dict) -> bool:
@@ -629,16 +645,16 @@ def reconcile(raw: Path) -> None:
     try:
         record = json.loads(path.read_bytes())
         steps = record["steps"]
-        out = Path(record["out"])
+        if not isinstance(record["out"], str):
+            raise TypeError("out is not a path")
     except FileNotFoundError:
         return
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ImportRefused(
             f"上次中断的导入留下的记录 {path} 无法读取（{exc}）：请管理员核对 data/raw 后删除该文件。"
         ) from exc
-    recover(out)  # a kill between the two renames of swap_in
     names = [Path(s.get("path") or s.get("src")).name for s in steps]
-    if stamp_build_id(out) != record.get("build_before"):
+    if _committed(record):
         log.warning("上次导入或移除在数据表重建之后被中断，已保留其结果（%s）。", "、".join(names))
     elif _undo_steps(record):
         log.warning(
@@ -691,9 +707,10 @@ def _transaction(raw: Path, out: Path, apply) -> dict:
         _pause_at("applied")
         counts = build(raw, out)
         _pause_at("built")
-        journal.close()
-        return counts
     except BaseException as exc:
+        if journal is not None and journal.committed():
+            journal.close()  # the new tables are in: data/raw stays as they were built from
+            raise
         if journal is not None:
             journal.undo()
         if isinstance(exc, ImportRefused) or not isinstance(exc, Exception):
@@ -708,6 +725,8 @@ def _transaction(raw: Path, out: Path, apply) -> dict:
             f"操作失败（{type(exc).__name__}{': ' + reason if reason else ''}），已撤销："
             "data/raw 和数据表均保持原样，请检查磁盘空间与文件权限后重试；详情见服务器日志。"
         ) from exc
+    journal.close()
+    return counts
 
 
 def _trash(undo: _Journal, raw: Path, name: str, entry: dict | None) -> None:

@@ -175,3 +175,19 @@ def test_the_import_page_undoes_a_killed_add(dirs, liuyang, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert "浏阳.txt" not in at.dataframe[-1].value.to_string()
     assert folder_hashes(raw) == before
+
+
+def test_an_interruption_after_the_swap_keeps_what_the_tables_were_built_from(
+    dirs, liuyang, monkeypatch
+):
+    raw, out = dirs
+
+    def interrupted(point: str) -> None:
+        if point == "built":
+            raise KeyboardInterrupt  # Ctrl-C once the new tables are in
+
+    monkeypatch.setattr(intake, "_pause_at", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        intake.add("浏阳.txt", liuyang.read_bytes(), raw, out)
+    assert "浏阳.txt" in loaded(out) and (raw / "浏阳.txt").exists()  # not undone under them
+    assert not intake.journal_path(raw).exists()
