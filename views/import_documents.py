@@ -288,6 +288,9 @@ except intake.Busy:
 except intake.ImportRefused as exc:
     st.error(str(exc))
     st.stop()
+except Exception:
+    unexpected("核对上次中断的导入")
+    st.stop()
 try:
     loaded, loaded_table = loaded_documents()
 except intake.ImportRefused as exc:
