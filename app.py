@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, serving
 from dashboard.filters import sync_filters
 
 st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
@@ -22,6 +22,7 @@ PAGES = [
     st.Page("views/import_documents.py", title="导入文档", icon=":material/upload_file:"),
 ]
 
+serving.check_once()  # open to the network without a password, upload limit: said in the log
 page = st.navigation(PAGES)
 filters = sync_filters(data.documents())
 st.title(f"绩效看板 · {page.title}")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import intake
-from .build import build, has_documents, is_current
+from .build import UnsafeOutput, build, check_output_folder, has_documents, is_current
 from .intake import AlreadyImported, ImportRefused, NeedsConfirmation
 from .manifest import ManifestError
 
@@ -45,17 +45,25 @@ def run_build(raw: Path, out: Path, if_changed: bool = False) -> int:
     if not raw.is_dir():
         log.error("raw folder %s does not exist or is not a folder", raw)
         return EXIT_NOTHING_WRITTEN
+    try:
+        check_output_folder(raw, out)  # before the lock file and anything else is written
+    except UnsafeOutput as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
     if not has_documents(raw):
         log.error("raw folder %s holds no documents; %s left as it was", raw, out)
         return EXIT_NOTHING_WRITTEN
-    if if_changed and is_current(raw, out):
+    if if_changed and is_current(raw, out) and not intake.journal_path(raw).exists():
         log.info("parquet in %s is up to date with %s", out, raw)
         return EXIT_OK
-    from .intake import ImportRefused, locked
-
     try:
-        # The import lock: a build started by run.sh must not interleave with an import.
-        with locked(raw):
+        # The import lock: a build started by run.sh must not interleave with an import, and
+        # settles first what an import killed half-way left in raw.
+        with intake.locked(raw):
+            intake.reconcile(raw)
+            if if_changed and is_current(raw, out):
+                log.info("parquet in %s is up to date with %s", out, raw)
+                return EXIT_OK
             counts = build(raw, out)
     except ImportRefused as exc:
         log.error("%s (%s left as it was)", exc, out)
@@ -116,6 +124,13 @@ def run_add(args) -> int:
         size = args.file.stat().st_size
         intake.check_size(size)
         data = args.file.read_bytes()
+    except ImportRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    except OSError as exc:  # the input file; folders the import writes are blamed by intake
+        log.error("无法读取 %s：%s", args.file, exc.strerror or exc)
+        return EXIT_NOTHING_WRITTEN
+    try:
         fields = intake.clean_fields(args.unit, args.region, args.year)
         change = intake.add(args.file.name, data, args.raw, args.out, fields, args.replace)
     except AlreadyImported as exc:
@@ -128,7 +143,7 @@ def run_add(args) -> int:
         log.error("%s", exc)
         return EXIT_NOTHING_WRITTEN
     except OSError as exc:
-        log.error("无法读取 %s：%s", args.file, exc.strerror or exc)
+        log.error("导入失败，data/raw 保持原样：%s", exc)
         return EXIT_NOTHING_WRITTEN
     log.info("已导入 %s（doc_id %s）", change.stored, change.doc_id)
     for name in change.trashed:
@@ -142,6 +157,9 @@ def run_remove(args) -> int:
     except ImportRefused as exc:
         log.error("%s", exc)
         return EXIT_NOTHING_WRITTEN
+    except OSError as exc:
+        log.error("移除失败，data/raw 保持原样：%s", exc)
+        return EXIT_NOTHING_WRITTEN
     log.info("已将 %s 移入 data/trash/，数据表已重建。", change.trashed[0])
     return EXIT_OK
 
@@ -152,6 +170,7 @@ def run_list(args) -> int:
         log.error("raw folder %s does not exist or is not a folder", raw)
         return EXIT_NOTHING_WRITTEN
     try:
+        intake.recover_interrupted(raw)  # list what is loaded, not what a killed import left
         rows = intake.catalogue(raw, args.out or intake.parquet_dir())
     except ImportRefused as exc:
         log.error("%s", exc)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import LOADER_VERSION
-from .buildcache import BuildCache, stat_key
+from .buildcache import BuildCache, cache_dir_for, stat_key
 from .crosscheck import check_rates
 from .document import DecodeError, Doc
 from .findings import Finding
@@ -54,6 +54,52 @@ MAX_CHUNK_FILES = 32
 ARROW_BATCH_DOCS = 256
 # The loaders' own source: a change to it makes an --if-changed build run again.
 CODE_DIR = Path(__file__).resolve().parent
+# All a build keeps in its output folder: an existing folder holding anything else is not ours.
+OWN_FILES = frozenset({*(f"{name}.parquet" for name in TABLES), STAMP_NAME})
+
+
+class UnsafeOutput(Exception):
+    """An output folder the build must not replace: it is, holds or lies inside the documents'
+    folder, or it holds files that are not the build's own. str(exc) is a Chinese sentence."""
+
+
+def check_output_folder(raw_dir: Path, out_dir: Path) -> None:
+    """Raise UnsafeOutput unless replacing out_dir wholesale with new tables loses nothing.
+
+    A build swaps out_dir away and deletes it (swap_in), and writes or deletes its siblings
+    .<out>.new-*, .<out>.old and .<out>.cache: none of them may be or hold raw_dir, out_dir may
+    not lie inside raw_dir, and an existing out_dir may hold only OWN_FILES. Every build path
+    (the CLI, imports and removals from the CLI or the page) goes through this one check.
+    """
+    raw, out = Path(raw_dir).resolve(), Path(out_dir).resolve()
+    shown = f"输出文件夹 {out_dir}"
+    tail = "请另选一个输出文件夹（如 data/parquet），未做任何改动。"
+    if out == raw:
+        raise UnsafeOutput(f"{shown} 就是文档文件夹：构建会用数据表替换其中的全部文档。{tail}")
+    if out.is_relative_to(raw):
+        raise UnsafeOutput(f"{shown} 位于文档文件夹 {raw_dir} 之内。{tail}")
+    if raw.is_relative_to(out):
+        raise UnsafeOutput(
+            f"{shown} 包含文档文件夹 {raw_dir}：构建会用数据表替换整个文件夹，文档将被删除。{tail}"
+        )
+    if raw.is_relative_to(out.parent):
+        top = raw.relative_to(out.parent).parts[0]
+        own = {_backup_of(out).name, cache_dir_for(out).name}
+        if top in own or top.startswith(f".{out.name}.new-"):
+            raise UnsafeOutput(
+                f"{shown} 的构建会删除或改写 {out.parent / top}，而文档文件夹 {raw_dir} 在其中。"
+                f"{tail}"
+            )
+    if out.exists() and not out.is_dir():
+        raise UnsafeOutput(f"{shown} 是一个文件，不是文件夹：构建会替换它。{tail}")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in OWN_FILES)
+        if foreign:
+            named = "、".join(foreign[:3]) + ("等" if len(foreign) > 3 else "")
+            raise UnsafeOutput(
+                f"{shown} 中有不是数据表的文件（{named}）：构建会替换整个文件夹，"
+                f"这些文件将被删除。{tail}"
+            )
 
 
 def doc_id_for(source_file: str, sha256: str) -> str:
@@ -331,7 +377,8 @@ def cache_key(source_file: str, sha256: str, entry: dict | None, code: str) -> s
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _stamp_build_id(out_dir: Path) -> str | None:
+def stamp_build_id(out_dir: Path) -> str | None:
+    """The build_id of the tables in out_dir (None without a readable stamp)."""
     try:
         return json.loads((out_dir / STAMP_NAME).read_text()).get("build_id")
     except (OSError, ValueError, AttributeError):
@@ -385,6 +432,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     order.
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    check_output_folder(raw_dir, out_dir)
     started = time.perf_counter()
     hashed_ns = time.time_ns()
     manifest = read_manifest(raw_dir)
@@ -394,7 +442,7 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
     for name in sorted(set(manifest) - {name for name, _ in documents_listed}):
         log.warning("sources.toml names %s, which is not in %s", name, raw_dir)
     code = code_digest()
-    cache = BuildCache.open(out_dir, _stamp_build_id(out_dir))
+    cache = BuildCache.open(out_dir, stamp_build_id(out_dir))
     seen: dict[str, dict] = {}
     folder = str(raw_dir)
     for name, st in documents_listed:

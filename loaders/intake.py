@@ -5,17 +5,24 @@ large, its name is unsafe, or a trial parse finds no known document kind. Otherw
 lock (fcntl) that serialises imports, the file goes into data/raw under a safe name, its
 sources.toml entry is written, an older version of the same unit, year and kind moves to
 data/trash (only when the caller confirmed), and the parquet is rebuilt atomically. Any failure
-puts data/raw back as it was; the build's own atomic write keeps data/parquet as it was.
+puts data/raw back as it was; the build's own atomic write keeps data/parquet as it was. Every
+step on data/raw is journalled first, so that a process killed half-way is settled by the next
+add, remove, list, build or import page (reconcile): kept if its tables were swapped in, else
+undone.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import fcntl
 import hashlib
+import json
 import logging
+import math
 import os
 import re
+import sys
 import time
 import tomllib
 import unicodedata
@@ -29,11 +36,15 @@ import tomli_w
 from .build import (
     IGNORED_NAMES,
     MANIFEST_YEARS,
+    UnsafeOutput,
     build,
     check_manifest,
+    check_output_folder,
     doc_id_for,
     raw_files,
     read_document,
+    recover,
+    stamp_build_id,
 )
 from .manifest import MANIFEST_NAME, ManifestError, read_manifest
 from .readers import FORMAT_LABELS, SUFFIXES, suffix_of
@@ -47,11 +58,24 @@ MAX_MB_ENV = "IMPORT_MAX_MB"
 DEFAULT_MAX_MB = 20.0
 # Beside data/raw (never inside it, so the folder's content stays the documents only).
 LOCK_NAME = ".lock"
+JOURNAL_NAME = ".intake-journal.json"
 TRASH_NAME = "trash"
 LOCK_TIMEOUT_S = 120.0
 LOCK_POLL_S = 0.2
-# Longest stored file name, in characters, extension included.
-MAX_NAME_CHARS = 120
+# Longest file name on ext4 and most other file systems, in bytes (not characters: a Chinese
+# character takes three bytes in UTF-8, so 90 of them are too many).
+NAME_MAX_BYTES = 255
+# What the intake may add to a stored name: "-<sha8>-<n>" when the name is taken, the trash's
+# "<YYYYmmdd-HHMMSS>-<n>-" prefix and ".sources.toml" sidecar suffix, and an atomic write's
+# temporary ".<name>.part-<pid>" (pid up to Linux's pid_max of 4194304).
+NAME_GROWTH_BYTES = (
+    len("-12345678-999")
+    + len("20240101-235959-999-")
+    + len(".sources.toml")
+    + len("..part-4194304")
+)
+# Longest name an imported file may have, extension included, in UTF-8 bytes.
+MAX_NAME_BYTES = NAME_MAX_BYTES - NAME_GROWTH_BYTES
 # Longest unit or region typed into the import form.
 MAX_FIELD_CHARS = 100
 # Fields the import form and the CLI may set in sources.toml.
@@ -66,10 +90,18 @@ FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 # Characters that are unsafe on some file system or in a shell; replaced by "_".
 _UNSAFE_CHARS = re.compile(r'[<>:"|?*\s]+')
 _HEADER = re.compile(r"^\s*\[\[\s*document\s*\]\]\s*(#.*)?$")
+# Tests stop an import or removal at a named point here and kill it (tests/test_intake_kill.py):
+# "stored" (the file written), "applied" (every change to data/raw made), "built" (new tables
+# swapped in, the journal not yet closed).
+PAUSE_ENV = "LOADERS_PAUSE_AT"
 
 
 class ImportRefused(Exception):
     """An import or removal that was not done; str(exc) is a Chinese sentence for the user."""
+
+
+class Busy(ImportRefused):
+    """Another import or removal held the lock longer than the caller would wait."""
 
 
 class AlreadyImported(ImportRefused):
@@ -106,6 +138,33 @@ def trash_dir(raw: Path) -> Path:
     return Path(raw).parent / TRASH_NAME
 
 
+def check_folders(raw: Path, out: Path) -> None:
+    """ImportRefused unless a build may write out from raw (build.check_output_folder)."""
+    try:
+        check_output_folder(raw, out)
+    except UnsafeOutput as exc:
+        raise ImportRefused(str(exc)) from exc
+
+
+# errno values that mean "this folder may not be written", whoever asks.
+NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _not_writable(folder: Path, reason: str, undone: bool = False) -> ImportRefused:
+    outcome = "已撤销，data/raw 和数据表均保持原样" if undone else "未做任何改动"
+    return ImportRefused(
+        f"文件夹 {folder} 不可写（{reason}）：导入和移除要在文档文件夹及其上级文件夹中写入"
+        f"文档、锁文件、记录和回收站，请管理员检查文件夹权限；{outcome}。"
+    )
+
+
+def check_writable(raw: Path) -> None:
+    """ImportRefused naming the folder when raw or its parent (lock, journal, trash) is read-only."""
+    for folder in (Path(raw), Path(raw).parent):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _not_writable(folder, "只读或权限不足")
+
+
 def max_mb() -> float:
     """The import size limit in megabytes: IMPORT_MAX_MB, default 20."""
     text = os.environ.get(MAX_MB_ENV, "").strip()
@@ -115,6 +174,16 @@ def max_mb() -> float:
         log.warning("%s=%r is not a number; using %s MB", MAX_MB_ENV, text, DEFAULT_MAX_MB)
         mb = DEFAULT_MAX_MB
     return max(mb, 0.0)
+
+
+def upload_limit_mb() -> int:
+    """server.maxUploadSize for Streamlit: the import limit in whole megabytes, at least 1.
+
+    Streamlit holds an upload in memory up to that size before the page can refuse it, so it
+    must not exceed the import limit (.streamlit/config.toml for the default, run.sh for
+    IMPORT_MAX_MB).
+    """
+    return max(1, math.ceil(max_mb()))
 
 
 def max_bytes() -> int:
@@ -175,8 +244,13 @@ def safe_name(name: str) -> str:
         raise ImportRefused(f"文件名“{name}”只有扩展名：请给文件起一个名称后再导入。")
     if stem.split(".")[0].lower() in RESERVED_STEMS:
         raise ImportRefused(f"文件名“{name}”是系统保留的名称：请重命名后再导入。")
-    stem = stem[: MAX_NAME_CHARS - len(suffix)]
     safe = stem + suffix
+    size = len(safe.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise ImportRefused(
+            f"文件名过长（{size} 字节，上限 {MAX_NAME_BYTES} 字节，约 {MAX_NAME_BYTES // 3} 个汉字；"
+            f"一个汉字占 3 字节）：请将“{safe[:20]}…”缩短后再导入。"
+        )
     if safe in IGNORED_NAMES or safe.lower() in {n.lower() for n in IGNORED_NAMES}:
         raise ImportRefused(f"文件名“{name}”是 data/raw 中的保留文件名：请重命名后再导入。")
     return safe
@@ -187,7 +261,7 @@ def _stored_name(raw: Path, safe: str, sha: str) -> str:
     if not (raw / safe).exists():
         return safe
     suffix = suffix_of(safe)
-    stem = safe[: -len(suffix)][: MAX_NAME_CHARS - len(suffix) - 9]
+    stem = safe[: -len(suffix)]  # safe_name kept it short enough for what is added here
     candidate, n = f"{stem}-{sha[:8]}{suffix}", 1
     while (raw / candidate).exists():
         n += 1
@@ -205,12 +279,15 @@ def clean_fields(unit=None, region=None, year=None) -> dict:
         text = "" if value is None else str(value).strip()
         if not text:
             continue
-        if len(text) > MAX_FIELD_CHARS or any(
-            unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in text
-        ):
-            label = "单位" if key == "unit" else "地区"
+        label = "单位" if key == "unit" else "地区"
+        if any(unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in text):
             raise ImportRefused(
-                f"{label}“{text[:40]}”无效：请填写不超过 {MAX_FIELD_CHARS} 字的名称。"
+                f"{label}“{printable(text[:40])}”含有换行、制表符等控制字符或不可见字符："
+                "请写在一行内，只用文字、数字和标点。"
+            )
+        if len(text) > MAX_FIELD_CHARS:
+            raise ImportRefused(
+                f"{label}“{text[:40]}…”过长（{len(text)} 字）：请填写不超过 {MAX_FIELD_CHARS} 字的名称。"
             )
         out[key] = text
     text = "" if year is None else str(year).strip().removesuffix("年").strip()
@@ -342,8 +419,14 @@ def describe(row: dict) -> str:
 def locked(raw: Path, timeout_s: float | None = None):
     """Hold the import lock beside raw; ImportRefused when another import holds it too long."""
     path = Path(raw).parent / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as lock:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path, "a")  # closed by the with below, after the lock is released
+    except OSError as exc:
+        if exc.errno in NOT_WRITABLE:
+            raise _not_writable(path.parent, exc.strerror) from exc
+        raise
+    with lock:
         deadline = time.monotonic() + (LOCK_TIMEOUT_S if timeout_s is None else timeout_s)
         while True:
             try:
@@ -353,7 +436,7 @@ def locked(raw: Path, timeout_s: float | None = None):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 if time.monotonic() > deadline:
-                    raise ImportRefused("另一个导入或移除正在进行：请稍后再试。") from exc
+                    raise Busy("另一个导入或移除正在进行：请稍后再试。") from exc
                 time.sleep(LOCK_POLL_S)
         try:
             yield
@@ -460,33 +543,145 @@ class Change:
     counts: dict = field(default_factory=dict)
 
 
-class _Undo:
-    """Reversible steps on data/raw; undo() puts every touched file back as it was."""
+class _Journal:
+    """Reversible steps on data/raw, each written ahead to a journal beside data/raw.
 
-    def __init__(self, raw: Path):
-        self.raw = raw
-        self.steps: list = []
+    undo() puts every touched file back as it was. A process killed half-way (kill -9, power)
+    leaves the journal behind, and reconcile() settles it at the next start: the change is kept
+    when its tables were swapped in (the stamp's build_id moved on), otherwise undone.
+    """
+
+    def __init__(self, raw: Path, out: Path):
+        self.path = journal_path(raw)
+        self.record = {
+            "raw": str(Path(raw).absolute()),
+            "out": str(Path(out).absolute()),
+            "build_before": stamp_build_id(out),
+            "pid": os.getpid(),
+            "steps": [],
+        }
+        self._save()
+
+    def _save(self) -> None:
+        _write_atomic(self.path, json.dumps(self.record, ensure_ascii=False).encode("utf-8"))
+
+    def _log(self, step: dict) -> None:
+        self.record["steps"].append(step)
+        self._save()
 
     def write(self, path: Path, data: bytes) -> None:
         before = path.read_bytes() if path.exists() else None
+        encoded = None if before is None else base64.b64encode(before).decode("ascii")
+        self._log({"op": "write", "path": str(path.absolute()), "before": encoded})
         _write_atomic(path, data)
-        self.steps.append(
-            lambda: (
-                _write_atomic(path, before) if before is not None else path.unlink(missing_ok=True)
-            )
-        )
 
     def move(self, src: Path, dst: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
+        self._log({"op": "move", "src": str(src.absolute()), "dst": str(dst.absolute())})
         os.replace(src, dst)
-        self.steps.append(lambda: os.replace(dst, src))
 
-    def undo(self) -> None:
-        for step in reversed(self.steps):
-            try:
-                step()
-            except OSError:
-                log.exception("could not undo a step of a failed import in %s", self.raw)
+    def committed(self) -> bool:
+        """Were new tables swapped in since the journal opened? Then the change stands."""
+        return _committed(self.record)
+
+    def undo(self) -> bool:
+        """Undo every step; close the journal when all went back (else leave it for the next)."""
+        if _undo_steps(self.record):
+            self.close()
+            return True
+        return False
+
+    def close(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:  # the next start finds the new build_id and keeps the change
+            log.warning("could not remove %s", self.path, exc_info=True)
+
+
+def _committed(record: dict) -> bool:
+    out = Path(record["out"])
+    try:
+        recover(out)  # a kill or failure between the two renames of swap_in
+    except OSError:
+        log.warning("could not restore the previous tables of %s", out, exc_info=True)
+    return stamp_build_id(out) != record.get("build_before")
+
+
+def _undo_steps(record: dict) -> bool:
+    """Put back what a journal's steps changed, newest first; each step may be undone twice
+    (the journal records a step before doing it). False if one could not be undone."""
+    done = True
+    for step in reversed(record["steps"]):
+        try:
+            if step["op"] == "write":
+                path = Path(step["path"])
+                path.with_name(f".{path.name}.part-{record['pid']}").unlink(missing_ok=True)
+                if step["before"] is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    _write_atomic(path, base64.b64decode(step["before"]))
+            else:
+                src, dst = Path(step["src"]), Path(step["dst"])
+                if dst.exists() and not src.exists():
+                    os.replace(dst, src)
+        except OSError:
+            log.exception("could not undo %s of an import in %s", step, record["raw"])
+            done = False
+    return done
+
+
+def journal_path(raw: Path) -> Path:
+    """The journal of the import or removal under way (or killed): beside data/raw."""
+    return Path(raw).parent / JOURNAL_NAME
+
+
+def reconcile(raw: Path) -> None:
+    """Settle an import or removal that was killed half-way. Call under the lock.
+
+    Kept when its tables were swapped in, undone otherwise: a document is then in data/raw only
+    if it is in the tables (as far as imports go), and `list` and the page tell the truth.
+    """
+    path = journal_path(raw)
+    try:
+        record = json.loads(path.read_bytes())
+        steps = record["steps"]
+        if not isinstance(record["out"], str):
+            raise TypeError("out is not a path")
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ImportRefused(
+            f"上次中断的导入留下的记录 {path} 无法读取（{exc}）：请管理员核对 data/raw 后删除该文件。"
+        ) from exc
+    names = [Path(s.get("path") or s.get("src")).name for s in steps]
+    if _committed(record):
+        log.warning("上次导入或移除在数据表重建之后被中断，已保留其结果（%s）。", "、".join(names))
+    elif _undo_steps(record):
+        log.warning(
+            "上次导入或移除在数据表重建之前被中断，已撤销：data/raw 恢复原样（%s）。",
+            "、".join(names),
+        )
+    else:
+        raise ImportRefused(
+            f"上次中断的导入未能完全撤销：请管理员按 {path} 核对 data/raw，然后删除该文件。"
+        )
+    path.unlink(missing_ok=True)
+
+
+def recover_interrupted(raw: Path, timeout_s: float | None = None) -> None:
+    """reconcile() under the lock when a journal is there; costs one stat when none is."""
+    if journal_path(raw).exists():
+        with locked(raw, timeout_s):
+            reconcile(raw)
+
+
+def _pause_at(point: str) -> None:
+    """Stop here for good when PAUSE_ENV names point: for tests that kill the process here."""
+    if os.environ.get(PAUSE_ENV) == point:
+        sys.stderr.write(f"paused at {point}\n")
+        sys.stderr.flush()
+        while True:
+            time.sleep(60)
 
 
 def _trash_path(raw: Path, name: str) -> Path:
@@ -500,27 +695,41 @@ def _trash_path(raw: Path, name: str) -> Path:
 
 
 def _transaction(raw: Path, out: Path, apply) -> dict:
-    """Run apply(undo) on raw, then rebuild out; on any failure undo raw and re-raise.
+    """Run apply(journal) on raw, then rebuild out; on any failure undo raw and re-raise.
 
     A failure is raised as ImportRefused with a message for the user; the build writes out
     atomically, so out keeps its previous tables.
     """
-    undo = _Undo(raw)
+    journal = None
     try:
-        apply(undo)
-        return build(raw, out)
+        journal = _Journal(raw, out)
+        apply(journal)
+        _pause_at("applied")
+        counts = build(raw, out)
+        _pause_at("built")
     except BaseException as exc:
-        undo.undo()
+        if journal is not None and journal.committed():
+            journal.close()  # the new tables are in: data/raw stays as they were built from
+            raise
+        if journal is not None:
+            journal.undo()
         if isinstance(exc, ImportRefused) or not isinstance(exc, Exception):
             raise
         log.exception("import into %s failed and was undone", raw)
+        if isinstance(exc, OSError) and exc.errno in NOT_WRITABLE:
+            folder = Path(exc.filename).parent if exc.filename else raw
+            raise _not_writable(folder, exc.strerror, undone=True) from exc
+        # the reason without the file's path: the page shows this message to every user
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else ""
         raise ImportRefused(
-            f"操作失败（{type(exc).__name__}: {exc}），已撤销：data/raw 和数据表均保持原样，"
-            "请检查磁盘空间与文件权限后重试。"
+            f"操作失败（{type(exc).__name__}{': ' + reason if reason else ''}），已撤销："
+            "data/raw 和数据表均保持原样，请检查磁盘空间与文件权限后重试；详情见服务器日志。"
         ) from exc
+    journal.close()
+    return counts
 
 
-def _trash(undo: _Undo, raw: Path, name: str, entry: dict | None) -> None:
+def _trash(undo: _Journal, raw: Path, name: str, entry: dict | None) -> None:
     target = _trash_path(raw, name)
     undo.move(raw / name, target)
     if entry:
@@ -549,7 +758,10 @@ def add(
     fields = clean_fields(**{k: (fields or {}).get(k) for k in EDITABLE})
     if not raw.is_dir():
         raise ImportRefused(f"文档文件夹 {raw} 不存在：请检查 {RAW_ENV} 或 data/raw。")
+    check_folders(raw, out)
+    check_writable(raw)
     with locked(raw):
+        reconcile(raw)
         manifest = _manifest_or_refuse(raw)
         sha = hashlib.sha256(data).hexdigest()
         stored = _stored_name(raw, safe, sha)
@@ -576,8 +788,9 @@ def add(
         text = (raw / MANIFEST_NAME).read_text("utf-8") if (raw / MANIFEST_NAME).exists() else ""
         new_text = manifest_text(text, old_names | {stored}, entry)
 
-        def apply(undo: _Undo) -> None:
+        def apply(undo: _Journal) -> None:
             undo.write(raw / stored, data)
+            _pause_at("stored")
             if new_text != text:
                 undo.write(raw / MANIFEST_NAME, new_text.encode("utf-8"))
             for old in sorted(old_names):
@@ -600,14 +813,17 @@ def remove(doc: str, raw: Path | None = None, out: Path | None = None) -> Change
     """Move a document (by doc_id or file name) to data/trash and rebuild. Raises ImportRefused."""
     raw = Path(raw or raw_dir())
     out = Path(out or parquet_dir())
+    check_folders(raw, out)
+    check_writable(raw)
     with locked(raw):
+        reconcile(raw)
         path = find(raw, doc)
         manifest = _manifest_or_refuse(raw)
         text = (raw / MANIFEST_NAME).read_text("utf-8") if (raw / MANIFEST_NAME).exists() else ""
         new_text = manifest_text(text, {path.name})
         doc_id = doc_id_for(path.name, _sha_of(path))
 
-        def apply(undo: _Undo) -> None:
+        def apply(undo: _Journal) -> None:
             _trash(undo, raw, path.name, manifest.get(path.name))
             if new_text != text:
                 undo.write(raw / MANIFEST_NAME, new_text.encode("utf-8"))

@@ -11,18 +11,25 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-req_sha=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$req_sha" ]; then
-  echo "[setup] installing requirements.txt"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-  echo "$req_sha" > "$VENV/.requirements.sha256"
+# requirements.lock pins every package, transitive ones included, with the sha256 of each file
+# (generated from requirements.txt, see README); pip refuses any download that does not match.
+# Installed again whenever the lock changes.
+lock_sha=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ "$(cat "$VENV/.requirements.lock.sha256" 2>/dev/null)" != "$lock_sha" ]; then
+  echo "[setup] installing requirements.lock (hashes checked)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+    -r requirements.lock
+  echo "$lock_sha" > "$VENV/.requirements.lock.sha256"
 fi
 
 # Chart images need a Chromium for kaleido and CJK fonts for the glyphs; the browser tests need
 # Chromium too. Install them when missing and we can (root with apt-get); otherwise say so.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need+=(fonts-noto-cjk); fi
+# fc-list's output is read whole first: under pipefail, `fc-list | grep -q` failed whenever grep
+# stopped at the first match and fc-list died of SIGPIPE, so installed fonts looked missing.
+fonts=$(fc-list 2>/dev/null || true)
+if [[ ${fonts,,} != *"noto sans cjk"* ]]; then need+=(fonts-noto-cjk); fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup] installing Debian packages: ${need[*]}"

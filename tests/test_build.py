@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import RAW, seed_path
+from conftest import RAW, ROOT, seed_path
 
 from loaders import build as build_module
 from loaders.__main__ import main
@@ -334,7 +337,13 @@ def test_malformed_manifest_exits_1_and_keeps_the_previous_tables(
     assert snapshot(out) == before
     # no temporary folder left: only the lock, the build cache and the two folders
     # .lock is the import lock the CLI build shares with intake (loaders/intake.py)
-    assert sorted(p.name for p in out.parent.iterdir()) == [".lock", ".out.cache", ".out.lock", "out", "raw"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        ".lock",
+        ".out.cache",
+        ".out.lock",
+        "out",
+        "raw",
+    ]
 
 
 def test_manifest_naming_a_missing_file_is_logged(tmp_path, caplog):
@@ -372,3 +381,107 @@ def test_unit_from_a_title_runs_past_place_names_that_end_like_units(title, unit
 )
 def test_bare_labels_take_only_a_unit_like_value(text, unit):
     assert find_unit(text) == unit
+
+
+# -- the output folder: never the documents' -----------------------------------------------------
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every path under root (hidden ones and folders included) -> its bytes' sha256 or "dir"."""
+    return {
+        p.relative_to(root).as_posix(): "dir"
+        if p.is_dir()
+        else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def unsafe_outputs(base: Path) -> dict[str, Path]:
+    """data/raw with the seeds, plus a trash file beside it; each out that must be refused."""
+    raw = copy_seeds(base / "data" / "raw")
+    (base / "data" / "trash").mkdir()
+    (base / "data" / "trash" / "old.txt").write_text("a removed document", "utf-8")
+    notes = base / "notes"
+    notes.mkdir()
+    (notes / "会议纪要.docx").write_bytes(b"not ours")
+    (base / "link").symlink_to(raw)
+    return {
+        "the raw folder": raw,
+        "the raw folder, spelt with ..": raw / ".." / "raw",
+        "a symlink to the raw folder": base / "link",
+        "the raw folder's parent": base / "data",
+        "the root of everything": base,
+        "inside the raw folder": raw / "parquet",
+        "a folder of other files": notes,
+        "an existing file": raw / seed_path("000").name,
+    }
+
+
+UNSAFE = [
+    "the raw folder",
+    "the raw folder, spelt with ..",
+    "a symlink to the raw folder",
+    "the raw folder's parent",
+    "the root of everything",
+    "inside the raw folder",
+    "a folder of other files",
+    "an existing file",
+]
+
+
+@pytest.mark.parametrize("where", UNSAFE)
+def test_cli_build_refuses_an_output_folder_that_would_take_documents_with_it(
+    tmp_path, caplog, where
+):
+    out = unsafe_outputs(tmp_path)[where]
+    raw = tmp_path / "data" / "raw"
+    before = tree(tmp_path)
+    with caplog.at_level(logging.ERROR):
+        assert cli(raw, out) == 1
+    assert tree(tmp_path) == before  # nothing written, moved or removed, not even a lock file
+    assert "输出文件夹" in caplog.text and "未做任何改动" in caplog.text
+
+
+@pytest.mark.parametrize("where", UNSAFE)
+def test_build_itself_refuses_them_too(tmp_path, where):
+    out = unsafe_outputs(tmp_path)[where]
+    raw = tmp_path / "data" / "raw"
+    before = tree(tmp_path)
+    with pytest.raises(build_module.UnsafeOutput, match="输出文件夹"):
+        build(raw, out)
+    assert tree(tmp_path) == before
+
+
+def test_raw_folder_where_the_build_keeps_its_backup_is_refused(tmp_path):
+    # swap_in deletes out's sibling .<out>.old: a raw folder of that name would go with it
+    raw = copy_seeds(tmp_path / ".parquet.old")
+    before = tree(tmp_path)
+    assert cli(raw, tmp_path / "parquet") == 1
+    assert tree(tmp_path) == before
+
+
+def test_refusal_is_on_stderr_in_chinese(tmp_path):
+    raw = copy_seeds(tmp_path / "data" / "raw")
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "build", "--raw", str(raw), "--out", str(raw)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "输出文件夹" in done.stderr and "文档文件夹" in done.stderr
+    assert sorted(p.name for p in raw.iterdir()) == sorted(
+        [*(seed_path(s).name for s in SEEDS), "sources.toml"]
+    )
+
+
+@pytest.mark.parametrize("existing", ["missing", "empty", "a previous build"])
+def test_an_output_folder_of_our_own_is_built(tmp_path, existing):
+    raw, out = copy_seeds(tmp_path / "raw"), tmp_path / "out"
+    if existing == "empty":
+        out.mkdir()
+    elif existing == "a previous build":
+        assert cli(raw, out) == 0
+    assert cli(raw, out) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(build_module.OWN_FILES)

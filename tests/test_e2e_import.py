@@ -73,6 +73,7 @@ def serve(base: Path, password_digest: str = ""):
     secrets.write_text(f'{auth.SECRET_KEY} = "{password_digest}"\n', "utf-8")
     env = dict(os.environ, **{intake.RAW_ENV: str(raw), intake.PARQUET_ENV: str(out)})
     env.pop(auth.ENV_VAR, None)
+    env.pop(auth.LEGACY_ENV_VAR, None)
     env.pop(intake.MAX_MB_ENV, None)
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
@@ -195,10 +196,11 @@ def test_import_three_formats_then_every_page_shows_them(app, page):
             expect(page.get_by_text("当前筛选条件下没有文档")).to_have_count(0)
 
 
+# Over the 20 MB import limit, which is also the server's upload limit (server.maxUploadSize).
+HUGE = b"0" * (30 * 2**20)
 BAD = {
     "empty.txt": (b"", "文件为空"),
     "noise.txt": (random.Random(11).randbytes(5000), "无法导入"),
-    "huge.txt": (b"0" * (30 * 2**20), "文件过大"),
     "../../evil.txt": (seed_bytes("004"), "包含路径"),
     "nul\x00name.txt": (seed_bytes("004"), "控制字符"),
     "bell\x07name.txt": (seed_bytes("004"), "控制字符"),
@@ -213,9 +215,11 @@ def test_bad_uploads_show_reasons_and_change_nothing(app, page):
     before = (folder_hashes(raw), folder_hashes(out))
     page.goto(f"{url}/import_documents")
     settled(page, "导入文档")
-    upload(page, {name: data for name, (data, _) in BAD.items()})
+    upload(page, {**{name: data for name, (data, _) in BAD.items()}, "huge.txt": HUGE})
     errors = page.get_by_test_id("stAlertContentError")
     expect(errors).to_have_count(len(BAD), timeout=IMPORT_MS)
+    # over server.maxUploadSize: the uploader refuses it before a byte reaches the server
+    expect(page.get_by_text("MB or smaller")).to_be_visible()
     settled(page, "导入文档")
     shown = " ".join(errors.all_inner_texts())
     for name, (_, fragment) in BAD.items():  # "../../evil.txt" reaches the server as named
@@ -239,6 +243,7 @@ def test_password_required_to_import_and_remove(locked_app, page):
     expect(page.locator(".st-key-import_files")).to_have_count(0)
     assert (folder_hashes(raw), folder_hashes(out)) == before
 
+    page.wait_for_timeout(1200)  # a wrong password locks the session out for a second
     password.fill(PASSWORD)
     page.get_by_role("button", name="解锁导入").click()
     expect(page.locator(".st-key-import_files")).to_be_visible(timeout=PAGE_LOAD_MS)

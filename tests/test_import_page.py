@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,7 @@ def folders(tmp_path, monkeypatch) -> tuple[Path, Path]:
     monkeypatch.setenv(intake.RAW_ENV, str(raw))
     monkeypatch.setenv(intake.PARQUET_ENV, str(out))
     monkeypatch.delenv(auth.ENV_VAR, raising=False)
+    monkeypatch.delenv(auth.LEGACY_ENV_VAR, raising=False)
     monkeypatch.delenv(intake.MAX_MB_ENV, raising=False)
     return raw, out
 
@@ -134,6 +136,7 @@ BAD_UPLOADS = [
     ("../../evil.txt", seed_bytes("004"), "包含路径"),
     ("nul\x00name.txt", seed_bytes("004"), "控制字符"),
     ("bell\x07name.txt", seed_bytes("004"), "控制字符"),
+    ("长" * 90 + ".txt", seed_bytes("004"), "文件名过长"),  # 274 bytes: ext4 takes 255
     ("prose.txt", ("今天天气很好，我们去公园散步。" * 50).encode(), "未识别的文档类型"),
     ("bomb.xlsx", zip_bomb(), "压缩炸弹"),
     ("fake.xlsx", b"plain text pretending to be a workbook", "不是有效的Excel 工作簿"),
@@ -198,6 +201,52 @@ def test_remove_needs_confirmation_then_moves_to_trash(folders):
     assert "002_eae1af3fc182f435.txt" not in listed.to_string()
 
 
+SECRET_PATH = "/srv/secret/data/raw/x.txt"
+
+
+def crash(*args, **kwargs):
+    raise RuntimeError(f"disk on fire at {SECRET_PATH}")
+
+
+@pytest.mark.parametrize("step", ["inspect", "add", "remove"])
+def test_an_unexpected_error_is_a_chinese_message_and_a_log_line(
+    folders, monkeypatch, caplog, step
+):
+    raw, out = folders
+    before = (folder_hashes(raw), folder_hashes(out))
+    monkeypatch.setattr(intake, step, crash)
+    at = open_app()
+    data = IMPORTS["浏阳.txt"][0]
+    if step == "remove":
+        doc_id = pd.read_parquet(out / "documents.parquet")["doc_id"].iloc[0]
+        at.selectbox(key="import_remove_doc").select(doc_id).run()
+        at.checkbox(key="import_remove_confirm").check().run()
+        at.button(key="import_remove_button").click().run()
+    else:
+        at.file_uploader(key="import_files").set_value([("浏阳.txt", data, OCTET)]).run()
+        if step == "add":
+            at.button(key=f"import_confirm_{key_of(data)}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = texts(at.error)
+    assert any("意外错误" in e for e in errors), errors
+    assert not any(SECRET_PATH in e or "RuntimeError" in e for e in errors)
+    assert SECRET_PATH in caplog.text and "Traceback" in caplog.text  # for the administrator
+    assert (folder_hashes(raw), folder_hashes(out)) == before
+
+
+@pytest.mark.parametrize("where", ["raw", "raw's parent"])
+def test_a_parquet_folder_holding_the_documents_turns_imports_off(folders, monkeypatch, where):
+    raw, _ = folders
+    monkeypatch.setenv(intake.PARQUET_ENV, str(raw if where == "raw" else raw.parent))
+    before = folder_hashes(raw.parent)
+    at = open_app()
+    assert any("输出文件夹" in e and "未做任何改动" in e for e in texts(at.error)), texts(at.error)
+    assert not at.file_uploader  # no upload …
+    assert not [b for b in at.button if b.key == "import_remove_button"]  # … and no removal
+    assert "001_ca3773a3f6f7eb3c.txt" in at.dataframe[-1].value.to_string()  # listing still works
+    assert folder_hashes(raw.parent) == before
+
+
 @pytest.mark.parametrize("where", ["env", "secrets"])
 def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, where):
     raw, out = folders
@@ -218,6 +267,7 @@ def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, whe
     assert any("密码不正确" in e for e in texts(at.error))
     assert not at.file_uploader
 
+    monkeypatch.setattr(auth, "clock", lambda: time.monotonic() + 60)  # past the wait
     at.text_input(key="import_password").input(PASSWORD)  # typed, then the form is submitted
     at.button[0].click().run()
     assert at.file_uploader and at.selectbox(key="import_remove_doc")
@@ -228,11 +278,82 @@ def test_password_guards_import_and_remove_not_reading(folders, monkeypatch, whe
     assert (folder_hashes(raw), folder_hashes(out)) != before
 
 
+def submit_password(at: AppTest, password: str) -> None:
+    at.text_input(key="import_password").input(password)  # typed, then the form is submitted
+    at.button[0].click().run()
+
+
+def test_wrong_passwords_lock_the_session_out_for_longer_each_time(folders, monkeypatch):
+    secrets = {auth.SECRET_KEY: auth.hash_password(PASSWORD)}
+    waited = [0.0]
+    monkeypatch.setattr(auth, "clock", lambda: time.monotonic() + waited[0])
+    at = open_app(secrets=secrets)
+    submit_password(at, "guess 1")
+    assert any("密码不正确" in e and "1 秒后再试" in e for e in texts(at.error)), texts(at.error)
+    submit_password(at, PASSWORD)  # at once: refused without being checked
+    assert any("尝试次数过多" in e for e in texts(at.error)), texts(at.error)
+    assert not at.file_uploader
+    waited[0] += 1.1
+    submit_password(at, "guess 2")
+    assert any("2 秒后再试" in e for e in texts(at.error)), texts(at.error)
+    waited[0] += 2.1
+    submit_password(at, PASSWORD)
+    assert at.file_uploader  # the right password, once the wait is over
+
+
+def test_a_legacy_sha256_still_unlocks_but_asks_to_be_regenerated(folders):
+    legacy = hashlib.sha256(PASSWORD.encode()).hexdigest()
+    at = open_app(secrets={auth.LEGACY_SECRET_KEY: legacy, auth.SECRET_KEY: ""})
+    assert not at.warning
+    submit_password(at, PASSWORD)
+    assert at.file_uploader
+    assert any("python -m dashboard.auth" in w for w in texts(at.warning))
+
+
 def test_a_malformed_password_digest_turns_imports_off(folders, monkeypatch):
     monkeypatch.setenv(auth.ENV_VAR, "not-a-sha256")
     at = open_app()
     assert any("导入密码配置无效" in e for e in texts(at.error))
     assert not at.file_uploader and not at.text_input
+
+
+@pytest.fixture
+def listening_on(monkeypatch):
+    """Set server.address as `--server.address` would, for the test's runs of the app."""
+    from streamlit import config
+
+    from dashboard import serving
+
+    before = config.get_option("server.address")
+
+    def listen(address: str) -> None:
+        config.set_option("server.address", address)
+        serving.check_once.clear()
+
+    yield listen
+    config.set_option("server.address", before)
+    serving.check_once.clear()
+
+
+@pytest.mark.parametrize(
+    ("address", "password", "warned"),
+    [("0.0.0.0", False, True), ("192.168.3.7", False, True), ("0.0.0.0", True, False)],
+)
+def test_the_app_says_loudly_when_anyone_on_the_network_can_import(
+    folders, listening_on, caplog, address, password, warned
+):
+    listening_on(address)
+    secrets = {auth.SECRET_KEY: auth.hash_password(PASSWORD)} if password else None
+    at = open_app(secrets=secrets)
+    shown = any("任何人都可以导入和移除文档" in w for w in texts(at.warning))
+    assert shown is warned
+    assert ("任何人都可以导入和移除文档" in caplog.text) is warned  # the operator's console
+
+
+def test_no_warning_on_the_loopback_address(folders, listening_on, caplog):
+    listening_on("127.0.0.1")
+    at = open_app()
+    assert not at.warning and "任何人" not in caplog.text
 
 
 def test_check_and_unlock_without_a_password_configured(monkeypatch):

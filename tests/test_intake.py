@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
+import shutil
+import subprocess
+import sys
 import threading
 import tomllib
 from pathlib import Path
@@ -30,6 +34,7 @@ from loaders.__main__ import EXIT_NEEDS_CONFIRMATION, EXIT_NOTHING_WRITTEN, EXIT
 from loaders.build import build, doc_id_for
 from loaders.intake import AlreadyImported, ImportRefused, NeedsConfirmation
 
+ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = ("documents", "projects", "indicators", "findings")
 PROSE = (
@@ -124,12 +129,53 @@ def test_size_limit_is_configurable(dirs, monkeypatch):
         ("a:b?c*.xlsx", "a_b_c.xlsx"),
         ("  报告.docx  ", "报告.docx"),
         ("e\u0301.csv", "\u00e9.csv"),  # NFC
-        ("x" * 300 + ".docx", "x" * 115 + ".docx"),
+        ("长" * 60 + ".docx", "长" * 60 + ".docx"),  # 185 bytes: under the limit
         ("普陀区 (2023).md", "普陀区_(2023).md"),
     ],
 )
 def test_safe_name_keeps_chinese_and_replaces_unsafe_characters(name, safe):
     assert intake.safe_name(name) == safe
+
+
+LONG_NAMES = [
+    "长" * 90 + ".txt",  # 274 bytes: over ext4's 255, though only 94 characters
+    "长" * 65 + ".txt",  # 199 bytes: fits on disk, but not with what the intake adds to it
+    "x" * 300 + ".docx",
+]
+
+
+@pytest.mark.parametrize("name", LONG_NAMES, ids=["90 汉字", "65 汉字", "300 ascii"])
+def test_a_name_too_long_in_bytes_is_refused_before_preview(dirs, name):
+    raw, out = dirs
+    before = state(raw, out)
+    preview = intake.inspect(name, gb18030_seed())
+    assert not preview.ok and "文件名过长" in preview.refusal
+    assert not preview.document  # refused before the trial parse
+    with pytest.raises(ImportRefused) as info:
+        intake.add(name, gb18030_seed(), raw, out)
+    message = str(info.value)
+    assert "文件名过长" in message and f"{intake.MAX_NAME_BYTES} 字节" in message
+    assert str(raw.parent) not in message and "Errno" not in message
+    assert state(raw, out) == before
+
+
+def test_the_longest_name_allowed_survives_every_name_the_intake_makes_of_it(dirs):
+    """The stored name, its "-<hash>" twin, the trash's dated copy with its sources.toml sidecar
+    and the temporary files of atomic writes all stay within one path component's 255 bytes."""
+    raw, out = dirs
+    stem = "长" * ((intake.MAX_NAME_BYTES - len(".txt")) // 3)
+    name = stem + "x" * (intake.MAX_NAME_BYTES - len(stem.encode()) - len(".txt")) + ".txt"
+    assert len(name.encode()) == intake.MAX_NAME_BYTES
+    fields = {"year": 2021, "region": "湖南"}  # a sources.toml entry, so the trash gets a sidecar
+    first = intake.add(name, gb18030_seed(), raw, out, fields)
+    assert first.stored == name
+    newer = intake.add(name, gb18030_seed() + b"\n", raw, out, fields, replace=True)
+    assert newer.trashed == [name] and newer.stored != name  # the name was taken: hash added
+    assert len(newer.stored.encode()) > intake.MAX_NAME_BYTES
+    intake.remove(newer.doc_id, raw, out)  # the longest name goes to the trash with its entry
+    names = [p.name for p in intake.trash_dir(raw).iterdir()]
+    assert any(n.endswith(newer.stored + ".sources.toml") for n in names)
+    assert max(len(n.encode()) for n in names) <= 255
 
 
 @pytest.mark.parametrize(
@@ -163,6 +209,20 @@ def test_clean_fields_refuses_bad_values(fields):
     with pytest.raises(ImportRefused) as info:
         intake.clean_fields(**fields)
     assert CJK.search(str(info.value))
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment", "wrong"),
+    [
+        ({"unit": "甲\n乙"}, "换行", "不超过"),  # was: 请填写不超过 100 字的名称
+        ({"region": "湖\t南"}, "控制字符", "不超过"),
+        ({"unit": "长" * 101}, "不超过 100 字", "换行"),
+    ],
+)
+def test_a_bad_field_gets_the_reason_that_applies(fields, fragment, wrong):
+    with pytest.raises(ImportRefused) as info:
+        intake.clean_fields(**fields)
+    assert fragment in str(info.value) and wrong not in str(info.value)
 
 
 # --- imports ------------------------------------------------------------------------------------
@@ -288,6 +348,45 @@ def test_an_invalid_sources_toml_stops_imports_without_changes(dirs):
     assert state(raw, out) == before
 
 
+# --- the output folder ---------------------------------------------------------------------------
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every path under root (hidden ones and folders included) -> sha256 of its bytes or "dir"."""
+    return {
+        p.relative_to(root).as_posix(): "dir"
+        if p.is_dir()
+        else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("where", ["raw", "raw's parent"])
+def test_import_and_removal_refuse_an_output_folder_holding_the_documents(dirs, where):
+    raw, _ = dirs
+    out = raw if where == "raw" else raw.parent
+    base = raw.parent.parent
+    before = tree(base)
+    with pytest.raises(ImportRefused, match="输出文件夹") as info:
+        intake.add("浏阳.txt", gb18030_seed(), raw, out)
+    assert "未做任何改动" in str(info.value)
+    with pytest.raises(ImportRefused, match="输出文件夹"):
+        intake.remove("003_b280439a9c8ca6b3.txt", raw, out)
+    assert tree(base) == before
+
+
+def test_cli_add_and_remove_refuse_it_too(dirs, tmp_path, caplog):
+    raw, _ = dirs
+    path = tmp_path / "浏阳.txt"
+    path.write_bytes(gb18030_seed())
+    before = tree(raw.parent)
+    folders = ["--raw", str(raw), "--out", str(raw.parent)]
+    assert main(["add", str(path), *folders]) == EXIT_NOTHING_WRITTEN
+    assert main(["remove", "003_b280439a9c8ca6b3.txt", *folders]) == EXIT_NOTHING_WRITTEN
+    assert tree(raw.parent) == before
+    assert caplog.text.count("未做任何改动") == 2
+
+
 # --- failures half-way --------------------------------------------------------------------------
 
 
@@ -302,13 +401,14 @@ def test_build_killed_mid_write_leaves_everything_as_it_was(dirs, monkeypatch):
         written.append(where)
         if len(written) == 2:  # half a file on disk, then the process "dies"
             Path(where).write_bytes(b"PAR1 half a table")
-            raise OSError(28, "No space left on device")
+            raise OSError(28, "No space left on device", str(where))
         real_write(table, where, **kwargs)
 
     monkeypatch.setattr(build_module.pq, "write_table", dying_writer)
     with pytest.raises(ImportRefused) as info:
         intake.add("浏阳.txt", gb18030_seed(), raw, out)
-    assert "已撤销" in str(info.value)
+    assert "已撤销" in str(info.value) and "No space left on device" in str(info.value)
+    assert str(out.parent) not in str(info.value)  # the page shows it: no server path
     assert len(written) >= 2  # the tables are written side by side: the others may finish
     assert state(raw, out) == before
     assert {t: len(frame) for t, frame in tables(out).items()} == counts
@@ -361,6 +461,40 @@ def test_concurrent_imports_both_land(dirs):
     assert errors == []
     assert {"浏阳.txt", "龙岗.xlsx"} <= set(tables(out)["documents"]["source_file"])
     assert build_module.is_current(raw, out)
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """command run so that file modes bind it: root keeps its uid but loses its capabilities."""
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): modes would not bind")
+    return ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
+
+
+@pytest.mark.parametrize("read_only", ["data/raw", "data and data/raw"])
+@pytest.mark.parametrize("command", ["add", "remove"])
+def test_a_read_only_folder_is_blamed_not_the_input_file(dirs, tmp_path, read_only, command):
+    raw, out = dirs
+    path = tmp_path / "浏阳.txt"
+    path.write_bytes(gb18030_seed())
+    before = state(raw, out)
+    locked_down = [raw] if read_only == "data/raw" else [raw, raw.parent]
+    target = str(path) if command == "add" else "003_b280439a9c8ca6b3.txt"
+    args = [sys.executable, "-m", "loaders", command, target, "--raw", str(raw), "--out", str(out)]
+    for folder in locked_down:
+        folder.chmod(0o555)
+    try:
+        done = subprocess.run(
+            unprivileged(args), cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        for folder in locked_down:
+            folder.chmod(0o755)
+    assert done.returncode == EXIT_NOTHING_WRITTEN, done.stderr
+    assert "不可写" in done.stderr and "权限" in done.stderr, done.stderr
+    assert "无法读取" not in done.stderr and "Traceback" not in done.stderr
+    assert state(raw, out) == before
 
 
 # --- sources.toml editing -----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """导入文档: upload files, preview what would load, fix unit/region/year, import; remove documents."""
 
 import hashlib
+import logging
+import math
 import os
 import re
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, serving
 from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.queries import COLUMN_LABELS
 from loaders import intake
@@ -24,6 +26,8 @@ INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actu
 FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
 # Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
 TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
+# How long the page waits for an import in progress before it lists the documents anyway.
+RECOVER_WAIT_S = 5.0
 LIST_COLUMNS = ["doc_id", "doc_kind", "unit", "region", "year", "source_file"]
 LABELS = {
     **COLUMN_LABELS,
@@ -33,6 +37,13 @@ LABELS = {
     "severity": "级别",
 }
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Shown for any error the intake did not foresee; the traceback goes to the server's log only.
+UNEXPECTED = (
+    "{action}时发生意外错误，操作未完成：请稍后重试；如仍出错，请告知管理员发生的时间"
+    "（详情已写入服务器日志）。"
+)
+
+log = logging.getLogger("views.import_documents")
 
 raw, out = intake.raw_dir(), intake.parquet_dir()
 
@@ -193,20 +204,41 @@ def file_box(upload, rows: list[dict]) -> None:
         st.rerun()
 
 
+def unexpected(action: str) -> None:
+    """Inside an except block: log the traceback for the administrator, tell the user in Chinese."""
+    log.exception("导入文档 page: %s failed unexpectedly", action)
+    st.error(UNEXPECTED.format(action=action))
+
+
 def password_gate() -> bool:
     """True when this session may import and remove; otherwise shows the password form."""
     if auth.misconfigured():
-        st.error("导入密码配置无效（应为 64 位十六进制 sha256）：导入与移除已停用，请联系管理员。")
+        st.error(
+            "导入密码配置无效（应为 python -m dashboard.auth 生成的 scrypt$… 一行，"
+            "在 shell 中请加单引号）：导入与移除已停用，请联系管理员。"
+        )
         return False
     if auth.unlocked():
+        if auth.legacy():
+            st.warning(
+                "导入密码仍以旧的无盐 sha256 保存，容易被离线破解："
+                "请管理员运行 python -m dashboard.auth 重新生成并替换配置。"
+            )
         return True
     st.info("查看数据不需要密码；导入和移除文档需要管理员设置的导入密码。")
     with st.form("import_password_form"):
         password = st.text_input("导入密码", type="password", key="import_password")
         if st.form_submit_button("解锁导入"):
-            if auth.unlock(password):
+            wait = auth.wait_seconds()
+            if wait > 0:
+                st.error(f"尝试次数过多：请在 {math.ceil(wait)} 秒后再试。")
+            elif auth.unlock(password):
                 st.rerun()
-            st.error("密码不正确：导入和移除需要管理员设置的导入密码。")
+            else:
+                st.error(
+                    f"密码不正确：请在 {math.ceil(auth.wait_seconds())} 秒后再试"
+                    "（每错一次，等待时间加倍）。"
+                )
     return False
 
 
@@ -248,12 +280,35 @@ if not raw.is_dir():
     st.error(f"文档文件夹 {raw} 不存在：请检查 {intake.RAW_ENV} 或 data/raw。")
     st.stop()
 try:
+    # an import killed half-way is kept or undone before anything is listed; one still running
+    # (it holds the lock) settles its own
+    intake.recover_interrupted(raw, timeout_s=RECOVER_WAIT_S)
+except intake.Busy:
+    pass
+except intake.ImportRefused as exc:
+    st.error(str(exc))
+    st.stop()
+except Exception:
+    unexpected("核对上次中断的导入")
+    st.stop()
+try:
     loaded, loaded_table = loaded_documents()
 except intake.ImportRefused as exc:
     st.error(str(exc))
     st.stop()
+except Exception:
+    unexpected("读取已导入的文档")
+    st.stop()
 
-allowed = password_gate()
+exposed = auth.exposure_warning(serving.address())
+if exposed:
+    st.warning(exposed)
+try:
+    intake.check_folders(raw, out)
+    allowed = password_gate()
+except intake.ImportRefused as exc:  # DASHBOARD_PARQUET_DIR is, holds or lies in data/raw
+    st.error(f"导入与移除已停用：{exc}")
+    allowed = False
 if allowed:
     st.subheader("上传文件")
     st.caption(
@@ -265,7 +320,10 @@ if allowed:
     )
     for upload in uploads or []:
         with st.container(border=True):
-            file_box(upload, loaded)
+            try:
+                file_box(upload, loaded)
+            except Exception:  # a bug or the disk, not the file: the intake refuses bad files
+                unexpected("读取或导入文件")
 
 st.subheader("已导入的文档")
 removed = st.session_state.pop("_import_removed", None)
@@ -276,4 +334,7 @@ if loaded:
 else:
     st.caption("data/raw 中还没有文档。")
 if allowed:
-    removal(loaded)
+    try:
+        removal(loaded)
+    except Exception:  # a bug or the disk: intake.remove refuses what it foresees
+        unexpected("移除文档")
