@@ -8,6 +8,7 @@ Matching is on a cell's key: half-width, without white space, traditional charac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .numbers import _FULLWIDTH
 
@@ -76,7 +77,11 @@ def _bare(key: str) -> str:
 
 # --- column roles ------------------------------------------------------------------------------
 
+# Header words repeat from table to table: a key's role is worked out once.
+ROLE_CACHE_SIZE = 1 << 16
 
+
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def funds_role(key: str) -> str | None:
     """The column of a funds header cell: 年初预算数 -> initial, 调整后预算数 -> budget,
     预算执行数 -> actual, 执行率(B/A) -> rate, 分值/权重 -> weight, 得分 -> score."""
@@ -99,6 +104,7 @@ def funds_role(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def indicator_role(key: str) -> str | None:
     """The column of an indicator header cell: 年初目标值(A) -> target, 全年完成值 -> actual,
     未完成原因和改进措施 -> reason, 分值/权重 -> weight, 得分/自评分 -> score."""
