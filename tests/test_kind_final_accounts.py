@@ -991,3 +991,36 @@ def test_a_row_number_is_never_an_amount(table, income_wan):
     else:
         (dept,) = depts
         assert dept["income_wan"] == pytest.approx(income_wan)
+
+
+@pytest.mark.parametrize("how", ["tabs", "spaces", "cells", "flat"])
+def test_rows_after_a_total_row_belong_to_no_table_in_every_layout(how):
+    orphan_rows = [
+        ["效益指标", "社会效益指标", "群众获得感", "得到增强", "得到增强", "20", "20"],
+        ["满意度指标", "公众满意度", "≥90%", "80%", "20", "16"],
+    ]
+    text = (
+        TITLE
+        + narrative(
+            item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"),
+            item(2, "宣传推广", "8.00", "8.00", "100", "96"),
+        )
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            how,
+        )
+        + layout([*orphan_rows, ["总分", "100", "96", "—"]], how)
+        + "\n"
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    assert Counter(i["project"] for i in parsed.indicators) == {"设备购置": 3}
+    (p,) = [p for p in parsed.projects if p["project"] == "设备购置"]
+    assert p["alt_score"] == 90.3  # the table's own 总分, not the one after the orphan rows
+    codes = Counter(f.code for f in parsed.findings)
+    assert codes == {"MISSING_TABLE": 1, "ORPHAN_ROWS": 1}
+    (orphans,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
+    assert "2 行" in orphans.message and "宣传推广" in orphans.message
+    assert orphans.end_line == len(text.rstrip("\n").split("\n"))  # through their 总分 row

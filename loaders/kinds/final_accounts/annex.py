@@ -28,7 +28,7 @@ from ...numbers import is_overflow, parse_amount, parse_rate, to_halfwidth, to_w
 from ...rows import FUNDS_COLUMNS, FUNDS_LABELS, clean_name, project_row
 from ...vocab import indicator_role, key_of
 from ..project_eval_tables import Block, funds_of, kind_of, read_block, split_blocks, to_rows
-from .cells import UnitTrack, is_funds_cell
+from .cells import UnitTrack, is_empty_mark, is_funds_cell
 from .overall import KNOWN_LABELS, LEVEL1_OR_2_LABELS
 from .prose import Summary
 
@@ -92,9 +92,10 @@ def read_annex(cells: list[Cell], units: UnitTrack) -> tuple[list[AnnexTable], l
         if not is_project:
             continue
         toks = [t for t in toks if t.key not in FRAME_KEYS]
-        end, total = _table_end(toks)
+        kinds = [kind_of(t) for t in toks]
+        end, total = _table_end(toks, kinds)
         b = read_block(toks[:end], "")
-        table = _table(b, toks[:end], units, total)
+        table = _table(b, toks[:end], kinds, units, total)
         tables.append(table)
         left = _full_at(b, table)
         if left:
@@ -124,19 +125,29 @@ def _first_block(cells: list[Cell]) -> int:
     return len(cells)
 
 
-def _table_end(toks: list[Cell]) -> tuple[int, Cell | None]:
-    """Index after the first 总分 row (its figures and dashes), and the 总分 cell."""
-    for i, t in enumerate(toks):
-        if kind_of(t) == "total":
-            j = i + 1
-            while j < len(toks) and is_funds_cell(toks[j]):
-                j += 1
-            return j, t
+def _table_end(toks: list[Cell], kinds: list[str | None]) -> tuple[int, Cell | None]:
+    """Index after the first 总分 row under the indicator header (its figures and dashes), and
+    the 总分 cell. A 合计 in the funds part above the indicators ends nothing."""
+    if "indicator_header" not in kinds:
+        return len(toks), None
+    for i in range(kinds.index("indicator_header") + 1, len(toks)):
+        t = toks[i]
+        if kinds[i] == "total":
+            return _total_row_end(toks, i), t
     return len(toks), None
 
 
-def _table(b: Block, toks: list[Cell], units: UnitTrack, total: Cell | None) -> AnnexTable:
-    kinds = [kind_of(t) for t in toks]
+def _total_row_end(toks: list[Cell], i: int) -> int:
+    """Index after the figures and dashes of the 总分 row at i (100, 96, —)."""
+    j = i + 1
+    while j < len(toks) and (toks[j].num is not None or is_empty_mark(toks[j].text)):
+        j += 1
+    return j
+
+
+def _table(
+    b: Block, toks: list[Cell], kinds: list[str | None], units: UnitTrack, total: Cell | None
+) -> AnnexTable:
     name_at = kinds.index("name") if "name" in kinds else 0
     line = toks[name_at].line
     rest = _wrapped_name_rest(toks, name_at)
@@ -219,15 +230,19 @@ def _rows_after(toks: list[Cell], end: int, table: AnnexTable) -> Orphans | None
             break
         roles.add(role)
         header.append(t)
+    if len(rest) > len(header) and len({t.row for t in rest}) == 1:
+        # The rows flattened onto one line: read them as the header's table without row breaks.
+        header = [t._replace(row=rest[0].row) for t in header]
     b = read_block(header + rest, "")
     if not b.indicators:
         return None
     _settle_levels(b.indicators)
-    total = next((t for t in rest if kind_of(t) == "total"), None)
     block = Orphans(table.name, b.indicators[0]["line"], b.indicators)
-    if total is not None:
-        block.total_line, block.total_score = total.line, b.score_total
-    block.end_line = max(block.total_line or 0, b.indicators[-1]["line"])
+    block.end_line = b.indicators[-1]["line"]
+    at = next((k for k, t in enumerate(rest) if kind_of(t) == "total"), None)
+    if at is not None:
+        block.total_line, block.total_score = rest[at].line, b.score_total
+        block.end_line = max(block.end_line, rest[_total_row_end(rest, at) - 1].end)
     return block
 
 
