@@ -37,6 +37,10 @@ CODES: dict[str, tuple[str, str]] = {
         "a value was read by the form's arithmetic (glued or lost cells); check it",
     ),
     "PARTIAL_ROW": ("warning", "a row could not be read completely; some values are missing"),
+    "NO_FIGURES": (
+        "warning",
+        "the document gave no rows: a cover or table of contents, or figures the text lost",
+    ),
     "YEAR_MISSING": (
         "warning",
         "the document does not print its year and no manifest entry gives one",
@@ -63,6 +67,7 @@ CODE_LABELS: dict[str, str] = {
     "VALUE_CONFLICT": "两处数值不一致",
     "VALUE_INFERRED": "按算式推定的数值",
     "PARTIAL_ROW": "行未读全",
+    "NO_FIGURES": "未读出数据",
     "YEAR_MISSING": "缺年度",
     "UNIT_MISSING": "缺单位",
     "PLACE_MISSING": "缺所在地",

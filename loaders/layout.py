@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from .numbers import parse_amount
+from .numbers import is_overflow, parse_amount
 from .rows import clean_name
 from .vocab import (
     GLUED_WORDS,
@@ -74,8 +74,13 @@ PAGE_NOISE = re.compile(
     r"\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
 _SPLIT_SPACES = re.compile(r"\s{2,}")
-_UNIT_FRAGMENT = re.compile(r"^(?:[(（][^()（）]{0,6}[)）]|%|％)$")
+# A unit in brackets after the word it belongs to: '(万元)', '(%)'; '(1)' numbers a sentence.
+_UNIT_FRAGMENT = re.compile(r"^(?:[(（](?![\d.]+[)）])[^()（）]{0,6}[)）]|%|％)$")
 _OP_ONLY = re.compile(r"^(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)$")
+# A comparison target opens with its sign and a figure: '≥2470人', '<24小时'.
+_TARGET_WORD = re.compile(r"^[≥≤＞＜><≧≦]\s*\d")
+# A flattened indicator row 'name target actual' holds this many words and a target.
+MIN_TARGET_ROW_WORDS = 3
 _MARKDOWN_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _PIPE_SPLIT = re.compile(r"\s+\|\s+")
 
@@ -128,16 +133,21 @@ def join_parts(parts: Sequence[str]) -> str:
 # --- what a word is ----------------------------------------------------------------------------
 
 _WORD_KEYS = frozenset(key_of(w) for w in GLUED_WORDS)
+_HEADER_END = re.compile(r"(?:数|率|值|分|额|权重|支出)(?:\([^()]{0,12}\)?)?$")
 _TITLE_WORD = re.compile(r"绩效(?:自评|目标|评价)|自评表|申报表|决算")
 
 
 def is_form_word(key: str) -> bool:
     """A label, column header or level word of the forms (the vocabulary), by its key."""
     k = key.rstrip(":：")
+    role = funds_role(k)
     return bool(
         k in _WORD_KEYS
         or k in LEVEL1_WORDS
-        or funds_role(k)
+        # funds_role reads a header cell's first words leniently; a word of its own is a header
+        # only when it ends like one: wrapped names ('维修维护验收 合格率', '预算控制完成 率')
+        # are no row of cells.
+        or (role and (role != "rate" or "执行" in k) and bool(_HEADER_END.search(k)))
         or indicator_role(k)
         or is_level2(k)
         or (len(k) <= 40 and _TITLE_WORD.search(k))
@@ -159,6 +169,15 @@ def _merge_fragments(words: list[str]) -> list[str]:
     return out
 
 
+def _is_figure(word: str) -> bool:
+    """A number, a percentage or a cell too narrow for its number (#####)."""
+    if number(word) is not None:
+        return True
+    if word[-1] in "%％":
+        return number(word[:-1]) is not None
+    return word[0] == "#" and is_overflow(word)
+
+
 def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     """Cells of a line without tabs and their layout: runs of spaces, or single spaces where a
     row or a whole table was flattened onto the line. `row`: the reader knows the line is a row
@@ -171,8 +190,13 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     words = stripped.split()
     if len(words) < 2:
         return parts, TEXT
-    numbers = sum(1 for w in words if number(w) is not None)
-    if row or numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
+    numbers = sum(1 for w in words if _is_figure(w))
+    if (
+        row
+        or numbers >= 2
+        or any(is_form_word(key_of(w)) for w in words)
+        or (len(words) >= MIN_TARGET_ROW_WORDS and any(_TARGET_WORD.match(w) for w in words))
+    ):
         return _merge_fragments(words), SINGLE_SPACED
     return parts, TEXT
 
@@ -197,6 +221,11 @@ GLUED_MIN_CHARS = 40
 GLUED_MAX_SPACE_SHARE = 0.08
 # ... and holds this many form words glued to the text on both sides, more than spaced ones.
 GLUED_MIN_WORDS = 3
+# A line with this many runs of two or more spaces is a row of spaced cells, never glued text.
+SPACED_ROW_GAPS = 3
+# ... and one with this many figures standing alone between spaces is a flattened row.
+SPACED_ROW_FIGURES = 2
+_FREE_FIGURE = re.compile(r"(?<!\S)\d+(?:\.\d+)?%?(?!\S)")
 # A form word may carry its column marker: 预算数(A), 执行率(B/A), 得分(20分*执行率), 资金(万元).
 _MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]|[(][A-Za-z/]{1,4}\d?)?"
 # A form's title keeps its year: 部门整体支出绩效自评表(2021年度).
@@ -234,7 +263,14 @@ def is_glued(line: str) -> bool:
             spaced += 1
         elif sides and not any(c.isspace() for c in sides):
             glued += 1
-    return glued >= GLUED_MIN_WORDS and glued > spaced
+    if glued < GLUED_MIN_WORDS or glued <= spaced:
+        return False
+    # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
+    # figures stand alone between spaces: a spaced or flattened row, not glued text.
+    return (
+        len(_SPLIT_SPACES.findall(line.strip())) < SPACED_ROW_GAPS
+        and len(_FREE_FIGURE.findall(line)) < SPACED_ROW_FIGURES
+    )
 
 
 def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:

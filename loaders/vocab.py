@@ -8,6 +8,7 @@ Matching is on a cell's key: half-width, without white space, traditional charac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .numbers import _FULLWIDTH
 
@@ -92,7 +93,11 @@ def _bare(key: str) -> str:
 # A funds column header is at most this long without its marker (调整后预算数, 全年执行数).
 MAX_FUNDS_WORD = 8
 
+# Header words repeat from table to table: a key's role is worked out once.
+ROLE_CACHE_SIZE = 1 << 16
 
+
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def funds_role(key: str) -> str | None:
     """The column of a funds header cell: 年初预算数 -> initial, 调整后预算数 -> budget,
     预算执行数 -> actual, 执行率(B/A) -> rate, 分值/权重 -> weight, 得分 -> score."""
@@ -132,6 +137,7 @@ def source_columns(key: str) -> int:
     return len(_ONE_SOURCE.findall(key))
 
 
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def indicator_role(key: str) -> str | None:
     """The column of an indicator header cell: 年初目标值(A) -> target, 全年完成值 -> actual,
     未完成原因和改进措施 -> reason, 分值/权重 -> weight, 得分/自评分 -> score."""
@@ -206,6 +212,7 @@ PARENT_LABELS = (
 OTHER_LABELS = (
     "项目编码",
     "项目代码",
+    "项目金额",
     "项目负责人",
     "联系电话",
     "项目类型",

@@ -265,6 +265,7 @@ INDICATOR_HEADER = [
     "实际完成值",
     "分值",
     "得分",
+    "偏差原因分析及改进措施",
 ]
 
 
@@ -464,7 +465,7 @@ def test_narrative_wording_variants(text):
                 "项目资金(万元)",
                 "年初预算数",
                 "调整后预算数",
-                "全年完成值",
+                "实际支出",  # one vocabulary (vocab.funds_role): 全年完成值 is an indicator column
                 "分值",
                 "执行率",
                 "得分",
@@ -701,6 +702,18 @@ def _project_view(parsed):
     return projects, counts, Counter(f.code for f in parsed.findings)
 
 
+# What a layout loses, and says: single-spaced, the 评分表 row 预算执行率 keeps a double space
+# inside its 评分标准 cell, so its line splits there and the row's 分值 is lost (the rubric's
+# sums say so; before, the whole rubric was lost in silence); one cell per line, the annex row
+# '效益指标 成本指标 预算执行率 …' reads 成本指标 as a 一级 (as the 2021 form prints it) and the
+# 效益指标 cell before it as unread.
+RELAID_EXTRA_FINDINGS = {
+    "spaces": Counter(),
+    "single_spaces": Counter({"WEIGHT_SUM_MISMATCH": 1, "SCORE_SUM_MISMATCH": 1}),
+    "cells": Counter({"PARTIAL_ROW": 1}),
+}
+
+
 @pytest.mark.parametrize("how", ["spaces", "single_spaces", "cells"])
 def test_seed_relaid_out_gives_the_same_projects(seed_doc, how):
     text = seed_doc("001").text
@@ -708,7 +721,8 @@ def test_seed_relaid_out_gives_the_same_projects(seed_doc, how):
     relaid = _project_view(final_accounts.parse(Doc.from_text(_relayout(text, how))))
     assert relaid[0] == original[0]
     assert relaid[1] == original[1]
-    assert relaid[2] == original[2]
+    assert original[2] - relaid[2] == Counter()
+    assert relaid[2] - original[2] == RELAID_EXTRA_FINDINGS[how]
 
 
 def test_seed_in_gb18030_gives_the_same_rows(seed_doc):
@@ -837,11 +851,12 @@ def test_flattened_overall_indicator_rows_without_labels():
 @pytest.mark.parametrize("how", ["tabs", "spaces"])
 def test_indicator_names_wrapped_onto_the_next_line_are_joined(how):
     # A 三级指标 cell too narrow for its name prints the rest alone on the next line.
+    # Rows under the header's columns, the merged 年度绩效指标 column left empty (as printed).
     rows = [
-        ["产出指标", "数量指标", "设备购置", "10台", "8台", "40", "32", "供货延迟"],
-        ["", "", "数量"],
-        ["效益指标", "社会效益指标", "服务能力", "得到提升", "得到提升", "30", "30"],
-        ["满意度指标", "用户满意度", "≥90%", "95%", "20", "20"],
+        ["", "产出指标", "数量指标", "设备购置", "10台", "8台", "40", "32", "供货延迟"],
+        ["", "", "", "数量"],
+        ["", "效益指标", "社会效益指标", "服务能力", "得到提升", "得到提升", "30", "30"],
+        ["", "满意度指标", "", "用户满意度", "≥90%", "95%", "20", "20"],
     ]
     text = TITLE + annex_table(
         "设备购置",
@@ -861,11 +876,11 @@ def test_indicator_names_wrapped_onto_the_next_line_are_joined(how):
 def test_a_wrapped_cell_goes_to_the_column_it_is_printed_under():
     # Tab positions say which cell wrapped: here the 偏差原因 and the name of the next row.
     rows = [
-        ["产出指标", "数量指标", "设备数量", "10台", "8台", "40", "32", "供货"],
-        ["", "", "", "", "", "", "", "延迟"],
-        ["效益指标", "社会效益指标", "服务能力提", "得到提升", "得到提升", "30", "30"],
-        ["", "", "升情况"],
-        ["满意度指标", "用户满意度", "≥90%", "95%", "20", "20"],
+        ["", "产出指标", "数量指标", "设备数量", "10台", "8台", "40", "32", "供货"],
+        ["", "", "", "", "", "", "", "", "延迟"],
+        ["", "效益指标", "社会效益指标", "服务能力提", "得到提升", "得到提升", "30", "30"],
+        ["", "", "", "升情况"],
+        ["", "满意度指标", "", "用户满意度", "≥90%", "95%", "20", "20"],
     ]
     text = TITLE + annex_table(
         "设备购置",
@@ -925,3 +940,87 @@ def test_tab_led_one_cell_per_line_export_with_a_wrapped_name():
     rows = {i["name"]: i for i in final_accounts.parse(Doc.from_text(text)).indicators}
     assert list(rows) == ["设备数量", "服务能力", "用户满意度"]
     assert (rows["设备数量"]["weight"], rows["设备数量"]["score"]) == (40.0, 32.0)
+
+
+# --- pages without figures, and 行次 numbers beside amounts ------------------------------------
+
+COVER = "深圳市示例中心\n2022 年度部门决算\n\n二〇二三年八月\n"
+CONTENTS = (
+    "深圳市示例中心 2022 年度部门决算\n\n目  录\n\n第一部分 部门概况\n一、部门职责\n"
+    "第二部分 2022 年度部门决算表\n一、收入支出决算总表……………………3\n二、收入决算表\t4\n"
+    "三、支出决算表 5\n第三部分 2022 年度部门决算情况说明\n"
+)
+
+
+@pytest.mark.parametrize("text", [COVER, CONTENTS], ids=["cover", "contents"])
+def test_a_page_without_figures_gives_no_rows_and_says_so(text):
+    result = parse_text(text)
+    assert result["document"]["doc_kind"] == "final_accounts"
+    assert result["document"]["unit"] == "深圳市示例中心" and result["document"]["year"] == 2022
+    assert result["projects"] == [] and result["indicators"] == []
+    (finding,) = [f for f in result["findings"] if f["code"] == "NO_FIGURES"]
+    assert "封面或目录" in finding["message"]
+
+
+# A 收入支出决算总表 flattened from a spreadsheet: 行次 numbers and amounts in one stream.
+FLATTENED_OVERVIEW = (
+    "收入支出决算总表 部门:深圳市示例中心 金额单位:元 收入 项目 行次 栏次 金额 1 "
+    "一、一般公共预算财政拨款收入 1 二、事业收入 2 11,122,315.04 13,628,965.89 3 4 "
+    "本年收入合计 27 使用非财政拨款结余 28 年初结转和结余 29 总计 30 24,751,280.93 24,751,280.93\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("table", "income_wan"),
+    [
+        ("项目\t行次\t决算数\n本年收入合计\t27\t19,436.23\n", 19436.23),
+        ("项目  行次  决算数\n本年收入合计  27  19,436.23\n", 19436.23),
+        (FLATTENED_OVERVIEW, None),
+    ],
+    ids=["tabs", "spaces", "flattened"],
+)
+def test_a_row_number_is_never_an_amount(table, income_wan):
+    parsed = final_accounts.parse(Doc.from_text(TITLE + "单位：万元\n" + table))
+    depts = [p for p in parsed.projects if p["level"] == "department"]
+    if income_wan is None:
+        assert depts == []  # 27 is the row's 行次, not 27 元
+        codes = Counter(f.code for f in parsed.findings)
+        assert codes == {"PARTIAL_ROW": 1, "NO_FIGURES": 1}
+        (partial,) = [f for f in parsed.findings if f.code == "PARTIAL_ROW"]
+        assert "本年收入合计" in partial.message and "行次" in partial.message
+    else:
+        (dept,) = depts
+        assert dept["income_wan"] == pytest.approx(income_wan)
+
+
+@pytest.mark.parametrize("how", ["tabs", "spaces", "cells", "flat"])
+def test_rows_after_a_total_row_belong_to_no_table_in_every_layout(how):
+    orphan_rows = [
+        ["效益指标", "社会效益指标", "群众获得感", "得到增强", "得到增强", "20", "20"],
+        ["满意度指标", "公众满意度", "≥90%", "80%", "20", "16"],
+    ]
+    text = (
+        TITLE
+        + narrative(
+            item(1, "设备购置", "120.50", "100.00", "82.99", "90.3"),
+            item(2, "宣传推广", "8.00", "8.00", "100", "96"),
+        )
+        + annex_table(
+            "设备购置",
+            ["1205000.00", "1205000.00", "1000000.00", "10", "0.83", "8.30"],
+            EQUIPMENT_ROWS,
+            ["100", "90.3"],
+            how,
+        )
+        + layout([*orphan_rows, ["总分", "100", "96", "—"]], how)
+        + "\n"
+    )
+    parsed = final_accounts.parse(Doc.from_text(text))
+    assert Counter(i["project"] for i in parsed.indicators) == {"设备购置": 3}
+    (p,) = [p for p in parsed.projects if p["project"] == "设备购置"]
+    assert p["alt_score"] == 90.3  # the table's own 总分, not the one after the orphan rows
+    codes = Counter(f.code for f in parsed.findings)
+    assert codes == {"MISSING_TABLE": 1, "ORPHAN_ROWS": 1}
+    (orphans,) = [f for f in parsed.findings if f.code == "ORPHAN_ROWS"]
+    assert "2 行" in orphans.message and "宣传推广" in orphans.message
+    assert orphans.end_line == len(text.rstrip("\n").split("\n"))  # through their 总分 row

@@ -886,6 +886,13 @@ def _component(b: Block, unit: str) -> tuple[str, float, float | None, str | Non
     return label.text, budget, to_wan(_num(cells.get("actual")), unit), cells.get("rate")
 
 
+def funds_of(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
+    """The 年度资金总额 row as to_rows reads it: printed cells by role, whether they were read with
+    certainty, and the arithmetic's reading where the cells alone did not say. For a kind that
+    reads its project tables here and weighs their amounts against values printed elsewhere."""
+    return _funds(b)
+
+
 def _possible(funds: dict[str, str]) -> bool:
     """Whether a plain reading can be what the form printed: no rate of spending from a budget
     of nothing (a flattened sheet that lost a cell reads 0 as the budget)."""
