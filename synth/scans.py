@@ -11,6 +11,7 @@ The truth of a scan is the generator's truth for the projects it prints (`Scan.p
 every cell drawn with its box (`Scan.cells`), for measuring an OCR engine's reading per cell.
 
     .venv/bin/python -m synth.scans --out DIR [--docs 3] [--seed 0] [--dpi 150]
+    .venv/bin/python -m synth.scans --out tests/fixtures/scans --fixtures
 """
 
 from __future__ import annotations
@@ -268,15 +269,55 @@ def truth_of(scan: Scan) -> dict:
     }
 
 
+# The fixed scans of tests/fixtures/scans: (file, kind, rotation in degrees, how it is saved).
+FIXTURES = (
+    ("eval_form_rotated.jpg", "project_eval_tables", 2.5, "jpeg"),
+    ("summary_form.png", "project_summary_table", 0.0, "bilevel"),
+)
+
+
+def write_fixtures(out: Path, seed: int = 0, dpi: float = 150.0) -> dict:
+    """The small fixed scans the tests read, and their truth (truth.json) in out."""
+    truth = {}
+    for name, kind, angle, saved in FIXTURES:
+        for i in range(KINDS.index(kind), 200, len(KINDS)):  # one page, one or two projects
+            scan = make_scan(i, seed, dpi)
+            if len(scan.pages) == 1 and len(scan.projects) <= 2:
+                break
+        page = degrade(scan.pages[0], random.Random(f"fixture:{name}"), angle=angle, noise=8.0)
+        if saved == "jpeg":
+            data = jpeg(page, quality=60)
+        else:  # a black-and-white scanner's page: one bit a pixel
+            buffer = io.BytesIO()
+            page.point(lambda v: 255 if v > 150 else 0).convert("1").save(
+                buffer, "PNG", dpi=(dpi, dpi), optimize=True
+            )
+            data = buffer.getvalue()
+        (out / name).write_bytes(data)
+        truth[name] = {**truth_of(scan), "rotation_degrees": angle, "dpi": dpi}
+    (out / "truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return truth
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m synth.scans", description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--docs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dpi", type=float, default=150.0)
+    parser.add_argument(
+        "--fixtures",
+        action="store_true",
+        help="write the tests' fixed scans (tests/fixtures/scans)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.fixtures:
+        write_fixtures(args.out, args.seed, args.dpi)
+        return 0
     for i in range(args.docs):
         scan = make_scan(i, args.seed, args.dpi)
         rng = random.Random(f"degrade:{args.seed}:{i}")
