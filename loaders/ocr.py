@@ -27,6 +27,7 @@ below CONFIDENCE_THRESHOLD as OCR_LOW_CONFIDENCE with its page, line and text.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import math
@@ -582,6 +583,25 @@ def read_image_file(
 ) -> tuple[list[list[PageCell]], list[Page], list[Finding]]:
     """A scan or photo (.png, .jpg, .jpeg) as one page: its rows, the page, and the findings
     on values read with low confidence. Raises ReaderError for what is no readable picture."""
+    key = hashlib.sha256(raw).hexdigest()
+    if key in _READ:  # the import's trial parse, then its build: one OCR
+        rows, pages, findings = _READ[key]
+        if progress:
+            progress(len(pages), len(pages))
+        return [list(r) for r in rows], list(pages), list(findings)
+    rows, pages, findings = _read_image(raw, name, progress)
+    _READ[key] = (rows, pages, findings)
+    while len(_READ) > READ_CACHE_FILES:
+        _READ.pop(next(iter(_READ)))
+    return [list(r) for r in rows], list(pages), list(findings)
+
+
+# sha256 of an image -> what it read, for the last few images read in this process.
+_READ: dict[str, tuple] = {}
+READ_CACHE_FILES = 8
+
+
+def _read_image(raw: bytes, name: str, progress: Progress | None):
     from .readers import ReaderError
 
     image = open_image(raw, name)
