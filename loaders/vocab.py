@@ -77,11 +77,16 @@ def _bare(key: str) -> str:
 # --- column roles ------------------------------------------------------------------------------
 
 
+# A header naming one of these is a text or indicator column, whatever else it says:
+# 年初绩效目标, 项目执行中存在的问题, 偏差原因, 整改措施, 整体完成情况.
+NOT_FUNDS_WORDS = ("目标", "问题", "原因", "措施", "情况", "指标")
+
+
 def funds_role(key: str) -> str | None:
     """The column of a funds header cell: 年初预算数 -> initial, 调整后预算数 -> budget,
     预算执行数 -> actual, 执行率(B/A) -> rate, 分值/权重 -> weight, 得分 -> score."""
     k = _bare(key)
-    if not k or len(k) > 12:
+    if not k or len(k) > 12 or any(w in k for w in NOT_FUNDS_WORDS):
         return None
     # A wrapped header cell keeps only its first line here: 全年执行(数), 执行(率).
     if "执行率" in k or k.endswith("率"):
