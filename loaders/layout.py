@@ -159,6 +159,11 @@ def _merge_fragments(words: list[str]) -> list[str]:
     return out
 
 
+def _is_figure(word: str) -> bool:
+    """A number, a rate ('106.14%') or a number too wide for its cell ('#####')."""
+    return number(word.rstrip("%％")) is not None or (word[0] == "#" and set(word) == {"#"})
+
+
 def split_loose(text: str) -> tuple[list[str], str]:
     """Cells of a line without tabs and their layout: runs of spaces, or single spaces where a
     row or a whole table was flattened onto the line."""
@@ -169,7 +174,7 @@ def split_loose(text: str) -> tuple[list[str], str]:
     words = stripped.split()
     if len(words) < 2:
         return parts, TEXT
-    numbers = sum(1 for w in words if number(w) is not None)
+    numbers = sum(1 for w in words if _is_figure(w))
     if numbers >= 2 or any(is_form_word(key_of(w)) for w in words):
         return _merge_fragments(words), SINGLE_SPACED
     return parts, TEXT
@@ -253,6 +258,35 @@ def _text_and_figures(text: str, start: int, end: int, line_at: list[int], row: 
     if body:
         k = start + s.index(body[0])
         yield make_cell(body, line_at[k], row, None, GLUED, line_at[min(end, len(line_at)) - 1])
+
+
+# A run of figures inside glued text: amounts, rates, a row's 序号. Not a piece of a word (2.0B)
+# and, for a bare integer, not a date or a count (2021年, 12月, 60周岁, 8台).
+_FIGURE_RUN = re.compile(
+    r"(?<![A-Za-z0-9.])(?:[0-9][0-9,]*[.%][0-9.,%]*|[0-9]+(?![0-9.,%年月日号时分秒周岁个人次户台万元]))"
+    r"(?![A-Za-z0-9])"
+)
+
+
+def split_figures(cell: Cell) -> list[Cell]:
+    """A cell of glued text cut into its runs of text and of figures, each a cell of the same row
+    and lines ('无无2家庭医生签约50.0045.0090%' -> '无无', '2', '家庭医生签约', '50.0045.0090%').
+    For a reader that knows its rows hold figures between texts; a run of glued figures stays one
+    cell, for loaders/solve.py to split under the form's arithmetic."""
+    text = cell.text
+    out: list[Cell] = []
+    pos = 0
+    for m in _FIGURE_RUN.finditer(text):
+        for piece in (text[pos : m.start()].strip(), m.group(0)):
+            if piece:
+                out.append(make_cell(piece, cell.line, cell.row, None, cell.layout, cell.end))
+        pos = m.end()
+    if not out:
+        return [cell]
+    rest = text[pos:].strip()
+    if rest:
+        out.append(make_cell(rest, cell.line, cell.row, None, cell.layout, cell.end))
+    return out
 
 
 def _glued_runs(lines: Sequence[str]) -> dict[int, int]:
