@@ -244,6 +244,13 @@ def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
         yield from _text_and_figures(text, pos, len(text), line_at, row)
 
 
+def cut_words(cell: Cell) -> list[Cell]:
+    """A cell printed without separators cut at the form's words, as a glued line is
+    ('序号项目名称预算数执行数执行率' -> 序号 / 项目名称 / 预算数 / 执行数 / 执行率): for a short line
+    the glued-line test (is_glued) leaves whole."""
+    return list(_glued_cells([(cell.line, cell.text)], cell.row)) or [cell]
+
+
 def _text_and_figures(text: str, start: int, end: int, line_at: list[int], row: int):
     """The stretch between two words: a run of figures that opens it, then its text."""
     s = text[start:end]
