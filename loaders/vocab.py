@@ -43,9 +43,14 @@ _KEY_TABLE = {
 MAX_KEY_CHARS = 80
 
 
+# Any character the key changes: most cells hold none, and a search is far cheaper than translate.
+_KEY_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _KEY_TABLE) + "]")
+
+
 def key_of(text: str) -> str:
     """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算'."""
-    return text[:MAX_KEY_CHARS].translate(_KEY_TABLE)
+    head = text[:MAX_KEY_CHARS]
+    return head.translate(_KEY_TABLE) if _KEY_CHANGES.search(head) else head
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
