@@ -494,7 +494,7 @@ def test_read_money(cells, budget, actual, rate_text):
 def test_read_header_of_the_seed(seed_doc):
     doc = seed_doc("000")
     start = pst._table_start(doc.lines)
-    header, rows = pst.collect_rows(pst.table_cells(doc.lines, start))
+    header, rows = pst.collect_rows(list(pst.table_cells(doc.lines, start)))
     assert header.roles == ["budget", "actual", "rate"]
     assert header.unit_column and header.indicators
     assert header.lead_columns == 2

@@ -22,8 +22,10 @@ text alone is joined back to its cells (rejoin_wrapped).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 
 from .. import layout
 from ..crosscheck import check_rates, check_total, fmt
@@ -60,6 +62,8 @@ KEYWORDS: dict[str, float] = {
 MIN_DETECT_ROWS = 2
 # ... found within this many lines of the 序号 header (one cell per line takes ~30 lines a row).
 DETECT_LINES = 200
+# ... and within this many cells of it (a wide header and two rows of prose cells take ~200).
+DETECT_CELLS = 600
 STRUCTURE_WEIGHT = 0.35
 
 # Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
@@ -231,7 +235,7 @@ def detect(doc) -> float:
     lines = doc.head.split("\n")
     start = _table_start(lines)
     if start is not None:
-        cells = table_cells(lines[: start + DETECT_LINES], start)
+        cells = list(islice(table_cells(lines[: start + DETECT_LINES], start), DETECT_CELLS))
         if _count_rows(cells, MIN_DETECT_ROWS):
             score += STRUCTURE_WEIGHT
     return max(0.0, min(1.0, score))
@@ -263,10 +267,9 @@ def _table_start(lines: list[str]) -> int | None:
     return None
 
 
-def table_cells(lines: list[str], start: int) -> list[Cell]:
+def table_cells(lines: list[str], start: int) -> Iterator[Cell]:
     """The layout stage's non-empty cells from the 序号 cell of lines[start] on; glued rows are
     cut into their texts and runs of figures (layout.split_figures)."""
-    out: list[Cell] = []
     seen_header = False
     for cell in layout.cells(lines):
         if cell.line <= start or not cell.text:
@@ -277,12 +280,11 @@ def table_cells(lines: list[str], start: int) -> list[Cell]:
                 continue
             seen_header = True
         if cell.layout == GLUED or (cell.layout == TEXT and _GLUED_ROW.match(cell.key)):
-            out += split_figures(cell)
+            yield from split_figures(cell)
         elif cell.layout == TEXT and cell.key.startswith("序号") and len(cell.key) > len("序号"):
-            out += cut_words(cell)  # a header line printed without separators
+            yield from cut_words(cell)  # a header line printed without separators
         else:
-            out.append(cell)
-    return out
+            yield cell
 
 
 def _seq(text: str) -> int | None:
@@ -468,7 +470,12 @@ def _best_split(values: list[float | None], rate: float | None, max_cells: int):
 
 def _is_rate(cell: Cell) -> bool:
     text = cell.text
-    return text.endswith(("%", "％")) and parse_rate(text) is not None
+    return text[-1] in "%％" and _rate_cell(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _rate_cell(text: str) -> bool:
+    return parse_rate(text) is not None
 
 
 def read_money(cells: list[Cell], header: Header) -> Money:
@@ -1036,8 +1043,7 @@ def parse(doc) -> Parsed:
     if start is None:
         start = 0
     meta = read_meta(lines, start)
-    cells = table_cells(lines, start)
-    header, rows = collect_rows(cells)
+    header, rows = collect_rows(list(table_cells(lines, start)))
     amount_unit = meta["amount_unit"] or find_amount_unit(" ".join(header.cells)) or "万元"
     meta["amount_unit"] = amount_unit
     out.meta = {k: v for k, v in meta.items() if v is not None}
