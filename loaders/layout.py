@@ -82,11 +82,14 @@ _PIPE_SPLIT = re.compile(r"\s+\|\s+")
 # Only a cell that starts like a number can be one; the rest skip parse_amount.
 _NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# No number is printed longer than this ('1, 234, 567, 890. 1234 元' with OCR gaps); a longer
+# cell that opens with a digit is prose ('2021年:落实…') and skips parse_amount.
+MAX_NUMBER_CHARS = 32
 
 
 def number(text: str) -> float | None:
     """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10."""
-    if not text or text[0] not in _NUMBER_START:
+    if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
