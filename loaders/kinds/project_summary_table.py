@@ -64,6 +64,7 @@ MIN_DETECT_ROWS = 2
 DETECT_LINES = 200
 # ... and within this many cells of it (a wide header and two rows of prose cells take ~200).
 DETECT_CELLS = 600
+DETECT_CHUNK = 80
 STRUCTURE_WEIGHT = 0.35
 
 # Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
@@ -235,9 +236,17 @@ def detect(doc) -> float:
     lines = doc.head.split("\n")
     start = _table_start(lines)
     if start is not None:
-        cells = list(islice(table_cells(lines[: start + DETECT_LINES], start), DETECT_CELLS))
-        if _count_rows(cells, MIN_DETECT_ROWS):
-            score += STRUCTURE_WEIGHT
+        stream = table_cells(lines[: start + DETECT_LINES], start)
+        cells: list[Cell] = []
+        # Cells are made a chunk at a time: two rows are usually found well before the limit.
+        while len(cells) < DETECT_CELLS:
+            chunk = list(islice(stream, DETECT_CHUNK))
+            cells += chunk
+            if _count_rows(cells, MIN_DETECT_ROWS):
+                score += STRUCTURE_WEIGHT
+                break
+            if not chunk:
+                break
     return max(0.0, min(1.0, score))
 
 
@@ -292,11 +301,6 @@ def _seq(text: str) -> int | None:
     return int(s.rstrip(".、")) if _SEQ.match(s) else None
 
 
-def _first(cells: list[Cell], i: int) -> bool:
-    """Whether cells[i] opens its layout row."""
-    return i == 0 or cells[i - 1].row != cells[i].row
-
-
 @lru_cache(maxsize=CACHE_SIZE)
 def _is_run(text: str) -> bool:
     """A run of glued figures ('50.0045.0090%'), more than one number."""
@@ -304,7 +308,10 @@ def _is_run(text: str) -> bool:
 
 
 def _is_amount(cell: Cell) -> bool:
-    return cell.num is not None or is_overflow(cell.text) or _is_run(cell.text)
+    if cell.num is not None:
+        return True
+    text = cell.text
+    return (text[0] == "#" and is_overflow(text)) or (text[0] in _DIGITS and _is_run(text))
 
 
 def _amount_count(cell: Cell) -> int:
@@ -345,7 +352,7 @@ def _row_start(cells: list[Cell], i: int, expected: int | None) -> bool:
     (end of file, lost cells) is still a row, reported as partial.
     """
     seq = _seq(cells[i].text)
-    first = _first(cells, i)
+    first = i == 0 or cells[i - 1].row != cells[i].row
     if seq is None or (not first and seq != expected):
         return False
     # A 序号 other than the next may skip a few lost rows or restart the numbering; a figure far

@@ -30,6 +30,9 @@ LABEL = "项目绩效自评报告"  # its name in the dashboard
 KEYWORDS: dict[str, float] = {
     "自评报告": 0.35,
     "自评的报告": 0.35,
+    # Some sites publish reports converted to traditional characters.
+    "自評報告": 0.35,
+    "自評的報告": 0.35,
     "绩效自评": 0.1,
     "执行率": 0.1,
     "预算执行": 0.05,
@@ -46,6 +49,8 @@ KEYWORDS: dict[str, float] = {
 }
 # Sentences stating a budget, an amount spent and a rate add this much.
 SENTENCE_WEIGHT = 0.3
+# Below this keyword score (no 自评报告 in the head) the sentences are not looked for.
+MIN_REPORT_SCORE = 0.3
 # A prose report never scores above a form read from its own tables.
 MAX_SCORE = 0.85
 # Lines a title is looked for in.
@@ -124,6 +129,8 @@ ROLE_NAMES = {"budget": "预算数", "actual": "执行数（实际支出）", "r
 def detect(doc) -> float:
     """Report words, and sentences that state a budget, an amount spent and a rate."""
     score = keyword_score(doc.head, KEYWORDS)
+    if score < MIN_REPORT_SCORE:
+        return max(0.0, score)  # no report words: the sentences alone make no report
     text = normal_text(doc.head)
     if all(p.search(text) for p in _SENTENCES):
         score += SENTENCE_WEIGHT
