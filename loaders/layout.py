@@ -87,11 +87,14 @@ _PIPE_SPLIT = re.compile(r"\s+\|\s+")
 # Only a cell that starts like a number can be one; the rest skip parse_amount.
 _NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# No number is printed longer than this ('1, 234, 567, 890. 1234 元' with OCR gaps); a longer
+# cell that opens with a digit is prose ('2021年:落实…') and skips parse_amount.
+MAX_NUMBER_CHARS = 32
 
 
 def number(text: str) -> float | None:
     """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10."""
-    if not text or text[0] not in _NUMBER_START:
+    if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
@@ -310,6 +313,13 @@ def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
         yield from _text_and_figures(text, pos, len(text), line_at, row)
 
 
+def cut_words(cell: Cell) -> list[Cell]:
+    """A cell printed without separators cut at the form's words, as a glued line is
+    ('序号项目名称预算数执行数执行率' -> 序号 / 项目名称 / 预算数 / 执行数 / 执行率): for a short line
+    the glued-line test (is_glued) leaves whole."""
+    return list(_glued_cells([(cell.line, cell.text)], cell.row)) or [cell]
+
+
 def _text_and_figures(text: str, start: int, end: int, line_at: list[int], row: int):
     """The stretch between two words: a run of figures that opens it, then its text."""
     s = text[start:end]
@@ -324,6 +334,35 @@ def _text_and_figures(text: str, start: int, end: int, line_at: list[int], row: 
     if body:
         k = start + s.index(body[0])
         yield make_cell(body, line_at[k], row, None, GLUED, line_at[min(end, len(line_at)) - 1])
+
+
+# A run of figures inside glued text: amounts, rates, a row's 序号. Not a piece of a word (2.0B)
+# and, for a bare integer, not a date or a count (2021年, 12月, 60周岁, 8台).
+_FIGURE_RUN = re.compile(
+    r"(?<![A-Za-z0-9.])(?:[0-9][0-9,]*[.%][0-9.,%]*|[0-9]+(?![0-9.,%年月日号时分秒周岁个人次户台万元]))"
+    r"(?![A-Za-z0-9])"
+)
+
+
+def split_figures(cell: Cell) -> list[Cell]:
+    """A cell of glued text cut into its runs of text and of figures, each a cell of the same row
+    and lines ('无无2家庭医生签约50.0045.0090%' -> '无无', '2', '家庭医生签约', '50.0045.0090%').
+    For a reader that knows its rows hold figures between texts; a run of glued figures stays one
+    cell, for loaders/solve.py to split under the form's arithmetic."""
+    text = cell.text
+    out: list[Cell] = []
+    pos = 0
+    for m in _FIGURE_RUN.finditer(text):
+        for piece in (text[pos : m.start()].strip(), m.group(0)):
+            if piece:
+                out.append(make_cell(piece, cell.line, cell.row, None, cell.layout, cell.end))
+        pos = m.end()
+    if not out:
+        return [cell]
+    rest = text[pos:].strip()
+    if rest:
+        out.append(make_cell(rest, cell.line, cell.row, None, cell.layout, cell.end))
+    return out
 
 
 def _glued_runs(lines: Sequence[str]) -> dict[int, int]:
