@@ -377,8 +377,12 @@ def _glued_runs(lines: Sequence[str]) -> dict[int, int]:
         if "\t" in line or not line.strip():
             n += 1
             continue
-        k = _next_text(lines, n)
-        cut = k is not None and lines[k - 1].lstrip()[:1] in _PAGE_STARTS
+        nxt = lines[n] if n < total else ""
+        if nxt and not nxt[0].isspace():  # most lines: the next one is text
+            cut = nxt[0] in _PAGE_STARTS
+        else:
+            k = _next_text(lines, n)
+            cut = k is not None and lines[k - 1].lstrip()[:1] in _PAGE_STARTS
         if not cut and len(line) < GLUED_MIN_CHARS:
             n += 1  # a short line is glued text only if a page break cut it
             continue
@@ -486,7 +490,7 @@ def display_width(text: str) -> int:
     """Columns the text takes in a monospaced print: 2 for wide and full-width characters."""
     if text.isascii():
         return len(text)
-    return len(text) + len(_WIDE.findall(text))
+    return 2 * len(text) - len(_WIDE.sub("", text))  # what is left is narrow
 
 
 def _may_wrap(text: str) -> bool:
@@ -758,14 +762,10 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
             fields = ahead if ahead_at == n else line.split("\t")
             # The next line may go on with wrapped cells: text without figures, as many tabs,
             # fewer cells filled (split here, it is split once).
-            if n < total:
+            if n < total and lines[n].count("\t") == len(fields) - 1:
                 ahead = lines[n].split("\t")
                 ahead_at = n + 1
-                if (
-                    len(ahead) == len(fields)
-                    and ahead.count("") > fields.count("")
-                    and not _DIGIT.search(lines[n])
-                ):
+                if ahead.count("") > fields.count("") and not _DIGIT.search(lines[n]):
                     wraps = _tab_wraps(lines, n, fields, ahead, widths)
                     if wraps:
                         skip_to = n + len(wraps)
@@ -799,7 +799,10 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
         texts, layout = split
         if len(texts) == 1:
             if n not in bare:
-                bare = _bare_rows(lines, n, glued, loose)
+                # a run of one-cell lines; a line before a tab row is a row of its own
+                bare = (
+                    {n: 0} if n < total and "\t" in lines[n] else _bare_rows(lines, n, glued, loose)
+                )
                 bare_row = -1
             if bare.get(n, 0) != bare_row:
                 row += 1

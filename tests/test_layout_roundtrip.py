@@ -367,3 +367,10 @@ def test_any_table_with_separators_reads_back_cell_for_cell(table, name):
         return  # text only under a cell as wide as the table's widest reads as a wrapped cell
     rendered = lay.render(table, name)
     assert not _problems(rendered, "plain")
+
+
+@pytest.mark.parametrize(
+    "text", ["项目", "ab", "（一期）", "≥95%", "", "指标3: 培训人次", "第 3 頁", "65岁以上老"]
+)
+def test_display_width_counts_columns_as_the_printed_tables_do(text):
+    assert layout.display_width(text) == lay.display_width(text)
