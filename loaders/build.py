@@ -33,6 +33,7 @@ from .metadata import (
     find_parent,
     find_unit,
     find_year,
+    UNIT_HEAD_LINES,
     labelled_unit,
     looks_like_unit,
 )
@@ -198,7 +199,7 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     unlabelled = find_unit(doc.head)
     if unlabelled == meta["parent_unit"]:
         unlabelled = None
-    candidates = (labelled_unit(doc.layout_cells), meta["unit"], unlabelled)
+    candidates = (labelled_unit(doc.head_cells(UNIT_HEAD_LINES)), meta["unit"], unlabelled)
     meta["unit"] = next((u for u in candidates if looks_like_unit(u)), None)
     year = meta.get("year") or find_year(doc.head)
     meta["year_source"] = "document" if year else "inferred"

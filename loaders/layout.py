@@ -113,8 +113,11 @@ def number(text: str) -> float | None:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
-    if text.endswith("分"):  # weights and scores printed as 10分
+    last = text[-1]
+    if last == "分":  # weights and scores printed as 10分
         text = text[:-1]
+    elif not (last.isdigit() or last == "元"):
+        return None  # '90%', '45739人', '≥90%': no amount ends so
     return parse_amount(text)
 
 
@@ -214,13 +217,20 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     of a table (it sits inside one), so single spaces split it even without figures or form
     words ('基层医疗机构运行情况 良性发展 良性发展 5')."""
     stripped = text.strip()
+    if " " not in stripped and "\u3000" not in stripped:  # most lines of prose and one-cell lines
+        return [stripped], TEXT
     parts = [p.strip() for p in _SPLIT_SPACES.split(stripped) if p.strip()]
     if len(parts) != 1:
         return parts, SPACED
     words = stripped.split()
     if len(words) < 2:
         return parts, TEXT
-    numbers = sum(1 for w in words if _is_figure(w))
+    numbers = 0
+    for w in words:
+        if (w[0] in _NUMBER_START or w[0] == "#") and _is_figure(w):
+            numbers += 1
+            if numbers == 2:
+                break
     if numbers < 2 and words[0][0].isdigit() and (page := _PAGE_MARK.match(words[0])):
         numbers += number(words[0][page.end() :]) is not None  # '3、' a page number put before
     if row or numbers >= 2:
@@ -678,6 +688,11 @@ def _spaced_wraps(lines: Sequence[str], n: int, widths: list) -> list[dict[int, 
     in the column of a cell above that filled the table's width, not under all of the row's
     cells."""
     line = lines[n - 1]
+    nxt = lines[n] if n < len(lines) else ""
+    if not nxt.strip() or "\t" in nxt or "|" in nxt:
+        return []
+    if len(_SPLIT_SPACES.split(nxt.strip())) >= len(_SPLIT_SPACES.split(line.strip())):
+        return []  # as many cells as the row: a row of its own, not the rest of wrapped cells
     last = _columns(line)
     # A page number before the row ('3、') moved its columns, not the lines under it.
     prefix = _PAGE_MARK.match(line)

@@ -276,11 +276,12 @@ def _table_start(lines: list[str]) -> int | None:
     return None
 
 
-def table_cells(lines: list[str], start: int) -> Iterator[Cell]:
+def table_cells(lines: list[str], start: int, laid_out: list[Cell] | None = None) -> Iterator[Cell]:
     """The layout stage's non-empty cells from the 序号 cell of lines[start] on; glued rows are
-    cut into their texts and runs of figures (layout.split_figures)."""
+    cut into their texts and runs of figures (layout.split_figures). `laid_out`: the cells of the
+    whole text when the document already has them (Doc.layout_cells)."""
     seen_header = False
-    for cell in layout.cells(lines):
+    for cell in laid_out if laid_out is not None else layout.cells(lines):
         if cell.line <= start or not cell.text:
             continue
         if not seen_header:
@@ -1050,7 +1051,7 @@ def parse(doc) -> Parsed:
     if start is None:
         start = 0
     meta = read_meta(lines, start)
-    header, rows = collect_rows(list(table_cells(lines, start)))
+    header, rows = collect_rows(list(table_cells(lines, start, doc.layout_cells)))
     amount_unit = meta["amount_unit"] or find_amount_unit(" ".join(header.cells)) or "万元"
     meta["amount_unit"] = amount_unit
     out.meta = {k: v for k, v in meta.items() if v is not None}
