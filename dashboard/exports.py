@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.constants import FONT_FAMILY
+from dashboard.markup import plot_escape
 
 log = logging.getLogger(__name__)
 
@@ -603,7 +604,7 @@ def _slide_figure(fig: go.Figure, name: str) -> tuple[go.Figure, int, int]:
     """
     out = go.Figure(fig)
     title = out.layout.title.text if out.layout.title else None
-    if title and title.strip() == name.strip():
+    if title and title.strip() in (name.strip(), plot_escape(name).strip()):
         out.update_layout(title_text=None, margin_t=40)
     width, height = SLIDE_CHART_PX
     own_height = out.layout.height or height

@@ -9,6 +9,7 @@ every caption, alert and label must show the Markdown as printed, as must a ?doc
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -194,6 +195,13 @@ def test_chart_exports_neutralise_titles_and_labels():
     html = exports.figure_html(fig).decode("utf-8")  # the figure as JSON, non-ASCII escaped
     assert json.dumps("=各单位预算与执行") not in html
     assert json.dumps("'=各单位预算与执行") in html
+
+
+def test_chart_svg_has_no_link_and_shows_the_labels_as_printed():
+    svg = exports.figure_svg(attacked_figure()).decode("utf-8")
+    assert "<a " not in svg and "evil.example" in svg
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "&#39;=各单位预算与执行" in texts or "'=各单位预算与执行" in texts
 
 
 @pytest.mark.parametrize(
