@@ -119,6 +119,11 @@ def live_markdown(text: str) -> str | None:
     return match.group() if match else None
 
 
+def shown(markdown: str) -> str:
+    """The text a reader sees of Markdown made by markup.md_escape (escapes and joiners gone)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(markup.WORD_JOINER, "")
+
+
 def assert_inert(at: AppTest, *raw: str) -> None:
     """No exception; no Markdown text of the run holds a live link, image or shortcode, nor one
     of the raw attack texts unescaped."""

@@ -17,13 +17,18 @@ import pytest
 import streamlit as st
 from injection_support import (
     FORMULAS,
+    IMAGE_DOC,
+    LINK_DOC,
+    MD_UNIT,
     PAGES,
+    assert_inert,
     csv_cells,
     formula_cells,
     live_markdown,
     open_page,
     poisoned_folder,
     pptx_texts,
+    shown,
     xlsx_cells,
 )
 
@@ -204,6 +209,48 @@ def test_chart_svg_has_no_link_and_shows_the_labels_as_printed():
     assert "&#39;=各单位预算与执行" in texts or "'=各单位预算与执行" in texts
 
 
+# --- point 3: Markdown injection -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("doc", [LINK_DOC, IMAGE_DOC])
+def test_a_doc_link_with_markdown_shows_it_as_text(app, doc):
+    at = app(SOURCE_PAGE, {"doc": doc})
+    assert_inert(at, doc)
+    (warning,) = [w.value for w in at.warning]
+    assert markup.md_escape(doc) in warning
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_unit_named_in_markdown_shows_as_text_on_every_page(app, page):
+    at = app(page, {"filter_unit": MD_UNIT})
+    assert_inert(at, MD_UNIT)
+    assert at.session_state["filter_unit"] == [MD_UNIT]
+    assert any(markup.md_escape(MD_UNIT) in c.value for c in at.caption)
+
+
+def test_the_source_viewer_caption_names_the_unit_as_text(app, folders):
+    documents = pd.read_parquet(folders[1] / "documents.parquet")
+    doc_id = documents.loc[documents["unit"] == MD_UNIT, "doc_id"].item()
+    at = app(SOURCE_PAGE, {"doc": doc_id, "line": "3"})
+    assert_inert(at, MD_UNIT)
+    assert any(markup.md_escape(MD_UNIT) in c.value for c in at.caption)
+
+
+def test_an_upload_named_in_markdown_is_previewed_as_text(app, folders):
+    at = app("views/import_documents.py")
+    name = "![x](h.png)[登录](evil.example).txt"  # a / would be refused as a path
+    data = (folders[0] / "单位.txt").read_bytes()
+    at.file_uploader(key="import_files").set_value([(name, data, "text/plain")]).run()
+    assert_inert(at, name, MD_UNIT)
+    assert any(markup.md_escape(name) in m.value for m in at.markdown)
+    # the same bytes are loaded already: the notice names that document by its unit
+    assert any(markup.md_escape(MD_UNIT) in i.value for i in at.info)
+    (unit,) = [t for t in at.text_input if str(t.key).startswith("import_unit_")]
+    unit.input("[再次登录](http://evil.example/)" * 4).run()  # too long: refused, named
+    assert_inert(at, "[再次登录](http://evil.example/)")
+    assert at.error
+
+
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [
@@ -232,6 +279,8 @@ def test_chart_svg_has_no_link_and_shows_the_labels_as_printed():
 def test_md_escape(text, escaped):
     assert markup.md_escape(text) == escaped
     assert live_markdown(markup.md_escape(text)) is None
+    if isinstance(text, str):
+        assert shown(markup.md_escape(text)) == text  # a reader sees the text as printed
 
 
 @pytest.mark.parametrize(
