@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import openpyxl
-from office_files import seed_lines
+from office_files import seed_bytes, seed_lines
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
@@ -31,6 +31,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LINK_DOC = "[点此重新登录](http://evil.example/login)"
 IMAGE_DOC = "![x](http://host/x.png)"
 MD_UNIT = "单位![x](http://h/x.png)[请重新登录](http://evil/)"
+# plotly draws <a href> in any label: a unit named so, on the charts by unit.
+PLOT_UNIT = '<a href="http://evil.example/plot">点此登录</a>'
 # Pages registered in app.py, by script.
 PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "app.py").read_text("utf-8"))
 # Proto fields that Streamlit renders as Markdown: alert, caption, heading and markdown bodies,
@@ -53,13 +55,13 @@ def formula_csv() -> bytes:
 
 
 def poisoned_folder(root: Path) -> tuple[Path, Path]:
-    """A raw folder with the formula CSV and seed 004 imported under MD_UNIT (as `python -m
-    loaders add 004.txt --unit '…'` would), and its tables."""
+    """A raw folder with the formula CSV, seed 004 imported under MD_UNIT and seed 002 under
+    PLOT_UNIT (as `python -m loaders add 004.txt --unit '…'` would), and its tables."""
     raw, out = root / "raw", root / "parquet"
     raw.mkdir(parents=True)
     intake.add("注入.csv", formula_csv(), raw, out)
-    (seed,) = sorted((ROOT / "data" / "raw").glob("004*.txt"))
-    intake.add("单位.txt", seed.read_bytes(), raw, out, {"unit": MD_UNIT})
+    intake.add("单位.txt", seed_bytes("004"), raw, out, {"unit": MD_UNIT})
+    intake.add("申报.txt", seed_bytes("002"), raw, out, {"unit": PLOT_UNIT})
     return raw, out
 
 

@@ -21,6 +21,7 @@ from injection_support import (
     LINK_DOC,
     MD_UNIT,
     PAGES,
+    PLOT_UNIT,
     assert_inert,
     csv_cells,
     formula_cells,
@@ -207,6 +208,30 @@ def test_chart_svg_has_no_link_and_shows_the_labels_as_printed():
     assert "<a " not in svg and "evil.example" in svg
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "&#39;=各单位预算与执行" in texts or "'=各单位预算与执行" in texts
+
+
+def json_strings(value):
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
+
+
+def test_charts_on_the_pages_draw_a_unit_named_in_html_as_text(app):
+    figures = []
+    for page in PAGES:
+        at = app(page)
+        assert not at.exception, page
+        figures += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert figures
+    texts = [t for f in figures for t in json_strings([f["data"], f["layout"].get("title")])]
+    assert markup.plot_escape(PLOT_UNIT) in texts
+    assert [t for t in texts if "<a " in t or "<img" in t] == []
 
 
 # --- point 3: Markdown injection -----------------------------------------------------------------
