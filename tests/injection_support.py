@@ -38,8 +38,8 @@ PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "app.py").read_text("utf-8"))
 # Proto fields that Streamlit renders as Markdown: alert, caption, heading and markdown bodies,
 # and the labels and tooltips of metrics, expanders, tabs, buttons and widgets.
 MARKDOWN_FIELDS = ("body", "label", "help")
-# Element types whose body is shown as plain text, not Markdown.
-PLAIN_BODIES = ("Metric", "Text", "Code", "Json")
+# Element types whose body is not Markdown: plain text, or HTML (checked on its own).
+PLAIN_BODIES = ("Metric", "Text", "Code", "Json", "Html")
 
 
 def formula_csv() -> bytes:
@@ -71,10 +71,9 @@ def open_page(page: str, query: dict | None = None) -> AppTest:
     at.secrets.update({"import_password_sha256": ""})
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
     if page != PAGES[0]:
-        at.switch_page(page).run()
-    return at
+        at.switch_page(page)  # a deep link: the router runs this page first
+    return at.run()
 
 
 def _nodes(node):
@@ -94,6 +93,17 @@ def _strings(message, names):
             items = value if field.is_repeated else [value]
             for item in items:
                 yield field.name, item
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    """The bodies of the run's st.html elements (the 原文 page's numbered lines)."""
+    return [n.proto.body for n in _nodes(at._tree) if type(n).__name__ == "Html"]
+
+
+# In our st.html: the line anchors (href="#L12") and one scroll script; anything else is not ours.
+_FOREIGN_HTML = re.compile(
+    r"<a\s(?![^>]*href=\"#L\d+\")|<img|<iframe|<[^>]*\son\w+=", re.IGNORECASE
+)
 
 
 def markdown_texts(at: AppTest) -> list[str]:
@@ -130,11 +140,14 @@ def assert_inert(at: AppTest, *raw: str) -> None:
     """No exception; no Markdown text of the run holds a live link, image or shortcode, nor one
     of the raw attack texts unescaped."""
     assert not at.exception, [e.value for e in at.exception]
+    for body in html_bodies(at):
+        assert _FOREIGN_HTML.search(body) is None, _FOREIGN_HTML.search(body).group()
+        assert body.count("<script") <= 1
     for text in markdown_texts(at):
         assert live_markdown(text) is None, (live_markdown(text), text)
-        for attack in raw:
-            if attack != markup.md_escape(attack):
-                assert attack not in text, (attack, text)
+        for attack in raw:  # a text that would render live is shown escaped, if at all
+            if live_markdown(attack) is not None and attack in text:
+                assert markup.md_escape(attack) in text, (attack, text)
 
 
 # A number as a CSV or a slide prints it (-3.5, -1,234.00, -5.0 %): a spreadsheet reads a number.
