@@ -62,6 +62,20 @@ class ExportError(RuntimeError):
     """A chart could not be rendered to an image (Chromium failed to start or to render)."""
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=cmd|…, +1+2, @SUM(…),
+# a tab or return before one): OWASP's CSV-injection guidance prefixes such text with '.
+# Every export (tables, decks, chart texts) passes its text through formula_safe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """value for a spreadsheet or slide cell: text starting like a formula gets a leading ',
+    everything else (numbers, negative ones included; None) is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 # ---------------------------------------------------------------------------------------------
 # Chart images
 
@@ -107,11 +121,11 @@ def _formula_safe_texts(fig: go.Figure) -> None:
             trace.name = formula_safe(trace.name)
         for key in ("x", "y", "text", "labels"):
             values = trace[key] if key in trace else None
-            if values is None or isinstance(values, str):
-                if isinstance(values, str):
-                    trace[key] = formula_safe(values)
-                continue
-            if any(isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in values):
+            if isinstance(values, str):
+                trace[key] = formula_safe(values)
+            elif values is not None and any(
+                isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in values
+            ):
                 trace[key] = [formula_safe(v) for v in values]
 
 
@@ -318,19 +332,6 @@ def is_percent_column(name: object) -> bool:
     return text.endswith("_pct") or "率" in text or "%" in text or "％" in text
 
 
-# A spreadsheet reads a cell starting with one of these as a formula (=cmd|…, +1+2, @SUM(…),
-# a tab or return before one): OWASP's CSV-injection guidance prefixes such text with '.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value):
-    """value for a spreadsheet or slide cell: text starting like a formula gets a leading ',
-    everything else (numbers, negative ones included; None) is returned as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """df with formula_safe applied to its headers and to the text of its non-numeric columns
     (df itself when nothing needs it): numeric columns stay numbers."""
@@ -349,9 +350,7 @@ def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             texts = series.astype("object")
             out.isetitem(index, texts.where(~risky, "'" + texts[risky]))
     headers = [formula_safe(c) for c in df.columns]
-    if headers != list(df.columns):
-        out = out.set_axis(headers, axis=1) if out is not df else df.set_axis(headers, axis=1)
-    return out
+    return out.set_axis(headers, axis=1) if headers != list(df.columns) else out
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
