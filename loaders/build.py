@@ -29,11 +29,11 @@ from .findings import Finding
 from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, UNKNOWN_KIND, Parsed, detect, registry
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import (
+    UNIT_HEAD_LINES,
     find_amount_unit,
     find_parent,
     find_unit,
     find_year,
-    UNIT_HEAD_LINES,
     labelled_unit,
     looks_like_unit,
 )
