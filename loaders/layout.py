@@ -187,13 +187,18 @@ def _is_form_word(key: str) -> bool:
     )
 
 
+# First characters of what _UNIT_FRAGMENT and _OP_ONLY match: most words skip both regexes.
+_FRAGMENT_STARTS = frozenset("(（%％")
+_OP_STARTS = frozenset("≥≤><=＝≧≦不大小等")
+
+
 def _merge_fragments(words: list[str]) -> list[str]:
     """Put back what single-space splitting tore apart: '=100.00 (%)', '≥ 90%', '2, 306. 00'."""
     out: list[str] = []
     for w in words:
         if out and (
-            _UNIT_FRAGMENT.match(w)
-            or _OP_ONLY.match(out[-1])
+            (w[0] in _FRAGMENT_STARTS and _UNIT_FRAGMENT.match(w))
+            or (out[-1][0] in _OP_STARTS and _OP_ONLY.match(out[-1]))
             or (out[-1][-1] in ",.，" and w[0].isdigit() and out[-1][0].isdigit())
         ):
             out[-1] += " " + w  # the printed text again: it was split at exactly this space
@@ -807,6 +812,8 @@ _VALUE_WORD = re.compile(r"^(?:[≥≤＞＜><≧≦=]\s*)?\d[\d.,%]*[\u4e00-\u9
 
 def _ends_in_value(line: str) -> bool:
     """A line of a name and, after a space, its value: a row, not a cell of a one-cell export."""
+    if " " not in line:
+        return False
     head, _, last = line.rpartition(" ")
     return bool(head.strip()) and bool(_VALUE_WORD.match(last))
 
@@ -940,10 +947,16 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                     {n: 0} if n < total and "\t" in lines[n] else _bare_rows(lines, n, glued, loose)
                 )
                 bare_row = -1
-            if bare.get(n, 0) != bare_row:
+            at = bare.get(n, 0)
+            if at != bare_row:
                 row += 1
-                bare_row = bare.get(n, 0)
-            yield make_cell(texts[0], n, row, None, layout)
+                bare_row = at
+            text = texts[0]
+            info = cached(text)
+            if info is None:
+                yield make_cell(text, n, row, None, layout)
+            else:
+                yield new_cell(Cell, (text, info[0], n, row, None, info[1], layout, n))
             continue
         row += 1
         bare_row = -1
@@ -954,7 +967,11 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                 yield from _wrapped_spaced(line, wraps, n, row)
                 continue
         for cell in texts:
-            yield make_cell(cell, n, row, None, layout)
+            info = cached(cell)
+            if info is None:
+                yield make_cell(cell, n, row, None, layout)
+            else:
+                yield new_cell(Cell, (cell, info[0], n, row, None, info[1], layout, n))
     if group:
         yield from _group_cells(group, row + 1)
 

@@ -266,8 +266,9 @@ def is_level1(key: str) -> bool:
     return key in LEVEL1_WORDS
 
 
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def is_level2(key: str) -> bool:
-    return bool(LEVEL2.match(key)) and key not in LEVEL1_WORDS
+    return key[-2:] == "指标" and bool(LEVEL2.match(key)) and key not in LEVEL1_WORDS
 
 
 # Words a glued line (a document site's text with no separators at all) is cut at. Longest first
