@@ -34,6 +34,8 @@ import math
 import re
 import statistics
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -583,6 +585,7 @@ def read_image_file(
 ) -> tuple[list[list[PageCell]], list[Page], list[Finding]]:
     """A scan or photo (.png, .jpg, .jpeg) as one page: its rows, the page, and the findings
     on values read with low confidence. Raises ReaderError for what is no readable picture."""
+    progress = progress or _PROGRESS.get()
     key = hashlib.sha256(raw).hexdigest()
     if key in _READ:  # the import's trial parse, then its build: one OCR
         rows, pages, findings = _READ[key]
@@ -615,6 +618,26 @@ def _read_image(raw: bytes, name: str, progress: Progress | None):
     pages = [Page(1, round(width * 72 / dpi, 2), round(height * 72 / dpi, 2), ocr=True)]
     _text, geometry = tabulate(rows, pages)
     return rows, pages, confidence_findings(rows, geometry)
+
+
+# Where OCR reports its pages when the caller passes no progress: set by `reporting` for a
+# thread's work (the import page's worker), so the progress needs no argument through the build.
+_PROGRESS: ContextVar[Progress | None] = ContextVar("ocr_progress", default=None)
+
+
+@contextmanager
+def reporting(progress: Progress):
+    """Within the block (in this thread or task), OCR reports its pages to progress."""
+    token = _PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def is_read(sha256: str) -> bool:
+    """Whether the image of this sha256 was read by OCR in this process (and is kept)."""
+    return sha256 in _READ
 
 
 def log_progress(name: str) -> Progress:
