@@ -79,7 +79,7 @@ def rapid_boxes(image: Image.Image) -> list[tuple[tuple[float, float], str, floa
 
     return [
         ((sum(p[0] for p in c) / 4, sum(p[1] for p in c) / 4), text, score)
-        for c, text, score in ocr.recognise(np.asarray(image.convert("RGB")))
+        for c, text, score, _chars in ocr.recognise(np.asarray(image.convert("RGB")))
     ]
 
 

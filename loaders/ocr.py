@@ -76,6 +76,9 @@ RULE_MIN_FILL = 0.8
 # that a photo's uneven light does not turn a shadow into ink).
 INK_CONTRAST = 25
 INK_BLOCK_PX = 31
+# A rule cuts a box only this many text heights inside its ends (a box just touching it is
+# the detector's margin).
+RULE_CUT_MARGIN = 0.3
 # Share of the smaller height two boxes must overlap vertically to be on one line.
 LINE_OVERLAP = 0.3
 # Two boxes on one line closer than this many text heights are pieces of one cell (no rules).
@@ -124,6 +127,7 @@ class Word:
     y0: float
     x1: float
     y1: float
+    chars: tuple[Word, ...] = ()  # each character, where the recogniser gave their boxes
 
     @property
     def cx(self) -> float:
@@ -146,17 +150,30 @@ class Cell:
     box: tuple[float, float, float, float] | None = None
 
 
-def recognise(pixels) -> list[tuple[list, str, float]]:
-    """(corners, text, confidence) of every text box on an RGB array."""
-    result, _elapsed = engine()(pixels)
-    return [(corners, text, float(score)) for corners, text, score in result or []]
+def recognise(pixels) -> list[tuple[list, str, float, tuple]]:
+    """(corners, text, confidence, each character's corners or ()) of every text box on an RGB
+    array. The characters' boxes split a box the detector drew across two cells."""
+    result, _elapsed = engine()(
+        pixels,
+        return_word_box=True,
+        # a call with any option resets these to rapidocr's defaults unless given
+        text_score=MIN_BOX_SCORE,
+        box_thresh=0.5,
+        unclip_ratio=1.6,
+    )
+    out = []
+    for item in result or []:
+        corners, text, score = item[:3]
+        chars = item[3] if len(item) > 3 and item[3] and len(item[3]) == len(text) else ()
+        out.append((corners, text, float(score), tuple(chars)))
+    return out
 
 
 def skew_degrees(boxes: Sequence[tuple[list, str, float]]) -> float:
     """The page's skew: median slope of the wide text boxes, in degrees (positive: clockwise
     on screen, i.e. the right end lower)."""
     slopes = []
-    for corners, _text, _score in boxes:
+    for corners, *_rest in boxes:
         (x0, y0), (x1, y1) = corners[0], corners[1]
         width = math.hypot(x1 - x0, y1 - y0)
         height = math.hypot(corners[3][0] - x0, corners[3][1] - y0)
@@ -192,24 +209,51 @@ class Frame:
 
 def words_of(boxes, frame: Frame) -> list[Word]:
     words = []
-    for corners, text, score in boxes:
-        text = text.strip()
-        if not text:
+    for corners, text, score, chars in boxes:
+        if not text.strip():
             continue
-        points = [frame.upright(float(x), float(y)) for x, y in corners]
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        words.append(
-            Word(
-                text,
-                score,
-                tuple((float(x), float(y)) for x, y in corners),
-                min(xs),
-                min(ys),
-                max(xs),
-                max(ys),
+        word = _word(text, score, corners, frame)
+        if chars:
+            word.chars = tuple(
+                _word(ch, score, box, frame) for ch, box in zip(text, chars, strict=True)
             )
-        )
+        words.append(word)
     return words
+
+
+def _word(text: str, score: float, corners, frame: Frame) -> Word:
+    points = [frame.upright(float(x), float(y)) for x, y in corners]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    image = tuple((float(x), float(y)) for x, y in corners)
+    return Word(text, score, image, min(xs), min(ys), max(xs), max(ys))
+
+
+def split_at(word: Word, rules: Sequence[float]) -> list[Word]:
+    """The word cut at the vertical rules running through it (the detector drew one box over
+    two cells' figures, `26,981,982.0024,641,316.00`), by its characters' boxes."""
+    margin = RULE_CUT_MARGIN * word.height
+    cuts = [x for x in rules if word.x0 + margin < x < word.x1 - margin]
+    if not cuts or not word.chars:
+        return [word]
+    parts: dict[int, list[Word]] = {}
+    for ch in word.chars:
+        parts.setdefault(sum(ch.cx > x for x in cuts), []).append(ch)
+    out = []
+    for _k, chars in sorted(parts.items()):
+        text = "".join(c.text for c in chars).strip()
+        if text:
+            out.append(
+                Word(
+                    text,
+                    word.confidence,
+                    tuple(p for c in chars for p in c.corners),
+                    min(c.x0 for c in chars),
+                    min(c.y0 for c in chars),
+                    max(c.x1 for c in chars),
+                    max(c.y1 for c in chars),
+                )
+            )
+    return out
 
 
 # --- ruling lines ----------------------------------------------------------------------------
@@ -442,7 +486,7 @@ def _ruled_rows(words: list[Word], rules: Rules) -> tuple[list[tuple[float, list
             continue
         cells = [Cell([], (a, top, b, bottom)) for a, b in zip(xs, xs[1:], strict=False)]
         extra: list[Cell] = []
-        for word in band_words:
+        for word in (part for w in band_words for part in split_at(w, xs)):
             k2 = next((i for i in range(len(xs) - 1) if xs[i] <= word.cx < xs[i + 1]), None)
             if k2 is None:
                 extra.append(Cell([word]))
