@@ -51,6 +51,10 @@ CODES: dict[str, tuple[str, str]] = {
     "TRUNCATED": ("warning", "the file ends in the middle of a character or table"),
     "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
+    "SCANNED_PAGE": (
+        "warning",
+        "a PDF page has no text layer (a scan) and no OCR could read it; the page is left out",
+    ),
 }
 # code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
 # Every code of CODES has one (tests/test_contract.py).
@@ -75,6 +79,7 @@ CODE_LABELS: dict[str, str] = {
     "TRUNCATED": "文件不完整",
     "ENCODING": "非 UTF-8 编码",
     "UNREADABLE": "无法读取",
+    "SCANNED_PAGE": "扫描页未识别",
 }
 
 
@@ -89,6 +94,7 @@ class Finding:
     source_line: int | None = None
     doc_id: str = ""
     end_line: int | None = None  # the last line of what the finding is about, where known
+    source_page: int | None = None  # the page of a PDF or image it is about, where no line is
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -107,4 +113,5 @@ class Finding:
             "project": self.project,
             "source_line": self.source_line,
             "end_line": self.end_line,
+            "source_page": self.source_page,
         }
