@@ -1,8 +1,10 @@
-"""Readers by file extension: xlsx, docx and csv become the tab-separated text the loaders parse.
+"""Readers by file extension: xlsx, docx, csv and pdf become the tab-separated text the loaders parse.
 
 A spreadsheet row or a Word table row becomes one line with its cells separated by tabs (merged
 and empty cells are empty cells); Word paragraphs are lines, in document order. Every sheet of a
 workbook is read, separated by one empty line, so line N of the first sheet is its row N.
+A PDF's pages become rows of positioned cells (loaders/pdf.py), so its text also comes with a
+Geometry: the page and box of every line, for source_page / source_box and the 原文 view.
 `.txt`, `.md`, `.tsv` and unknown extensions pass through unchanged; decoding stays in
 document.py. Office files are zip archives: they are checked for zip bombs before opening.
 """
@@ -18,10 +20,14 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .document import DecodeError, decode
+from .findings import Finding
+from .pages import Geometry
 
 # Suffixes the import accepts; the build also reads them when found in data/raw.
 TEXT_SUFFIXES = (".txt", ".md", ".tsv")
-SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx")
+# Paged formats: their text comes with a Geometry (page and box of every line).
+PAGED_SUFFIXES = (".pdf",)
+SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *PAGED_SUFFIXES)
 FORMAT_LABELS = {
     ".txt": "文本",
     ".md": "Markdown 文本",
@@ -29,6 +35,7 @@ FORMAT_LABELS = {
     ".csv": "CSV 表格",
     ".xlsx": "Excel 工作簿",
     ".docx": "Word 文档",
+    ".pdf": "PDF 文件",
 }
 # Zip bomb limits for xlsx/docx: total unpacked size, entries, and the packing ratio of any
 # entry larger than ZIP_RATIO_FROM_BYTES (spreadsheet XML packs about 10:1, rarely 100:1).
@@ -51,20 +58,32 @@ class ReaderError(ValueError):
 
 @dataclass(frozen=True)
 class Converted:
-    """A file's content as bytes for document.decode, and what it was read as."""
+    """A file's content as bytes for document.decode, and what it was read as.
+
+    A paged file (PDF, image) also gives its geometry (page and box of every line of the text),
+    its page count and how many pages OCR read, and what the reader noticed (a scanned page
+    without OCR, a truncated file): findings the build adds to the document's.
+    """
 
     data: bytes
     suffix: str
     label: str
-    parts: int = 1  # sheets of a workbook, tables of a Word document
+    parts: int = 1  # sheets of a workbook, tables of a Word document, pages of a PDF
+    geometry: Geometry | None = None
+    pages: int | None = None
+    ocr_pages: int | None = None
+    findings: tuple[Finding, ...] = ()
 
 
 def suffix_of(name: str) -> str:
     return PurePath(name).suffix.lower()
 
 
-def convert(source_file: str, raw: bytes) -> Converted:
-    """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError."""
+def convert(source_file: str, raw: bytes, progress=None) -> Converted:
+    """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError.
+
+    progress, for paged files, is called with (page number, page count) before each page.
+    """
     suffix = suffix_of(source_file)
     label = FORMAT_LABELS.get(suffix, "文本")
     if suffix == ".xlsx":
@@ -73,6 +92,8 @@ def convert(source_file: str, raw: bytes) -> Converted:
         text, parts = docx_text(raw)
     elif suffix == ".csv":
         return Converted(csv_bytes(raw), suffix, label)
+    elif suffix == ".pdf":
+        return pdf_converted(raw, progress)
     else:
         return Converted(raw, suffix, label)
     if len(text) > MAX_TEXT_CHARS:
@@ -296,6 +317,46 @@ def _grid_skip(tr, tag: str) -> int:
 def _cell_text(tc, qn) -> str:
     parts = [_paragraph_text(p) for p in tc.iter(qn("w:p"))]
     return cell_text(" ".join(p for p in parts if p.strip()))
+
+
+# --- pdf --------------------------------------------------------------------------------------
+
+
+def pdf_converted(raw: bytes, progress=None) -> Converted:
+    """A PDF's pages as tab-separated rows with their geometry (loaders/pdf.py)."""
+    from . import pdf
+
+    label = FORMAT_LABELS[".pdf"]
+    if not raw.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in raw[:1024]:
+        raise ReaderError(f"这不是有效的{label}（文件开头没有 %PDF 标记），请确认文件类型后重新导入。")
+    try:
+        read = pdf.read(raw, progress)
+    except pdf.PdfError as exc:
+        raise ReaderError(str(exc)) from exc
+    if len(read.text) > MAX_TEXT_CHARS:
+        raise ReaderError(
+            f"{label}内容过多（超过 {MAX_TEXT_CHARS // 2**20} M 字符），请拆分后再导入。"
+        )
+    if not read.text.strip():
+        scanned = any(f.code == "SCANNED_PAGE" for f in read.findings)
+        raise ReaderError(
+            f"{label}共 {read.pages} 页，"
+            + (
+                "都是扫描图像（没有文字层），本机未安装文字识别（OCR），无法读取。"
+                if scanned
+                else "没有读出任何文字。"
+            )
+        )
+    return Converted(
+        read.text.encode("utf-8"),
+        ".pdf",
+        label,
+        parts=read.pages,
+        geometry=read.geometry,
+        pages=read.pages,
+        ocr_pages=read.ocr_pages,
+        findings=tuple(read.findings),
+    )
 
 
 # --- csv --------------------------------------------------------------------------------------
