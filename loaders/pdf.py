@@ -21,8 +21,8 @@ over a page break goes on without the blank line that separates pages, and a hea
 page repeats is dropped (the rows keep their own page).
 
 A page without a text layer (no characters, or only a few that are no text) is a scan: it is
-rendered at OCR_DPI and handed to `loaders.ocr.read_page_image`, whose boxes (image pixels) are
-turned back into points. Where OCR is not installed the page gives a SCANNED_PAGE finding. A page
+rendered at OCR_DPI and handed to `loaders.ocr.read_page_image` (boxes in points, each cell's
+confidence); `loaders.ocr.confidence_findings` then flags what it read with low confidence. Where OCR is not installed the page gives a SCANNED_PAGE finding. A page
 with a text layer is never OCRed.
 """
 
@@ -60,6 +60,8 @@ MIN_TEXT_CHARS = 5
 OCR_DPI = 200
 # Beyond this many pages a PDF is refused rather than read for minutes.
 MAX_PAGES = 1000
+# A row a page break cut in two goes on with at most this many cells (its wrapped ones).
+SPLIT_ROW_MAX_CELLS = 2
 # A table's rows must line up with the previous page's table within this many points to go on
 # with it.
 COLUMN_TOLERANCE = 3.0
@@ -77,6 +79,16 @@ _RADICALS = dict(
         "厂小母民王竹虎西见角贝车长门雨青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齿龙龟",
         strict=True,
     )
+)
+
+# Kangxi radicals whose NFKC form is the traditional variant of the character a simplified
+# Chinese font draws with the same glyph (⼾ is 戶 by NFKC, 户 in 监督检查户次).
+_KANGXI_SIMPLIFIED = {"⼾": "户", "⾭": "青", "⿈": "黄", "⾙": "贝", "⾞": "车", "⾨": "门"}
+
+
+ENCRYPTED = (
+    "PDF 文件已加密（需要密码才能打开）：请用 PDF 阅读器去掉密码（或另存一份不加密的副本）"
+    "后重新导入。"
 )
 
 
@@ -121,7 +133,9 @@ def normalise(text: str) -> str:
     for ch in text:
         code = ord(ch)
         if 0x2E80 <= code <= 0x2FDF or 0xF900 <= code <= 0xFAFF:
-            ch = _RADICALS.get(ch) or unicodedata.normalize("NFKC", ch)
+            ch = (
+                _RADICALS.get(ch) or _KANGXI_SIMPLIFIED.get(ch) or unicodedata.normalize("NFKC", ch)
+            )
         out.append(ch)
     return "".join(out)
 
@@ -134,8 +148,12 @@ def join_lines(lines: Iterable[str]) -> str:
         line = line.strip()
         if not line:
             continue
-        if text and text[-1].isascii() and text[-1].isalpha() and line[0].isascii() and (
-            line[0].isalpha()
+        if (
+            text
+            and text[-1].isascii()
+            and text[-1].isalpha()
+            and line[0].isascii()
+            and (line[0].isalpha())
         ):
             text += " "
         text += line
@@ -287,9 +305,7 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
                 row.cells[target] = _merged_cell(pieces[-1][target], number)
                 continue
         pieces.append(cells)
-        rows.append(
-            _Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom)
-        )
+        rows.append(_Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom))
     return rows
 
 
@@ -311,9 +327,7 @@ def _wrapped_into(row: _Row, cells: list[list[dict]], piece: list[dict], top: fl
         return None
     x0, _, x1, _ = _box(piece)
     under = [
-        k
-        for k, cell in enumerate(row.cells)
-        if min(x1, cell.box[2]) - max(x0, cell.box[0]) > 0
+        k for k, cell in enumerate(row.cells) if min(x1, cell.box[2]) - max(x0, cell.box[0]) > 0
     ]
     if len(under) != 1:
         return None
@@ -370,10 +384,13 @@ def _same_columns(a: _Row, b: _Row) -> bool:
 
 def join_pages(pages: list[list[_Row]]) -> list[_Row]:
     """The pages' rows in order; a table continued from the previous page is marked continued
-    (no blank line before it) and its repeated header row dropped."""
+    (no blank line before it), the header row it repeats dropped, and a row the page break cut
+    in two joined again."""
     out: list[_Row] = []
     previous: list[_Row] = []
+    heads: set[tuple[str, ...]] = set()  # header rows of the table running over the pages
     for rows in pages:
+        goes_on = False
         if previous and rows:
             last, first = previous[-1], rows[0]
             goes_on = (
@@ -384,17 +401,18 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
                 and len(last.cells) >= 2
                 and len(first.cells) >= 2
             )
-            if goes_on:
-                heads = {_texts(r) for r in previous if r.header or r.table is None}
-                if last.table is not None:
-                    heads |= {_texts(r) for r in previous if r.table == last.table and r.header}
-                if _texts(first) in heads and len(rows) > 1:
-                    rows = rows[1:]
-                if _split_row(last, rows[0]):
-                    _merge_into(last, rows[0])
-                    rows = rows[1:]
-                if rows:
-                    rows[0].continued = True
+        if goes_on:
+            last = previous[-1]
+            heads |= {_texts(r) for r in previous if r.header or r.table is None}
+            if _texts(rows[0]) in heads and len(rows) > 1:
+                rows = rows[1:]
+            if _split_row(last, rows[0]):
+                _merge_into(last, rows[0])
+                rows = rows[1:]
+            if rows:
+                rows[0].continued = True
+        else:
+            heads = set()
         out += rows
         if rows:
             previous = rows
@@ -403,14 +421,15 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
 
 def _split_row(last: _Row, first: _Row) -> bool:
     """Whether first (a continued table's first row) is the rest of last, a row the page break
-    cut (Word lets a row break across pages): one filled cell, under a filled cell of last."""
+    cut (Word lets a row break across pages): the rest of its wrapped cells only, each under a
+    filled cell of last (a row of its own fills its figures too)."""
     if last.table is None or first.table is None or len(last.cells) != len(first.cells):
         return False
     filled = [k for k, c in enumerate(first.cells) if c.text]
     return (
-        len(filled) == 1
-        and bool(last.cells[filled[0]].text)
-        and sum(1 for c in last.cells if c.text) >= 2
+        0 < len(filled) <= SPLIT_ROW_MAX_CELLS
+        and all(last.cells[k].text for k in filled)
+        and sum(1 for c in last.cells if c.text) > len(filled)
     )
 
 
@@ -466,16 +485,11 @@ def _open(raw: bytes):
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
         pdf.pages  # noqa: B018 (parses the page tree: a broken file fails here)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise PdfError(
-            "PDF 文件已加密（需要密码才能打开）：请用 PDF 阅读器去掉密码（或另存一份不加密的副本）"
-            "后重新导入。"
-        ) from exc
     except Exception as exc:  # pdfminer raises many kinds for a damaged file
-        if type(exc).__name__ == "PdfminerException" and "password" in str(exc).lower():
-            raise PdfError(
-                "PDF 文件已加密（需要密码才能打开）：请去掉密码后重新导入。"
-            ) from exc
+        # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        causes = (exc, *exc.args)
+        if any(isinstance(a, PDFPasswordIncorrect | PDFEncryptionError) for a in causes):
+            raise PdfError(ENCRYPTED) from exc
         raise PdfError(
             f"无法打开 PDF 文件（{type(exc).__name__}）：文件可能已损坏或不完整，"
             "请重新下载或另存为 PDF 后再导入。"
@@ -516,9 +530,11 @@ def read(
             width, height = float(page.width), float(page.height)
             try:
                 chars = _chars(page)
-                if _readable(chars) < MIN_TEXT_CHARS and (page.images or chars):
+                readable = _readable(chars)
+                garbage = sum(c["text"].startswith("(cid:") for c in chars) >= MIN_TEXT_CHARS
+                if readable < MIN_TEXT_CHARS and (page.images or garbage):
                     rows, ocr = _scanned(raw, number, findings)
-                elif _readable(chars) == 0:
+                elif readable == 0:
                     rows, ocr = [], False  # an empty page
                 else:
                     rows, table_id = page_rows(page, number, table_id)
@@ -543,9 +559,13 @@ def read(
         rows = join_pages(pages)
     finally:
         pdf.close()
-    text, geometry = tabulate(
-        [r.cells for r in rows], infos, joined=[k for k, r in enumerate(rows) if r.continued]
-    )
+    cells = [r.cells for r in rows]
+    text, geometry = tabulate(cells, infos, joined=[k for k, r in enumerate(rows) if r.continued])
+    if any(p.ocr for p in infos):
+        from . import ocr  # there: a page was OCRed
+
+        if hasattr(ocr, "confidence_findings"):  # values read below the stated confidence
+            findings += ocr.confidence_findings(cells, geometry)
     return PdfText(text, geometry, findings)
 
 
@@ -564,13 +584,11 @@ def _scanned(raw: bytes, number: int, findings: list[Finding]) -> tuple[list[_Ro
             )
         )
         return [], False
+    # read_page_image gives boxes in points (72 / dpi of the image's pixels) with confidences
     image = render_image(raw, number, OCR_DPI)
-    scale = 72.0 / OCR_DPI
     rows = []
-    for cells in ocr.read_page_image(image, number):
-        placed = [
-            PageCell(c.text, number, tuple(v * scale for v in c.box), c.confidence) for c in cells
-        ]
+    for cells in ocr.read_page_image(image, number, dpi=OCR_DPI):
+        placed = [c for c in cells if c is not None]
         if placed:
             box = union(c.box for c in placed)
             rows.append(_Row(placed, box[1], box[3]))
