@@ -121,7 +121,9 @@ def test_a_project_link_opens_its_pdf_page_with_the_row_framed(pdf_app, page: Pa
     assert viewer.url == urljoin(f"{url}/", link)
     viewer.set_viewport_size({"width": 1400, "height": 1000})
     wait_for_page(viewer, "原文")
-    expect(viewer.get_by_text(f"第 {PROJECT_PAGE} 页 / 共 2 页")).to_be_visible()
+    expect(viewer.get_by_role("combobox", name="页")).to_match_aria_snapshot(
+        f'- combobox "页": 第 {PROJECT_PAGE} 页 / 共 2 页'
+    )
     highlighted = viewer.locator(".srcview .ln.hl")
     expect(highlighted).to_have_count(1, timeout=PAGE_LOAD_MS)
     expect(highlighted).to_contain_text(PROJECT)
