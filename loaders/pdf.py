@@ -14,8 +14,9 @@ A page is read as blocks in reading order (top to bottom):
 - any other text: characters clustered into lines by their vertical position, a line cut into
   cells where the gap between two characters is wider than CELL_GAP_EM times the font size (a
   table without ruling lines, labels such as 项目名称 … 主管部门 …, titles, paragraphs). A line
-  whose only cell sits under one cell of the row above, close below it, is the rest of that cell
-  wrapped (joined to it).
+  whose cells each sit under a cell of the row above, closer below it than rows stand apart, is
+  the rest of those cells wrapped (joined to them). Wrapped cells of such a table must be
+  top-aligned: vertically centred ones straddle their row's line and are not rejoined.
 Page numbers and running headers in the top and bottom margins are dropped. A table that runs
 over a page break goes on without the blank line that separates pages, and a header row the next
 page repeats is dropped (the rows keep their own page).
@@ -40,8 +41,10 @@ from .pages import Box, Geometry, Page, PageCell, tabulate, union
 
 log = logging.getLogger(__name__)
 
-# A gap between two characters of a line wider than this many font sizes separates two cells.
-CELL_GAP_EM = 1.0
+# A gap between two characters of a line wider than this many font sizes separates two cells
+# (a space is a fifth to a quarter of a font size; cells of a table without rules stand apart by
+# their padding, 8 points or more; a full-width closing mark's blank right half counts as gap).
+CELL_GAP_EM = 0.6
 # A gap wider than this many font sizes (or a space character) is a space between two Latin
 # characters; next to a Chinese character only a gap wider than MIXED_GAP_EM is (LibreOffice and
 # Word put a fifth to a quarter of an em between Chinese and Latin text).
@@ -50,8 +53,16 @@ MIXED_GAP_EM = 0.45
 # Two characters are on one line when their vertical centres differ by less than this share of
 # the font size.
 LINE_TOLERANCE = 0.5
-# A wrapped cell's next line starts less than this many line heights below the line before it.
+# A wrapped cell's next line starts less than this many line heights below the line before it,
+# and less than WRAP_ROW_SHARE of the usual gap between rows (measured over WRAP_MIN_ROWS rows or
+# more).
 WRAP_GAP_LINES = 0.6
+WRAP_ROW_SHARE = 0.75
+WRAP_MIN_ROWS = 3
+# A cell of a table without ruling lines stands in the column of the row above whose left edge
+# is within this many font sizes of its own; rows up to COLUMN_LOOKBACK above are looked at.
+COLUMN_ALIGN_EM = 0.5
+COLUMN_LOOKBACK = 40
 # Top and bottom bands of a page (share of its height) where page numbers and running headers sit.
 MARGIN_SHARE = 0.08
 # A page with fewer readable characters than this has no text layer worth the name: a scan.
@@ -71,6 +82,7 @@ _PAGE_NUMBER = re.compile(
     r"(?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*/\s*\d+)$"
 )
 _DIGITS = re.compile(r"\d+")
+_CLOSING = frozenset("）】」』〕》〉。，、：；！？")
 # CJK Radicals Supplement characters some PDF fonts map their glyphs to instead of the ideograph
 # (Chromium's and some Office PDFs: 部⻔ for 部门); the Kangxi radicals (⽀ for 支) are NFKC's.
 _RADICALS = dict(
@@ -201,12 +213,19 @@ def text_lines(chars: Sequence[dict]) -> list[list[dict]]:
     return [sorted(line, key=lambda c: c["x0"]) for line in lines]
 
 
+def _ink_end(c: dict) -> float:
+    """Where a character's ink ends: a full-width closing mark (）。，) inks its left half only."""
+    if c["text"] in _CLOSING:
+        return min(c["x1"], c["x0"] + 0.5 * _size(c))
+    return c["x1"]
+
+
 def segments(line: Sequence[dict]) -> list[list[dict]]:
     """A line's characters cut into cells at gaps wider than CELL_GAP_EM font sizes."""
     out: list[list[dict]] = []
     last = None
     for c in line:
-        if last is not None and c["x0"] - last["x1"] <= CELL_GAP_EM * _size(last):
+        if last is not None and c["x0"] - _ink_end(last) <= CELL_GAP_EM * _size(last):
             out[-1].append(c)
         elif c["text"].isspace():
             continue  # a space that separates two cells belongs to neither
@@ -287,55 +306,112 @@ def _table_rows(table, chars: list[dict], number: int, table_id: int) -> list[_R
 
 
 def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
-    """Free text lines as rows of cells; a wrapped cell's next line joined to it."""
-    rows: list[_Row] = []
-    pieces: list[list[list[dict]]] = []  # per row, per cell, its characters
+    """Free text lines as rows of cells; the rest of wrapped cells joined to them."""
+    spans = []
     for line in lines:
         cells = segments(line)
-        if not cells:
+        if cells:
+            spans.append((cells, min(c["top"] for c in line), max(c["bottom"] for c in line)))
+    limit = _wrap_limit(spans)
+    rows: list[_Row] = []
+    pieces: list[list[list[dict]]] = []  # per row, per cell, its characters
+    for cells, top, bottom in spans:
+        targets = _wrapped_into(rows[-1], cells, top, limit) if rows else None
+        if targets is not None:
+            row = rows[-1]
+            for k, piece in zip(targets, cells, strict=True):
+                pieces[-1][k] = pieces[-1][k] + piece
+                row.cells[k] = PageCell(cell_text(pieces[-1][k]), number, _box(pieces[-1][k]))
+            row.bottom = max(row.bottom, bottom)
             continue
-        top = min(c["top"] for c in line)
-        bottom = max(c["bottom"] for c in line)
-        if rows and len(cells) == 1:
-            target = _wrapped_into(rows[-1], pieces[-1], cells[0], top)
-            if target is not None:
-                pieces[-1][target] = pieces[-1][target] + cells[0]
-                row = rows[-1]
-                row.bottom = max(row.bottom, bottom)
-                row.cells[target] = _merged_cell(pieces[-1][target], number)
-                continue
         pieces.append(cells)
         rows.append(_Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom))
+    for k, row in enumerate(rows):
+        _place_in_columns(row, rows[:k])
     return rows
 
 
-def _merged_cell(chars: list[dict], number: int) -> PageCell:
-    return PageCell(cell_text(chars), number, _box(chars))
+def _place_in_columns(row: _Row, above: list[_Row]) -> None:
+    """Empty cells where a row of a table without ruling lines leaves columns blank (一级指标
+    printed once for its group), so that its cells stand in their columns as a ruled table's do.
 
-
-def _wrapped_into(row: _Row, cells: list[list[dict]], piece: list[dict], top: float) -> int | None:
-    """The cell of row that piece (a line's only cell) is the wrapped rest of, or None.
-
-    It must start within a line height below the row, and sit under exactly one of the row's
-    cells (horizontally overlapping it), in a row of two or more cells: a title or a paragraph
-    line under a one-cell line is a line of its own.
+    The columns are those of the nearest row above, in the same run of rows of two or more
+    cells, that has at least as many cells and under whose cells every cell of this row starts
+    (left edges within COLUMN_ALIGN_EM font sizes), or to the right of its last cell. Without one
+    the row is left as it is.
     """
     if len(row.cells) < 2:
+        return
+    tolerance = COLUMN_ALIGN_EM * max(c.box[3] - c.box[1] for c in row.cells)
+    for ref in reversed(above[-COLUMN_LOOKBACK:]):
+        if len(ref.cells) < 2:
+            return  # a title or paragraph: the table above is another
+        if len(ref.cells) < len(row.cells):
+            continue
+        columns: list[int] = []
+        for cell in row.cells:
+            match = [
+                k
+                for k, r in enumerate(ref.cells)
+                if abs(r.box[0] - cell.box[0]) <= tolerance and (not columns or k > columns[-1])
+            ]
+            if match:
+                columns.append(match[0])
+            elif columns and cell.box[0] > ref.cells[-1].box[0] + tolerance:
+                columns.append(columns[-1] + 1)  # right of the row above's last cell
+            else:
+                break
+        else:
+            if columns == list(range(len(columns))):
+                return  # every column filled up to its last cell
+            placed: list[PageCell] = []
+            for cell, k in zip(row.cells, columns, strict=True):
+                while len(placed) < k:
+                    x0 = ref.cells[len(placed)].box[0]
+                    placed.append(PageCell("", row.cells[0].page, (x0, row.top, x0, row.bottom)))
+                placed.append(cell)
+            row.cells = placed
+            return
+
+
+def _wrap_limit(spans) -> float:
+    """The widest gap under a row of cells that the rest of a wrapped cell may leave: clearly
+    less than the gap between two rows (WRAP_ROW_SHARE of the upper quartile of the gaps below
+    rows of two or more cells), as a cell's lines sit closer than the rows of its table."""
+    gaps = sorted(
+        below[1] - above[2]
+        for above, below in zip(spans, spans[1:], strict=False)
+        if len(above[0]) >= 2 and below[1] > above[2]
+    )
+    if len(gaps) < WRAP_MIN_ROWS:
+        return float("inf")
+    return WRAP_ROW_SHARE * gaps[(3 * len(gaps)) // 4]
+
+
+def _wrapped_into(row: _Row, cells: list[list[dict]], top: float, limit: float) -> list[int] | None:
+    """The cells of row that a line's cells are the wrapped rest of (one each), or None.
+
+    The line must start less than a line height (and less than limit) below the row, hold no
+    more cells than the row, and each of its cells must sit under a different cell of the row
+    (horizontally overlapping it, starting no further left than a character): a title or a
+    paragraph line under a one-cell line, or a row of its own, is a line of its own.
+    """
+    if len(row.cells) < 2 or len(cells) > len(row.cells):
         return None
-    height = max(_size(c) for c in piece)
-    if top - row.bottom > WRAP_GAP_LINES * height:
+    height = max(_size(c) for piece in cells for c in piece)
+    gap = top - row.bottom
+    if gap > WRAP_GAP_LINES * height or gap > limit:
         return None
-    x0, _, x1, _ = _box(piece)
-    under = [
-        k for k, cell in enumerate(row.cells) if min(x1, cell.box[2]) - max(x0, cell.box[0]) > 0
-    ]
-    if len(under) != 1:
-        return None
-    k = under[0]
-    # the rest of a wrapped cell starts at its cell's left edge (left-aligned) or within it
-    if x0 < row.cells[k].box[0] - height:
-        return None
-    return k
+    targets: list[int] = []
+    for piece in cells:
+        x0, _, x1, _ = _box(piece)
+        under = [
+            k for k, cell in enumerate(row.cells) if min(x1, cell.box[2]) - max(x0, cell.box[0]) > 0
+        ]
+        if len(under) != 1 or under[0] in targets or x0 < row.cells[under[0]].box[0] - height:
+            return None
+        targets.append(under[0])
+    return targets
 
 
 def _furniture(line: list[dict], page_height: float) -> bool:
@@ -403,7 +479,15 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
             )
         if goes_on:
             last = previous[-1]
-            heads |= {_texts(r) for r in previous if r.header or r.table is None}
+            if last.table is not None:
+                heads |= {_texts(r) for r in previous if r.table == last.table and r.header}
+            else:  # the rows of two or more cells the previous page ends with: its table
+                run = []
+                for r in reversed(previous):
+                    if r.table is not None or len(r.cells) < 2:
+                        break
+                    run.append(_texts(r))
+                heads |= set(run)
             if _texts(rows[0]) in heads and len(rows) > 1:
                 rows = rows[1:]
             if _split_row(last, rows[0]):
