@@ -36,8 +36,8 @@ from .metadata import (
     labelled_unit,
     looks_like_unit,
 )
-from .places import CITY_PROVINCE, locate, region_of
 from .pages import Geometry
+from .places import CITY_PROVINCE, locate, region_of
 from .readers import Converted, ReaderError, convert
 from .schema import TABLES, to_table
 
@@ -560,9 +560,7 @@ def _stat_columns(name: str) -> list[str]:
     """Columns given min/max statistics: the numbers. Text min/max costs a third of the write
     (a million indicator texts) and helps no reader; the files hold one or two row groups."""
     return [
-        f.name
-        for f in TABLES[name]
-        if not (pa.types.is_string(f.type) or pa.types.is_list(f.type))
+        f.name for f in TABLES[name] if not (pa.types.is_string(f.type) or pa.types.is_list(f.type))
     ]
 
 
