@@ -64,6 +64,8 @@ class ProjectRow(TypedDict, total=False):
     income_wan: float | None
     fiscal_budget_wan: float | None
     fiscal_actual_wan: float | None
+    # Rows read from prose: the line each value was stated on ('budget_wan=3;actual_wan=3').
+    value_lines: str | None
     # Where the row sits on a PDF page or image: page (1-based) and box (x0, y0, x1, y1 in points
     # from the page's top-left); null for text and Office files.
     source_page: int | None
