@@ -328,7 +328,9 @@ def pdf_converted(raw: bytes, progress=None) -> Converted:
 
     label = FORMAT_LABELS[".pdf"]
     if not raw.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in raw[:1024]:
-        raise ReaderError(f"这不是有效的{label}（文件开头没有 %PDF 标记），请确认文件类型后重新导入。")
+        raise ReaderError(
+            f"这不是有效的{label}（文件开头没有 %PDF 标记），请确认文件类型后重新导入。"
+        )
     try:
         read = pdf.read(raw, progress)
     except pdf.PdfError as exc:
