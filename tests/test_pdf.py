@@ -221,3 +221,20 @@ def test_the_source_view_frames_the_cited_line_on_its_page(tmp_path, monkeypatch
     frame = image.crop(around)
     assert orange(frame) > 2 * (x1 - x0)  # the frame's top and bottom edges at least
     assert orange(Image.open(io.BytesIO(png)).convert("RGB").crop(around)) == 0
+
+
+def test_the_cli_adds_a_pdf(tmp_path, capsys):
+    from loaders.__main__ import EXIT_OK, main
+
+    raw, out = tmp_path / "raw", tmp_path / "parquet"
+    raw.mkdir()
+    folders = ["--raw", str(raw), "--out", str(out)]
+    assert main(["add", str(RAW / "declaration_calc.pdf"), *folders]) == EXIT_OK
+    assert (raw / "declaration_calc.pdf").read_bytes() == (
+        RAW / "declaration_calc.pdf"
+    ).read_bytes()
+    capsys.readouterr()
+    assert main(["list", *folders]) == EXIT_OK
+    row = next(line.split("\t") for line in capsys.readouterr().out.splitlines()[1:])
+    assert row[1] == "target_declaration" and row[5] == "declaration_calc.pdf"
+    assert tables(out)["documents"]["pages"].tolist() == [2]
