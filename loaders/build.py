@@ -37,8 +37,9 @@ from .metadata import (
     labelled_unit,
     looks_like_unit,
 )
+from .pages import Geometry
 from .places import CITY_PROVINCE, locate, region_of
-from .readers import ReaderError, convert
+from .readers import Converted, ReaderError, convert
 from .schema import TABLES, to_table
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
     sha = hashlib.sha256(raw).hexdigest()
     doc_id = doc_id_for(source_file, sha)
     try:
-        # xlsx/docx/csv become tab-separated text first; line numbers refer to that text
+        # xlsx/docx/csv/pdf/images become tab-separated text first; line numbers refer to that text
         converted = convert(source_file, raw)
         doc = Doc.from_bytes(source_file, converted.data, sha)
     except (DecodeError, ReaderError) as exc:
@@ -184,14 +185,27 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             "请确认这是绩效文档的文本。",
         )
     parsed: Parsed = registry()[kind].parse(doc)
-    parsed.findings[:0] = converted.findings  # what the reader noticed (OCR confidence)
-    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
+    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {}, converted)
 
 
-def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entry: dict) -> dict:
-    """Fill metadata, apply the manifest, cross-check, and stamp doc_id on every row."""
+def conform(
+    doc: Doc,
+    doc_id: str,
+    kind: str,
+    score: float,
+    parsed: Parsed,
+    entry: dict,
+    converted: Converted | None = None,
+) -> dict:
+    """Fill metadata, apply the manifest, cross-check, and stamp doc_id on every row.
+
+    For a paged file (converted with a geometry), every row with a source_line also gets the
+    page and box it was read from, and the reader's own findings (a scanned page) are added.
+    """
     meta = dict(parsed.meta)
     findings = list(parsed.findings)
+    if converted is not None:
+        findings += converted.findings
     meta.setdefault("unit", None)
     # The form's own labels first, by priority; then what the kind read; then a name in the head.
     # A name that does not look like a unit (a run of form cells) is no unit at all.
@@ -269,14 +283,28 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
         "year_source": meta["year_source"],
         "amount_unit": meta["amount_unit"],
         "title": meta.get("title"),
+        "pages": converted.pages if converted is not None else None,
+        "ocr_pages": converted.ocr_pages if converted is not None else None,
     }
+    geometry = converted.geometry if converted is not None else None
     return {
         "document": document,
-        "projects": [{**p, "doc_id": doc_id} for p in parsed.projects],
-        "indicators": [{**i, "doc_id": doc_id} for i in parsed.indicators],
-        "findings": [replace(f, doc_id=doc_id).as_row() for f in findings],
+        "projects": _placed([{**p, "doc_id": doc_id} for p in parsed.projects], geometry),
+        "indicators": _placed([{**i, "doc_id": doc_id} for i in parsed.indicators], geometry),
+        "findings": _placed([replace(f, doc_id=doc_id).as_row() for f in findings], geometry),
         "totals": [{**t, "doc_id": doc_id} for t in parsed.totals],
     }
+
+
+def _placed(rows: list[dict], geometry: Geometry | None) -> list[dict]:
+    """rows with source_page and source_box (x0, y0, x1, y1 in points) of their source lines."""
+    if geometry is None:
+        return rows
+    for row in rows:
+        where = geometry.locate(row.get("source_line"), row.get("end_line"))
+        if where is not None:
+            row["source_page"], row["source_box"] = where[0], [round(v, 2) for v in where[1]]
+    return rows
 
 
 def _place_of(unit: str | None, title: str | None, parent: str | None) -> dict:
@@ -532,7 +560,9 @@ def _write_parquet(name: str, table: list[dict] | pa.Table, folder: Path) -> Non
 def _stat_columns(name: str) -> list[str]:
     """Columns given min/max statistics: the numbers. Text min/max costs a third of the write
     (a million indicator texts) and helps no reader; the files hold one or two row groups."""
-    return [f.name for f in TABLES[name] if not pa.types.is_string(f.type)]
+    return [
+        f.name for f in TABLES[name] if not (pa.types.is_string(f.type) or pa.types.is_list(f.type))
+    ]
 
 
 @contextmanager

@@ -39,3 +39,17 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "[setup] missing ${need[*]}: image export falls back to HTML (install them with apt-get as root)" >&2
   fi
 fi
+
+# LibreOffice headless (Calc and Writer, without the desktop's recommends) prints the synthetic
+# spreadsheets and Word tables to the PDFs the PDF reader is tested on (bench/make_pdfs.py).
+office=()
+command -v soffice >/dev/null 2>&1 || office+=(libreoffice-calc libreoffice-writer)
+if [ ${#office[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Debian packages: ${office[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${office[@]}" >/dev/null
+  else
+    echo "[setup] missing ${office[*]}: PDFs cannot be regenerated (install them with apt-get as root)" >&2
+  fi
+fi

@@ -209,6 +209,8 @@ def file_box(upload, rows: list[dict]) -> None:
         f"单位：{md_escape(doc.get('unit')) or '未识别'}　|　"
         f"地区：{md_escape(doc.get('region')) or '未知'}　|　"
         f"年度：{md_escape(doc.get('year')) or '未识别'}　|　保存为：{md_escape(p.name)}"
+        + (f"　|　{doc['pages']} 页" if doc.get("pages") else "")
+        + (f"（其中 {doc['ocr_pages']} 页由 OCR 识别）" if doc.get("ocr_pages") else "")
     )
     show_tables(p)
     same, older = intake.existing_matches(doc, rows)
