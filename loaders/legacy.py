@@ -5,9 +5,9 @@ same lines as an .xlsx: every sheet, cached values, merged and empty cells empty
 dates and percentages as their number format prints them. A .doc (and a WPS .wps, a Word 97
 file under another name) is converted to .docx by LibreOffice headless and read by the .docx
 reader. The kind of file is told by its content, not its name: a renamed .xlsx/.docx is read as
-one, an .xls that is really HTML or text goes where that content reads, and a sheet xlrd cannot
-read goes to LibreOffice too. Without LibreOffice a file that needs it gets a ReaderError that
-says what to install or how to save the file; a .xls needs no LibreOffice.
+one, text under an Office name is read as text, and a web page or RTF saved as .xls/.doc goes to
+LibreOffice. Without LibreOffice a file that needs it gets a ReaderError that says what to
+install or how to save the file; an .xls needs no LibreOffice.
 """
 
 from __future__ import annotations
@@ -64,6 +64,28 @@ CONVERTED_CACHE_ENTRIES = 8
 # which has no .docx export.
 EXPORT_FILTERS = {"docx": "MS Word 2007 XML", "xlsx": "Calc MS Excel 2007 XML"}
 INSTALL_HINT = "apt-get install libreoffice-writer libreoffice-calc"
+# The private profile's settings: LibreOffice fetches a remote picture a document links to (a web
+# page saved as .doc with <img src="http://…">) while converting; linked content from untrusted
+# places is blocked, and any other request goes to a proxy that is not there (port 9, discard).
+PROFILE_SETTINGS = (
+    """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting">\
+<prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings">\
+<prop oor:name="ooInetProxyType" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings">\
+<prop oor:name="ooInetNoProxy" oor:op="fuse"><value></value></prop></item>
+"""
+    + "".join(
+        f"""<item oor:path="/org.openoffice.Inet/Settings">\
+<prop oor:name="ooInet{scheme}Proxy{key}" oor:op="fuse"><value>{value}</value></prop></item>
+"""
+        for scheme in ("HTTP", "HTTPS", "FTP")
+        for key, value in (("Name", "127.0.0.1"), ("Port", "9"))
+    )
+    + "</oor:items>\n"
+)
 
 _converted: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _converted_lock = threading.Lock()
@@ -343,6 +365,9 @@ def office_convert(raw: bytes, name_suffix: str, target: str, label: str) -> byt
         source = folder / f"in{name_suffix}"
         source.write_bytes(raw)
         out = folder / "out"
+        settings = folder / "profile" / "user" / "registrymodifications.xcu"
+        settings.parent.mkdir(parents=True)
+        settings.write_text(PROFILE_SETTINGS, "utf-8")
         command = [
             soffice,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
@@ -372,7 +397,6 @@ def office_convert(raw: bytes, name_suffix: str, target: str, label: str) -> byt
         try:
             output, _ = process.communicate(timeout=CONVERT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
             raise ConverterUnavailable(
                 f"LibreOffice 转换{label}超过 {CONVERT_TIMEOUT_S} 秒未完成，已停止："
                 "请稍后重新构建，或另存为 .docx/.xlsx 后重新导入。"

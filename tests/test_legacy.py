@@ -6,6 +6,7 @@ by LibreOffice (bench/make_legacy.py regenerates them; truth.json says what each
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import random
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -183,6 +185,32 @@ def test_a_word_web_page_saved_as_doc_is_converted():
         "<tr><td>甲</td><td>1.50</td></tr></table><p>完</p></body></html>"
     ).encode()
     assert lines_of("page.doc", page) == ["说明", "项目\t金额", "甲\t1.50", "完"]
+
+
+def test_a_conversion_fetches_nothing_from_the_network():
+    # LibreOffice loads a linked picture while converting, unless its profile forbids it
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/picture.png"
+        page = f'<html><body><p>说明</p><img src="{url}"><p>完</p></body></html>'.encode()
+        legacy.clear_cache()
+        assert lines_of("linked.doc", page)[0] == "说明"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == []
 
 
 def test_broken_legacy_files_are_findings_and_the_others_load(tmp_path):
