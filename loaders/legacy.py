@@ -56,6 +56,9 @@ MAX_LEGACY_BYTES = 32 * 1024 * 1024
 # One LibreOffice conversion may take this long before it is killed (a few seconds is usual;
 # several conversions may run at once on a busy machine).
 CONVERT_TIMEOUT_S = 180
+# Address space a conversion may take (ulimit -v): a 1.4 MB .doc of tables converts within
+# 512 MB; a document that needs more than this is refused rather than swapping the machine.
+CONVERT_MEMORY_MB = 2048
 # Conversions kept in memory by sha256, so that an import's preview, its trial parse and its
 # build convert a file once.
 CONVERTED_CACHE_ENTRIES = 8
@@ -369,6 +372,10 @@ def office_convert(raw: bytes, name_suffix: str, target: str, label: str) -> byt
         settings.parent.mkdir(parents=True)
         settings.write_text(PROFILE_SETTINGS, "utf-8")
         command = [
+            "/bin/sh",
+            "-c",
+            f'ulimit -v {CONVERT_MEMORY_MB * 1024} && exec "$@"',
+            "sh",
             soffice,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
             "--headless",
@@ -408,6 +415,11 @@ def office_convert(raw: bytes, name_suffix: str, target: str, label: str) -> byt
             said = output.decode("utf-8", "replace")
             log.info("LibreOffice did not convert a %s: %s", name_suffix, said.strip()[-300:])
             app = "Excel/WPS 表格" if target == "xlsx" else "Word/WPS 文字"
+            if process.returncode != 0:  # crashed or could not start (out of memory …)
+                raise ReaderError(
+                    f"LibreOffice 转换{label}时异常退出（代码 {process.returncode}，文件可能过大、"
+                    f"过于复杂或已损坏）：请在{app}中打开后另存为 .{target} 再导入。"
+                )
             raise ReaderError(
                 f"LibreOffice 无法打开该{label}（文件可能已损坏、已加密或不是{label}）："
                 f"请在{app}中打开后另存为 .{target} 再导入。"

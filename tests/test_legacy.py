@@ -311,6 +311,15 @@ def test_a_conversion_that_takes_too_long_is_killed(tmp_path, monkeypatch):
     assert still_running == []
 
 
+def test_a_conversion_gets_bounded_memory(monkeypatch):
+    # 64 MB of address space is too little for LibreOffice to start: refused, not swapped
+    monkeypatch.setattr(legacy, "CONVERT_MEMORY_MB", 64)
+    legacy.clear_cache()
+    with pytest.raises(ReaderError, match="异常退出") as info:
+        convert("big.doc", fixture("declaration.doc"))
+    assert not info.value.transient
+
+
 def test_import_accepts_legacy_files(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
