@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import data, serving
 from dashboard.filters import sync_filters
+from dashboard.markup import md_escape
 
 st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
 
@@ -27,5 +28,6 @@ page = st.navigation(PAGES)
 filters = sync_filters(data.documents())
 st.title(f"绩效看板 · {page.title}")
 built = data.data_date()
-st.caption(f"{filters.describe()}　|　数据更新于 {built or '（尚未生成）'}")
+# the filters name units as the documents print them: shown as text, never as Markdown
+st.caption(f"{md_escape(filters.describe())}　|　数据更新于 {built or '（尚未生成）'}")
 page.run()

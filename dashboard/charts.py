@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -27,6 +28,7 @@ from .constants import (
     STATUS_ORDER,
     TITLE_FONT_SIZE,
 )
+from .markup import plot_escape
 from .queries import band, bands_of, fmt_pct, fmt_wan, rate_pct, top_with_rest
 
 BAND_ORDER = ("red", "amber", "green", "over", "none")
@@ -48,6 +50,23 @@ LABEL_ROOM = 1.18
 
 
 AXIS = {"gridcolor": "#e6e9ee", "zerolinecolor": "#c5ccd6", "automargin": True}
+# Trace keys holding text from the documents (categories, printed labels, hover data).
+TEXT_KEYS = ("x", "y", "text", "customdata", "name")
+
+
+def _escaped(values):
+    """values with every text escaped for plotly's HTML-like labels (lists and arrays too)."""
+    if isinstance(values, np.ndarray):
+        return _escaped(values.tolist()) if values.dtype == object else values
+    if isinstance(values, (list, tuple)):
+        return [_escaped(v) for v in values]
+    return plot_escape(values)
+
+
+def plot_safe(traces: list[dict]) -> list[dict]:
+    """The traces with their texts shown as printed: a unit named <a href=…> draws its name,
+    not a link (plotly renders <a>, <b>, <br> … in every label)."""
+    return [{k: _escaped(v) if k in TEXT_KEYS else v for k, v in t.items()} for t in traces]
 
 
 def _figure(
@@ -70,10 +89,10 @@ def _figure(
         rows = len(traces[0].get("y", ())) if traces else 0
         layout.setdefault("bargap", _bargap(rows))
     return go.Figure(
-        data=traces,
+        data=plot_safe(traces),
         layout={
             "title": {
-                "text": title,
+                "text": plot_escape(title),
                 "font": {"size": TITLE_FONT_SIZE, "weight": 600},
                 "x": 0,
                 "xanchor": "left",

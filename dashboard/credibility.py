@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from loaders.targets import parse_target, qualitative
 
+from .charts import plot_safe
 from .constants import (
     FONT_FAMILY,
     FONT_SIZE,
@@ -539,7 +540,7 @@ def score_scatter(
     x_top = max(105.0, float(rows["rate_pct"].max()) * 1.05) if len(rows) else 105.0
     y_low = min(50.0, float(rows["score"].min()) - 5) if len(rows) else 50.0
     return go.Figure(
-        data=traces,
+        data=plot_safe(traces),
         layout={
             "title": {"text": title, "font": {"size": TITLE_FONT_SIZE, "weight": 600}, "x": 0},
             "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": "#1f2933"},

@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.constants import FONT_FAMILY
+from dashboard.markup import plot_escape
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,20 @@ class ExportError(RuntimeError):
     """A chart could not be rendered to an image (Chromium failed to start or to render)."""
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=cmd|…, +1+2, @SUM(…),
+# a tab or return before one): OWASP's CSV-injection guidance prefixes such text with '.
+# Every export (tables, decks, chart texts) passes its text through formula_safe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """value for a spreadsheet or slide cell: text starting like a formula gets a leading ',
+    everything else (numbers, negative ones included; None) is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 # ---------------------------------------------------------------------------------------------
 # Chart images
 
@@ -79,7 +94,9 @@ def warm_up() -> None:
 
 
 def export_figure(fig: go.Figure) -> go.Figure:
-    """A copy of fig ready for export: CJK font first in the family, a white background."""
+    """A copy of fig ready for export: CJK font first in the family, a white background, and
+    titles, names, categories and printed labels starting like a formula prefixed with '
+    (formula_safe), as in the table downloads."""
     out = go.Figure(fig)
     family = out.layout.font.family or FONT_FAMILY
     if CJK_FONT not in family:
@@ -87,7 +104,29 @@ def export_figure(fig: go.Figure) -> go.Figure:
     out.update_layout(font_family=family)
     if out.layout.paper_bgcolor is None:
         out.update_layout(paper_bgcolor="white")
+    _formula_safe_texts(out)
     return out
+
+
+def _formula_safe_texts(fig: go.Figure) -> None:
+    """formula_safe on the texts an exported chart prints, in place."""
+    titles = [fig.layout.title, fig.layout.legend.title]
+    fig.for_each_xaxis(lambda axis: titles.append(axis.title))
+    fig.for_each_yaxis(lambda axis: titles.append(axis.title))
+    for title in titles:
+        if isinstance(title.text, str):
+            title.text = formula_safe(title.text)
+    for trace in fig.data:
+        if isinstance(getattr(trace, "name", None), str):
+            trace.name = formula_safe(trace.name)
+        for key in ("x", "y", "text", "labels"):
+            values = trace[key] if key in trace else None
+            if isinstance(values, str):
+                trace[key] = formula_safe(values)
+            elif values is not None and any(
+                isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in values
+            ):
+                trace[key] = [formula_safe(v) for v in values]
 
 
 def figure_size(fig: go.Figure) -> tuple[int, int]:
@@ -276,7 +315,9 @@ MIN_COLUMN_WIDTH = 8
 MAX_COLUMN_WIDTH = 60
 WIDTH_SAMPLE_ROWS = 200  # rows looked at to size a column
 SHEET_NAME_MAX = 31  # Excel's limit
-_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+# Characters a worksheet cannot hold (openpyxl refuses them with IllegalCharacterError).
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def is_money_column(name: object) -> bool:
@@ -291,13 +332,44 @@ def is_percent_column(name: object) -> bool:
     return text.endswith("_pct") or "率" in text or "%" in text or "％" in text
 
 
+def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """df with formula_safe applied to its headers and to the text of its non-numeric columns
+    (df itself when nothing needs it): numeric columns stay numbers."""
+    out = df
+    for index in range(len(df.columns)):
+        series = df.iloc[:, index]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        try:
+            risky = series.str.startswith(FORMULA_PREFIXES, na=False).astype(bool)
+        except AttributeError:  # no text in the column (.str refuses it)
+            continue
+        if risky.any():
+            if out is df:
+                out = df.copy()
+            texts = series.astype("object")
+            out.isetitem(index, texts.where(~risky, "'" + texts[risky]))
+    headers = [formula_safe(c) for c in df.columns]
+    return out.set_axis(headers, axis=1) if headers != list(df.columns) else out
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The table as CSV in UTF-8 with a byte-order mark, so Excel shows Chinese correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """The table as CSV in UTF-8 with a byte-order mark, so Excel shows Chinese correctly; text
+    that a spreadsheet would run as a formula is written as text (formula_safe).
+
+    Rows end in CRLF, so that a cell holding a lone carriage return is quoted: unquoted, a
+    reader starts a new row there and "a\r=1+1" becomes a formula cell.
+    """
+    return formula_safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """A workbook with one sheet per table: frozen bold header, filters, number formats, widths."""
+    """A workbook with one sheet per table: frozen bold header, filters, number formats, widths.
+
+    Every text is a string cell, never a formula (openpyxl writes a string starting with = as
+    one): text starting like a formula gets a leading ' (formula_safe), and characters a
+    worksheet cannot hold (control characters) become U+FFFD.
+    """
     if not sheets:
         raise ValueError("xlsx_bytes needs at least one table")
     from openpyxl import Workbook
@@ -312,7 +384,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     for name, frame in sheets.items():
         sheet = book.create_sheet(_sheet_name(name, used))
         frame = _excel_ready(frame)
-        sheet.append([str(c) for c in frame.columns])
+        sheet.append([_cell_value(str(c)) for c in frame.columns])
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_cell_value(v) for v in row])
         for cell in sheet[1]:
@@ -361,6 +433,8 @@ def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell_value(value):
+    if isinstance(value, str):
+        return _XLSX_ILLEGAL.sub("\ufffd", formula_safe(value))
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -529,7 +603,7 @@ def _slide_figure(fig: go.Figure, name: str) -> tuple[go.Figure, int, int]:
     """
     out = go.Figure(fig)
     title = out.layout.title.text if out.layout.title else None
-    if title and title.strip() == name.strip():
+    if title and title.strip() in (name.strip(), plot_escape(name).strip()):
         out.update_layout(title_text=None, margin_t=40)
     width, height = SLIDE_CHART_PX
     own_height = out.layout.height or height
@@ -571,7 +645,7 @@ def _textbox(slide, left, top, width, height, lines, *, size_pt, bold=False, col
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.space_after = Pt(4)
         _run_style(paragraph.add_run(), size, bold=is_bold, colour=col)
-        paragraph.runs[-1].text = text
+        paragraph.runs[-1].text = formula_safe(text)
     return box
 
 
@@ -689,7 +763,8 @@ def _note(slide, text: str) -> None:
 
 
 def format_cell(column: object, value: object) -> str:
-    """A value as printed in a slide table: 1,234.50 for 万元, 97.5 % for rates, — for none."""
+    """A value as printed in a slide table: 1,234.50 for 万元, 97.5 % for rates, — for none;
+    text starting like a formula gets a leading ' (formula_safe), numbers never do."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -703,7 +778,7 @@ def format_cell(column: object, value: object) -> str:
     text = " ".join(str(value).split())
     if len(text) > TABLE_CELL_MAX_CHARS:
         text = text[: TABLE_CELL_MAX_CHARS - 1] + "…"
-    return text
+    return formula_safe(text) if isinstance(value, str) else text
 
 
 def _column_inches(frame: pd.DataFrame, total: float) -> list[float]:
@@ -761,7 +836,7 @@ def _table_pages(table: pd.DataFrame):
     frame = table.head(TABLE_MAX_ROWS)
     _, _, width, height = _body_box()
     widths = _column_inches(frame, width)
-    header_texts = [str(c) for c in frame.columns]
+    header_texts = [formula_safe(str(c)) for c in frame.columns]
     header = (header_texts, _row_height(header_texts, widths))
     budget = height - header[1] - TABLE_NOTE_IN
     pages: list[list[tuple[list[str], float]]] = [[]]

@@ -29,6 +29,7 @@ from .findings import Finding
 from .kinds import CONFIDENT_KIND_SCORE, MIN_KIND_SCORE, UNKNOWN_KIND, Parsed, detect, registry
 from .manifest import MANIFEST_NAME, OVERRIDABLE, ManifestError, read_manifest
 from .metadata import (
+    UNIT_HEAD_LINES,
     find_amount_unit,
     find_parent,
     find_unit,
@@ -201,7 +202,7 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
     unlabelled = find_unit(doc.head)
     if unlabelled == meta["parent_unit"]:
         unlabelled = None
-    candidates = (labelled_unit(doc.layout_cells), meta["unit"], unlabelled)
+    candidates = (labelled_unit(doc.head_cells(UNIT_HEAD_LINES)), meta["unit"], unlabelled)
     meta["unit"] = next((u for u in candidates if looks_like_unit(u)), None)
     year = meta.get("year") or find_year(doc.head)
     meta["year_source"] = "document" if year else "inferred"

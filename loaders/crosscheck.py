@@ -45,8 +45,13 @@ def check_rates(projects: list[dict]) -> list[Finding]:
             out.append(
                 Finding(
                     "RATE_OVER_100",
-                    f"「{name}」执行率 {over:.2f}% 超过 100%（支出 {fmt(p.get('actual_wan'))} 万元 大于"
-                    f"预算 {fmt(p.get('budget_wan'))} 万元），请核实是否有追加预算或口径差异。",
+                    f"「{name}」执行率 {over:.2f}% 超过 100%"
+                    + (
+                        f"（支出 {fmt(p.get('actual_wan'))} 万元 大于预算 {fmt(p.get('budget_wan'))} 万元）"
+                        if p.get("actual_wan") is not None and p.get("budget_wan") is not None
+                        else "（文档只印了执行率，未印金额）"
+                    )
+                    + "，请核实是否有追加预算或口径差异。",
                     project=name,
                     source_line=line,
                 )

@@ -172,6 +172,15 @@ class Doc:
 
         return list(cells(self.lines))
 
+    def head_cells(self, lines: int) -> list:
+        """The layout cells of the first `lines` lines: from layout_cells when a kind already
+        read them, else from those lines alone (a long document is not laid out for its head)."""
+        if "layout_cells" in self.__dict__:
+            return [c for c in self.layout_cells if c.line <= lines]
+        from .layout import cells
+
+        return list(cells(self.lines[:lines]))
+
     @cached_property
     def head(self) -> str:
         """The first 60,000 characters, for detection and metadata."""

@@ -61,6 +61,8 @@ class ProjectRow(TypedDict, total=False):
     income_wan: float | None
     fiscal_budget_wan: float | None
     fiscal_actual_wan: float | None
+    # Rows read from prose: the line each value was stated on ('budget_wan=3;actual_wan=3').
+    value_lines: str | None
 
 
 class IndicatorRow(TypedDict, total=False):

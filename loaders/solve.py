@@ -29,6 +29,8 @@ SCORE_SLACK = 0.51
 MAX_SPLITS = 5000
 # A glued money figure has at most this many decimals (万元 to four places, 元 to two).
 MAX_DECIMALS = 4
+# A rate is printed with at most this many decimals ('0.00100%' is a mis-cut of '…0.00' + '100%').
+MAX_RATE_DECIMALS = 2
 # Among amounts printed with decimals, a figure without them is a 分值, 得分 or rate.
 MAX_WHOLE_SCORE_DIGITS = 3
 _FIGURES = re.compile(r"^[0-9.,%]+$")
@@ -94,7 +96,9 @@ def _pieces(text: str) -> list[list[str]]:
             return False
         if places and not dot and len(whole) > MAX_WHOLE_SCORE_DIGITS and not piece.endswith("%"):
             return False  # amounts of a run with decimals print their decimals
-        return not dot or len(frac) == places or piece.endswith("%")
+        if piece.endswith("%"):
+            return len(frac) <= MAX_RATE_DECIMALS
+        return not dot or len(frac) == places
 
     def walk(start: int, acc: list[str], places: int) -> None:
         if len(out) >= cap:

@@ -23,7 +23,9 @@ _TRAD_PAIRS = (
     "補补 轉转 達达 蓋盖 齊齐 對对 說说 況况 際际 種种 個个 類类 別别 員员 錢钱 憑凭 "
     "確确 圖图 館馆 學学 會会 議议 師师 驗验 決决 優优 導导 邊边 環环 節节 廣广 衞卫 "
     "體体 腦脑 團团 組组 織织 維维 辦办 處处 廳厅 長长 萬万 億亿 為为 現现 狀状 進进 "
-    "覽览 勞劳 動动 災灾 獎奖 勵励 貼贴 戶户"
+    "覽览 勞劳 動动 災灾 獎奖 勵励 貼贴 戶户 號号 "
+    # the rest of the vocabulary's words (名稱, 調整, 負責人, 聯繫電話, 編碼, 第 3 頁 …)
+    "稱称 調调 負负 責责 聯联 電电 話话 編编 碼码 規规 過过 當当 來来 響响 態态 濟济 終终 請请 頁页 歲岁"
 )
 TRAD_TO_SIMP = {ord(pair[0]): ord(pair[1]) for pair in _TRAD_PAIRS.split() if pair[0] != pair[1]}
 
@@ -56,10 +58,17 @@ def without_pinyin(text: str) -> str:
     return PINYIN.sub("", text)
 
 
+# Any character the key changes: most cells hold none, and a search is far cheaper than translate.
+_KEY_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _KEY_TABLE) + "]")
+
+
 def key_of(text: str) -> str:
     """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算',
     '項(xiàng)目' -> '项目'."""
-    return without_pinyin(text[:MAX_KEY_CHARS]).translate(_KEY_TABLE)
+    head = text[:MAX_KEY_CHARS]
+    if not _KEY_CHANGES.search(head):
+        return head
+    return without_pinyin(head).translate(_KEY_TABLE)
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
@@ -95,6 +104,9 @@ MAX_FUNDS_WORD = 8
 
 # Header words repeat from table to table: a key's role is worked out once.
 ROLE_CACHE_SIZE = 1 << 16
+# A header naming one of these is a text or indicator column, whatever else it says:
+# 年初绩效目标, 项目执行中存在的问题, 偏差原因, 整改措施, 整体完成情况, 分析.
+NOT_FUNDS_WORDS = ("目标", "问题", "原因", "措施", "情况", "指标", "分析")
 
 
 @lru_cache(maxsize=ROLE_CACHE_SIZE)
@@ -104,8 +116,8 @@ def funds_role(key: str) -> str | None:
     if source_columns(key):
         return "source"
     k = _bare(key)
-    # Column words are short; 预算执行情况 heads a section, '本单位严格执行预算' is prose.
-    if not k or len(k) > MAX_FUNDS_WORD or k.endswith(("情况", "分析")):
+    # Column words are short; '本单位严格执行预算' is prose.
+    if not k or len(k) > MAX_FUNDS_WORD or any(w in k for w in NOT_FUNDS_WORDS):
         return None
     # A wrapped header cell keeps only its first line here: 全年执行(数), 执行(率).
     if "执行率" in k or k.endswith("率"):
@@ -254,8 +266,9 @@ def is_level1(key: str) -> bool:
     return key in LEVEL1_WORDS
 
 
+@lru_cache(maxsize=ROLE_CACHE_SIZE)
 def is_level2(key: str) -> bool:
-    return bool(LEVEL2.match(key)) and key not in LEVEL1_WORDS
+    return key[-2:] == "指标" and bool(LEVEL2.match(key)) and key not in LEVEL1_WORDS
 
 
 # Words a glued line (a document site's text with no separators at all) is cut at. Longest first

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from injection_support import shown
 from office_files import (
     copy_raw,
     docx_from_lines,
@@ -84,7 +85,7 @@ def open_app(page: str = PAGE, query: dict | None = None, secrets: dict | None =
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    return [shown(e.value) for e in elements]  # as read on the page (names are escaped)
 
 
 def test_import_txt_xlsx_docx_then_every_page_shows_them(folders):

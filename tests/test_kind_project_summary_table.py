@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from loaders import layout
 from loaders.build import read_document
 from loaders.document import Doc
 from loaders.kinds import detect
@@ -484,7 +485,7 @@ def test_read_money(cells, budget, actual, rate_text):
     header = pst.read_header(
         ["序号", "项目名称", "预算金额", "一般公共预算", "政府性基金", "实际支出金额", "执行率"], 1
     )
-    money = pst.read_money([pst.Cell(c, 1, False) for c in cells.split()], header)
+    money = pst.read_money(list(layout.cells([cells.replace(" ", "\t")])), header)
     assert money.budget_total == pytest.approx(budget)
     assert money.actual_total == pytest.approx(actual)
     assert money.rate_text == rate_text
@@ -493,8 +494,7 @@ def test_read_money(cells, budget, actual, rate_text):
 def test_read_header_of_the_seed(seed_doc):
     doc = seed_doc("000")
     start = pst._table_start(doc.lines)
-    cells = list(pst.cell_stream(doc.lines, start))
-    header, rows = pst.collect_rows(cells)
+    header, rows = pst.collect_rows(list(pst.table_cells(doc.lines, start)))
     assert header.roles == ["budget", "actual", "rate"]
     assert header.unit_column and header.indicators
     assert header.lead_columns == 2
@@ -597,3 +597,171 @@ def test_a_wrapped_cell_under_another_column_stays_there():
 def test_unit_from_a_title_that_opens_with_it(title, unit):
     # The unit runs up to the year; 站 inside a district's name (站前区) does not end it.
     assert pst.read_meta([title, "单位：万元", "序号\t项目名称"], 2)["unit"] == unit
+
+
+# ---------------------------------------------------------------- other wordings and layouts
+
+# (序号, 项目名称, 年初预算数, 调整后预算数, 执行数, 执行率, 自评得分, 偏差原因) and the 合计 row.
+SHORT_ROWS = [
+    ("1", "公共卫生服务", "100.00", "120.00", "96.00", "80.00", "92", "资金拨付滞后"),
+    ("2", "家庭医生签约", "50.00", "50.00", "50.00", "100.00", "98", "无"),
+    ("3", "疾病预防控制", "30.00", "30.00", "27.00", "90.00", "95", "部分项目未完工"),
+]
+SHORT_TOTAL = ("合计", "", "180.00", "200.00", "173.00", "86.50", "", "")
+SHORT_TITLE = [
+    "2023年度某某县卫生健康局项目绩效自评汇总表",
+    "单位名称：某某县卫生健康局",
+    "单位：万元",
+]
+# (project, initial, budget, actual, printed rate, score, problems)
+SHORT_EXPECTED = [
+    ("公共卫生服务", 100.0, 120.0, 96.0, 80.0, 92.0, "资金拨付滞后"),
+    ("家庭医生签约", 50.0, 50.0, 50.0, 100.0, 98.0, None),
+    ("疾病预防控制", 30.0, 30.0, 27.0, 90.0, 95.0, "部分项目未完工"),
+]
+HEADERS = {
+    "adjusted": ("序号", "项目名称", "年初预算数", "调整后预算数", "预算执行数", "执行率(%)")
+    + ("自评得分", "偏差原因"),
+    "full_year": ("序号", "项目名称", "年初预算", "全年预算数", "全年执行数", "执行率")
+    + ("自评分", "偏差原因分析"),
+    "traditional": ("序號", "項目名稱", "年初預算數", "調整後預算數", "預算執行數", "執行率(%)")
+    + ("自評得分", "偏差原因"),
+}
+
+
+def short_rows(header: tuple[str, ...], percent: bool) -> list[tuple[str, ...]]:
+    rows = [header]
+    for r in (*SHORT_ROWS, SHORT_TOTAL):
+        rate = f"{r[5]}%" if percent and r[5] else r[5]
+        rows.append((*r[:5], rate, *r[6:]))
+    return rows
+
+
+def glued_lines(rows) -> list[str]:
+    """A PDF pulled as text with no separators, one row per line."""
+    return ["".join(r) for r in rows]
+
+
+SHORT_LAYOUTS = {
+    "tabs": lambda rows: ["\t".join(r) for r in rows],
+    "pipes": lambda rows: [" | ".join(r) for r in rows],
+    "markdown": lambda rows: [
+        "| " + " | ".join(rows[0]) + " |",
+        "|" + "---|" * len(rows[0]),
+        *("| " + " | ".join(r) + " |" for r in rows[1:]),
+    ],
+    "spaces": lambda rows: ["   ".join(c for c in r if c) for r in rows],
+    "single_spaced": lambda rows: [" ".join(c for c in r if c) for r in rows],
+    "cell_per_line": lambda rows: [c for r in rows for c in r if c],
+    "pipe_ended_cells": lambda rows: [f"{c} |" if c else "|" for r in rows for c in r],
+    "glued_rows": glued_lines,
+    "glued_page": lambda rows: ["".join(SHORT_TITLE) + "".join(glued_lines(rows))],
+}
+
+
+def short_table(layout_name: str, header: str, percent: bool) -> str:
+    rows = short_rows(HEADERS[header], percent)
+    lines = SHORT_LAYOUTS[layout_name](rows)
+    if layout_name == "glued_page":
+        return lines[0] + "\n"
+    return "\n".join([*SHORT_TITLE, *lines]) + "\n"
+
+
+@pytest.mark.parametrize("percent", [True, False], ids=["rate%", "rate"])
+@pytest.mark.parametrize("header", list(HEADERS))
+@pytest.mark.parametrize("layout_name", list(SHORT_LAYOUTS))
+def test_short_header_in_every_layout_reads_the_same_projects(layout_name, header, percent):
+    text = short_table(layout_name, header, percent)
+    result = read_document(f"{layout_name}.txt", text.encode("utf-8"))
+    assert result["document"]["doc_kind"] == KIND
+    got = [
+        (
+            p["project"],
+            p["initial_budget_wan"],
+            p["budget_wan"],
+            p["actual_wan"],
+            p["reported_rate_pct"],
+            p["score"],
+            p["problems"],
+        )
+        for p in result["projects"]
+    ]
+    assert got == SHORT_EXPECTED
+    assert (result["document"]["unit"], result["document"]["year"]) == ("某某县卫生健康局", 2023)
+    found = codes(result["findings"])
+    assert not {"TOTAL_MISMATCH", "RATE_MISMATCH", "PARTIAL_ROW"} & set(found)
+    if layout_name.startswith("glued"):
+        # Figures glued into one run are read under 执行数 ÷ 预算数 = 执行率, and say so.
+        assert found.count("VALUE_INFERRED") == len(SHORT_EXPECTED)
+    else:
+        assert "VALUE_INFERRED" not in found
+        lines = text.split("\n")
+        for p, (seq, *_rest) in zip(result["projects"], SHORT_ROWS, strict=True):
+            assert lines[p["source_line"] - 1].strip("| ").startswith(seq)
+
+
+def test_glued_figures_that_fit_no_reading_are_left_empty_with_a_finding():
+    # 100.00 / 96.00 printed as 70%: no cut of the run fits 执行数 ÷ 预算数 = 执行率.
+    text = "\n".join(
+        [
+            *SHORT_TITLE,
+            "序号项目名称预算数执行数执行率存在问题",
+            "1公共卫生服务100.0096.0070%无",
+            "2家庭医生签约50.0050.00100%无",
+        ]
+    )
+    result = pst.parse(Doc.from_text(text))
+    first, second = result.projects
+    assert (first["budget_wan"], first["actual_wan"]) == (None, None)
+    assert (second["budget_wan"], second["actual_wan"]) == (50.0, 50.0)
+    partial = next(f for f in result.findings if f.code == "PARTIAL_ROW")
+    assert partial.project == "公共卫生服务" and partial.source_line == 5
+    assert "100.0096.0070%" in partial.message
+
+
+@pytest.mark.parametrize(
+    ("row", "header", "expected"),
+    [
+        # (initial, budget, actual, rate text, score)
+        ("120.00 96.00 80% 92", "预算数 执行数 执行率 自评得分", (None, 120.0, 96.0, "80%", 92.0)),
+        (
+            "120.00 96.00 80.00 92",
+            "预算数 执行数 执行率 自评得分",
+            (None, 120.0, 96.0, "80.00", 92.0),
+        ),
+        ("120.00 96.00 80%", "预算数 执行数 执行率 自评得分", (None, 120.0, 96.0, "80%", None)),
+        (
+            "100 120 96 80%",
+            "年初预算数 调整后预算数 执行数 执行率",
+            (100.0, 120.0, 96.0, "80%", None),
+        ),
+        ("120.00 — 80%", "预算数 执行数 执行率", (None, 120.0, None, "80%", None)),
+        ("120.00 96.00 80", "预算数 执行数 执行率(%)", (None, 120.0, 96.0, "80", None)),
+    ],
+)
+def test_money_by_the_header_columns(row, header, expected):
+    h = pst.read_header(["序号", "项目名称", *header.split()], 1)
+    money = pst.read_money(list(layout.cells([row.replace(" ", "\t")])), h)
+    got = (money.initial, money.budget_total, money.actual_total, money.rate_text, money.score)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "roles", "tail"),
+    [
+        (
+            ["年初绩效目标", "调整后预算数", "预算执行数", "执行率(%)"],
+            ["budget", "actual", "rate"],
+            0,
+        ),
+        (["项目执行中存在的问题", "整改情况"], ["budget", "actual", "rate"], 2),
+        (
+            ["预算数", "执行数", "执行率", "自评得分", "偏差原因"],
+            ["budget", "actual", "rate", "score"],
+            1,
+        ),
+    ],
+)
+def test_header_roles_come_from_the_vocabulary(header, roles, tail):
+    h = pst.read_header(["序号", "项目名称", *header], 1)
+    assert h.roles == roles and h.tail_columns == tail

@@ -14,6 +14,7 @@ from dashboard.constants import (
     UNSPENT_AMBER_PCT,
 )
 from dashboard.export_ui import meeting_pack, workbook_download
+from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
 
 LABELS = {
@@ -233,7 +234,9 @@ else:
         cached=True,
     )
     if checked["incomplete"]:
-        st.warning("以下项目的自评得分无法由表内数字复算或与复算不符：" + checked["incomplete"])
+        st.warning(
+            "以下项目的自评得分无法由表内数字复算或与复算不符：" + md_escape(checked["incomplete"])
+        )
 
 st.subheader("合理性预警")
 st.caption(
@@ -259,7 +262,8 @@ if scatter is not None:
     ui.chart(scatter, "自评得分与执行率", key="cred_scatter", cached=True)
     if checked["excellent_low_spend"]:
         st.error(
-            f"评为“优”但执行率低于 {LOW_SPEND_PCT:g}% 的项目：" + checked["excellent_low_spend"]
+            f"评为“优”但执行率低于 {LOW_SPEND_PCT:g}% 的项目："
+            + md_escape(checked["excellent_low_spend"])
         )
     else:
         st.caption(f"没有评为“优”而执行率低于 {LOW_SPEND_PCT:g}% 的项目。")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import data, reconcile, trace, ui
 from dashboard.constants import AMBER, CODE_LABELS, LEVEL_LABELS, RED, SEVERITY_LABELS
+from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
 
 FINDING_COLUMNS = [
@@ -301,7 +302,9 @@ st.subheader("对账：印发合计与各行之和")
 if "totals_view" not in checked:
     st.info("当前筛选的文档没有印发合计行，或数据表由旧版本生成（请重新生成数据）。")
 else:
-    st.caption("合计行、金额合计等印发的合计，与表中各行相加的结果；差额超过 0.01 万元为不一致；有金额印为 ##### 的行时，合计高于各行之和为无法核对（低于则仍为不一致）。")
+    st.caption(
+        "合计行、金额合计等印发的合计，与表中各行相加的结果；差额超过 0.01 万元为不一致；有金额印为 ##### 的行时，合计高于各行之和为无法核对（低于则仍为不一致）。"
+    )
     view = checked["totals_view"]
     ui.table(
         view["table"], "印发合计与各行之和", key="dq_totals", styler=view["styler"], cached=True
@@ -318,9 +321,9 @@ if "annex_view" in checked:
     names = view["missing"]
     if names:
         more = f" 等 {len(names)} 个项目" if len(names) > NAMED_MAX else ""
-        st.error("附件中缺少以下项目的自评表：" + "；".join(names[:NAMED_MAX]) + more)
+        st.error("附件中缺少以下项目的自评表：" + md_escape("；".join(names[:NAMED_MAX])) + more)
     for message in view["orphans"]:
-        st.warning(message)
+        st.warning(md_escape(message))
     if view["n_orphans"] > NAMED_MAX:
         st.caption(f"另有 {view['n_orphans'] - NAMED_MAX} 条无归属行的提示，见上方数据提示。")
     ui.table(view["table"], "正文与附件", key="dq_annex", styler=view["styler"], cached=True)

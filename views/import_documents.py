@@ -4,7 +4,6 @@ import hashlib
 import logging
 import math
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ import streamlit as st
 
 from dashboard import auth, serving
 from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
 from loaders import intake
 from loaders.readers import SUFFIXES, TEXT_SUFFIXES
@@ -36,7 +36,6 @@ LABELS = {
     "status": "状态",
     "severity": "级别",
 }
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 # Shown for any error the intake did not foresee; the traceback goes to the server's log only.
 UNEXPECTED = (
     "{action}时发生意外错误，操作未完成：请稍后重试；如仍出错，请告知管理员发生的时间"
@@ -115,7 +114,7 @@ def edited_fields(detected: dict, key: str) -> dict:
     try:
         fields = intake.clean_fields(**typed)
     except intake.ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         return {"invalid": True}
     return {k: v for k, v in fields.items() if str(v) != str(detected.get(k) or "")}
 
@@ -146,14 +145,13 @@ def file_box(upload, rows: list[dict]) -> None:
     data = upload.getvalue()
     base = preview(upload, {})
     key = base.sha256[:12]
-    name = _MARKDOWN.sub(r"\\\1", intake.printable(upload.name))
-    st.markdown(f"**{name}**　{intake.size_text(len(data))}")
+    st.markdown(f"**{md_escape(intake.printable(upload.name))}**　{intake.size_text(len(data))}")
     done = st.session_state.get(DONE_KEY, {}).get(base.sha256)
     if done:
         st.success(done)
         return
     if not base.ok:
-        st.error(base.refusal)
+        st.error(md_escape(base.refusal))
         if base.findings:
             st.dataframe(frame(base.findings, FINDING_COLUMNS), hide_index=True, width="stretch")
         return
@@ -166,19 +164,20 @@ def file_box(upload, rows: list[dict]) -> None:
     st.caption(
         f"格式：{p.label}　|　编码：{encoding}　|　"
         f"类型：{KIND_LABELS.get(p.kind, p.kind)}（置信度 {doc.get('kind_score', 0):.2f}）　|　"
-        f"单位：{doc.get('unit') or '未识别'}　|　地区：{doc.get('region') or '未知'}　|　"
-        f"年度：{doc.get('year') or '未识别'}　|　保存为：{p.name}"
+        f"单位：{md_escape(doc.get('unit')) or '未识别'}　|　"
+        f"地区：{md_escape(doc.get('region')) or '未知'}　|　"
+        f"年度：{md_escape(doc.get('year')) or '未识别'}　|　保存为：{md_escape(p.name)}"
     )
     show_tables(p)
     same, older = intake.existing_matches(doc, rows)
     if same is not None:
-        st.info(f"该文件已导入：与 {intake.describe(same)} 内容完全相同，不会重复导入。")
+        st.info(f"该文件已导入：与 {md_escape(intake.describe(same))} 内容完全相同，不会重复导入。")
         return
     replace = False
     if older:
         st.warning(
             "已有同一单位、同一年度的同类文档："
-            + "、".join(intake.describe(r) for r in older)
+            + md_escape("、".join(intake.describe(r) for r in older))
             + "。导入将替换旧版本（旧文件移入 data/trash/）。"
         )
         replace = st.checkbox("确认替换旧版本", key=f"import_replace_{key}")
@@ -195,11 +194,11 @@ def file_box(upload, rows: list[dict]) -> None:
             with st.spinner("正在导入并重建数据表…"):
                 change = intake.add(upload.name, data, raw, out, fields, replace=replace)
         except intake.ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
             return
-        message = f"已导入 {change.stored}（doc_id {change.doc_id}），数据表已重建。"
+        message = f"已导入 {md_escape(change.stored)}（doc_id {md_escape(change.doc_id)}），数据表已重建。"
         if change.trashed:
-            message += f"旧版本 {'、'.join(change.trashed)} 已移入 data/trash/。"
+            message += f"旧版本 {md_escape('、'.join(change.trashed))} 已移入 data/trash/。"
         st.session_state.setdefault(DONE_KEY, {})[base.sha256] = message
         st.rerun()
 
@@ -266,10 +265,10 @@ def removal(rows: list[dict]) -> None:
             with st.spinner("正在移除并重建数据表…"):
                 change = intake.remove(doc_id, raw, out)
         except intake.ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
             return
         st.session_state["_import_removed"] = (
-            f"已将 {change.trashed[0]} 移入 data/trash/，数据表已重建。"
+            f"已将 {md_escape(change.trashed[0])} 移入 data/trash/，数据表已重建。"
         )
         for key in ("import_remove_doc", "import_remove_confirm"):
             st.session_state.pop(key, None)
@@ -277,7 +276,9 @@ def removal(rows: list[dict]) -> None:
 
 
 if not raw.is_dir():
-    st.error(f"文档文件夹 {raw} 不存在：请检查 {intake.RAW_ENV} 或 data/raw。")
+    st.error(
+        f"文档文件夹 {md_escape(raw)} 不存在：请检查 {md_escape(intake.RAW_ENV)} 或 data/raw。"
+    )
     st.stop()
 try:
     # an import killed half-way is kept or undone before anything is listed; one still running
@@ -286,7 +287,7 @@ try:
 except intake.Busy:
     pass
 except intake.ImportRefused as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 except Exception:
     unexpected("核对上次中断的导入")
@@ -294,7 +295,7 @@ except Exception:
 try:
     loaded, loaded_table = loaded_documents()
 except intake.ImportRefused as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 except Exception:
     unexpected("读取已导入的文档")
@@ -307,7 +308,7 @@ try:
     intake.check_folders(raw, out)
     allowed = password_gate()
 except intake.ImportRefused as exc:  # DASHBOARD_PARQUET_DIR is, holds or lies in data/raw
-    st.error(f"导入与移除已停用：{exc}")
+    st.error(f"导入与移除已停用：{md_escape(exc)}")
     allowed = False
 if allowed:
     st.subheader("上传文件")

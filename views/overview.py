@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, data, ui
 from dashboard import queries as q
+from dashboard.markup import md_escape
 
 
 @data.memo
@@ -107,10 +108,10 @@ if kpis["n_incomplete"]:
     st.warning(f"{kpis['n_incomplete']} 个项目缺少预算或执行数，未计入合计，请查看数据问题。")
 if done["unreadable"]:
     unreadable = done["unreadable"]
-    st.warning(f"{len(unreadable)} 份文件无法读取，未计入：{'、'.join(unreadable)}。")
+    st.warning(f"{len(unreadable)} 份文件无法读取，未计入：{md_escape('、'.join(unreadable))}。")
 if done["missing"]:
     missing = done["missing"]
-    st.warning(f"{len(missing)} 份文档没有读出预算数据：{'、'.join(missing)}。")
+    st.warning(f"{len(missing)} 份文档没有读出预算数据：{md_escape('、'.join(missing))}。")
 
 units = done["units"]
 figures = []

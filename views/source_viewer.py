@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data, trace
+from dashboard.markup import md_escape
 from loaders.document import DecodeError, Doc
 from loaders.intake import raw_dir
 from loaders.readers import ReaderError, convert
@@ -37,7 +38,8 @@ labels = {row["doc_id"]: trace.document_label(row) for row in documents.to_dict(
 target = trace.parse_target(st.query_params.to_dict())
 if target.doc is not None and target.doc not in labels:
     st.warning(
-        f"链接中的文档 {target.doc} 不在当前数据中（可能已移除或重新导入），请在下方选择文档。"
+        f"链接中的文档 {md_escape(target.doc)} 不在当前数据中（可能已移除或重新导入），"
+        "请在下方选择文档。"
     )
     target = trace.Target()
 if target.doc is not None and st.session_state.get(APPLIED_KEY) != target:
@@ -72,17 +74,18 @@ try:
     lines, sha, raw = read_source(str(path), stat.st_mtime_ns, stat.st_size)
 except FileNotFoundError:
     st.error(
-        f"原文件 {document['source_file']} 不在 {raw_dir()} 中（可能已移除）：请重新导入该文件或重新生成数据。"
+        f"原文件 {md_escape(document['source_file'])} 不在 {md_escape(raw_dir())} 中（可能已移除）："
+        "请重新导入该文件或重新生成数据。"
     )
     st.stop()
 except (OSError, DecodeError, ReaderError) as exc:
-    st.error(f"无法读取原文件 {document['source_file']}：{exc}")
+    st.error(f"无法读取原文件 {md_escape(document['source_file'])}：{md_escape(exc)}")
     st.stop()
 
 target = trace.clamp(target, len(lines))
 info = st.columns([5, 1], vertical_alignment="bottom")
 info[0].caption(
-    f"{labels[doc_id]}　|　共 {len(lines):,} 行　|　sha256 {sha[:16]}…"
+    f"{md_escape(labels[doc_id])}　|　共 {len(lines):,} 行　|　sha256 {sha[:16]}…"
     + ("" if sha == document["sha256"] else "　|　⚠️ 文件在生成数据表后已更改")
 )
 with info[1]:

@@ -23,6 +23,7 @@ MODULES = (
     "final_accounts",
     "target_declaration",
     "department_overall_eval",
+    "self_eval_report",
 )
 
 

@@ -1151,9 +1151,24 @@ def bare_sections(rows: Iterable[list[Cell]]) -> Iterator[list[Cell]]:
         yield section
 
 
+def _by_line(cells: Iterable[Cell]) -> list[list[Cell]]:
+    """The cells grouped by their source line: without tabs the layout stage may join a run of
+    one-cell lines into rows by their blank lines, which this form's cell stream does not use."""
+    out: list[list[Cell]] = []
+    for cell in cells:
+        if out and out[-1][0].line == cell.line:
+            out[-1].append(cell)
+        else:
+            out.append([cell])
+    return out
+
+
 def parse(doc) -> Parsed:
     parser = FormParser()
     rows = list(layout.group_rows(doc.layout_cells))
-    for row in bare_sections(rows) if is_bare_cells(rows) else rows:
+    lines = _by_line(doc.layout_cells)
+    if is_bare_cells(lines):
+        rows = list(bare_sections(lines))
+    for row in rows:
         parser.feed(row)
     return parser.result()

@@ -197,7 +197,8 @@ def _is_level2(tok: Tok) -> bool:
 
 
 def _is_level(tok: Tok) -> bool:
-    return _is_level1(tok) or _is_level2(tok)
+    key = tok.key
+    return key in LEVEL1_WORDS or is_level2(key)
 
 
 def _is_value(tok: Tok) -> bool:
@@ -278,11 +279,13 @@ def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
         else:
             preamble.extend(chunk)
 
+    kinds = _KIND_CACHE
     for t in toks:
-        if (kind_of(t) == "title" and chunk) or (kind_of(t) == "name" and chunk_named):
+        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        if kind is not None and ((kind == "title" and chunk) or (kind == "name" and chunk_named)):
             yield from close()
             chunk, chunk_named = [], False
-        chunk_named = chunk_named or kind_of(t) == "name"
+        chunk_named = chunk_named or kind == "name"
         chunk.append(t)
     yield from close()
     if preamble:

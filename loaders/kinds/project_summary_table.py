@@ -1,44 +1,43 @@
 """Kind project_summary_table: one table row per project with money, rate and indicator pairs.
 
-Layout read (龙岗区 项目绩效自评表 and the same form from other units): a title with the year
-(2021年度…绩效自评表), 部门名称（盖章）：…, 单位：万元, then a table whose header spans several lines
-(序号, 单位名称, 项目名称, 项目年度预算金额 [合计, 一般公共预算, 政府性基金…], 实际支出金额 […],
-执行率, 年初绩效目标, 整体完成情况, per category 年度指标内容/完成情况, 问题, 整改情况), one row per
-project and a 合计 row. Empty cells were dropped, so columns shift from row to row: a row is read
-as the sequence of its non-empty cells — 序号, names, money cells, rate, text cells — and the
-money cells are split into budget and actual groups by what their values say (a group's total is
-the sum of its fiscal sub-columns).
+Layout read (龙岗区 项目绩效自评表, 项目绩效自评汇总表 and the same form from other units): a title
+with the year (2021年度…绩效自评表), 部门名称（盖章）：…, 单位：万元, then a table whose header spans
+several lines (序号, 单位名称, 项目名称, 项目年度预算金额 [合计, 一般公共预算, 政府性基金…], 实际支出金额
+[…], 执行率, 年初绩效目标, 整体完成情况, per category 年度指标内容/完成情况, 问题, 整改情况; or the
+short header 年初预算数 / 调整后预算数 / 预算执行数 / 执行率(%) / 自评得分 / 偏差原因), one row per
+project and a 合计 row.
 
-The same table may come with spaces instead of tabs, one cell per line, one row or the whole table
-flattened onto one space-separated line, and page breaks that repeat the header. The parser
-therefore reads a stream of cells, each remembering its line, and finds rows by a 序号 followed
-by a name and amounts; header lines set the context (money columns, text columns, categories).
-A cell too narrow for its text (a long 项目名称) wraps the rest onto the line below its row, in
-its column: such a line of text alone is joined back to its cell (rejoin_wrapped).
+The text comes as cells from the shared layout stage (loaders/layout.py: tabs, runs of spaces, one
+cell per line, pipes, markdown, rows or the whole table flattened onto single-spaced lines, glued
+text); column words are read through loaders/vocab.py. Empty cells were dropped, so columns shift
+from row to row: a row is read as the sequence of its non-empty cells — 序号, names, money cells,
+rate, score, text cells — found by a 序号 followed by a name and amounts; header cells set the
+context (money columns, text columns, categories). Money cells are split into budget and actual
+groups by what their values say (a group's total is the sum of its fiscal sub-columns); a run of
+glued figures is read under the form's arithmetic (loaders/solve.py). A cell too narrow for its
+text (a long 项目名称) wraps the rest onto the line below its row, in its column: such a row of
+text alone is joined back to its cells (rejoin_wrapped).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import NamedTuple
+from itertools import islice
 
+from .. import layout
 from ..crosscheck import check_rates, check_total, fmt
-from ..detection import keyword_score, squeeze
+from ..detection import keyword_score
 from ..findings import Finding
-from ..metadata import clean_unit, find_amount_unit, find_unit, find_year
-from ..numbers import (
-    is_empty,
-    is_overflow,
-    parse_amount,
-    parse_rate,
-    rate_pct,
-    to_halfwidth,
-    to_wan,
-)
-from ..rows import cell_above, clean_name, indicator_row, project_row
+from ..layout import GLUED, MARKDOWN, PIPE_ROW, TAB, TEXT, Cell, cut_words, split_figures
+from ..metadata import clean_unit, find_amount_unit, find_unit, find_year, labelled_unit
+from ..numbers import is_empty, is_overflow, parse_rate, rate_pct, to_halfwidth, to_wan
+from ..rows import indicator_row, project_row
+from ..solve import ROLE_NAMES, STANDARD_ROLES, Reading, is_figures, read_funds
 from ..targets import is_not_applicable, qualitative
+from ..vocab import funds_role, key_of, squeeze_key
 from . import Parsed
 
 KIND = "project_summary_table"
@@ -63,6 +62,9 @@ KEYWORDS: dict[str, float] = {
 MIN_DETECT_ROWS = 2
 # ... found within this many lines of the 序号 header (one cell per line takes ~30 lines a row).
 DETECT_LINES = 200
+# ... and within this many cells of it (a wide header and two rows of prose cells take ~200).
+DETECT_CELLS = 600
+DETECT_CHUNK = 80
 STRUCTURE_WEIGHT = 0.35
 
 # Tolerance, in the document's printed unit, for "a group's total is the sum of its sub-columns".
@@ -76,16 +78,14 @@ MAX_GROUP_CELLS = 5
 RATE_AGREE_SCORE = 1.0
 # A row start is a 序号 followed by at most this many name cells, then its amounts.
 MAX_NAME_CELLS = 4
+# A 序号 may skip at most this many numbers (rows lost in the text) and still open a row.
+MAX_SEQ_JUMP = 20
 # Amount cells that must follow the name for a 序号 to open a row.
 MIN_ROW_AMOUNTS = 2
 # A value cell (target or completion) is short; longer cells are indicator contents or prose.
 MAX_VALUE_CHARS = 16
 # An indicator content naming satisfaction is short; a longer cell with 满意 is prose.
 MAX_CUE_CHARS = 40
-# No printed amount is longer than this ('1, 234, 567, 890. 1234' with OCR gaps).
-MAX_AMOUNT_CHARS = 32
-# A page mark ('第 1 页 共 2 页', '- 3 -') is short.
-MAX_PAGE_MARK_CHARS = 24
 # The rest of a wrapped project name, alone on the line below its row, is this short at most
 # and holds no sentence punctuation (a wrapped 存在问题 sentence sits under its own column).
 MAX_NAME_REST_CHARS = 30
@@ -94,11 +94,9 @@ CACHE_SIZE = 8192
 # A bare number without % is read as a rate only up to this value.
 MAX_PLAIN_RATE = 1000.0
 
-# Header words for the money columns, checked in this order (执行率 contains 预算支出 in 000).
-RATE_WORDS = ("执行率", "完成率", "支出率")
-INITIAL_WORDS = ("年初预算",)
-ACTUAL_WORDS = tuple("实际支出 执行数 执行金额 支出数 决算数 实际执行 已支出 支出金额".split())
-BUDGET_WORDS = ("预算", "调整后", "批复数", "安排数")
+# Money roles (vocab.funds_role) a row prints as amounts, and the figures after them.
+AMOUNT_ROLES = ("initial", "budget", "actual")
+NUMBER_ROLES = (*AMOUNT_ROLES, "rate", "weight", "score")
 # Fiscal sub-columns of a money group: they say how many cells a group may have.
 FISCAL_WORDS = (
     "一般公共预算",
@@ -158,41 +156,19 @@ COMPARISON_PREFIXES = tuple(
     "≥ ≤ > < = 不低于 不少于 不小于 不高于 不超过 不大于 达到 达 大于 小于 高于 低于 控制在 至少".split()
 )
 
-_PAGE_MARK = re.compile(
-    r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+"
-    r"|page\s*\d+(?:\s*of\s*\d+)?)$",
-    re.IGNORECASE,
-)
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
-_AMOUNT_START = _DIGITS | frozenset("+-.#＋－．＃")
 _SEQ = re.compile(r"^\d{1,4}[.、]?$")
-_WIDE_GAP = re.compile(r"\s{2,}")
 _TIME_CUE = re.compile("|".join(TIME_CUES))
 _END_FIRST = frozenset(m[0] for m in END_MARKS)
-_AMOUNT_TOKEN = re.compile(r"^[+-]?[\d,]*\d(?:\.\d+)?%?$")
-# OCR gaps inside one number of a space-separated line: "2, 306. 00", "97 %".
-_FLAT_GAPS = re.compile(
-    r"(?<=\d,)\s+(?=\d{3}(?!\d))|(?<=\d\.)\s+(?=\d)|(?<=\d)\s+(?=[.,]\d)|(?<=\d)\s+(?=%)"
-)
 _SENTENCE_PUNCT = re.compile(r"[，,。；;：:！？!?]")
 _TITLE_UNIT = re.compile(
     r"^([\u4e00-\u9fff]{2,40}?(?:局|委员会|委|中心|院|所|站|办公室|学校|大学)"
     r"(?:[（(][^（）()]{1,8}[）)])?)(?:19|20)\d{2}年"
 )
-_UNIT_LABEL = re.compile(
-    r"(?:部门|单位)\s*(?:[（(]\s*单位\s*[）)])?\s*名称\s*(?:[（(]\s*盖章\s*[）)])?\s*[：:]\s*([^\t\n]+)"
-)
-
-
-_new_tuple = tuple.__new__
-
-
-class Cell(NamedTuple):
-    """One non-empty cell of the stream, with its 1-based line and whether it opens that line."""
-
-    text: str
-    line: int
-    first: bool
+# A line of a table printed with no separators at all: a 序号 (or 合计) glued to the name.
+_GLUED_ROW = re.compile(r"^(?:\d{1,4}[\u4e00-\u9fff]|(?:合计|总计)\d)")
+# Layouts whose cells keep their column: a wrapped cell's rest sits in its cell's column.
+_COLUMN_LAYOUTS = frozenset((TAB, MARKDOWN, PIPE_ROW))
 
 
 @dataclass
@@ -200,7 +176,8 @@ class Header:
     """What the table header says about the columns of the rows after it."""
 
     cells: list[str] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)  # money roles in printed order
+    read: bool = False  # the roles come from the header (not assumed)
     unit_column: bool = False
     group_cells: int = MAX_GROUP_CELLS
     lead_columns: int = 0
@@ -209,28 +186,37 @@ class Header:
     indicators: bool = False
     line: int | None = None
 
+    @property
+    def positional(self) -> bool:
+        """One cell per money column: a row's figures can be read by the header's order."""
+        return self.read and self.group_cells == 1
+
 
 @dataclass
 class Row:
-    """The cells of one numbered row (or the 合计 row), continuation lines included."""
+    """The cells of one numbered row (or the 合计 row), continuation rows included."""
 
     seq: int | None
     line: int
+    own_row: int  # the layout row of the 序号 cell
     cells: list[Cell] = field(default_factory=list)
     total: bool = False
-    end_line: int | None = None  # the last line of wrapped cells rejoined to the row's own line
+    end_line: int | None = None  # the last line of wrapped cells rejoined to the row's own cells
 
 
 @dataclass
 class Money:
-    """A row's amounts as printed (document unit) and its printed rate."""
+    """A row's amounts as printed (document unit), its printed rate and score."""
 
     initial: float | None = None
     budget: list[float | None] = field(default_factory=list)
     actual: list[float | None] = field(default_factory=list)
     rate_text: str | None = None
+    score: float | None = None
     overflow: bool = False
     consumed: int = 0
+    reading: Reading | None = None  # glued figures read under the form's arithmetic
+    printed: str = ""  # the glued figures as printed, for findings
 
     @property
     def budget_total(self) -> float | None:
@@ -249,9 +235,18 @@ def detect(doc) -> float:
     score = keyword_score(doc.head, KEYWORDS)
     lines = doc.head.split("\n")
     start = _table_start(lines)
-    window = lines[: (start or 0) + DETECT_LINES]
-    if start is not None and _count_rows(list(cell_stream(window, start)), MIN_DETECT_ROWS):
-        score += STRUCTURE_WEIGHT
+    if start is not None:
+        stream = table_cells(lines[: start + DETECT_LINES], start)
+        cells: list[Cell] = []
+        # Cells are made a chunk at a time: two rows are usually found well before the limit.
+        while len(cells) < DETECT_CELLS:
+            chunk = list(islice(stream, DETECT_CHUNK))
+            cells += chunk
+            if _count_rows(cells, MIN_DETECT_ROWS):
+                score += STRUCTURE_WEIGHT
+                break
+            if not chunk:
+                break
     return max(0.0, min(1.0, score))
 
 
@@ -271,49 +266,35 @@ def _count_rows(cells: list[Cell], enough: int) -> bool:
 # ---------------------------------------------------------------- cells
 
 
-def _split_line(line: str) -> list[str]:
-    """The non-empty cells of a line: tabs or runs of spaces; single spaces only in a flat row."""
-    line = line.replace("\f", " ").strip()
-    if not line:
-        return []
-    if "\t" in line:
-        cells = line.split("\t")
-        if "  " in line:
-            cells = [part for c in cells for part in _WIDE_GAP.split(c)]
-        return [c for c in map(str.strip, cells) if c]
-    if _WIDE_GAP.search(line):
-        return [c for c in map(str.strip, _WIDE_GAP.split(line)) if c]
-    if " " in line or "\u3000" in line:
-        tokens = _FLAT_GAPS.sub("", line).split()
-        if sum(1 for t in tokens if _AMOUNT_TOKEN.match(to_halfwidth(t))) >= MIN_ROW_AMOUNTS:
-            return tokens
-    return [line]
-
-
-def cell_stream(lines: list[str], start: int = 0):
-    """Cells of lines[start:], skipping page marks; line numbers are 1-based."""
-    for index in range(start, len(lines)):
-        if _page_mark(lines[index].strip()):
-            continue
-        first = True
-        for text in _split_line(lines[index]):
-            if len(text) <= MAX_PAGE_MARK_CHARS and _PAGE_MARK.match(text):
-                continue
-            # tuple.__new__ builds the NamedTuple without its slow Python-level __new__.
-            yield _new_tuple(Cell, (text, index + 1, first))
-            first = False
-
-
-def _page_mark(text: str) -> bool:
-    return len(text) <= MAX_PAGE_MARK_CHARS and bool(_PAGE_MARK.match(text))
-
-
 def _table_start(lines: list[str]) -> int | None:
     """Index of the first line with a 序号 header cell, or None."""
     for i, line in enumerate(lines):
-        if "序号" in line or "序 号" in line:
-            return i
+        if "序" in line and ("号" in line or "號" in line):
+            s = squeeze_key(line)
+            if "序号" in s:
+                return i
     return None
+
+
+def table_cells(lines: list[str], start: int, laid_out: list[Cell] | None = None) -> Iterator[Cell]:
+    """The layout stage's non-empty cells from the 序号 cell of lines[start] on; glued rows are
+    cut into their texts and runs of figures (layout.split_figures). `laid_out`: the cells of the
+    whole text when the document already has them (Doc.layout_cells)."""
+    seen_header = False
+    for cell in laid_out if laid_out is not None else layout.cells(lines):
+        if cell.line <= start or not cell.text:
+            continue
+        if not seen_header:
+            # Glued text puts the title on the header's line: the table opens at 序号.
+            if cell.line == start + 1 and "序号" not in cell.key:
+                continue
+            seen_header = True
+        if cell.layout == GLUED or (cell.layout == TEXT and _GLUED_ROW.match(cell.key)):
+            yield from split_figures(cell)
+        elif cell.layout == TEXT and cell.key.startswith("序号") and len(cell.key) > len("序号"):
+            yield from cut_words(cell)  # a header line printed without separators
+        else:
+            yield cell
 
 
 def _seq(text: str) -> int | None:
@@ -322,15 +303,23 @@ def _seq(text: str) -> int | None:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _amount(text: str) -> float | None:
-    """parse_amount, with a cheap test first: prose cells are long and start with a letter."""
-    if not text or len(text) > MAX_AMOUNT_CHARS or text[0] not in _AMOUNT_START:
-        return None
-    return parse_amount(text)
+def _is_run(text: str) -> bool:
+    """A run of glued figures ('50.0045.0090%'), more than one number."""
+    return text[0] in _DIGITS and is_figures(text)
 
 
-def _is_amount(text: str) -> bool:
-    return _amount(text) is not None or is_overflow(text)
+def _is_amount(cell: Cell) -> bool:
+    if cell.num is not None:
+        return True
+    text = cell.text
+    return (text[0] == "#" and is_overflow(text)) or (text[0] in _DIGITS and _is_run(text))
+
+
+def _amount_count(cell: Cell) -> int:
+    """How many amounts a cell holds: one, or at least two in a run of glued figures."""
+    if cell.num is not None or is_overflow(cell.text):
+        return 1
+    return 2 if _is_run(cell.text) else 0
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -344,11 +333,12 @@ def _na(text: str) -> bool:
 
 
 def _amounts_follow(cells: list[Cell], j: int, needed: int = MIN_ROW_AMOUNTS) -> bool:
-    """At least `needed` amount cells start at j (empty marks between them are allowed)."""
+    """At least `needed` amounts start at j (empty marks between them are allowed)."""
     found = 0
     for cell in cells[j : j + MAX_GROUP_CELLS * 3]:
-        if _is_amount(cell.text):
-            found += 1
+        count = _amount_count(cell)
+        if count:
+            found += count
             if found >= needed:
                 return True
         elif not _empty(cell.text):
@@ -359,52 +349,49 @@ def _amounts_follow(cells: list[Cell], j: int, needed: int = MIN_ROW_AMOUNTS) ->
 def _row_start(cells: list[Cell], i: int, expected: int | None) -> bool:
     """A 序号 cell, then one to MAX_NAME_CELLS name cells, then amounts.
 
-    The expected 序号 opening a line of several cells needs only one amount: a row cut short
+    The expected 序号 opening a row of several cells needs only one amount: a row cut short
     (end of file, lost cells) is still a row, reported as partial.
     """
     seq = _seq(cells[i].text)
-    if seq is None or (not cells[i].first and seq != expected):
+    first = i == 0 or cells[i - 1].row != cells[i].row
+    if seq is None or (not first and seq != expected):
+        return False
+    # A 序号 other than the next may skip a few lost rows or restart the numbering; a figure far
+    # ahead (a score in a one-cell-per-line layout) opens no row.
+    if (
+        expected is not None
+        and seq not in (expected, 1)
+        and not (expected < seq <= expected + MAX_SEQ_JUMP)
+    ):
         return False
     j = i + 1
-    while j < len(cells) and j <= i + MAX_NAME_CELLS and not _is_amount(cells[j].text):
+    while j < len(cells) and j <= i + MAX_NAME_CELLS and not _is_amount(cells[j]):
+        if cells[j].key in TOTAL_WORDS:
+            return False  # a 合计 is no project's name
         j += 1
-    if not (i + 1 < j < len(cells) and _is_amount(cells[j].text)):
+    if not (i + 1 < j < len(cells) and _is_amount(cells[j])):
         return False
-    own_line = cells[i].first and seq == expected and cells[j].line == cells[i].line
-    return _amounts_follow(cells, j, 1 if own_line else MIN_ROW_AMOUNTS)
+    own_row = first and seq == expected and cells[j].row == cells[i].row
+    return _amounts_follow(cells, j, 1 if own_row else MIN_ROW_AMOUNTS)
 
 
 def _total_start(cells: list[Cell], i: int) -> bool:
     """A 合计 cell followed by amounts (the header's 合计 is followed by words)."""
-    if squeeze(cells[i].text) not in TOTAL_WORDS:
+    if cells[i].key not in TOTAL_WORDS:
         return False
     for j in range(i + 1, min(i + 4, len(cells))):
-        if _is_amount(cells[j].text):
+        if _is_amount(cells[j]):
             return _amounts_follow(cells, j)
         if not _empty(cells[j].text):
             return False
     return False
 
 
-def _header_like(text: str) -> bool:
-    s = squeeze(text)
-    return any(h in s for h in HEADER_HINTS)
+def _header_like(key: str) -> bool:
+    return any(h in key for h in HEADER_HINTS)
 
 
 # ---------------------------------------------------------------- header
-
-
-def _header_words(cells: list[str]) -> list[str]:
-    """Header cells; a whole header line flattened with single spaces is cut into its words."""
-    out = []
-    for cell in cells:
-        words = cell.split()
-        s = squeeze(cell) if len(words) > 1 else ""
-        if len(words) > 1 and sum(1 for h in HEADER_HINTS if h in s) >= 3:
-            out += words
-        else:
-            out.append(cell)
-    return out
 
 
 def read_header(cells: list[str], line: int | None) -> Header:
@@ -414,10 +401,13 @@ def read_header(cells: list[str], line: int | None) -> Header:
     lead: set[str] = set()
     fiscal: set[str] = set()
     names_seen = False
-    for raw in _header_words(cells):
-        s = squeeze(to_halfwidth(raw))
-        role = _money_role(s)
-        if role:
+    keys = [key_of(raw) for raw in cells]
+    for s in keys:
+        role = funds_role(s)
+        if role not in NUMBER_ROLES:
+            role = None
+        # A fiscal sub-column (一般公共预算) repeats its group's money word: no role of its own.
+        if role and not any(w in s for w in FISCAL_WORDS):
             if role not in h.roles:
                 h.roles.append(role)
             seen_money = True
@@ -438,33 +428,18 @@ def read_header(cells: list[str], line: int | None) -> Header:
             elif "目标" in s:
                 lead.add("goal")
     h.lead_columns = len(lead)
-    squeezed = [squeeze(raw) for raw in cells]
-    tails = {w for s in squeezed for w in TAIL_TEXT_WORDS if w in s}
-    h.tail_columns = min(2, len(tails))
+    h.tail_columns = min(2, sum(1 for s in keys if any(w in s for w in TAIL_TEXT_WORDS)))
     if h.indicators and not h.categories:
         h.categories = [c for c in CATEGORIES if c[0] in DEFAULT_CATEGORY_KEYS]
     h.categories.sort(key=CATEGORIES.index)
     if "budget" not in h.roles and "actual" not in h.roles:
         # An unreadable header: assume the usual columns and let the values decide the groups.
         h.roles = ["budget", "actual", "rate"]
-    elif fiscal:
-        h.group_cells = min(MAX_GROUP_CELLS, len(fiscal) + 1)
     else:
-        # Money columns named but no fiscal sub-columns: one cell per group.
-        h.group_cells = 1
+        h.read = True
+        # Fiscal sub-columns say how many cells a group has; without them one cell per column.
+        h.group_cells = min(MAX_GROUP_CELLS, len(fiscal) + 1) if fiscal else 1
     return h
-
-
-def _money_role(s: str) -> str | None:
-    if any(w in s for w in RATE_WORDS):
-        return "rate"
-    if any(w in s for w in INITIAL_WORDS):
-        return "initial"
-    if any(w in s for w in ACTUAL_WORDS):
-        return "actual"
-    if any(w in s for w in BUDGET_WORDS) and "项目名称" not in s and "二级预算项目" not in s:
-        return "budget"
-    return None
 
 
 # ---------------------------------------------------------------- money
@@ -501,21 +476,103 @@ def _best_split(values: list[float | None], rate: float | None, max_cells: int):
     return best
 
 
+def _is_rate(cell: Cell) -> bool:
+    text = cell.text
+    return text[-1] in "%％" and _rate_cell(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _rate_cell(text: str) -> bool:
+    return parse_rate(text) is not None
+
+
 def read_money(cells: list[Cell], header: Header) -> Money:
-    """The money cells at the start of `cells`: amounts, then the rate (with % or the last number)."""
+    """The money cells at the start of `cells`: amounts, then the rate (with % or the last
+    number), then the figures the header prints after them (自评得分)."""
+    return (
+        _glued_money(cells, header)
+        or _positional_money(cells, header)
+        or _grouped_money(cells, header)
+    )
+
+
+def _positional_money(cells: list[Cell], header: Header) -> Money | None:
+    """One figure or empty mark per money column of the header, in its order; None when the row
+    does not print exactly that (a dropped cell, a rate where an amount should be)."""
+    if not header.positional:
+        return None
+    roles = header.roles
+    got: dict[str, float | None] = {}
+    money = Money()
+    for k, role in enumerate(roles):
+        if k >= len(cells):
+            return None
+        cell = cells[k]
+        if _is_rate(cell):
+            if role != "rate":
+                return None
+            money.rate_text = cell.text
+        elif cell.num is not None:
+            if role == "rate":
+                money.rate_text = cell.text
+            got[role] = cell.num
+        elif is_overflow(cell.text):
+            money.overflow = True
+        elif not _empty(cell.text) or cell.text == "无":
+            return None
+    money.consumed = len(roles)
+    money.initial = got.get("initial")
+    money.budget = [got.get("budget")] if "budget" in roles else []
+    money.actual = [got.get("actual")] if "actual" in roles else []
+    money.score = got.get("score")
+    return money
+
+
+def _glued_money(cells: list[Cell], header: Header) -> Money | None:
+    """Figures glued into runs ('50.0045.0090%92'): the reading that fits the form's arithmetic
+    (solve.read_funds); None when no cell is such a run."""
+    texts: list[str] = []
+    glued = False
+    for cell in cells:
+        if not (_is_amount(cell) or _is_rate(cell)):
+            break
+        glued = glued or _is_run(cell.text)
+        texts.append(cell.text)
+    if not glued:
+        return None
+    roles = [r for r in header.roles if r in STANDARD_ROLES] if header.read else None
+    reading = read_funds(roles, texts)
+    if roles and set(reading.values) - set(roles):
+        # A reading that needs a column the header does not print (分值) is a mis-cut of the run.
+        reading = Reading(ambiguous=True, inferred=True)
+    got = reading.values if not reading.ambiguous else {}
+    money = Money(
+        reading=reading, printed="、".join(texts), consumed=reading.consumed or len(texts)
+    )
+    money.initial = got.get("initial")
+    money.budget = [got["budget"]] if "budget" in got else []
+    money.actual = [got["actual"]] if "actual" in got else []
+    if "rate" in got:
+        money.rate_text = reading.printed.get("rate") or f"{got['rate']:g}%"
+    money.score = got.get("score")
+    return money
+
+
+def _grouped_money(cells: list[Cell], header: Header) -> Money:
+    """Amounts in groups (a total and its fiscal sub-columns, empty cells dropped), split where
+    the values say; the rate with % or the last number; then a score the header prints."""
     money = Money()
     values: list[float | None] = []
     texts: list[str] = []
     consumed = 0
     for cell in cells:
         text = cell.text
-        if text.endswith(("%", "％")) and parse_rate(text) is not None:
+        if _is_rate(cell):
             money.rate_text = text
             consumed += 1
             break
-        value = _amount(text)
-        if value is not None:
-            values.append(value)
+        if cell.num is not None:
+            values.append(cell.num)
             texts.append(text)
         elif is_overflow(text):
             values.append(None)
@@ -524,11 +581,19 @@ def read_money(cells: list[Cell], header: Header) -> Money:
         elif not _empty(text):
             break
         consumed += 1
+    if money.rate_text is not None and "score" in header.roles:
+        if consumed < len(cells) and cells[consumed].num is not None:
+            money.score = cells[consumed].num
+            consumed += 1
+    elif "score" in header.roles and len(values) > MIN_ROW_AMOUNTS + 1:
+        money.score = values.pop()
+        texts.pop()
     money.consumed = consumed
 
     # 年初预算数 before 调整后预算数 / 全年预算数: the first amount, when there are enough of them.
     if "initial" in header.roles and "budget" in header.roles and len(values) > 2:
         money.initial, values = values[0], values[1:]
+        texts = texts[1:]
     if "actual" not in header.roles:
         money.budget = values[:1]
         return money
@@ -570,7 +635,7 @@ def _agrees(split, rate_text: str) -> bool:
 @lru_cache(maxsize=CACHE_SIZE)
 def _value_like(text: str) -> bool:
     """A target or completion cell ('不低于90%', '已完成', '2021年12月31日前'), not a content."""
-    s = squeeze(to_halfwidth(text)).rstrip("。.;；,，")
+    s = key_of(text).rstrip("。.;；,，")
     if not s:
         return False
     if s.startswith(COMPLETION_PREFIXES):
@@ -586,7 +651,7 @@ def _value_like(text: str) -> bool:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _is_completion(text: str) -> bool:
-    s = squeeze(to_halfwidth(text))
+    s = key_of(text)
     if s.startswith(COMPLETION_PREFIXES):
         return True
     return len(s) <= MAX_VALUE_CHARS and qualitative(s) is not None
@@ -602,7 +667,7 @@ def split_text(cells: list[str], header: Header) -> tuple[list[str], list[str], 
         (
             i
             for i, c in enumerate(rest)
-            if SATISFACTION_CUE in c and len(squeeze(c)) <= MAX_CUE_CHARS
+            if SATISFACTION_CUE in c and len(key_of(c)) <= MAX_CUE_CHARS
         ),
         default=None,
     )
@@ -673,7 +738,7 @@ def group_indicators(cells: list[Cell]) -> list[_Unit]:
 @lru_cache(maxsize=CACHE_SIZE)
 def _cue(name: str) -> str | None:
     """The category an indicator's own words name: 满意 (satisfaction) or 时间/及时 (time)."""
-    s = squeeze(name)
+    s = squeeze_key(name)
     if SATISFACTION_CUE in s and len(s) <= MAX_CUE_CHARS:
         return "满意度"
     return "时效指标" if _TIME_CUE.search(s) else None
@@ -741,26 +806,26 @@ def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
             break
         # Cheap first-character tests keep this loop linear and fast on long prose cells.
         if len(text) <= 5 and text[0] in _DIGITS and _row_start(cells, i, expected):
-            seq = _seq(cell.text)
-            current = Row(seq, cell.line)
+            seq = _seq(text)
+            current = Row(seq, cell.line, cell.row)
             rows.append(current)
             expected = seq + 1
             mode, first_header = "row", False
             continue
         if len(text) <= 6 and ("合" in text or "总" in text) and _total_start(cells, i):
-            current = Row(None, cell.line, total=True)
+            current = Row(None, cell.line, cell.row, total=True)
             rows.append(current)
             mode, first_header = "row", False
             continue
-        if text[0] == "序" and squeeze(text).startswith("序号"):
+        if text[0] == "序" and cell.key.startswith("序号"):
             mode = "header"
             if first_header and header_line is None:
                 header_line = cell.line
         if mode == "header":
             if first_header:
-                header_cells.append(cell.text)
+                header_cells.append(text)
                 continue
-            if _header_like(cell.text):
+            if _header_like(cell.key):
                 continue
             mode = "row"
         if current is not None:
@@ -768,70 +833,84 @@ def collect_rows(cells: list[Cell]) -> tuple[Header, list[Row]]:
     return read_header(header_cells, header_line), rows
 
 
-def rejoin_wrapped(row: Row, lines: list[str]) -> None:
-    """Join to their cells the rests a row's narrow cells wrapped onto the lines below it.
+def rejoin_wrapped(row: Row) -> None:
+    """Join to their cells the rests a row's narrow cells wrapped onto the rows below it.
 
-    Only for a row printed on one line (names and amounts on its first line): each line right
-    below it holding one piece of text is the rest of the cell above it (by tab position or
-    indent, rows.cell_above), else of the project name. In one-cell-per-line layouts the pieces of
-    a name come before the amounts and are joined with the names anyway.
+    Only for a row printed on one layout row (names and amounts in it): each row right below it
+    holding text alone is the rest of the cells above it — by column where the layout kept
+    columns (tabs, pipes), else, for one short piece, of the project name. In one-cell-per-line
+    layouts the pieces of a name come before the amounts and are joined with the names anyway.
     """
     cells = row.cells
-    if not cells or cells[-1].line == row.line:
+    if not cells or cells[-1].row == row.own_row:
         return
     own = 0
-    while own < len(cells) and cells[own].line == row.line:
+    while own < len(cells) and cells[own].row == row.own_row:
         own += 1
-    first_amount = next((k for k in range(own) if _is_amount(cells[k].text)), None)
-    if not first_amount or sum(_is_amount(c.text) for c in cells[:own]) < MIN_ROW_AMOUNTS:
+    first_amount = next((k for k in range(own) if _is_amount(cells[k])), None)
+    if not first_amount or sum(_amount_count(c) for c in cells[:own]) < MIN_ROW_AMOUNTS:
         return
     joined = list(cells[:own])
-    k, line = own, row.line
-    while k < len(cells) and cells[k].line == line + 1:
-        rest = cells[k]
-        if (k + 1 < len(cells) and cells[k + 1].line == rest.line) or _is_amount(rest.text):
-            break  # several cells or a number: a row of its own, not a wrapped piece
-        above = cell_above(lines[row.line - 1], lines[rest.line - 1])
-        if above is not None:
-            at = next((j for j, c in enumerate(joined) if c.text == above), None)
-        elif len(rest.text) <= MAX_NAME_REST_CHARS and not _SENTENCE_PUNCT.search(rest.text):
-            at = first_amount - 1  # the project name: the cell before the amounts
-        else:
-            at = None
-        if at is None:
-            break
-        c = joined[at]
-        joined[at] = _new_tuple(Cell, (clean_name(f"{c.text} {rest.text}"), c.line, c.first))
-        k, line = k + 1, rest.line
+    k, last = own, max(c.end for c in joined)
+    while k < len(cells) and cells[k].line == last + 1:
+        end = k
+        while end < len(cells) and cells[end].row == cells[k].row:
+            end += 1
+        rests = cells[k:end]
+        targets = [_wrapped_into(joined, rest, first_amount, len(rests)) for rest in rests]
+        if any(_is_amount(c) for c in rests) or None in targets:
+            break  # a number or a piece that fits no cell: a row of its own, not wrapped pieces
+        for at, rest in zip(targets, rests, strict=True):
+            c = joined[at]
+            text = layout.join_parts([c.text, rest.text])
+            joined[at] = layout.make_cell(text, c.line, c.row, c.col, c.layout, rest.end)
+        k, last = end, max(c.end for c in rests)
     if k > own:
         row.cells = joined + cells[k:]
-        row.end_line = line
+        row.end_line = last
+
+
+def _wrapped_into(joined: list[Cell], rest: Cell, name_at: int, pieces: int) -> int | None:
+    """The index of the cell above that a wrapped piece goes on: same column, else the name."""
+    if rest.layout in _COLUMN_LAYOUTS and rest.col is not None:
+        return next(
+            (j for j, c in enumerate(joined) if c.col == rest.col and c.layout == rest.layout),
+            None,
+        )
+    if pieces == 1 and len(rest.text) <= MAX_NAME_REST_CHARS:
+        if not _SENTENCE_PUNCT.search(rest.text):
+            return name_at - 1  # the project name: the cell before the amounts
+    return None
 
 
 def _text(value: str | None) -> str | None:
-    return None if value is None or _empty(value) else value.strip()
+    if value is None or _empty(value):
+        return None
+    value = value.strip()
+    # Glued cells run 问题 and 整改 together: '无无' is nothing in both.
+    return None if set(value) == {"无"} else value
 
 
 def parse_row(
     row: Row, header: Header, amount_unit: str
 ) -> tuple[dict | None, list[dict], list[Finding], Money]:
-    """One project row: names, money, rate, text columns and indicators."""
+    """One project row: names, money, rate, score, text columns and indicators."""
     cells = row.cells
     j = 0
     names: list[str] = []
-    while j < len(cells) and not _is_amount(cells[j].text) and not _empty(cells[j].text):
+    while j < len(cells) and not _is_amount(cells[j]) and not _empty(cells[j].text):
         names.append(cells[j].text)
         j += 1
-    while j < len(cells) and _empty(cells[j].text) and not _is_amount(cells[j].text):
+    while j < len(cells) and _empty(cells[j].text) and not _is_amount(cells[j]):
         j += 1
     money = read_money(cells[j:], header)
-    rest = [c for c in cells[j + money.consumed :] if c.text]
+    rest = cells[j + money.consumed :]
     findings: list[Finding] = []
     if row.total:
         return None, [], findings, money
     if header.unit_column and len(names) >= 2:
         names = names[1:]
-    project = clean_name(" ".join(names))
+    project = layout.join_parts(names)
     if not project:
         project = f"序号{row.seq}"
         findings.append(
@@ -851,7 +930,57 @@ def parse_row(
     budget, actual = money.budget_total, money.actual_total
     computed = rate_pct(actual, budget)
     reported = parse_rate(money.rate_text, computed) if money.rate_text else None
-    if budget is None or actual is None:
+    findings += _money_findings(project, row, money)
+    end_line = max(cells[-1].end if cells else row.line, row.end_line or row.line)
+    record = project_row(
+        "project",
+        project,
+        row.line,
+        initial_budget_wan=to_wan(money.initial, amount_unit),
+        budget_wan=to_wan(budget, amount_unit),
+        actual_wan=to_wan(actual, amount_unit),
+        reported_rate_pct=reported,
+        score=money.score,
+        problems=problems,
+        rectification=rectification,
+        end_line=end_line,
+    )
+    indicators = (
+        indicator_rows(record["project"], indicator_cells, header) if header.indicators else []
+    )
+    return record, indicators, findings, money
+
+
+def _money_findings(project: str, row: Row, money: Money) -> list[Finding]:
+    """Values left empty, inferred from glued figures, or shown as #####, and group checks."""
+    findings = []
+    reading = money.reading
+    if reading is not None and (reading.ambiguous or not reading.values):
+        findings.append(
+            Finding(
+                "PARTIAL_ROW",
+                f"「{project}」的金额粘连为「{money.printed}」，有多种读法且无法按 执行数 ÷ 预算数 = "
+                "执行率 判定，预算数和执行数留空，请核对原表该行。",
+                project=project,
+                source_line=row.line,
+            )
+        )
+    elif reading is not None and reading.inferred:
+        got = reading.values
+        said = "，".join(
+            f"{ROLE_NAMES[r]} {got[r]:g}{'%' if r == 'rate' else ''}"
+            for r in ("budget", "actual", "rate", "score")
+            if r in got
+        )
+        findings.append(
+            Finding(
+                "VALUE_INFERRED",
+                f"「{project}」的金额印为「{money.printed}」，{reading.why()}，读作 {said}，请核对原表。",
+                project=project,
+                source_line=row.line,
+            )
+        )
+    elif money.budget_total is None or money.actual_total is None:
         findings.append(
             Finding(
                 "PARTIAL_ROW",
@@ -870,24 +999,7 @@ def parse_row(
                 source_line=row.line,
             )
         )
-    findings += _sub_column_checks(project, money, row.line)
-    end_line = max(cells[-1].line if cells else row.line, row.end_line or row.line)
-    record = project_row(
-        "project",
-        project,
-        row.line,
-        initial_budget_wan=to_wan(money.initial, amount_unit),
-        budget_wan=to_wan(budget, amount_unit),
-        actual_wan=to_wan(actual, amount_unit),
-        reported_rate_pct=reported,
-        problems=problems,
-        rectification=rectification,
-        end_line=end_line,
-    )
-    indicators = (
-        indicator_rows(record["project"], indicator_cells, header) if header.indicators else []
-    )
-    return record, indicators, findings, money
+    return findings + _sub_column_checks(project, money, row.line)
 
 
 def _sub_column_checks(project: str | None, money: Money, line: int) -> list[Finding]:
@@ -912,19 +1024,18 @@ def _sub_column_checks(project: str | None, money: Money, line: int) -> list[Fin
 
 
 def read_meta(lines: list[str], table_line: int) -> dict:
-    """Title, unit, year and amount unit from the lines above the table (and its header)."""
-    above = [ln.strip() for ln in lines[:table_line] if ln.strip()]
+    """Title, unit, year and amount unit from the lines above the table, and from the text before
+    序号 on its first line (a table flattened onto the title's line)."""
+    head = list(lines[:table_line])
+    if table_line < len(lines):
+        head.append(re.split(r"序\s*号", lines[table_line], maxsplit=1)[0])
+    above = [ln.strip() for ln in head if ln.strip()]
     title = next((ln for ln in above if "绩效" in ln and "表" in ln), above[0] if above else None)
-    unit = None
-    for ln in above:
-        m = _UNIT_LABEL.search(ln)
-        if m:
-            unit = clean_unit(re.split(r"\t|\s{2,}|单位[：:]", m.group(1))[0])
-            break
+    unit = labelled_unit(list(layout.cells(head)))
     if not unit and title:
         # A title that opens with the unit runs up to the year: '…站前区卫生健康委员会2024年度…'
         # (the first unit-like name in it would stop at 站).
-        m = _TITLE_UNIT.match(squeeze(title))
+        m = _TITLE_UNIT.match(key_of(title))
         unit = clean_unit(m.group(1)) if m else find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
     if unit in ("万元", "元"):
         unit = None
@@ -940,8 +1051,7 @@ def parse(doc) -> Parsed:
     if start is None:
         start = 0
     meta = read_meta(lines, start)
-    cells = list(cell_stream(lines, start))
-    header, rows = collect_rows(cells)
+    header, rows = collect_rows(list(table_cells(lines, start, doc.layout_cells)))
     amount_unit = meta["amount_unit"] or find_amount_unit(" ".join(header.cells)) or "万元"
     meta["amount_unit"] = amount_unit
     out.meta = {k: v for k, v in meta.items() if v is not None}
@@ -960,7 +1070,7 @@ def parse(doc) -> Parsed:
     pending: tuple[Row, Money] | None = None
     last_seq = None
     for row in rows:
-        rejoin_wrapped(row, lines)
+        rejoin_wrapped(row)
         record, indicators, row_findings, money = parse_row(row, header, amount_unit)
         out.findings += row_findings
         if row.total:

@@ -1268,7 +1268,7 @@ def parse(doc) -> Parsed:
     state = "head"
     head_end = min(len(lines), MAX_HEAD_LINES)  # metadata is read above the first table
     head_set = False
-    for row, ahead in _with_lookahead(layout.rows(lines)):
+    for row, ahead in _with_lookahead(layout.group_rows(doc.layout_cells)):
         table = tables[-1]
         n = row[0].line
         if n <= MAX_HEAD_LINES:
