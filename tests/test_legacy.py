@@ -6,6 +6,7 @@ by LibreOffice (bench/make_legacy.py regenerates them; truth.json says what each
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import os
@@ -338,3 +339,64 @@ def test_import_accepts_legacy_files(tmp_path):
     documents = tables_of(out)["documents"].set_index("source_file")
     assert documents.loc["目标申报表.wps", "doc_kind"] == "target_declaration"
     assert documents.loc["自评表.et", "doc_kind"] == "project_eval_tables"
+
+
+# --- the import page ------------------------------------------------------------------------------
+
+
+def import_page(raw: Path, out: Path, monkeypatch, uploads: list[tuple[str, bytes]]):
+    """导入文档 with these files uploaded (no import password), after one run."""
+    from injection_support import shown
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import auth
+
+    monkeypatch.setenv(intake.RAW_ENV, str(raw))
+    monkeypatch.setenv(intake.PARQUET_ENV, str(out))
+    for name in (auth.ENV_VAR, auth.LEGACY_ENV_VAR, intake.MAX_MB_ENV):
+        monkeypatch.delenv(name, raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets.update({auth.SECRET_KEY: ""})
+    at.run()
+    at.switch_page("views/import_documents.py").run()
+    octet = "application/octet-stream"
+    at.file_uploader(key="import_files").set_value([(n, d, octet) for n, d in uploads]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, lambda elements: [shown(e.value) for e in elements]
+
+
+def test_the_import_page_previews_and_imports_legacy_files(tmp_path, monkeypatch):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    uploads = [
+        ("申报表.wps", fixture("declaration.wps")),
+        ("自评表.xls", fixture("eval_tables.xls")),
+    ]
+    at, texts = import_page(raw, out, monkeypatch, uploads)
+    captions = " ".join(texts(at.caption))
+    assert "Excel 97-2003 工作簿（.xls）" in captions and "WPS 文字文档（.wps）" in captions
+    assert "格式：WPS 文字文档" in captions and "格式：Excel 97-2003 工作簿" in captions
+    assert all("LibreOffice" not in s for s in texts(at.info))
+    for name, data in uploads:
+        at.button(key=f"import_confirm_{hashlib.sha256(data).hexdigest()[:12]}").click().run()
+        assert any(f"已导入 {name}" in s for s in texts(at.success)), texts(at.error)
+    documents = tables_of(out)["documents"].set_index("source_file")
+    assert documents.loc["申报表.wps", "doc_kind"] == "target_declaration"
+    assert documents.loc["自评表.xls", "doc_kind"] == "project_eval_tables"
+
+
+def test_the_import_page_says_what_to_install_without_libreoffice(
+    tmp_path, monkeypatch, no_libreoffice
+):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    uploads = [
+        ("申报表.doc", fixture("declaration.doc")),
+        ("申报表.xls", fixture("declaration.xls")),
+    ]
+    at, texts = import_page(raw, out, monkeypatch, uploads)
+    assert any(legacy.INSTALL_HINT in s for s in texts(at.info))
+    errors = texts(at.error)
+    assert len(errors) == 1 and legacy.INSTALL_HINT in errors[0]  # the .doc, refused
+    key = hashlib.sha256(fixture("declaration.xls")).hexdigest()[:12]
+    assert at.button(key=f"import_confirm_{key}")  # the .xls reads without LibreOffice
