@@ -23,6 +23,11 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+import xlrd
+from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+from xlrd.compdoc import CompDoc
+
 from .document import DecodeError, decode
 from .readers import (
     FORMAT_LABELS,
@@ -123,8 +128,6 @@ def sniff(raw: bytes) -> str:
 
 def ole_streams(raw: bytes) -> set[str]:
     """Names of the streams in an OLE compound file; empty when it cannot be read."""
-    from xlrd.compdoc import CompDoc
-
     try:
         with open(os.devnull, "w") as quiet:
             return {entry.name for entry in CompDoc(raw, logfile=quiet).dirlist}
@@ -234,8 +237,6 @@ class _Encrypted(ReaderError):
 
 def xls_text(raw: bytes) -> tuple[str, int]:
     """Every sheet of an Excel 97–2003 workbook as tab-separated lines, as xlsx_text reads one."""
-    import xlrd
-
     label = FORMAT_LABELS[".xls"]
     try:
         with open(os.devnull, "w") as quiet:
@@ -285,27 +286,17 @@ def _reason(exc: Exception) -> str:
 
 
 def _xls_rows(book, sheet):
-    """Cell strings of each row; a merged range's cells after its first are empty."""
-    covered = set()
-    for rlo, rhi, clo, chi in sheet.merged_cells:
-        covered.update(
-            (r, c) for r in range(rlo, rhi) for c in range(clo, chi) if (r, c) != (rlo, clo)
-        )
+    """Cell strings of each row, as stored: like xlsx_text, the cells a merge covers come out
+    empty because Excel and WPS store them empty (nothing is set up per merged range, which a
+    workbook merging whole columns would make huge)."""
+    formats: dict[int, tuple[str, bool, bool]] = {}
     for r in range(sheet.nrows):
-        yield [
-            "" if (r, c) in covered else _xls_cell(book, sheet, r, c)
-            for c in range(sheet.row_len(r))
-        ]
+        yield [_xls_cell(book, cell, formats) for cell in sheet.row(r)]
 
 
-def _xls_cell(book, sheet, r: int, c: int) -> str:
+def _xls_cell(book, cell, formats: dict[int, tuple[str, bool, bool]]) -> str:
     """A cell as openpyxl would give it to format_value: number, date, bool, error or text."""
-    import xlrd
-    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
-    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
-
-    kind = sheet.cell_type(r, c)
-    value = sheet.cell_value(r, c)
+    kind, value = cell.ctype, cell.value
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return ""
     if kind == xlrd.XL_CELL_TEXT:
@@ -314,20 +305,23 @@ def _xls_cell(book, sheet, r: int, c: int) -> str:
         return format_value(bool(value))
     if kind == xlrd.XL_CELL_ERROR:
         return xlrd.error_text_from_code.get(value, "#N/A")
-    fmt = _number_format(book, sheet.cell_xf_index(r, c))
-    if is_date_format(fmt):
+    if cell.xf_index not in formats:
+        fmt = _number_format(book, cell.xf_index)
+        formats[cell.xf_index] = (fmt, is_date_format(fmt), is_timedelta_format(fmt))
+    fmt, is_date, is_timedelta = formats[cell.xf_index]
+    if is_date:
         epoch = MAC_EPOCH if book.datemode else WINDOWS_EPOCH
         try:
-            return format_value(from_excel(value, epoch, timedelta=is_timedelta_format(fmt)), fmt)
+            return format_value(from_excel(value, epoch, timedelta=is_timedelta), fmt)
         except (OverflowError, ValueError):
             return "#VALUE!"  # as openpyxl reads a date serial out of range
     return format_value(value, fmt)
 
 
-def _number_format(book, xf_index: int) -> str:
+def _number_format(book, xf_index: int | None) -> str:
     try:
         return book.format_map[book.xf_list[xf_index].format_key].format_str or "General"
-    except (IndexError, KeyError):
+    except (IndexError, KeyError, TypeError):
         return "General"
 
 
