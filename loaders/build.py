@@ -171,7 +171,10 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
         converted = convert(source_file, raw)
         doc = Doc.from_bytes(source_file, converted.data, sha)
     except (DecodeError, ReaderError) as exc:
-        return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
+        result = _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
+        if getattr(exc, "transient", False):
+            result["retry"] = True  # a converter missing or timed out: not kept in the cache
+        return result
     doc = replace(doc, size_bytes=len(raw))  # the file's size, not its converted text's
     scores = detect(doc)
     kind, score = scores[0]
@@ -382,6 +385,7 @@ def is_current(raw_dir: Path, out_dir: Path) -> bool:
         return (
             stamp["raw_digest"] == raw_digest(raw_dir)
             and stamp.get("code_digest") == code_digest()
+            and not stamp.get("retry")  # documents a missing converter left unread
             and all((out_dir / f"{name}.parquet").is_file() for name in TABLES)
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -416,10 +420,14 @@ def stamp_build_id(out_dir: Path) -> str | None:
         return None
 
 
-def _results_as_tables(results: Iterable[dict]) -> tuple[dict[str, list[pa.Table]], list[dict]]:
-    """Parsed documents as Arrow tables, converted in batches so that few row dicts live at once."""
+def _results_as_tables(
+    results: Iterable[dict],
+) -> tuple[dict[str, list[pa.Table]], list[dict], set[str]]:
+    """Parsed documents as Arrow tables, converted in batches so that few row dicts live at once;
+    their document rows; the files to read again next build (a converter was unavailable)."""
     out: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     documents: list[dict] = []
+    retry: set[str] = set()
     batch: list[dict] = []
 
     def flush() -> None:
@@ -436,11 +444,13 @@ def _results_as_tables(results: Iterable[dict]) -> tuple[dict[str, list[pa.Table
 
     for result in results:
         documents.append(result["document"])
+        if result.get("retry"):
+            retry.add(result["document"]["source_file"])
         batch.append(result)
         if len(batch) >= ARROW_BATCH_DOCS:
             flush()
     flush()
-    return out, documents
+    return out, documents, retry
 
 
 def _parse_all(files: list[Path], manifest: dict[str, dict], workers: int) -> Iterator[dict]:
@@ -490,7 +500,9 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         kept, cached = {}, ({name: [] for name in TABLES}, [])
     previous, used = cached
     to_parse = [raw_dir / name for name, _ in documents_listed if name not in kept]
-    parsed, documents = _results_as_tables(_parse_all(to_parse, manifest, os.cpu_count() or 1))
+    parsed, documents, retry = _results_as_tables(
+        _parse_all(to_parse, manifest, os.cpu_count() or 1)
+    )
     tables: dict[str, pa.Table] = {}
     fresh: dict[str, pa.Table] = {}
     for name in TABLES:
@@ -503,11 +515,14 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         "code_digest": code,
         "loader_version": LOADER_VERSION,
         "build_id": build_id,
+        "retry": sorted(retry),
     }
     write_tables(tables, out_dir, stamp)
     index = {name: {**seen[name], "doc_id": doc_id} for name, doc_id in kept.items()}
     for doc in documents:
         entry = seen.get(doc["source_file"], {"key": "", "sha": "", "stat": None})
+        if doc["source_file"] in retry:
+            entry = {**entry, "key": ""}  # never matches: parsed again by the next build
         index[doc["source_file"]] = {**entry, "doc_id": doc["doc_id"]}
     parsed_ids = [doc["doc_id"] for doc in documents]
     cache.save(build_id, hashed_ns, index, used, fresh, parsed_ids, tables)

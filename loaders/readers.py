@@ -5,6 +5,7 @@ and empty cells are empty cells); Word paragraphs are lines, in document order. 
 workbook is read, separated by one empty line, so line N of the first sheet is its row N.
 A PDF's pages become rows of positioned cells (loaders/pdf.py), so its text also comes with a
 Geometry: the page and box of every line, for source_page / source_box and the 原文 view.
+.xls/.et/.doc/.wps go through legacy.py to the same lines.
 `.txt`, `.md`, `.tsv` and unknown extensions pass through unchanged; decoding stays in
 document.py. Office files are zip archives: they are checked for zip bombs before opening.
 """
@@ -25,11 +26,13 @@ from .pages import Geometry
 
 # Suffixes the import accepts; the build also reads them when found in data/raw.
 TEXT_SUFFIXES = (".txt", ".md", ".tsv")
+# .xls/.et/.doc/.wps are read by loaders/legacy.py (xlrd; LibreOffice for .doc and .wps).
+LEGACY_SUFFIXES = (".xls", ".et", ".doc", ".wps")
 # Scans and photos, read by OCR (loaders/ocr.py).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Paged formats: their text comes with a Geometry (page and box of every line).
 PAGED_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
-SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *PAGED_SUFFIXES)
+SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *LEGACY_SUFFIXES, *PAGED_SUFFIXES)
 FORMAT_LABELS = {
     ".txt": "文本",
     ".md": "Markdown 文本",
@@ -37,6 +40,10 @@ FORMAT_LABELS = {
     ".csv": "CSV 表格",
     ".xlsx": "Excel 工作簿",
     ".docx": "Word 文档",
+    ".xls": "Excel 97-2003 工作簿",
+    ".et": "WPS 表格工作簿",
+    ".doc": "Word 97-2003 文档",
+    ".wps": "WPS 文字文档",
     ".png": "PNG 图片（扫描件或照片）",
     ".jpg": "JPEG 图片（扫描件或照片）",
     ".jpeg": "JPEG 图片（扫描件或照片）",
@@ -59,6 +66,10 @@ _DECIMALS = re.compile(r"\.([0#?]+)")
 
 class ReaderError(ValueError):
     """The file cannot be read as the format its extension names; the message says why."""
+
+    # True where reading again later may succeed (a converter missing or timed out): the build
+    # does not keep such a result in its cache.
+    transient = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,11 @@ def suffix_of(name: str) -> str:
     return PurePath(name).suffix.lower()
 
 
+# Office files whose bytes are an OLE compound file: legacy Office, or encrypted OOXML.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLD_NAMES = {".xlsx": ".xls", ".docx": ".doc"}
+
+
 def convert(source_file: str, raw: bytes, progress=None) -> Converted:
     """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError.
 
@@ -94,7 +110,15 @@ def convert(source_file: str, raw: bytes, progress=None) -> Converted:
     label = FORMAT_LABELS.get(suffix, "文本")
     if suffix in IMAGE_SUFFIXES:
         return image_converted(source_file, raw, progress)
-    if suffix == ".xlsx":
+    if suffix in LEGACY_SUFFIXES or (suffix in _OLD_NAMES and raw.startswith(OLE_MAGIC)):
+        from . import legacy
+
+        # an .xls/.doc renamed .xlsx/.docx (or an encrypted one) is read by its content
+        content, parts = legacy.read(raw, _OLD_NAMES.get(suffix, suffix))
+        if isinstance(content, bytes):  # text saved under an Office name
+            return Converted(content, suffix, label, parts)
+        text = content
+    elif suffix == ".xlsx":
         text, parts = xlsx_text(raw)
     elif suffix == ".docx":
         text, parts = docx_text(raw)
