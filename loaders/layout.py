@@ -756,8 +756,11 @@ def _run_width(lines: Sequence[str], n: int, cache: list, same, parts) -> int:
 BARE_MAX_GAP = 4
 
 
-def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[int, int]:
-    """Line -> row within the run of one-cell lines without tabs starting at line n.
+def _bare_rows(
+    lines: Sequence[str], n: int, glued: dict, loose: dict
+) -> list[tuple[int, int, str, str]]:
+    """(line, row within the run, text, layout) of the run of one-cell lines without tabs starting at
+    line n; empty when line n is no such cell.
 
     One cell per line with blank-line runs between them (a word processor's export): a table
     puts longer runs between its rows than between the cells of a row, but which length ends a
@@ -766,13 +769,16 @@ def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[i
     first (the header) and, when the first cell is a form word, the first row holds only form
     words. Of those, the one whose rows come closest to the first row's width is taken (cells
     that were empty vanished, so rows are a little narrower). No such reading (prose, one
-    length): each line is a row of its own, as for text. Page numbers are skipped.
+    length): each line is a row of its own, as for text. Page numbers are skipped. `loose`
+    keeps the split of the line that ended the run, for the caller to read it with.
     """
     found: list[tuple[int, str]] = []
     gaps: list[int] = []
     gap = 0
     k = n
-    while k <= len(lines):
+    total = len(lines)
+    page_starts = _PAGE_STARTS
+    while k <= total:
         line = lines[k - 1]
         stripped = line.strip()
         if not stripped:
@@ -783,26 +789,32 @@ def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[i
             continue
         if "\t" in line or k in glued or ("|" in stripped and _pipe_cells(stripped) is not None):
             break
-        if PAGE_NOISE.match(stripped):
+        if stripped[0] in page_starts and PAGE_NOISE.match(stripped):
             k += 1
             continue
-        split = loose.get(k)
-        if split is None:
-            split = loose[k] = split_loose(stripped)
-        if len(split[0]) != 1 or _ends_in_value(stripped):
-            break  # a row flattened with single spaces ('人员驻场服务 ≥4名'), not one cell
+        how = TEXT
+        if " " in stripped or "\u3000" in stripped:  # most one-cell lines have no space
+            split = loose.get(k) or split_loose(stripped)
+            if len(split[0]) != 1 or _ends_in_value(stripped):
+                loose[k] = split
+                break  # a row flattened with single spaces ('人员驻场服务 ≥4名'), not one cell
+            stripped, how = split[0][0], split[1]  # '预算数 (万元)' is single_spaced
         if found:
             gaps.append(gap)
-        found.append((k, split[0][0]))
+        found.append((k, stripped, how))
         gap = 0
         k += 1
-    end = _bare_row_end(found, gaps)
-    out = {}
+    if not found:
+        return []
+    end = _bare_row_end(found, gaps) if gaps else None
+    if end is None:
+        return [(line_no, i, text, how) for i, (line_no, text, how) in enumerate(found)]
+    out = []
     row = 0
-    for i, (line_no, _) in enumerate(found):
-        if i and (end is None or gaps[i - 1] >= end):
+    for i, (line_no, text, how) in enumerate(found):
+        if i and gaps[i - 1] >= end:
             row += 1
-        out[line_no] = row
+        out.append((line_no, row, text, how))
     return out
 
 
@@ -818,7 +830,7 @@ def _ends_in_value(line: str) -> bool:
     return bool(head.strip()) and bool(_VALUE_WORD.match(last))
 
 
-def _bare_row_end(found: list[tuple[int, str]], gaps: list[int]) -> int | None:
+def _bare_row_end(found: list[tuple[int, str, str]], gaps: list[int]) -> int | None:
     """The shortest blank-line run that ends a row of a run of one-cell lines, or None."""
     lengths = sorted({g for g in gaps if g > 0})
     if not lengths or (len(lengths) == 1 and 0 not in gaps):
@@ -839,7 +851,7 @@ def _bare_row_end(found: list[tuple[int, str]], gaps: list[int]) -> int | None:
         first = widths[0]
         if len(widths) < 2 or max(widths) > first:
             continue
-        if opens_with_word and not all(word(t) for _, t in found[:first]):
+        if opens_with_word and not all(word(t) for _, t, _ in found[:first]):
             continue
         spread = sum(first - w for w in widths[1:]) / (len(widths) - 1)
         if best is None or spread < best[0]:
@@ -863,8 +875,6 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
     ahead: list[str] = []  # the next line split at its tabs, looking ahead
     ahead_at = 0
     loose: dict[int, tuple[list[str], str]] = {}  # split_loose of lines looked at ahead
-    bare: dict[int, int] = {}  # line -> row in its run of one-cell lines
-    bare_row = -1
     total = len(lines)
     cached = _CELL_CACHE.get
     new_cell = _new_cell
@@ -941,25 +951,32 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
         split = loose.pop(n, None) or split_loose(stripped)
         texts, layout = split
         if len(texts) == 1:
-            if n not in bare:
-                # a run of one-cell lines; a line before a tab row is a row of its own
-                bare = (
-                    {n: 0} if n < total and "\t" in lines[n] else _bare_rows(lines, n, glued, loose)
-                )
-                bare_row = -1
-            at = bare.get(n, 0)
-            if at != bare_row:
-                row += 1
-                bare_row = at
+            # a run of one-cell lines, read at once; a line before a tab row is a row of its own
+            row += 1
             text = texts[0]
             info = cached(text)
             if info is None:
                 yield make_cell(text, n, row, None, layout)
             else:
                 yield new_cell(Cell, (text, info[0], n, row, None, info[1], layout, n))
+            if n < total and "\t" in lines[n]:
+                continue
+            run = _bare_rows(lines, n, glued, loose)
+            if len(run) < 2:
+                continue
+            skip_to = run[-1][0]
+            at = 0
+            for k, at_row, text, how in run[1:]:
+                if at_row != at:
+                    row += 1
+                    at = at_row
+                info = cached(text)
+                if info is None:
+                    yield make_cell(text, k, row, None, how)
+                else:
+                    yield new_cell(Cell, (text, info[0], k, row, None, info[1], how, k))
             continue
         row += 1
-        bare_row = -1
         if layout == SPACED and n < total and lines[n].strip():
             wraps = _spaced_wraps(lines, n, widths)
             if wraps:
