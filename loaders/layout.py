@@ -319,6 +319,14 @@ def is_glued(line: str) -> bool:
     (a flattened row keeps a space on each side of its words)."""
     if len(line) < GLUED_MIN_CHARS or "\t" in line:
         return False
+    # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
+    # figures stand alone between spaces: a spaced or flattened row, not glued text (tested
+    # first: the words are looked for only in what may be glued).
+    if (
+        len(_SPLIT_SPACES.findall(line.strip())) >= SPACED_ROW_GAPS
+        or len(_FREE_FIGURE.findall(line)) >= SPACED_ROW_FIGURES
+    ):
+        return False
     text = normal_text(line[:2000])
     glued = spaced = 0
     for m in _GLUED_WORD.finditer(text):
@@ -330,14 +338,7 @@ def is_glued(line: str) -> bool:
             spaced += 1
         elif sides and not any(c.isspace() for c in sides):
             glued += 1
-    if glued < GLUED_MIN_WORDS or glued <= spaced:
-        return False
-    # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
-    # figures stand alone between spaces: a spaced or flattened row, not glued text.
-    return (
-        len(_SPLIT_SPACES.findall(line.strip())) < SPACED_ROW_GAPS
-        and len(_FREE_FIGURE.findall(line)) < SPACED_ROW_FIGURES
-    )
+    return glued >= GLUED_MIN_WORDS and glued > spaced
 
 
 def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
@@ -681,22 +682,34 @@ def _spaced_parts(line: str) -> list[str]:
 
 def _columns(line: str) -> dict[int, str]:
     """A spaced line's cells by the display column they start at."""
-    return {display_width(line[: m.start()]): m.group() for m in _SPACED_PART.finditer(line)}
+    out = {}
+    at = column = 0
+    for m in _SPACED_PART.finditer(line):
+        start = m.start()
+        column += display_width(line[at:start])  # widths add up: measure each piece once
+        out[column] = m.group()
+        at = start
+    return out
 
 
 def _is_spaced(line: str) -> bool:
     return "\t" not in line and len(_SPLIT_SPACES.split(line.strip())) >= 2
 
 
-def _spaced_wraps(lines: Sequence[str], n: int, widths: list) -> list[dict[int, str]]:
-    """The lines after spaced line n whose cells go on with its wrapped cells: text starting
-    in the column of a cell above that filled the table's width, not under all of the row's
-    cells."""
+def _spaced_wraps(
+    lines: Sequence[str], n: int, size: int, widths: list, loose: dict
+) -> list[dict[int, str]]:
+    """The lines after spaced line n (of `size` cells) whose cells go on with its wrapped cells:
+    text starting in the column of a cell above that filled the table's width, not under all of
+    the row's cells. The next line's split_loose is kept in `loose` for the caller."""
     line = lines[n - 1]
     nxt = lines[n] if n < len(lines) else ""
     if not nxt.strip() or "\t" in nxt or "|" in nxt:
         return []
-    if len(_SPLIT_SPACES.split(nxt.strip())) >= len(_SPLIT_SPACES.split(line.strip())):
+    split = loose.get(n + 1)
+    if split is None:
+        split = loose[n + 1] = split_loose(nxt.replace("\f", "").strip())
+    if (len(split[0]) if split[1] == SPACED else 1) >= size:
         return []  # as many cells as the row: a row of its own, not the rest of wrapped cells
     last = _columns(line)
     # A page number before the row ('3、') moved its columns, not the lines under it.
@@ -978,7 +991,7 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
             continue
         row += 1
         if layout == SPACED and n < total and lines[n].strip():
-            wraps = _spaced_wraps(lines, n, widths)
+            wraps = _spaced_wraps(lines, n, len(texts), widths, loose)
             if wraps:
                 skip_to = n + len(wraps)
                 yield from _wrapped_spaced(line, wraps, n, row)
