@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-
-_WS = re.compile(r"[\s\u3000]+")
 
 
 def squeeze(text: str) -> str:
     """Text without any white space, so wrapped or spaced keywords still match (年度 总体 目标)."""
-    return _WS.sub("", text)
+    # str.split() cuts at every white space character (str.isspace, as the regex [\s\u3000]+
+    # did), several times faster than a regex substitution.
+    return "".join(text.split())
 
 
 @lru_cache(maxsize=4)
