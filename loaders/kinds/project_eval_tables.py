@@ -181,7 +181,8 @@ def kind_of(tok: Tok) -> str | None:
 
 
 def _is_header_word(key: str) -> bool:
-    return _SUFFIX.sub("", key) in HEADER_WORDS
+    # Only a key ending in a bracket has a marker to take off (分值(%)); most keys end otherwise.
+    return (_SUFFIX.sub("", key) if key[-1:] in ")）" else key) in HEADER_WORDS
 
 
 def _is_number(tok: Tok | None) -> bool:
@@ -282,10 +283,12 @@ def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
     kinds = _KIND_CACHE
     for t in toks:
         kind = kinds[t.key] if t.key in kinds else kind_of(t)
-        if kind is not None and ((kind == "title" and chunk) or (kind == "name" and chunk_named)):
-            yield from close()
-            chunk, chunk_named = [], False
-        chunk_named = chunk_named or kind == "name"
+        if kind is not None:  # most tokens are values
+            if (kind == "title" and chunk) or (kind == "name" and chunk_named):
+                yield from close()
+                chunk, chunk_named = [], False
+            if kind == "name":
+                chunk_named = True
         chunk.append(t)
     yield from close()
     if preamble:
@@ -405,10 +408,24 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
     """Walk one block's tokens; labels set what the tokens after them mean."""
     b = Block(first_line=toks[0].line, last_line=toks[-1].line)
     i, n = 0, len(toks)
+    kinds = _KIND_CACHE
     while i < n:
         t = toks[i]
-        kind = kind_of(t)
-        if kind == "title":
+        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        if kind is None:  # a value, or a funds header cell without 项目资金 before it
+            if not funds_role(t.key) or b.indicators:
+                i += 1
+                continue
+            roles = _funds_run(toks, i)
+            after = i + _run_length(toks, i, roles)
+            if len(roles) >= MIN_FUNDS_RUN or (
+                len(roles) >= 2 and after < n and _is_value(toks[after])
+            ):
+                i += _run_length(toks, i, roles)
+                _header(b, roles, toks, i)
+            else:
+                i += 1
+        elif kind == "title":
             b.title = b.title or t.text
             m = _YEAR.search(t.key) or (
                 i + 1 < n and _YEAR.fullmatch(re.sub(r"[()（）]", "", toks[i + 1].key))
@@ -440,16 +457,6 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
                 b.funds_label, b.funds_values = t, toks[i + 1 : j]
                 b.funds_row = _row_around(toks, i)
             i = j
-        elif kind is None and funds_role(t.key) and not b.indicators:
-            roles = _funds_run(toks, i)
-            after = i + _run_length(toks, i, roles)
-            if len(roles) >= MIN_FUNDS_RUN or (
-                len(roles) >= 2 and after < n and _is_value(toks[after])
-            ):
-                i += _run_length(toks, i, roles)
-                _header(b, roles, toks, i)
-            else:
-                i += 1
         elif kind == "subfunds":
             j = i + 1
             while j < n and _is_value(toks[j]):
@@ -575,10 +582,20 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
     while i < n and (role := indicator_role(toks[i].key)) and role not in {r for r, _ in header}:
         header.append((role, toks[i]))
         i += 1
+    kinds = _KIND_CACHE
     j = i
-    while j < n and kind_of(toks[j]) not in _SECTION_END:
+    body = []  # the section's tokens but the 绩效指标 frame label
+    while j < n:
+        t = toks[j]
+        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        if kind is not None:
+            if kind in _SECTION_END:
+                break
+            if kind == "frame":
+                j += 1
+                continue
+        body.append(t)
         j += 1
-    body = [t for t in toks[i:j] if kind_of(t) != "frame"]
     head_rows = {t.row for _, t in header}
     head_row = _row_around(toks, i - 1) if header else []
     by_row = (
@@ -628,9 +645,10 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
     unscored = bool(roles) and not {"weight", "score"} & set(roles)
     b.unscored = b.unscored or unscored
     for row in grouped.values():
-        if all(_is_header_word(t.key) for t in row):  # repeated after a page break
-            continue
-        if all(_is_number(t) for t in row):
+        # (the first cell decides most rows at once)
+        if _is_header_word(row[0].key) and all(_is_header_word(t.key) for t in row):
+            continue  # repeated after a page break
+        if row[0].num is not None and all(t.num is not None for t in row):
             if colmap and all(t.col in colmap for t in row):
                 _set_totals(b, [t.num for t in row], [colmap[t.col] for t in row])
             elif len(row) >= 2:
@@ -783,37 +801,45 @@ def _by_words(texts: list[str], roles: list[str]) -> dict | None:
 def _read_stream(body: list[Tok], b: Block) -> None:
     """No row breaks survived: segment the cells into rows by their shape (dynamic programme)."""
     n = len(body)
+    # What each token is, worked out once for all the programme's steps.
+    nums = [t.num for t in body]
+    num = [v is not None for v in nums]
+    level1 = [t.key in LEVEL1_WORDS for t in body]
+    level = [one or is_level2(t.key) for one, t in zip(level1, body, strict=True)]
     best: list[tuple[float, tuple | None]] = [(0.0, None)] * (n + 1)
-    num = [_is_number(t) for t in body]
     for p in range(n - 1, -1, -1):
-        options: list[tuple[float, tuple | None]] = []
         if n - p <= 2 and all(num[p:]):
-            options.append((0.0, ("total", n)))
-        options.append((SKIPPED_TOKEN_COST + best[p + 1][0], ("skip", p + 1)))
+            best[p] = (0.0, ("total", n))  # nothing costs less: every other step costs more
+            continue
+        # The cheapest step from p; of equal costs the first tried (skip, then 3, then 2 cells).
+        cost, action = SKIPPED_TOKEN_COST + best[p + 1][0], ("skip", p + 1)
         q = p
         l1 = l2 = None
-        if q < n and _is_level1(body[q]):
+        if level1[q]:
             l1, q = q, q + 1
-        if q < n and _is_level2(body[q]):
+        if q < n and level[q] and not level1[q]:
             l2, q = q, q + 1
-        if q < n and not num[q] and not _is_level(body[q]):
+        if q < n and not num[q] and not level[q]:
             name = q
             for cells, penalty in ((3, 0), (2, MISSING_CELL_COST)):
                 w, s = name + cells, name + cells + 1
                 if s >= n or not (num[w] and num[s]):
                     continue
-                if any(_is_level(body[x]) for x in range(name + 1, w)):
+                if level[name + 1] or (cells == 3 and level[name + 2]):
                     continue
-                cost = ROW_COST + penalty
-                weight, score = body[w].num, body[s].num
+                step = ROW_COST + penalty
+                weight, score = nums[w], nums[s]
                 if score > weight + 1e-9 or weight > TOTAL_WEIGHT:
-                    cost += IMPLAUSIBLE_SCORE_COST
+                    step += IMPLAUSIBLE_SCORE_COST
                 end = s + 1
-                row = (l1, l2, name, cells, w, s, None)
-                options.append((cost + best[end][0], ("row", end, row)))
-                if end < n and not num[end] and not _is_level(body[end]):
-                    options.append((cost + best[end + 1][0], ("row", end + 1, row[:-1] + (end,))))
-        best[p] = min(options, key=lambda o: o[0])
+                if step + best[end][0] < cost:
+                    cost = step + best[end][0]
+                    action = ("row", end, (l1, l2, name, cells, w, s, None))
+                # ... and the text after the score as its deviation reason
+                if end < n and not num[end] and not level[end] and step + best[end + 1][0] < cost:
+                    cost = step + best[end + 1][0]
+                    action = ("row", end + 1, (l1, l2, name, cells, w, s, end))
+        best[p] = (cost, action)
     ctx = b.levels
     p = 0
     while p < n:
