@@ -108,7 +108,18 @@ MAX_NUMBER_CHARS = 32
 
 
 def number(text: str) -> float | None:
-    """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10."""
+    """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10. A text
+    laid out as a cell before is answered from the cell cache (readers ask again for weights,
+    scores and amounts their cells already carry)."""
+    if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
+        return None
+    info = _CELL_CACHE.get(text)
+    if info is not None:
+        return info[1]
+    return _number(text)
+
+
+def _number(text: str) -> float | None:
     if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
@@ -135,7 +146,7 @@ def make_cell(
     info = _CELL_CACHE.get(text)
     if info is None:
         key = text if text.isascii() and " " not in text else key_of(text)
-        info = (key, number(text))
+        info = (key, _number(text))
         if len(text) <= MAX_CACHED_CELL:
             if len(_CELL_CACHE) >= CELL_CACHE_SIZE:
                 _CELL_CACHE.clear()
