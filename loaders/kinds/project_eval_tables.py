@@ -280,16 +280,20 @@ def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
         else:
             preamble.extend(chunk)
 
-    kinds = _KIND_CACHE
+    known = _KIND_CACHE.get
+    append = chunk.append
     for t in toks:
-        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        kind = known(t.key, kind_of)
         if kind is not None:  # most tokens are values
+            if kind is kind_of:  # a key not seen before
+                kind = kind_of(t)
             if (kind == "title" and chunk) or (kind == "name" and chunk_named):
                 yield from close()
                 chunk, chunk_named = [], False
+                append = chunk.append
             if kind == "name":
                 chunk_named = True
-        chunk.append(t)
+        append(t)
     yield from close()
     if preamble:
         yield False, preamble
@@ -579,8 +583,10 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
     """Read the header at toks[i] and the rows under it; return the index after the section."""
     n = len(toks)
     header: list[tuple[str, Tok]] = []
-    while i < n and (role := indicator_role(toks[i].key)) and role not in {r for r, _ in header}:
+    seen: set[str] = set()
+    while i < n and (role := indicator_role(toks[i].key)) and role not in seen:
         header.append((role, toks[i]))
+        seen.add(role)
         i += 1
     kinds = _KIND_CACHE
     j = i
@@ -622,10 +628,11 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
 def _drop_repeated_headers(body: list[Tok]) -> list[Tok]:
     """Without rows, a header repeated after a page break is a run of header words."""
     keep = [True] * len(body)
+    header = [_is_header_word(t.key) for t in body]
     k = 0
     while k < len(body):
         end = k
-        while end < len(body) and _is_header_word(body[end].key):
+        while end < len(body) and header[end]:
             end += 1
         if end - k >= MIN_HEADER_RUN:
             keep[k:end] = [False] * (end - k)
@@ -1005,7 +1012,7 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 )
             )
     indicators = []
-    reasons = []
+    reasons: dict[str, None] = {}
     for f in b.indicators:
         if f.get("op") or f.get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
             f["target"] = "".join(f.get(k) or "" for k in ("op", "target", "measure")) or None
@@ -1028,8 +1035,8 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 deviation_reason=f.get("reason"),
             )
         )
-        if f.get("reason") and f["reason"] not in reasons:
-            reasons.append(f["reason"])
+        if f.get("reason"):
+            reasons[f["reason"]] = None  # each reason once, in order
     for line in dict.fromkeys(b.partial_lines):  # one finding a line, however many cells
         findings.append(
             Finding(
