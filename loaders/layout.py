@@ -198,6 +198,12 @@ def _is_form_word(key: str) -> bool:
     )
 
 
+# Where _merge_fragments may put words back together: a unit fragment after a space, a word
+# ending in a comma or point before one, an operator standing alone. A line without any keeps
+# its words as split (most lines).
+_MAY_MERGE = re.compile(
+    r"\s[(（%％]|[,.，]\s|(?:^|\s)(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)\s"
+)
 # First characters of what _UNIT_FRAGMENT and _OP_ONLY match: most words skip both regexes.
 _FRAGMENT_STARTS = frozenset("(（%％")
 _OP_STARTS = frozenset("≥≤><=＝≧≦不大小等")
@@ -250,7 +256,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     if numbers < 2 and words[0][0].isdigit() and (page := _PAGE_MARK.match(words[0])):
         numbers += number(words[0][page.end() :]) is not None  # '3、' a page number put before
     if row or numbers >= 2:
-        return _merge_fragments(words), SINGLE_SPACED
+        return (_merge_fragments(words) if _MAY_MERGE.search(stripped) else words), SINGLE_SPACED
     # Two words are a label and its value ('项目名称 麻风病防治'), or one cell with a space in it
     # ('指标1: 老年人健康管理率'); more are a flattened row when one is a form word, or a target
     # row ('用户满意度 ≥90% 95%').
@@ -261,7 +267,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
             len(words) >= MIN_TARGET_ROW_WORDS and any(_TARGET_WORD.match(w) for w in words)
         )
     if labelled:
-        return _merge_fragments(words), SINGLE_SPACED
+        return (_merge_fragments(words) if _MAY_MERGE.search(stripped) else words), SINGLE_SPACED
     return parts, TEXT
 
 
