@@ -62,13 +62,24 @@ def without_pinyin(text: str) -> str:
 _KEY_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _KEY_TABLE) + "]")
 
 
+# What each changed character becomes ('' for white space). No character becomes another that
+# changes again, so replacing them one after another is the same as translate.
+_KEY_REPLACE = {chr(k): "" if v is None else chr(v) for k, v in _KEY_TABLE.items()}
+
+
 def key_of(text: str) -> str:
     """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算',
     '項(xiàng)目' -> '项目'."""
     head = text[:MAX_KEY_CHARS]
-    if not _KEY_CHANGES.search(head):
+    changed = _KEY_CHANGES.findall(head)
+    if not changed:
         return head
-    return without_pinyin(head).translate(_KEY_TABLE)
+    head = without_pinyin(head)
+    # A cell holds a few such characters (brackets, spaces): a replace each is far cheaper than
+    # translate's lookup of every character.
+    for ch in set(changed):
+        head = head.replace(ch, _KEY_REPLACE[ch])
+    return head
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
