@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 # Share of characters that may be control characters before a text is called binary.
 MAX_CONTROL_SHARE = 0.01
@@ -176,7 +178,9 @@ class Doc:
         """The layout cells of the first `lines` lines: from layout_cells when a kind already
         read them, else from those lines alone (a long document is not laid out for its head)."""
         if "layout_cells" in self.__dict__:
-            return [c for c in self.layout_cells if c.line <= lines]
+            # Cells come in line order: the head is a prefix of them.
+            cells = self.layout_cells
+            return cells[: bisect.bisect_right(cells, lines, key=attrgetter("line"))]
         from .layout import cells
 
         return list(cells(self.lines[:lines]))
