@@ -661,12 +661,10 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
             elif len(row) >= 2:
                 _set_totals(b, [t.num for t in row])
             continue
-        texts = [t.text for t in row]
-        fields = (
-            (_by_column(row, colmap) if colmap else None)
-            or _by_shape(texts, roles)
-            or (_by_words(texts, roles) if unscored else None)
-        )
+        fields = _by_column(row, colmap) if colmap else None
+        if not fields:
+            texts = [t.text for t in row]
+            fields = _by_shape(texts, roles) or (_by_words(texts, roles) if unscored else None)
         if fields is None:
             if all(_is_level(t) for t in row):
                 for t in row:
@@ -736,7 +734,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     [一级] [二级] 三级 年度指标值 实际完成值 分值 得分 [偏差原因] — 一级/二级 are recognised by
     their words, a name split by spaces is joined back.
     """
-    texts = [t for t in texts if squeeze(t) != "绩效指标"]
+    texts = [t for t in texts if "绩" not in t or squeeze(t) != "绩效指标"]
     numeric = [number(t) is not None for t in texts]
     last = max((k for k, is_num in enumerate(numeric) if is_num), default=None)
     if last is None:
