@@ -89,6 +89,15 @@ PAGE_NOISE = re.compile(
     r"\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
 _SPLIT_SPACES = re.compile(r"\s{2,}")
+
+
+def is_page_noise(stripped: str) -> bool:
+    """PAGE_NOISE.match of a stripped non-empty line, the regex only for a line that opens as a
+    page number can (a dash, 第 or a digit, \\d being any decimal digit)."""
+    c = stripped[0]
+    return (c in "-—–－第" or c.isdecimal()) and PAGE_NOISE.match(stripped) is not None
+
+
 # A unit in brackets after the word it belongs to: '(万元)', '(%)'; '(1)' numbers a sentence.
 _UNIT_FRAGMENT = re.compile(r"^(?:[(（](?![\d.]+[)）])[^()（）]{0,6}[)）]|%|％)$")
 _OP_ONLY = re.compile(r"^(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)$")
@@ -102,6 +111,7 @@ _PIPE_SPLIT = re.compile(r"\s+\|\s+")
 # Only a cell that starts like a number can be one; the rest skip parse_amount.
 _NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_GROUPED_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # No number is printed longer than this ('1, 234, 567, 890. 1234 元' with OCR gaps); a longer
 # cell that opens with a digit is prose ('2021年:落实…') and skips parse_amount.
 MAX_NUMBER_CHARS = 32
@@ -124,6 +134,8 @@ def _number(text: str) -> float | None:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
+    if _GROUPED_NUMBER.fullmatch(text):  # 1,400.7322: what parse_amount reads it as, at once
+        return float(text.replace(",", ""))
     last = text[-1]
     if last == "分":  # weights and scores printed as 10分
         text = text[:-1]
@@ -241,7 +253,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     stripped = text.strip()
     if " " not in stripped and "\u3000" not in stripped:  # most lines of prose and one-cell lines
         return [stripped], TEXT
-    parts = [p.strip() for p in _SPLIT_SPACES.split(stripped) if p.strip()]
+    parts = _SPLIT_SPACES.split(stripped)  # stripped, so no part is empty or padded
     if len(parts) != 1:
         return parts, SPACED
     words = stripped.split()
@@ -807,7 +819,6 @@ def _bare_rows(
     gap = 0
     k = n
     total = len(lines)
-    page_starts = _PAGE_STARTS
     while k <= total:
         line = lines[k - 1]
         stripped = line.strip()
@@ -819,7 +830,7 @@ def _bare_rows(
             continue
         if "\t" in line or k in glued or ("|" in stripped and _pipe_cells(stripped) is not None):
             break
-        if stripped[0] in page_starts and PAGE_NOISE.match(stripped):
+        if is_page_noise(stripped):
             k += 1
             continue
         how = TEXT
@@ -923,7 +934,7 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                 continue
         stripped = line.strip()
         if group and stripped and tab == -1:
-            if PAGE_NOISE.match(stripped):
+            if is_page_noise(stripped):
                 continue  # a page break inside a row: the row goes on after it
             if not is_section_label(key_of(stripped)):
                 group[-1][0].append(stripped)
@@ -976,7 +987,7 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                     if cell or layout == PIPE_END:
                         yield make_cell(cell, n, row, col if layout != PIPE_END else None, layout)
                 continue
-        if PAGE_NOISE.match(stripped):
+        if is_page_noise(stripped):
             continue
         split = loose.pop(n, None) or split_loose(stripped)
         texts, layout = split
@@ -1105,7 +1116,9 @@ def _may_hold_glued(lines: Sequence[str]) -> bool:
         if len(line) >= GLUED_MIN_CHARS:
             if line.count(" ") <= GLUED_MAX_SPACE_SHARE * len(line):
                 return True
-        elif line[:1].isdigit() and _PAGE_MARK.match(line) or PAGE_NOISE.match(line):
+        elif line[:1].isdigit() and _PAGE_MARK.match(line):
+            return True
+        elif (stripped := line.strip()) and is_page_noise(stripped):
             return True
     return False
 
