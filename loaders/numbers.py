@@ -27,6 +27,8 @@ WAN = 10000.0  # yuan per 万元
 
 def to_halfwidth(text: str) -> str:
     """Full-width digits and punctuation to ASCII."""
+    if text.isascii():  # nothing to change (most cells); translate would look up every character
+        return text
     return text.translate(_FULLWIDTH)
 
 

@@ -60,11 +60,18 @@ def without_pinyin(text: str) -> str:
 
 # Any character the key changes: most cells hold none, and a search is far cheaper than translate.
 _KEY_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _KEY_TABLE) + "]")
-
-
-# What each changed character becomes ('' for white space). No character becomes another that
-# changes again, so replacing them one after another is the same as translate.
+# What each changed character becomes ('' for white space).
 _KEY_REPLACE = {chr(k): "" if v is None else chr(v) for k, v in _KEY_TABLE.items()}
+# No character becomes another that changes again, so replacing them one after another is the
+# same as translate: a text holds a few distinct such characters (brackets, spaces, full-width
+# punctuation), and a replace each is far cheaper than translate's lookup of every character.
+assert not any(v in _KEY_TABLE for v in _KEY_TABLE.values() if v is not None)
+
+
+def _replaced(text: str, changed: list[str], to: dict[str, str]) -> str:
+    for ch in set(changed):
+        text = text.replace(ch, to[ch])
+    return text
 
 
 def key_of(text: str) -> str:
@@ -74,25 +81,24 @@ def key_of(text: str) -> str:
     changed = _KEY_CHANGES.findall(head)
     if not changed:
         return head
-    head = without_pinyin(head)
-    # A cell holds a few such characters (brackets, spaces): a replace each is far cheaper than
-    # translate's lookup of every character.
-    for ch in set(changed):
-        head = head.replace(ch, _KEY_REPLACE[ch])
-    return head
+    return _replaced(without_pinyin(head), changed, _KEY_REPLACE)
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
+_NORMAL_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _NORMAL_TABLE) + "]")
 
 
 def normal_text(text: str) -> str:
     """Half-width and simplified, white space kept: for matching words where spacing matters."""
-    return text.translate(_NORMAL_TABLE)
+    changed = _NORMAL_CHANGES.findall(text)
+    return _replaced(text, changed, _KEY_REPLACE) if changed else text
 
 
 def squeeze_key(text: str) -> str:
     """key_of for a whole text, however long."""
-    return without_pinyin(text).translate(_KEY_TABLE)
+    text = without_pinyin(text)
+    changed = _KEY_CHANGES.findall(text)
+    return _replaced(text, changed, _KEY_REPLACE) if changed else text
 
 
 def simplified(text: str) -> str:
