@@ -710,7 +710,7 @@ def _by_column(row: list[Tok], colmap: dict) -> dict | None:
     fields: dict[str, str] = {}
     scored = False
     for t in row:
-        if kind_of(t) == "frame":
+        if t.key.startswith("绩效指标") and kind_of(t) == "frame":  # (no other key is a frame)
             continue
         role = colmap.get(t.col)
         if role is None:
@@ -1012,29 +1012,29 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
     indicators = []
     reasons: dict[str, None] = {}
     for f in b.indicators:
-        if f.get("op") or f.get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
-            f["target"] = "".join(f.get(k) or "" for k in ("op", "target", "measure")) or None
-        cells = (f.get("target") or "") + (f.get("actual") or "")
-        if ("不" in cells or "无此" in cells) and is_not_applicable(
-            f.get("target"), f.get("actual")
-        ):
+        get = f.get
+        if get("op") or get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
+            f["target"] = "".join(get(k) or "" for k in ("op", "target", "measure")) or None
+        target_text, actual_text, reason = get("target"), get("actual"), get("reason")
+        cells = (target_text or "") + (actual_text or "")
+        if ("不" in cells or "无此" in cells) and is_not_applicable(target_text, actual_text):
             continue
         indicators.append(
             indicator_row(
                 name,
                 f["name"],
                 f["line"],
-                level1=f.get("level1"),
-                level2=f.get("level2"),
-                target_text=f.get("target"),
-                actual_text=f.get("actual"),
-                weight=_num(f.get("weight")),
-                score=_num(f.get("score")),
-                deviation_reason=f.get("reason"),
+                level1=get("level1"),
+                level2=get("level2"),
+                target_text=target_text,
+                actual_text=actual_text,
+                weight=_num(get("weight")),
+                score=_num(get("score")),
+                deviation_reason=reason,
             )
         )
-        if f.get("reason"):
-            reasons[f["reason"]] = None  # each reason once, in order
+        if reason:
+            reasons[reason] = None  # each reason once, in order
     for line in dict.fromkeys(b.partial_lines):  # one finding a line, however many cells
         findings.append(
             Finding(
