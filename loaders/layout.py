@@ -1157,7 +1157,12 @@ def _pipe_cells(line: str, raw: str | None = None) -> tuple[list[str] | None, st
 
 
 def _group_cells(group: list[list], row: int) -> Iterator[Cell]:
+    cached = _CELL_CACHE.get
     for col, (parts, first, last) in enumerate(group):
         text = join_parts(parts) if len(parts) > 1 else parts[0]
         if text:
-            yield make_cell(text, first, row, col, CELL_LINES, last)
+            info = cached(text)  # make_cell inlined for the cells seen before
+            if info is None:
+                yield make_cell(text, first, row, col, CELL_LINES, last)
+            else:
+                yield _new_cell(Cell, (text, info[0], first, row, col, info[1], CELL_LINES, last))
