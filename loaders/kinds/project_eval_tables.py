@@ -579,6 +579,28 @@ def _row_around(toks: list[Tok], i: int) -> list[Tok]:
     return toks[start:end]
 
 
+def _is_header_cell(tok: Tok) -> bool:
+    return bool(indicator_role(tok.key)) or kind_of(tok) == "frame"
+
+
+def _row_is_header(toks: list[Tok], i: int) -> bool:
+    """Whether every token of toks[i]'s row is an indicator header cell (or the 绩效指标 frame),
+    looking outwards from i and stopping at the first that is not (a flattened sheet's row is
+    the whole table: it is not walked to its ends)."""
+    row = toks[i].row
+    k = i
+    while k >= 0 and toks[k].row == row:
+        if not _is_header_cell(toks[k]):
+            return False
+        k -= 1
+    k = i + 1
+    while k < len(toks) and toks[k].row == row:
+        if not _is_header_cell(toks[k]):
+            return False
+        k += 1
+    return True
+
+
 def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
     """Read the header at toks[i] and the rows under it; return the index after the section."""
     n = len(toks)
@@ -603,11 +625,10 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
         body.append(t)
         j += 1
     head_rows = {t.row for _, t in header}
-    head_row = _row_around(toks, i - 1) if header else []
     by_row = (
         len(head_rows) == 1
         and len(header) >= 4
-        and all(indicator_role(t.key) or kind_of(t) == "frame" for t in head_row)
+        and _row_is_header(toks, i - 1)
         and not any(t.row in head_rows for t in body)
     )
     roles = [r for r, _ in header]
