@@ -199,7 +199,7 @@ def _is_level2(tok: Tok) -> bool:
 
 def _is_level(tok: Tok) -> bool:
     key = tok.key
-    return key in LEVEL1_WORDS or is_level2(key)
+    return key in LEVEL1_WORDS or (key.endswith("指标") and is_level2(key))
 
 
 def _is_value(tok: Tok) -> bool:
@@ -648,8 +648,10 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
 
 def _drop_repeated_headers(body: list[Tok]) -> list[Tok]:
     """Without rows, a header repeated after a page break is a run of header words."""
-    keep = [True] * len(body)
     header = [_is_header_word(t.key) for t in body]
+    if sum(header) < MIN_HEADER_RUN:
+        return body  # no run of header words (most sections)
+    keep = [True] * len(body)
     k = 0
     while k < len(body):
         end = k
@@ -831,7 +833,10 @@ def _read_stream(body: list[Tok], b: Block) -> None:
     nums = [t.num for t in body]
     num = [v is not None for v in nums]
     level1 = [t.key in LEVEL1_WORDS for t in body]
-    level = [one or is_level2(t.key) for one, t in zip(level1, body, strict=True)]
+    level = [
+        one or (t.key.endswith("指标") and is_level2(t.key))  # (every level word ends so)
+        for one, t in zip(level1, body, strict=True)
+    ]
     best: list[tuple[float, tuple | None]] = [(0.0, None)] * (n + 1)
     for p in range(n - 1, -1, -1):
         if n - p <= 2 and all(num[p:]):
