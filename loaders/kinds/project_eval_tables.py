@@ -367,7 +367,8 @@ def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
     parts = [_INLINE_LABEL.sub("", toks[i].text, count=1).strip()]
     size = len(parts[0])
     j = i + 1
-    while j < len(toks) and kind_of(toks[j]) is None and not _is_column_word(toks[j]):
+    n = len(toks)
+    while j < n and kind_of(toks[j]) is None and not _is_column_word(toks[j]):
         # Wrapped pieces of one value, not unlabelled rows after it.
         if size < MAX_VALUE_CHARS:
             parts.append(toks[j].text)
@@ -406,6 +407,10 @@ def _funds_run(toks: list[Tok], i: int) -> list[tuple[str, Tok]]:
         roles += [(role, toks[i])] * (source_columns(toks[i].key) if role == "source" else 1)
         i += 1
     return roles
+
+
+# What ends the 年度总体目标 part of a block.
+_GOAL_END = frozenset({"indicator_header", "title", "name", "grade"})
 
 
 def read_block(toks: list[Tok], default_unit: str) -> Block:
@@ -470,7 +475,10 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             i = j
         elif kind == "goal":
             i += 1
-            while i < n and kind_of(toks[i]) not in ("indicator_header", "title", "name", "grade"):
+            while i < n:
+                key = toks[i].key
+                if (kinds[key] if key in kinds else kind_of(toks[i])) in _GOAL_END:
+                    break
                 i += 1
         elif kind == "indicator_header":
             i = _read_indicators(toks, i, b)
