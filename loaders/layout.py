@@ -308,6 +308,7 @@ SPACED_ROW_GAPS = 3
 # ... and one with this many figures standing alone between spaces is a flattened row.
 SPACED_ROW_FIGURES = 2
 _FREE_FIGURE = re.compile(r"(?<!\S)\d+(?:\.\d+)?%?(?!\S)")
+_FIGURE_WORD = re.compile(r"\d+(?:\.\d+)?%?")  # a whole word that _FREE_FIGURE matches
 # A form word may carry its column marker: 预算数(A), 执行率(B/A), 得分(20分*执行率), 资金(万元).
 _MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]|[(][A-Za-z/]{1,4}\d?)?"
 # A form's title keeps its year: 部门整体支出绩效自评表(2021年度).
@@ -343,6 +344,25 @@ MAX_LEADING_NUMBER_DIGITS = 4
 _NO_WHITE = "\t\n\r \xa0\u3000\f"  # dropped from glued text
 
 
+def _is_spaced_row(line: str) -> bool:
+    """SPACED_ROW_GAPS runs of two or more spaces, or SPACED_ROW_FIGURES figures standing alone
+    between spaces (_FREE_FIGURE: whole words), read off the line's words: a line without a
+    double space (most) needs no regex for the gaps, and the figures are counted only up to
+    what decides."""
+    stripped = line.strip()
+    words = stripped.split()
+    if sum(map(len, words)) + len(words) - 1 != len(stripped):  # some gap is wider than 1
+        if len(_SPLIT_SPACES.findall(stripped)) >= SPACED_ROW_GAPS:
+            return True
+    figures = 0
+    for w in words:
+        if w[0].isdecimal() and _FIGURE_WORD.fullmatch(w):
+            figures += 1
+            if figures >= SPACED_ROW_FIGURES:
+                return True
+    return False
+
+
 def is_glued(line: str) -> bool:
     """A line of text extracted with no separators: form words run into the text around them
     (a flattened row keeps a space on each side of its words)."""
@@ -351,10 +371,7 @@ def is_glued(line: str) -> bool:
     # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
     # figures stand alone between spaces: a spaced or flattened row, not glued text (tested
     # first: the words are looked for only in what may be glued).
-    if (
-        len(_SPLIT_SPACES.findall(line.strip())) >= SPACED_ROW_GAPS
-        or len(_FREE_FIGURE.findall(line)) >= SPACED_ROW_FIGURES
-    ):
+    if _is_spaced_row(line):
         return False
     text = normal_text(line[:2000])
     glued = spaced = 0
