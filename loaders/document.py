@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 # Share of characters that may be control characters before a text is called binary.
 MAX_CONTROL_SHARE = 0.01
@@ -46,12 +48,21 @@ _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 _NOT_CJK_RUNS = re.compile("[^\u4e00-\u9fff\u3000-\u303f\uff00-\uffef" + "".join(_CJK_EXTRA) + "]+")
 
 
-def _plausible(text: str, strict: bool = True) -> bool:
-    """Text, not binary noise; with strict, its non-ASCII characters must be mostly Chinese."""
+# The control characters _CONTROL matches, as bytes: UTF-8 encodes each as that very byte and
+# every other character with bytes of 0x80 and above.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+PLAUSIBLE_SAMPLE = 200_000
+
+
+def _plausible(text: str, strict: bool = True, controls: int | None = None) -> bool:
+    """Text, not binary noise; with strict, its non-ASCII characters must be mostly Chinese.
+    `controls`: how many control characters the whole text holds, when the caller counted them."""
     if not text or text.isspace():
         return False
-    sample = text[:200_000]
-    if len(_CONTROL.findall(sample)) > MAX_CONTROL_SHARE * len(sample):
+    sample = text[:PLAUSIBLE_SAMPLE]
+    if controls is None or len(text) > PLAUSIBLE_SAMPLE:
+        controls = len(_CONTROL.findall(sample))
+    if controls > MAX_CONTROL_SHARE * len(sample):
         return False
     if not strict:
         return True
@@ -109,7 +120,11 @@ def decode(raw: bytes) -> Decoded:
             if text is None:
                 continue
             truncated = True
-        if _plausible(text, strict=encoding == "gb18030"):
+        controls = None
+        if encoding.startswith("utf-8") and not truncated:
+            # counted on the bytes, far faster than a regex over the text
+            controls = len(raw) - len(raw.translate(None, _CONTROL_BYTES))
+        if _plausible(text, strict=encoding == "gb18030", controls=controls):
             return Decoded(text, encoding, truncated)
     if b"\x00" in raw[:4096]:
         raise DecodeError(
@@ -178,7 +193,9 @@ class Doc:
         """The layout cells of the first `lines` lines: from layout_cells when a kind already
         read them, else from those lines alone (a long document is not laid out for its head)."""
         if "layout_cells" in self.__dict__:
-            return [c for c in self.layout_cells if c.line <= lines]
+            # Cells come in line order: the head is a prefix of them.
+            cells = self.layout_cells
+            return cells[: bisect.bisect_right(cells, lines, key=attrgetter("line"))]
         from .layout import cells
 
         return list(cells(self.lines[:lines]))

@@ -89,6 +89,15 @@ PAGE_NOISE = re.compile(
     r"\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
 _SPLIT_SPACES = re.compile(r"\s{2,}")
+
+
+def is_page_noise(stripped: str) -> bool:
+    """PAGE_NOISE.match of a stripped non-empty line, the regex only for a line that opens as a
+    page number can (a dash, 第 or a digit, \\d being any decimal digit)."""
+    c = stripped[0]
+    return (c in "-—–－第" or c.isdecimal()) and PAGE_NOISE.match(stripped) is not None
+
+
 # A unit in brackets after the word it belongs to: '(万元)', '(%)'; '(1)' numbers a sentence.
 _UNIT_FRAGMENT = re.compile(r"^(?:[(（](?![\d.]+[)）])[^()（）]{0,6}[)）]|%|％)$")
 _OP_ONLY = re.compile(r"^(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)$")
@@ -102,17 +111,31 @@ _PIPE_SPLIT = re.compile(r"\s+\|\s+")
 # Only a cell that starts like a number can be one; the rest skip parse_amount.
 _NUMBER_START = frozenset("0123456789+-.０１２３４５６７８９＋－．")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_GROUPED_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # No number is printed longer than this ('1, 234, 567, 890. 1234 元' with OCR gaps); a longer
 # cell that opens with a digit is prose ('2021年:落实…') and skips parse_amount.
 MAX_NUMBER_CHARS = 32
 
 
 def number(text: str) -> float | None:
-    """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10."""
+    """parse_amount, with a short cut for the plain numbers most cells hold; '10分' is 10. A text
+    laid out as a cell before is answered from the cell cache (readers ask again for weights,
+    scores and amounts their cells already carry)."""
+    if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
+        return None
+    info = _CELL_CACHE.get(text)
+    if info is not None:
+        return info[1]
+    return _number(text)
+
+
+def _number(text: str) -> float | None:
     if not text or text[0] not in _NUMBER_START or len(text) > MAX_NUMBER_CHARS:
         return None
     if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
+    if _GROUPED_NUMBER.fullmatch(text):  # 1,400.7322: what parse_amount reads it as, at once
+        return float(text.replace(",", ""))
     last = text[-1]
     if last == "分":  # weights and scores printed as 10分
         text = text[:-1]
@@ -135,7 +158,7 @@ def make_cell(
     info = _CELL_CACHE.get(text)
     if info is None:
         key = text if text.isascii() and " " not in text else key_of(text)
-        info = (key, number(text))
+        info = (key, _number(text))
         if len(text) <= MAX_CACHED_CELL:
             if len(_CELL_CACHE) >= CELL_CACHE_SIZE:
                 _CELL_CACHE.clear()
@@ -187,6 +210,12 @@ def _is_form_word(key: str) -> bool:
     )
 
 
+# Where _merge_fragments may put words back together: a unit fragment after a space, a word
+# ending in a comma or point before one, an operator standing alone. A line without any keeps
+# its words as split (most lines).
+_MAY_MERGE = re.compile(
+    r"\s[(（%％]|[,.，]\s|(?:^|\s)(?:[≥≤><=＝≧≦]|>=|<=|不低于|不少于|不高于|不超过|大于|小于|等于)\s"
+)
 # First characters of what _UNIT_FRAGMENT and _OP_ONLY match: most words skip both regexes.
 _FRAGMENT_STARTS = frozenset("(（%％")
 _OP_STARTS = frozenset("≥≤><=＝≧≦不大小等")
@@ -224,7 +253,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     stripped = text.strip()
     if " " not in stripped and "\u3000" not in stripped:  # most lines of prose and one-cell lines
         return [stripped], TEXT
-    parts = [p.strip() for p in _SPLIT_SPACES.split(stripped) if p.strip()]
+    parts = _SPLIT_SPACES.split(stripped)  # stripped, so no part is empty or padded
     if len(parts) != 1:
         return parts, SPACED
     words = stripped.split()
@@ -239,7 +268,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
     if numbers < 2 and words[0][0].isdigit() and (page := _PAGE_MARK.match(words[0])):
         numbers += number(words[0][page.end() :]) is not None  # '3、' a page number put before
     if row or numbers >= 2:
-        return _merge_fragments(words), SINGLE_SPACED
+        return (_merge_fragments(words) if _MAY_MERGE.search(stripped) else words), SINGLE_SPACED
     # Two words are a label and its value ('项目名称 麻风病防治'), or one cell with a space in it
     # ('指标1: 老年人健康管理率'); more are a flattened row when one is a form word, or a target
     # row ('用户满意度 ≥90% 95%').
@@ -250,7 +279,7 @@ def split_loose(text: str, row: bool = False) -> tuple[list[str], str]:
             len(words) >= MIN_TARGET_ROW_WORDS and any(_TARGET_WORD.match(w) for w in words)
         )
     if labelled:
-        return _merge_fragments(words), SINGLE_SPACED
+        return (_merge_fragments(words) if _MAY_MERGE.search(stripped) else words), SINGLE_SPACED
     return parts, TEXT
 
 
@@ -279,6 +308,7 @@ SPACED_ROW_GAPS = 3
 # ... and one with this many figures standing alone between spaces is a flattened row.
 SPACED_ROW_FIGURES = 2
 _FREE_FIGURE = re.compile(r"(?<!\S)\d+(?:\.\d+)?%?(?!\S)")
+_FIGURE_WORD = re.compile(r"\d+(?:\.\d+)?%?")  # a whole word that _FREE_FIGURE matches
 # A form word may carry its column marker: 预算数(A), 执行率(B/A), 得分(20分*执行率), 资金(万元).
 _MARKER = r"(?:[(][A-Za-z0-9/*×%.、,分万元 ]{0,10}[)]|[(][A-Za-z/]{1,4}\d?)?"
 # A form's title keeps its year: 部门整体支出绩效自评表(2021年度).
@@ -311,13 +341,37 @@ _LABEL_MARKS = ":：、"
 # after a label and before other text is the label's value (自评得分98财政审…).
 _COUNT_UNITS = frozenset("年月日号个人次名元万亿天时期届批条所家岁周户台项")
 MAX_LEADING_NUMBER_DIGITS = 4
-_NO_WHITE = {k: None for k in (0x09, 0x0A, 0x0D, 0x20, 0xA0, 0x3000, 0x0C)}
+_NO_WHITE = "\t\n\r \xa0\u3000\f"  # dropped from glued text
+
+
+def _is_spaced_row(line: str) -> bool:
+    """SPACED_ROW_GAPS runs of two or more spaces, or SPACED_ROW_FIGURES figures standing alone
+    between spaces (_FREE_FIGURE: whole words), read off the line's words: a line without a
+    double space (most) needs no regex for the gaps, and the figures are counted only up to
+    what decides."""
+    stripped = line.strip()
+    words = stripped.split()
+    if sum(map(len, words)) + len(words) - 1 != len(stripped):  # some gap is wider than 1
+        if len(_SPLIT_SPACES.findall(stripped)) >= SPACED_ROW_GAPS:
+            return True
+    figures = 0
+    for w in words:
+        if w[0].isdecimal() and _FIGURE_WORD.fullmatch(w):
+            figures += 1
+            if figures >= SPACED_ROW_FIGURES:
+                return True
+    return False
 
 
 def is_glued(line: str) -> bool:
     """A line of text extracted with no separators: form words run into the text around them
     (a flattened row keeps a space on each side of its words)."""
     if len(line) < GLUED_MIN_CHARS or "\t" in line:
+        return False
+    # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
+    # figures stand alone between spaces: a spaced or flattened row, not glued text (tested
+    # first: the words are looked for only in what may be glued).
+    if _is_spaced_row(line):
         return False
     text = normal_text(line[:2000])
     glued = spaced = 0
@@ -330,14 +384,7 @@ def is_glued(line: str) -> bool:
             spaced += 1
         elif sides and not any(c.isspace() for c in sides):
             glued += 1
-    if glued < GLUED_MIN_WORDS or glued <= spaced:
-        return False
-    # Form words glued inside cells of a row whose cells stand between runs of spaces, or whose
-    # figures stand alone between spaces: a spaced or flattened row, not glued text.
-    return (
-        len(_SPLIT_SPACES.findall(line.strip())) < SPACED_ROW_GAPS
-        and len(_FREE_FIGURE.findall(line)) < SPACED_ROW_FIGURES
-    )
+    return glued >= GLUED_MIN_WORDS and glued > spaced
 
 
 def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
@@ -346,7 +393,10 @@ def _glued_cells(pieces: list[tuple[int, str]], row: int) -> Iterator[Cell]:
     parts: list[str] = []
     line_at: list[int] = []
     for n, piece in pieces:
-        s = piece.translate(_NO_WHITE)  # the few spaces of glued text are noise
+        s = piece
+        for ch in _NO_WHITE:  # the few spaces of glued text are noise (replace: fast in C)
+            if ch in s:
+                s = s.replace(ch, "")
         parts.append(s)
         line_at.extend([n] * len(s))
     text = "".join(parts)
@@ -681,22 +731,34 @@ def _spaced_parts(line: str) -> list[str]:
 
 def _columns(line: str) -> dict[int, str]:
     """A spaced line's cells by the display column they start at."""
-    return {display_width(line[: m.start()]): m.group() for m in _SPACED_PART.finditer(line)}
+    out = {}
+    at = column = 0
+    for m in _SPACED_PART.finditer(line):
+        start = m.start()
+        column += display_width(line[at:start])  # widths add up: measure each piece once
+        out[column] = m.group()
+        at = start
+    return out
 
 
 def _is_spaced(line: str) -> bool:
     return "\t" not in line and len(_SPLIT_SPACES.split(line.strip())) >= 2
 
 
-def _spaced_wraps(lines: Sequence[str], n: int, widths: list) -> list[dict[int, str]]:
-    """The lines after spaced line n whose cells go on with its wrapped cells: text starting
-    in the column of a cell above that filled the table's width, not under all of the row's
-    cells."""
+def _spaced_wraps(
+    lines: Sequence[str], n: int, size: int, widths: list, loose: dict
+) -> list[dict[int, str]]:
+    """The lines after spaced line n (of `size` cells) whose cells go on with its wrapped cells:
+    text starting in the column of a cell above that filled the table's width, not under all of
+    the row's cells. The next line's split_loose is kept in `loose` for the caller."""
     line = lines[n - 1]
     nxt = lines[n] if n < len(lines) else ""
     if not nxt.strip() or "\t" in nxt or "|" in nxt:
         return []
-    if len(_SPLIT_SPACES.split(nxt.strip())) >= len(_SPLIT_SPACES.split(line.strip())):
+    split = loose.get(n + 1)
+    if split is None:
+        split = loose[n + 1] = split_loose(nxt.replace("\f", "").strip())
+    if (len(split[0]) if split[1] == SPACED else 1) >= size:
         return []  # as many cells as the row: a row of its own, not the rest of wrapped cells
     last = _columns(line)
     # A page number before the row ('3、') moved its columns, not the lines under it.
@@ -756,8 +818,11 @@ def _run_width(lines: Sequence[str], n: int, cache: list, same, parts) -> int:
 BARE_MAX_GAP = 4
 
 
-def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[int, int]:
-    """Line -> row within the run of one-cell lines without tabs starting at line n.
+def _bare_rows(
+    lines: Sequence[str], n: int, glued: dict, loose: dict
+) -> list[tuple[int, int, str, str]]:
+    """(line, row within the run, text, layout) of the run of one-cell lines without tabs starting at
+    line n; empty when line n is no such cell.
 
     One cell per line with blank-line runs between them (a word processor's export): a table
     puts longer runs between its rows than between the cells of a row, but which length ends a
@@ -766,13 +831,15 @@ def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[i
     first (the header) and, when the first cell is a form word, the first row holds only form
     words. Of those, the one whose rows come closest to the first row's width is taken (cells
     that were empty vanished, so rows are a little narrower). No such reading (prose, one
-    length): each line is a row of its own, as for text. Page numbers are skipped.
+    length): each line is a row of its own, as for text. Page numbers are skipped. `loose`
+    keeps the split of the line that ended the run, for the caller to read it with.
     """
     found: list[tuple[int, str]] = []
     gaps: list[int] = []
     gap = 0
     k = n
-    while k <= len(lines):
+    total = len(lines)
+    while k <= total:
         line = lines[k - 1]
         stripped = line.strip()
         if not stripped:
@@ -783,26 +850,32 @@ def _bare_rows(lines: Sequence[str], n: int, glued: dict, loose: dict) -> dict[i
             continue
         if "\t" in line or k in glued or ("|" in stripped and _pipe_cells(stripped) is not None):
             break
-        if PAGE_NOISE.match(stripped):
+        if is_page_noise(stripped):
             k += 1
             continue
-        split = loose.get(k)
-        if split is None:
-            split = loose[k] = split_loose(stripped)
-        if len(split[0]) != 1 or _ends_in_value(stripped):
-            break  # a row flattened with single spaces ('人员驻场服务 ≥4名'), not one cell
+        how = TEXT
+        if " " in stripped or "\u3000" in stripped:  # most one-cell lines have no space
+            split = loose.get(k) or split_loose(stripped)
+            if len(split[0]) != 1 or _ends_in_value(stripped):
+                loose[k] = split
+                break  # a row flattened with single spaces ('人员驻场服务 ≥4名'), not one cell
+            stripped, how = split[0][0], split[1]  # '预算数 (万元)' is single_spaced
         if found:
             gaps.append(gap)
-        found.append((k, split[0][0]))
+        found.append((k, stripped, how))
         gap = 0
         k += 1
-    end = _bare_row_end(found, gaps)
-    out = {}
+    if not found:
+        return []
+    end = _bare_row_end(found, gaps) if gaps else None
+    if end is None:
+        return [(line_no, i, text, how) for i, (line_no, text, how) in enumerate(found)]
+    out = []
     row = 0
-    for i, (line_no, _) in enumerate(found):
-        if i and (end is None or gaps[i - 1] >= end):
+    for i, (line_no, text, how) in enumerate(found):
+        if i and gaps[i - 1] >= end:
             row += 1
-        out[line_no] = row
+        out.append((line_no, row, text, how))
     return out
 
 
@@ -818,7 +891,7 @@ def _ends_in_value(line: str) -> bool:
     return bool(head.strip()) and bool(_VALUE_WORD.match(last))
 
 
-def _bare_row_end(found: list[tuple[int, str]], gaps: list[int]) -> int | None:
+def _bare_row_end(found: list[tuple[int, str, str]], gaps: list[int]) -> int | None:
     """The shortest blank-line run that ends a row of a run of one-cell lines, or None."""
     lengths = sorted({g for g in gaps if g > 0})
     if not lengths or (len(lengths) == 1 and 0 not in gaps):
@@ -839,7 +912,7 @@ def _bare_row_end(found: list[tuple[int, str]], gaps: list[int]) -> int | None:
         first = widths[0]
         if len(widths) < 2 or max(widths) > first:
             continue
-        if opens_with_word and not all(word(t) for _, t in found[:first]):
+        if opens_with_word and not all(word(t) for _, t, _ in found[:first]):
             continue
         spread = sum(first - w for w in widths[1:]) / (len(widths) - 1)
         if best is None or spread < best[0]:
@@ -863,8 +936,6 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
     ahead: list[str] = []  # the next line split at its tabs, looking ahead
     ahead_at = 0
     loose: dict[int, tuple[list[str], str]] = {}  # split_loose of lines looked at ahead
-    bare: dict[int, int] = {}  # line -> row in its run of one-cell lines
-    bare_row = -1
     total = len(lines)
     cached = _CELL_CACHE.get
     new_cell = _new_cell
@@ -883,7 +954,7 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                 continue
         stripped = line.strip()
         if group and stripped and tab == -1:
-            if PAGE_NOISE.match(stripped):
+            if is_page_noise(stripped):
                 continue  # a page break inside a row: the row goes on after it
             if not is_section_label(key_of(stripped)):
                 group[-1][0].append(stripped)
@@ -936,32 +1007,39 @@ def cells(lines: Sequence[str]) -> Iterator[Cell]:
                     if cell or layout == PIPE_END:
                         yield make_cell(cell, n, row, col if layout != PIPE_END else None, layout)
                 continue
-        if PAGE_NOISE.match(stripped):
+        if is_page_noise(stripped):
             continue
         split = loose.pop(n, None) or split_loose(stripped)
         texts, layout = split
         if len(texts) == 1:
-            if n not in bare:
-                # a run of one-cell lines; a line before a tab row is a row of its own
-                bare = (
-                    {n: 0} if n < total and "\t" in lines[n] else _bare_rows(lines, n, glued, loose)
-                )
-                bare_row = -1
-            at = bare.get(n, 0)
-            if at != bare_row:
-                row += 1
-                bare_row = at
+            # a run of one-cell lines, read at once; a line before a tab row is a row of its own
+            row += 1
             text = texts[0]
             info = cached(text)
             if info is None:
                 yield make_cell(text, n, row, None, layout)
             else:
                 yield new_cell(Cell, (text, info[0], n, row, None, info[1], layout, n))
+            if n < total and "\t" in lines[n]:
+                continue
+            run = _bare_rows(lines, n, glued, loose)
+            if len(run) < 2:
+                continue
+            skip_to = run[-1][0]
+            at = 0
+            for k, at_row, text, how in run[1:]:
+                if at_row != at:
+                    row += 1
+                    at = at_row
+                info = cached(text)
+                if info is None:
+                    yield make_cell(text, k, row, None, how)
+                else:
+                    yield new_cell(Cell, (text, info[0], k, row, None, info[1], how, k))
             continue
         row += 1
-        bare_row = -1
         if layout == SPACED and n < total and lines[n].strip():
-            wraps = _spaced_wraps(lines, n, widths)
+            wraps = _spaced_wraps(lines, n, len(texts), widths, loose)
             if wraps:
                 skip_to = n + len(wraps)
                 yield from _wrapped_spaced(line, wraps, n, row)
@@ -1058,7 +1136,9 @@ def _may_hold_glued(lines: Sequence[str]) -> bool:
         if len(line) >= GLUED_MIN_CHARS:
             if line.count(" ") <= GLUED_MAX_SPACE_SHARE * len(line):
                 return True
-        elif line[:1].isdigit() and _PAGE_MARK.match(line) or PAGE_NOISE.match(line):
+        elif line[:1].isdigit() and _PAGE_MARK.match(line):
+            return True
+        elif (stripped := line.strip()) and is_page_noise(stripped):
             return True
     return False
 
@@ -1094,7 +1174,12 @@ def _pipe_cells(line: str, raw: str | None = None) -> tuple[list[str] | None, st
 
 
 def _group_cells(group: list[list], row: int) -> Iterator[Cell]:
+    cached = _CELL_CACHE.get
     for col, (parts, first, last) in enumerate(group):
         text = join_parts(parts) if len(parts) > 1 else parts[0]
         if text:
-            yield make_cell(text, first, row, col, CELL_LINES, last)
+            info = cached(text)  # make_cell inlined for the cells seen before
+            if info is None:
+                yield make_cell(text, first, row, col, CELL_LINES, last)
+            else:
+                yield _new_cell(Cell, (text, info[0], first, row, col, info[1], CELL_LINES, last))

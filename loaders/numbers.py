@@ -25,9 +25,19 @@ _FIRST_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?|[+-]?\.\d+")
 WAN = 10000.0  # yuan per 万元
 
 
+# Characters to_halfwidth changes; each becomes an ASCII character, which changes no further.
+_FULLWIDTH_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FULLWIDTH) + "]")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width digits and punctuation to ASCII."""
-    return text.translate(_FULLWIDTH)
+    if text.isascii():  # nothing to change (most cells)
+        return text
+    # A text holds a few distinct full-width characters, if any: a replace each is far cheaper
+    # than translate's look-up of every character.
+    for ch in set(_FULLWIDTH_CHARS.findall(text)):
+        text = text.replace(ch, chr(_FULLWIDTH[ord(ch)]))
+    return text
 
 
 def is_overflow(text: str | None) -> bool:

@@ -39,7 +39,9 @@ def clean_name(text: str | None) -> str | None:
     if text is None:
         return None
     s = str(text).strip()
-    if _SPACE.search(s) is None:  # most names: nothing to join (the parsers call this a lot)
+    # Most names: nothing to join (the parsers call this a lot). White space other than ' ' is
+    # never printable, so a printable text without ' ' has none; the regex decides the rest.
+    if (" " not in s and s.isprintable()) or _SPACE.search(s) is None:
         return s or None
     s = _WRAP_CJK.sub("", s)
     s = _WRAP_MIXED.sub("", s)

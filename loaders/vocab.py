@@ -60,28 +60,45 @@ def without_pinyin(text: str) -> str:
 
 # Any character the key changes: most cells hold none, and a search is far cheaper than translate.
 _KEY_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _KEY_TABLE) + "]")
+# What each changed character becomes ('' for white space).
+_KEY_REPLACE = {chr(k): "" if v is None else chr(v) for k, v in _KEY_TABLE.items()}
+# No character becomes another that changes again, so replacing them one after another is the
+# same as translate: a text holds a few distinct such characters (brackets, spaces, full-width
+# punctuation), and a replace each is far cheaper than translate's lookup of every character.
+assert not any(v in _KEY_TABLE for v in _KEY_TABLE.values() if v is not None)
+
+
+def _replaced(text: str, changed: list[str], to: dict[str, str]) -> str:
+    for ch in set(changed):
+        text = text.replace(ch, to[ch])
+    return text
 
 
 def key_of(text: str) -> str:
     """The key of a cell's text: '全年预算数（A）' -> '全年预算数(A)', '預 算' -> '预算',
     '項(xiàng)目' -> '项目'."""
     head = text[:MAX_KEY_CHARS]
-    if not _KEY_CHANGES.search(head):
+    changed = _KEY_CHANGES.findall(head)
+    if not changed:
         return head
-    return without_pinyin(head).translate(_KEY_TABLE)
+    return _replaced(without_pinyin(head), changed, _KEY_REPLACE)
 
 
 _NORMAL_TABLE = {k: v for k, v in _KEY_TABLE.items() if v is not None}
+_NORMAL_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in _NORMAL_TABLE) + "]")
 
 
 def normal_text(text: str) -> str:
     """Half-width and simplified, white space kept: for matching words where spacing matters."""
-    return text.translate(_NORMAL_TABLE)
+    changed = _NORMAL_CHANGES.findall(text)
+    return _replaced(text, changed, _KEY_REPLACE) if changed else text
 
 
 def squeeze_key(text: str) -> str:
     """key_of for a whole text, however long."""
-    return without_pinyin(text).translate(_KEY_TABLE)
+    text = without_pinyin(text)
+    changed = _KEY_CHANGES.findall(text)
+    return _replaced(text, changed, _KEY_REPLACE) if changed else text
 
 
 def simplified(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
 
 from ..findings import Finding
@@ -41,11 +42,13 @@ class Parsed:
 
 def registry() -> dict:
     """KIND -> module, in a fixed order."""
-    out = {}
-    for name in MODULES:
-        module = import_module(f"{__name__}.{name}")
-        out[module.KIND] = module
-    return out
+    return {module.KIND: module for module in _modules()}
+
+
+@cache
+def _modules() -> tuple:
+    # Imported once: every document asks for the registry twice (detect, then parse).
+    return tuple(import_module(f"{__name__}.{name}") for name in MODULES)
 
 
 def kind_labels() -> dict[str, str]:

@@ -181,7 +181,8 @@ def kind_of(tok: Tok) -> str | None:
 
 
 def _is_header_word(key: str) -> bool:
-    return _SUFFIX.sub("", key) in HEADER_WORDS
+    # Only a key ending in a bracket has a marker to take off (分值(%)); most keys end otherwise.
+    return (_SUFFIX.sub("", key) if key[-1:] in ")）" else key) in HEADER_WORDS
 
 
 def _is_number(tok: Tok | None) -> bool:
@@ -198,7 +199,7 @@ def _is_level2(tok: Tok) -> bool:
 
 def _is_level(tok: Tok) -> bool:
     key = tok.key
-    return key in LEVEL1_WORDS or is_level2(key)
+    return key in LEVEL1_WORDS or (key.endswith("指标") and is_level2(key))
 
 
 def _is_value(tok: Tok) -> bool:
@@ -279,14 +280,20 @@ def split_blocks(toks: Iterable[Tok]) -> Iterator[tuple[bool, list[Tok]]]:
         else:
             preamble.extend(chunk)
 
-    kinds = _KIND_CACHE
+    known = _KIND_CACHE.get
+    append = chunk.append
     for t in toks:
-        kind = kinds[t.key] if t.key in kinds else kind_of(t)
-        if kind is not None and ((kind == "title" and chunk) or (kind == "name" and chunk_named)):
-            yield from close()
-            chunk, chunk_named = [], False
-        chunk_named = chunk_named or kind == "name"
-        chunk.append(t)
+        kind = known(t.key, kind_of)
+        if kind is not None:  # most tokens are values
+            if kind is kind_of:  # a key not seen before
+                kind = kind_of(t)
+            if (kind == "title" and chunk) or (kind == "name" and chunk_named):
+                yield from close()
+                chunk, chunk_named = [], False
+                append = chunk.append
+            if kind == "name":
+                chunk_named = True
+        append(t)
     yield from close()
     if preamble:
         yield False, preamble
@@ -360,7 +367,8 @@ def _value_after(toks: list[Tok], i: int) -> tuple[list[str], int]:
     parts = [_INLINE_LABEL.sub("", toks[i].text, count=1).strip()]
     size = len(parts[0])
     j = i + 1
-    while j < len(toks) and kind_of(toks[j]) is None and not _is_column_word(toks[j]):
+    n = len(toks)
+    while j < n and kind_of(toks[j]) is None and not _is_column_word(toks[j]):
         # Wrapped pieces of one value, not unlabelled rows after it.
         if size < MAX_VALUE_CHARS:
             parts.append(toks[j].text)
@@ -401,14 +409,32 @@ def _funds_run(toks: list[Tok], i: int) -> list[tuple[str, Tok]]:
     return roles
 
 
+# What ends the 年度总体目标 part of a block.
+_GOAL_END = frozenset({"indicator_header", "title", "name", "grade"})
+
+
 def read_block(toks: list[Tok], default_unit: str) -> Block:
     """Walk one block's tokens; labels set what the tokens after them mean."""
     b = Block(first_line=toks[0].line, last_line=toks[-1].line)
     i, n = 0, len(toks)
+    kinds = _KIND_CACHE
     while i < n:
         t = toks[i]
-        kind = kind_of(t)
-        if kind == "title":
+        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        if kind is None:  # a value, or a funds header cell without 项目资金 before it
+            if not funds_role(t.key) or b.indicators:
+                i += 1
+                continue
+            roles = _funds_run(toks, i)
+            after = i + _run_length(toks, i, roles)
+            if len(roles) >= MIN_FUNDS_RUN or (
+                len(roles) >= 2 and after < n and _is_value(toks[after])
+            ):
+                i += _run_length(toks, i, roles)
+                _header(b, roles, toks, i)
+            else:
+                i += 1
+        elif kind == "title":
             b.title = b.title or t.text
             m = _YEAR.search(t.key) or (
                 i + 1 < n and _YEAR.fullmatch(re.sub(r"[()（）]", "", toks[i + 1].key))
@@ -440,16 +466,6 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
                 b.funds_label, b.funds_values = t, toks[i + 1 : j]
                 b.funds_row = _row_around(toks, i)
             i = j
-        elif kind is None and funds_role(t.key) and not b.indicators:
-            roles = _funds_run(toks, i)
-            after = i + _run_length(toks, i, roles)
-            if len(roles) >= MIN_FUNDS_RUN or (
-                len(roles) >= 2 and after < n and _is_value(toks[after])
-            ):
-                i += _run_length(toks, i, roles)
-                _header(b, roles, toks, i)
-            else:
-                i += 1
         elif kind == "subfunds":
             j = i + 1
             while j < n and _is_value(toks[j]):
@@ -459,7 +475,10 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             i = j
         elif kind == "goal":
             i += 1
-            while i < n and kind_of(toks[i]) not in ("indicator_header", "title", "name", "grade"):
+            while i < n:
+                key = toks[i].key
+                if (kinds[key] if key in kinds else kind_of(toks[i])) in _GOAL_END:
+                    break
                 i += 1
         elif kind == "indicator_header":
             i = _read_indicators(toks, i, b)
@@ -568,23 +587,56 @@ def _row_around(toks: list[Tok], i: int) -> list[Tok]:
     return toks[start:end]
 
 
+def _is_header_cell(tok: Tok) -> bool:
+    return bool(indicator_role(tok.key)) or kind_of(tok) == "frame"
+
+
+def _row_is_header(toks: list[Tok], i: int) -> bool:
+    """Whether every token of toks[i]'s row is an indicator header cell (or the 绩效指标 frame),
+    looking outwards from i and stopping at the first that is not (a flattened sheet's row is
+    the whole table: it is not walked to its ends)."""
+    row = toks[i].row
+    k = i
+    while k >= 0 and toks[k].row == row:
+        if not _is_header_cell(toks[k]):
+            return False
+        k -= 1
+    k = i + 1
+    while k < len(toks) and toks[k].row == row:
+        if not _is_header_cell(toks[k]):
+            return False
+        k += 1
+    return True
+
+
 def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
     """Read the header at toks[i] and the rows under it; return the index after the section."""
     n = len(toks)
     header: list[tuple[str, Tok]] = []
-    while i < n and (role := indicator_role(toks[i].key)) and role not in {r for r, _ in header}:
+    seen: set[str] = set()
+    while i < n and (role := indicator_role(toks[i].key)) and role not in seen:
         header.append((role, toks[i]))
+        seen.add(role)
         i += 1
+    kinds = _KIND_CACHE
     j = i
-    while j < n and kind_of(toks[j]) not in _SECTION_END:
+    body = []  # the section's tokens but the 绩效指标 frame label
+    while j < n:
+        t = toks[j]
+        kind = kinds[t.key] if t.key in kinds else kind_of(t)
+        if kind is not None:
+            if kind in _SECTION_END:
+                break
+            if kind == "frame":
+                j += 1
+                continue
+        body.append(t)
         j += 1
-    body = [t for t in toks[i:j] if kind_of(t) != "frame"]
     head_rows = {t.row for _, t in header}
-    head_row = _row_around(toks, i - 1) if header else []
     by_row = (
         len(head_rows) == 1
         and len(header) >= 4
-        and all(indicator_role(t.key) or kind_of(t) == "frame" for t in head_row)
+        and _row_is_header(toks, i - 1)
         and not any(t.row in head_rows for t in body)
     )
     roles = [r for r, _ in header]
@@ -604,11 +656,14 @@ def _read_indicators(toks: list[Tok], i: int, b: Block) -> int:
 
 def _drop_repeated_headers(body: list[Tok]) -> list[Tok]:
     """Without rows, a header repeated after a page break is a run of header words."""
+    header = [_is_header_word(t.key) for t in body]
+    if sum(header) < MIN_HEADER_RUN:
+        return body  # no run of header words (most sections)
     keep = [True] * len(body)
     k = 0
     while k < len(body):
         end = k
-        while end < len(body) and _is_header_word(body[end].key):
+        while end < len(body) and header[end]:
             end += 1
         if end - k >= MIN_HEADER_RUN:
             keep[k:end] = [False] * (end - k)
@@ -628,20 +683,19 @@ def _read_rows(body: list[Tok], roles: list[str], colmap: dict | None, b: Block)
     unscored = bool(roles) and not {"weight", "score"} & set(roles)
     b.unscored = b.unscored or unscored
     for row in grouped.values():
-        if all(_is_header_word(t.key) for t in row):  # repeated after a page break
-            continue
-        if all(_is_number(t) for t in row):
+        # (the first cell decides most rows at once)
+        if _is_header_word(row[0].key) and all(_is_header_word(t.key) for t in row):
+            continue  # repeated after a page break
+        if row[0].num is not None and all(t.num is not None for t in row):
             if colmap and all(t.col in colmap for t in row):
                 _set_totals(b, [t.num for t in row], [colmap[t.col] for t in row])
             elif len(row) >= 2:
                 _set_totals(b, [t.num for t in row])
             continue
-        texts = [t.text for t in row]
-        fields = (
-            (_by_column(row, colmap) if colmap else None)
-            or _by_shape(texts, roles)
-            or (_by_words(texts, roles) if unscored else None)
-        )
+        fields = _by_column(row, colmap) if colmap else None
+        if not fields:
+            texts = [t.text for t in row]
+            fields = _by_shape(texts, roles) or (_by_words(texts, roles) if unscored else None)
         if fields is None:
             if all(_is_level(t) for t in row):
                 for t in row:
@@ -687,7 +741,7 @@ def _by_column(row: list[Tok], colmap: dict) -> dict | None:
     fields: dict[str, str] = {}
     scored = False
     for t in row:
-        if kind_of(t) == "frame":
+        if t.key.startswith("绩效指标") and kind_of(t) == "frame":  # (no other key is a frame)
             continue
         role = colmap.get(t.col)
         if role is None:
@@ -711,7 +765,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     [一级] [二级] 三级 年度指标值 实际完成值 分值 得分 [偏差原因] — 一级/二级 are recognised by
     their words, a name split by spaces is joined back.
     """
-    texts = [t for t in texts if squeeze(t) != "绩效指标"]
+    texts = [t for t in texts if "绩" not in t or squeeze(t) != "绩效指标"]
     numeric = [number(t) is not None for t in texts]
     last = max((k for k, is_num in enumerate(numeric) if is_num), default=None)
     if last is None:
@@ -783,37 +837,48 @@ def _by_words(texts: list[str], roles: list[str]) -> dict | None:
 def _read_stream(body: list[Tok], b: Block) -> None:
     """No row breaks survived: segment the cells into rows by their shape (dynamic programme)."""
     n = len(body)
+    # What each token is, worked out once for all the programme's steps.
+    nums = [t.num for t in body]
+    num = [v is not None for v in nums]
+    level1 = [t.key in LEVEL1_WORDS for t in body]
+    level = [
+        one or (t.key.endswith("指标") and is_level2(t.key))  # (every level word ends so)
+        for one, t in zip(level1, body, strict=True)
+    ]
     best: list[tuple[float, tuple | None]] = [(0.0, None)] * (n + 1)
-    num = [_is_number(t) for t in body]
     for p in range(n - 1, -1, -1):
-        options: list[tuple[float, tuple | None]] = []
         if n - p <= 2 and all(num[p:]):
-            options.append((0.0, ("total", n)))
-        options.append((SKIPPED_TOKEN_COST + best[p + 1][0], ("skip", p + 1)))
+            best[p] = (0.0, ("total", n))  # nothing costs less: every other step costs more
+            continue
+        # The cheapest step from p; of equal costs the first tried (skip, then 3, then 2 cells).
+        cost, action = SKIPPED_TOKEN_COST + best[p + 1][0], ("skip", p + 1)
         q = p
         l1 = l2 = None
-        if q < n and _is_level1(body[q]):
+        if level1[q]:
             l1, q = q, q + 1
-        if q < n and _is_level2(body[q]):
+        if q < n and level[q] and not level1[q]:
             l2, q = q, q + 1
-        if q < n and not num[q] and not _is_level(body[q]):
+        if q < n and not num[q] and not level[q]:
             name = q
             for cells, penalty in ((3, 0), (2, MISSING_CELL_COST)):
                 w, s = name + cells, name + cells + 1
                 if s >= n or not (num[w] and num[s]):
                     continue
-                if any(_is_level(body[x]) for x in range(name + 1, w)):
+                if level[name + 1] or (cells == 3 and level[name + 2]):
                     continue
-                cost = ROW_COST + penalty
-                weight, score = body[w].num, body[s].num
+                step = ROW_COST + penalty
+                weight, score = nums[w], nums[s]
                 if score > weight + 1e-9 or weight > TOTAL_WEIGHT:
-                    cost += IMPLAUSIBLE_SCORE_COST
+                    step += IMPLAUSIBLE_SCORE_COST
                 end = s + 1
-                row = (l1, l2, name, cells, w, s, None)
-                options.append((cost + best[end][0], ("row", end, row)))
-                if end < n and not num[end] and not _is_level(body[end]):
-                    options.append((cost + best[end + 1][0], ("row", end + 1, row[:-1] + (end,))))
-        best[p] = min(options, key=lambda o: o[0])
+                if step + best[end][0] < cost:
+                    cost = step + best[end][0]
+                    action = ("row", end, (l1, l2, name, cells, w, s, None))
+                # ... and the text after the score as its deviation reason
+                if end < n and not num[end] and not level[end] and step + best[end + 1][0] < cost:
+                    cost = step + best[end + 1][0]
+                    action = ("row", end + 1, (l1, l2, name, cells, w, s, end))
+        best[p] = (cost, action)
     ctx = b.levels
     p = 0
     while p < n:
@@ -979,31 +1044,31 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 )
             )
     indicators = []
-    reasons = []
+    reasons: dict[str, None] = {}
     for f in b.indicators:
-        if f.get("op") or f.get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
-            f["target"] = "".join(f.get(k) or "" for k in ("op", "target", "measure")) or None
-        cells = (f.get("target") or "") + (f.get("actual") or "")
-        if ("不" in cells or "无此" in cells) and is_not_applicable(
-            f.get("target"), f.get("actual")
-        ):
+        get = f.get
+        if get("op") or get("measure"):  # 指标性质 / 指标值 / 度量单位 in three columns
+            f["target"] = "".join(get(k) or "" for k in ("op", "target", "measure")) or None
+        target_text, actual_text, reason = get("target"), get("actual"), get("reason")
+        cells = (target_text or "") + (actual_text or "")
+        if ("不" in cells or "无此" in cells) and is_not_applicable(target_text, actual_text):
             continue
         indicators.append(
             indicator_row(
                 name,
                 f["name"],
                 f["line"],
-                level1=f.get("level1"),
-                level2=f.get("level2"),
-                target_text=f.get("target"),
-                actual_text=f.get("actual"),
-                weight=_num(f.get("weight")),
-                score=_num(f.get("score")),
-                deviation_reason=f.get("reason"),
+                level1=get("level1"),
+                level2=get("level2"),
+                target_text=target_text,
+                actual_text=actual_text,
+                weight=_num(get("weight")),
+                score=_num(get("score")),
+                deviation_reason=reason,
             )
         )
-        if f.get("reason") and f["reason"] not in reasons:
-            reasons.append(f["reason"])
+        if reason:
+            reasons[reason] = None  # each reason once, in order
     for line in dict.fromkeys(b.partial_lines):  # one finding a line, however many cells
         findings.append(
             Finding(

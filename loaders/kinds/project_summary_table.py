@@ -233,7 +233,8 @@ class Money:
 def detect(doc) -> float:
     """Keywords of the form plus a structural hint: numbered rows with amounts under a 序号 header."""
     score = keyword_score(doc.head, KEYWORDS)
-    lines = doc.head.split("\n")
+    # (a head without 序 has no 序号 header: most documents of other kinds are not split at all)
+    lines = doc.head.split("\n") if "序" in doc.head else []
     start = _table_start(lines)
     if start is not None:
         stream = table_cells(lines[: start + DETECT_LINES], start)
