@@ -105,8 +105,12 @@ def unit_metrics(
         rate_pct(a, b) for a, b in zip(out["actual_wan"], out["budget_wan"], strict=True)
     ]
     judged = indicators[indicators["status"].isin(("met", "not_met"))]
-    counts = judged.groupby("unit")["status"].agg(
-        n_judged="size", n_met=lambda s: int((s == "met").sum())
+    met = judged["status"].eq("met").astype(int)
+    counts = pd.DataFrame(
+        {
+            "n_judged": judged.groupby("unit").size(),
+            "n_met": met.groupby(judged["unit"]).sum(),
+        }
     )
     out = out.join(counts)
     out["n_judged"] = out["n_judged"].fillna(0).astype(int)

@@ -243,9 +243,9 @@ def _identical_points(first: dict, rows: pd.DataFrame, n: int) -> list[dict]:
 
 
 def _coverage_points(first: dict, rows: pd.DataFrame, n: int) -> list[dict]:
+    if n < MIN_TABLE_ROWS or not rows["level1"].map(lambda t: isinstance(t, str)).any():
+        return []  # too small a table, or no 一级指标 read: nothing to judge
     levels = [t for t in pd.concat([rows["level1"], rows["level2"]]).tolist() if isinstance(t, str)]
-    if n < MIN_TABLE_ROWS or not levels:
-        return []  # too small a table, or no 一级/二级 read: nothing to judge
     names = [t for t in rows["name"].tolist() if isinstance(t, str)]
     lines = rows["source_line"].tolist()
     out = []

@@ -196,8 +196,12 @@ def by_year(
         rate_pct(a, b) for a, b in zip(out["actual_wan"], out["budget_wan"], strict=True)
     ]
     judged = indicators[indicators["status"].isin(("met", "not_met")) & indicators["year"].notna()]
-    counts = judged.groupby("year")["status"].agg(
-        n_judged="size", n_met=lambda s: int((s == "met").sum())
+    met = judged["status"].eq("met").astype(int)
+    counts = pd.DataFrame(
+        {
+            "n_judged": judged.groupby("year").size(),
+            "n_met": met.groupby(judged["year"]).sum(),
+        }
     )
     out = out.join(counts)
     out["n_judged"] = out["n_judged"].fillna(0).astype(int)
