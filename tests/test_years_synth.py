@@ -118,11 +118,11 @@ def test_low_streaks_recover_the_chronic_projects(corpus):
     want = set()
     for (unit, track), rows in truth.groupby(["unit", "track"]):
         years = sorted(rows.loc[rows["execution_rate_pct"] < sy.LOW_PCT, "year"])
-        if any(b == a + 1 for a, b in zip(years, years[1:])):
+        if any(b == a + 1 for a, b in zip(years, years[1:], strict=False)):
             want.add((unit, track))
     found = y.all_low_streaks(selection.lines, sy.LOW_PCT)
     names = truth.set_index(["unit", "year", "project"])["track"]
-    got = {(u, names[(u, yr, p)]) for u, yr, p in zip(found["unit"], found["year"], found["project"])
+    got = {(u, names[(u, yr, p)]) for u, yr, p in zip(found["unit"], found["year"], found["project"], strict=True)
            if (u, yr, p) in names.index}  # fmt: skip
     assert want and len(want & got) / len(want) >= MIN_RECOVERED
     assert len(got - want) <= (1 - MIN_RECOVERED) * len(want)
