@@ -210,6 +210,8 @@ def by_region(metrics: pd.DataFrame) -> pd.DataFrame:
 # Points drawn per group at most (a fixed sample of the rest; the box uses every unit).
 STRIP_MAX_POINTS = 400
 STRIP_SEED = 7
+# Regions whose bars carry their values as labels, at most.
+REGION_LABELS_MAX = 8
 
 
 def _jitter(n: int, seed: int) -> list[float]:
@@ -288,7 +290,7 @@ def peer_chart(metrics: pd.DataFrame, unit: str, metric: str) -> go.Figure:
         yaxis={"title": {"text": label}},
         xaxis={
             "tickvals": list(range(len(groups))),
-            "ticktext": [plot_escape(f"{g}（{len(p)} 个）") for g, p in groups],
+            "ticktext": [plot_escape(f"{g}（{p[metric].notna().sum()} 个）") for g, p in groups],
             "range": [-0.5, len(groups) - 0.5],
             "showgrid": False,
         },
@@ -312,7 +314,10 @@ def regions_chart(regions: pd.DataFrame) -> go.Figure:
             "y": regions[column].tolist(),
             "name": name,
             "marker": {"color": colour},
-            "text": [f"{v:.1f}%" if pd.notna(v) else "—" for v in regions[column]],
+            # labels only while they fit above their bars
+            "text": [f"{v:.1f}%" if pd.notna(v) else "—" for v in regions[column]]
+            if len(regions) <= REGION_LABELS_MAX
+            else None,
             "textposition": "outside",
             "cliponaxis": False,
             "hovertemplate": "%{x}<br>" + name + " %{y:.1f}%<extra></extra>",

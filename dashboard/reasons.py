@@ -445,11 +445,16 @@ def group_chart(table: pd.DataFrame, by: str, title: str, top: int = CHART_TOP_U
             }
         )
     shown = f"（未执行金额最大的 {top} 个）" if table[by].nunique() > top else ""
-    return _figure(
+    fig = _figure(
         traces,
         title + shown,
-        _rows_height(len(order), per_row=34, base=200),
+        _rows_height(len(order), per_row=30, base=260),
         xaxis=_wan_axis(),
         horizontal=True,
         barmode="stack",
+    )
+    # the legend below the bars: eleven categories above them would cover the title
+    return fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top"},
+        margin={"t": 60, "b": 130},
     )

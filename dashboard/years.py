@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from .charts import _figure
 from .constants import BLUE, CHART_HEIGHT, GREEN, LIGHT_BLUE, LOW_EXECUTION_PCT, RED
-from .queries import rate_pct
+from .queries import deviation_reasons, rate_pct
 
 MATCH_MIN_SCORE = 0.75
 
@@ -286,7 +286,21 @@ def all_low_streaks(
         return pd.DataFrame(
             columns=[*lines.columns, *TRACK_COLUMNS, "n_years", "streak", "streak_years"]
         )
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(
+        ["streak", "unit", "track", "year"], ascending=[False, True, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def explained(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """rows with the explanation the 低执行率项目 page gives them: the 问题 column, else the
+    偏差原因 of their indicators."""
+    if rows.empty:
+        return rows.assign(explanation=pd.Series(dtype="object"))
+    reasons = deviation_reasons(indicators)
+    keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
+    found = pd.Series(reasons.reindex(keys).to_numpy(), index=rows.index, dtype="object")
+    return rows.assign(explanation=rows["problems"].astype("object").fillna(found))
 
 
 def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
@@ -317,10 +331,12 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
         xaxis={"type": "category", "title": {"text": "年度"}},
         yaxis={"title": {"text": "万元"}, "tickformat": ",.0f"},
         yaxis2={
-            "title": {"text": "%"},
+            "title": {"text": "执行率、完成率"},
             "overlaying": "y",
             "side": "right",
-            "range": [0, max(110.0, float(top if pd.notna(top) else 0) * 1.1)],
+            "range": [0, max(120.0, float(top if pd.notna(top) else 0) * 1.1)],
+            "dtick": 20,
+            "ticksuffix": "%",
             "showgrid": False,
         },
     )

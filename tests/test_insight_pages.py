@@ -122,7 +122,9 @@ def test_reasons_cards_and_sentences_equal_the_view_model(monkeypatch, seeds_dir
     shown = metrics(at)
     assert shown["低执行率项目"] == "15"
     assert shown["未执行金额（万元）"] == f"{summary['unspent_wan']:,.2f}"
-    assert shown["未说明原因的项目"] == "2（13.3 %）"
+    assert shown["未说明原因的项目"] == "2"
+    (card,) = [m for m in at.metric if m.label == "未说明原因的项目"]
+    assert card.delta == "占 13.3 %"
     sentences = frame_with(at, "原因分类", "依据（匹配文字）")
     assert len(sentences) == 15
     assert_linked(sentences)
@@ -199,7 +201,7 @@ def test_peers_compares_the_unit_of_the_unit_filter(monkeypatch, seeds_dir):
     assert list(table["比较范围"][:2]) == ["同类：卫健局/委", "同地区：深圳"]
     pd.testing.assert_series_equal(
         table["百分位（高于同组的比例，%）"].astype(float),
-        want["percentile"].astype(float).rename("百分位（高于同组的比例，%）"),
+        want["percentile"].astype(float).round(1).rename("百分位（高于同组的比例，%）"),
     )
     assert_linked(frame_with(at, "单位类别", "复算得分（平均）"))
     regions = frame_with(at, "单位数", "单位执行率中位数（%）")

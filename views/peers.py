@@ -36,8 +36,17 @@ UNIT_COLUMNS = [
 ]  # fmt: skip
 
 
+# Rates, scores and percentiles are shown with one decimal.
+ROUNDED = ("value", "median", "percentile", "score", "execution_rate_pct", "completion_pct",
+           "median_unit_rate_pct")  # fmt: skip
+
+
 def shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    return frame.reindex(columns=columns).rename(columns=LABELS).reset_index(drop=True)
+    out = frame.reindex(columns=columns)
+    for column in ROUNDED:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(1)
+    return out.rename(columns=LABELS).reset_index(drop=True)
 
 
 @data.memo
@@ -131,6 +140,7 @@ cards[1].metric(
     q.fmt_pct(me["execution_rate_pct"]),
     standing("execution_rate_pct"),
     delta_color="off",
+    delta_arrow="off",
     border=True,
 )
 cards[2].metric(
@@ -138,6 +148,7 @@ cards[2].metric(
     q.fmt_pct(me["completion_pct"]),
     standing("completion_pct"),
     delta_color="off",
+    delta_arrow="off",
     border=True,
 )
 cards[3].metric(
@@ -145,6 +156,7 @@ cards[3].metric(
     "—" if pd.isna(me["score"]) else f"{me['score']:.1f}",
     standing("score"),
     delta_color="off",
+    delta_arrow="off",
     border=True,
 )
 

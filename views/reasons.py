@@ -112,7 +112,10 @@ cards[0].metric("低执行率项目", summary["n_low"], border=True)
 cards[1].metric("未执行金额（万元）", q.fmt_wan(summary["unspent_wan"]), border=True)
 cards[2].metric(
     "未说明原因的项目",
-    f"{summary['n_none']}（{q.fmt_pct(summary['share_pct'])}）" if summary["n_low"] else "—",
+    summary["n_none"],
+    f"占 {q.fmt_pct(summary['share_pct'])}" if summary["n_low"] else None,
+    delta_color="off",
+    delta_arrow="off",
     border=True,
     help="低执行率项目中，“问题 / 偏差原因”一栏和其指标的偏差原因都为空或只写了“无”的项目",
 )
@@ -151,11 +154,8 @@ if category != ALL:
 ui.table(linked, "偏差原因句子", key="reasons_sentences", cached=True)
 
 st.subheader("按地区与单位")
-columns = st.columns(2)
-with columns[0]:
-    ui.chart(shown_view["region_fig"], "各地区未执行金额按原因", key="reasons_regions", cached=True)
-with columns[1]:
-    ui.chart(shown_view["unit_fig"], "各单位未执行金额按原因", key="reasons_units", cached=True)
+ui.chart(shown_view["region_fig"], "各地区未执行金额按原因", key="reasons_regions", cached=True)
+ui.chart(shown_view["unit_fig"], "各单位未执行金额按原因", key="reasons_units", cached=True)
 with st.expander("按单位的明细表"):
     ui.table(shown_view["units"], "各单位未执行金额按原因", key="reasons_units_table", cached=True)
 

@@ -59,7 +59,7 @@ def view(selection: q.Selection) -> dict:
         "summary": summary,
         "counts": counts,
         "figure": tq.rule_chart(counts),
-        "units": units.rename(columns=LABELS),
+        "units": units.rename(columns={**LABELS, "n_tables": "指标表数"}),
         "n_docs": int(selection.indicators["doc_id"].nunique()),
         "measurable": tq.measurable_share(selection.indicators),
     }
@@ -97,7 +97,10 @@ cards[0].metric("审查文档", v["n_docs"], border=True, help="读出了绩效�
 cards[1].metric("有问题的文档", int(v["summary"]["doc_id"].nunique()), border=True)
 cards[2].metric(
     "目标不可衡量的指标",
-    f"{n_vague}（{q.fmt_pct(n_vague / n_targets * 100 if n_targets else None)}）",
+    n_vague,
+    f"占 {q.fmt_pct(n_vague / n_targets * 100 if n_targets else None)}" if n_targets else None,
+    delta_color="off",
+    delta_arrow="off",
     border=True,
     help="有目标值的指标中，目标只写了“有效提高、明显提升、良好、持续加强”等、没有可核对数字的",
 )

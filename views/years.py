@@ -53,11 +53,7 @@ def shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 @data.memo
 def every_unit(selection: q.Selection, threshold: float) -> dict:
     """Projects below the threshold two or more years running, in every unit."""
-    low = y.all_low_streaks(selection.lines, threshold)
-    if len(low):
-        low = q.low_execution(low, 101.0, selection.indicators).sort_values(
-            ["streak", "unit", "track", "year"], ascending=[False, True, True, True]
-        )
+    low = y.explained(y.all_low_streaks(selection.lines, threshold), selection.indicators)
     table = shown(low, STREAK_COLUMNS)
     return {
         "table": table,
@@ -72,7 +68,7 @@ def unit_view(selection: q.Selection, unit: str, threshold: float) -> dict:
     indicators = selection.indicators[selection.indicators["unit"] == unit]
     years = y.by_year(rows, indicators, threshold)
     matched = y.tracks(rows)
-    low = y.low_streaks(matched, threshold)
+    low = y.explained(y.low_streaks(matched, threshold), indicators)
     first_docs = (
         rows.sort_values(["year", "source_file"])
         .drop_duplicates("year")
