@@ -323,7 +323,7 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
          "line": {"color": GREEN, "dash": "dot"}, "hovertemplate": "%{x} 指标完成率 %{y:.1f}%<extra></extra>"},
     ]  # fmt: skip
     top = pd.concat([years["execution_rate_pct"], years["completion_pct"]]).max()
-    return _figure(
+    fig = _figure(
         traces,
         title,
         CHART_HEIGHT,
@@ -331,7 +331,6 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
         xaxis={"type": "category", "title": {"text": "年度"}},
         yaxis={"title": {"text": "万元"}, "tickformat": ",.0f"},
         yaxis2={
-            "title": {"text": "执行率、完成率"},
             "overlaying": "y",
             "side": "right",
             "range": [0, max(120.0, float(top if pd.notna(top) else 0) * 1.1)],
@@ -340,3 +339,9 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
             "showgrid": False,
         },
     )
+    # the legend under the plot: above it, four entries wrap over the title on a phone
+    return fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
+        margin={"t": 60, "b": 110, "r": 50},
+    )
+
