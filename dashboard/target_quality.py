@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -184,81 +185,177 @@ def _short(text, limit: int = EXAMPLE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _vague_points(first: dict, rows: pd.DataFrame, n: int) -> list[dict]:
-    vague_rows = rows[rows["_vague"].notna()]
-    if vague_rows.empty:
-        return []
-    named = [
-        _short(nm) if by_name else f"{_short(nm)}（目标「{_short(t)}」）"
-        for nm, t, by_name in zip(
-            vague_rows["name"], vague_rows["_phrase"], vague_rows["_by_name"], strict=True
-        )
-    ]
-    return [
-        _point(first, "vague_target",
-               f"{len(vague_rows)}/{n} 项指标没有可衡量的目标：{_examples(named)}",
-               len(vague_rows), len(vague_rows) / n, vague_rows["source_line"].tolist())
-    ]  # fmt: skip
+def _mapped(values: pd.Series, func) -> pd.Series:
+    """func of every value, computed once per distinct value (a million rows, few texts)."""
+    distinct = {v: func(v) for v in pd.unique(values.dropna())}
+    return values.map(distinct)
 
 
-def _overshoot_points(first: dict, rows: pd.DataFrame) -> list[dict]:
-    ratios = [
-        overshoot_ratio(o, t, a, u, x)
-        for o, t, a, u, x in zip(
-            rows["target_op"], rows["target_value"], rows["actual_value"],
-            rows["target_unit"], rows["actual_text"], strict=True,
-        )
-    ]  # fmt: skip
-    over = sorted(
-        ((r, i) for i, r in enumerate(ratios) if r is not None and r >= OVERSHOOT_RATIO),
-        reverse=True,
+def _contains(series: pd.Series, word: str) -> pd.Series:
+    return series.astype("object").fillna("").astype(str).str.contains(word, regex=False)
+
+
+def _marked(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The indicators with what the rules read from each row, computed column-wise: their
+    table's key, the vague phrase, copied actual, overshoot ratio and weight class."""
+    frame = indicators.assign(table=_table_keys(indicators))
+    frame["_key"] = frame.groupby(["doc_id", "table"], sort=False).ngroup()
+    # the target as printed; a summary table's 年度指标内容 is the indicator's name
+    by_name = (frame["doc_kind"] == "project_summary_table") & frame["target_text"].isna()
+    phrase = frame["target_text"].astype("object").where(~by_name, frame["name"])
+    frame["_phrase"], frame["_by_name"] = phrase, by_name
+    plain = _mapped(phrase.where(~by_name), vague_target)
+    aims = _mapped(phrase.where(by_name), lambda t: vague_target(t, aim=True))
+    frame["_vague"] = pd.Series(
+        np.where(by_name.to_numpy(), aims.to_numpy(object), plain.to_numpy(object)),
+        index=frame.index,
+        dtype="object",
     )
-    if not over:
+    target = frame["target_text"].astype("object")
+    actual = frame["actual_text"].astype("object")
+    frame["_both"] = target.notna() & actual.notna()
+    t = target.fillna("").astype(str).str.replace(_SPACES, "", regex=True)
+    a = actual.fillna("").astype(str).str.replace(_SPACES, "", regex=True)
+    frame["_same"] = frame["_both"] & (t == a) & (t != "")
+    value, goal = frame["actual_value"].astype(float), frame["target_value"].astype(float)
+    units = _mapped(actual, lambda x: parse_target(x)[2])
+    unit_ok = units.isna() | frame["target_unit"].isna() | (units == frame["target_unit"])
+    rated = frame["target_op"].isin((">=", ">", "=")) & (goal > 0) & value.notna() & unit_ok
+    frame["_ratio"] = (value / goal).where(rated)
+    satisfaction = (
+        _contains(frame["level1"], "满意")
+        | _contains(frame["level2"], "满意")
+        | _contains(frame["name"], "满意")
+    )
+    first = frame["level1"].astype("object").fillna(frame["level2"]).fillna("").astype(str)
+    frame["_class"] = np.select(
+        [
+            satisfaction,
+            first.str.contains("产出", regex=False) | first.str.contains("成本", regex=False),
+            first.str.contains("效益", regex=False),
+        ],
+        ["满意度", "产出", "效益"],
+        "其他",
+    )
+    frame["_benefit"] = _contains(frame["level1"], "效益") | _contains(frame["level2"], "效益")
+    frame["_satisfied"] = satisfaction
+    frame["_level1"] = frame["level1"].map(lambda v: isinstance(v, str))
+    frame["_declared"] = frame["status"] == "target_only"
+    return frame
+
+
+def _lines_of(rows: pd.DataFrame) -> pd.Series:
+    return rows.groupby("_key")["source_line"].agg(list)
+
+
+def _indicator_points(indicators: pd.DataFrame) -> list[dict]:
+    """Rules 2–6 on every indicator table, column-wise (a Python loop only over the tables
+    and rows a rule flags)."""
+    if indicators.empty:
         return []
-    named = [
-        f"{_short(rows['name'].iloc[i])}（目标 {rows['target_text'].iloc[i]}，"
-        f"完成 {rows['actual_text'].iloc[i]}，{r:.1f} 倍）"
-        for r, i in over
+    frame = _marked(indicators)
+    firsts = frame.drop_duplicates("_key").set_index("_key")
+    columns = [*DOC_FIELDS, "table"]
+    heads = dict(
+        zip(
+            firsts.index,
+            firsts[columns].astype("object").to_dict("records"),
+            strict=True,
+        )
+    )
+    tables = frame.groupby("_key").agg(
+        n=("name", "size"),
+        n_both=("_both", "sum"),
+        n_same=("_same", "sum"),
+        declared=("_declared", "all"),
+        level1=("_level1", "any"),
+        benefit=("_benefit", "any"),
+        satisfied=("_satisfied", "any"),
+        first=("source_line", "min"),
+        last=("source_line", "max"),
+    )
+    lines = _lines_of(frame)
+    points: list[dict] = []
+    # 2. actuals copied from the targets, across a whole table
+    copied = tables[
+        ~tables["declared"]
+        & (tables["n_both"] >= IDENTICAL_MIN_ROWS)
+        & (tables["n_both"] == tables["n"])
+        & (tables["n_same"] == tables["n"])
     ]
-    lines = rows["source_line"].tolist()
-    return [
-        _point(first, "overshoot",
-               f"{len(over)} 项指标完成值达到目标的 {OVERSHOOT_RATIO:g} 倍以上：{_examples(named)}",
-               len(over), over[0][0], [lines[i] for _, i in over])
-    ]  # fmt: skip
+    example = frame[frame["_both"]].groupby("_key")["target_text"].first()
+    for k, row in copied.iterrows():
+        points.append(
+            _point(heads[k], "identical_actuals",
+                   f"全部 {row['n']} 项指标的完成值与目标值逐字相同（如「{_short(example[k])}」）",
+                   row["n"], row["n"], lines[k])
+        )  # fmt: skip
+    # 3. targets exceeded many times over
+    over = frame[(frame["_ratio"] >= OVERSHOOT_RATIO) & ~frame["_key"].map(tables["declared"])]
+    for k, rows in over.sort_values("_ratio", ascending=False, kind="stable").groupby(
+        "_key", sort=False
+    ):
+        named = [
+            f"{_short(n)}（目标 {t}，完成 {a}，{r:.1f} 倍）"
+            for n, t, a, r in zip(rows["name"], rows["target_text"], rows["actual_text"], rows["_ratio"], strict=True)
+        ]  # fmt: skip
+        points.append(
+            _point(heads[k], "overshoot",
+                   f"{len(rows)} 项指标完成值达到目标的 {OVERSHOOT_RATIO:g} 倍以上：{_examples(named)}",
+                   len(rows), rows["_ratio"].iloc[0], rows["source_line"].tolist())
+        )  # fmt: skip
+    # 4. targets that cannot be measured
+    vague = frame[frame["_vague"].notna()]
+    for k, rows in vague.groupby("_key", sort=False):
+        n = int(tables.at[k, "n"])
+        named = [
+            _short(nm) if by_name else f"{_short(nm)}（目标「{_short(t)}」）"
+            for nm, t, by_name in zip(rows["name"], rows["_phrase"], rows["_by_name"], strict=True)
+        ]
+        points.append(
+            _point(heads[k], "vague_target",
+                   f"{len(rows)}/{n} 项指标没有可衡量的目标：{_examples(named)}",
+                   len(rows), len(rows) / n, rows["source_line"].tolist())
+        )  # fmt: skip
+    # 5. no 效益 / 满意度 indicators (a table of MIN_TABLE_ROWS rows with its 一级指标 read)
+    judged = tables[(tables["n"] >= MIN_TABLE_ROWS) & tables["level1"]]
+    for rule, column, word in (
+        ("no_benefit", "benefit", "效益"),
+        ("no_satisfaction", "satisfied", "满意度"),
+    ):
+        for k, row in judged[~judged[column]].iterrows():
+            points.append(
+                _point(
+                    heads[k],
+                    rule,
+                    f"{row['n']} 项指标中没有{word}指标",
+                    row["n"],
+                    row["n"],
+                    lines[k],
+                )
+            )
+    # 6. weights against the usual structure
+    weighted = frame[frame["weight"].notna()]
+    if len(weighted):
+        sums = weighted.groupby(["_key", "_class"])["weight"].sum().unstack(fill_value=0.0)
+        counts = weighted.groupby("_key").size()
+        other = sums["其他"] if "其他" in sums else pd.Series(0.0, index=sums.index)
+        keep = (
+            (counts.reindex(sums.index) >= 2) & (other <= WEIGHT_TOLERANCE) & (sums.sum(axis=1) > 0)
+        )
+        weight_lines = _lines_of(weighted)
+        by_doc: dict[str, list] = {}
+        kept = sums[keep].reindex(columns=list(STANDARD_WEIGHTS), fill_value=0.0).round(2)
+        for k, structure in zip(kept.index, kept.itertuples(index=False, name=None), strict=True):
+            by_doc.setdefault(heads[k]["doc_id"], []).append((heads[k], structure, weight_lines[k]))
+        for doc_tables in by_doc.values():
+            points += _structure_points(doc_tables)
+    return points
 
 
-def _identical_points(first: dict, rows: pd.DataFrame, n: int) -> list[dict]:
-    both = rows[rows["target_text"].notna() & rows["actual_text"].notna()]
-    if len(both) < IDENTICAL_MIN_ROWS or len(both) != n:
-        return []
-    pairs = zip(both["target_text"], both["actual_text"], strict=True)
-    if not all(same_words(t, a) for t, a in pairs):
-        return []
-    return [
-        _point(first, "identical_actuals",
-               f"全部 {n} 项指标的完成值与目标值逐字相同（如「{_short(both['target_text'].iloc[0])}」）",
-               n, n, rows["source_line"].tolist())
-    ]  # fmt: skip
-
-
-def _coverage_points(first: dict, rows: pd.DataFrame, n: int) -> list[dict]:
-    if n < MIN_TABLE_ROWS or not rows["level1"].map(lambda t: isinstance(t, str)).any():
-        return []  # too small a table, or no 一级指标 read: nothing to judge
-    levels = [t for t in pd.concat([rows["level1"], rows["level2"]]).tolist() if isinstance(t, str)]
-    names = [t for t in rows["name"].tolist() if isinstance(t, str)]
-    lines = rows["source_line"].tolist()
-    out = []
-    if not any("效益" in t for t in levels):
-        out.append(_point(first, "no_benefit", f"{n} 项指标中没有效益指标", n, n, lines))
-    if not any("满意" in t for t in levels + names):
-        out.append(_point(first, "no_satisfaction", f"{n} 项指标中没有满意度指标", n, n, lines))
-    return out
-
-
-def _structure(rows: pd.DataFrame) -> tuple[float, ...] | None:
-    """The table's weights of 产出 / 效益 / 满意度 (STANDARD_WEIGHTS order), or None when it
-    has fewer than two weights or weights outside them (a department form's 投入管理 …)."""
+def weight_structure(rows: pd.DataFrame) -> tuple[float, ...] | None:
+    """One table's weights of 产出 / 效益 / 满意度 (STANDARD_WEIGHTS order), or None when it has
+    fewer than two weights or weights outside them (a department form's 投入管理 …)."""
     weighted = rows[rows["weight"].notna()]
     if len(weighted) < 2:
         return None
@@ -323,41 +420,6 @@ def _structure_points(tables: list[tuple[dict, tuple, list]]) -> list[dict]:
     return out
 
 
-def _indicator_points(indicators: pd.DataFrame) -> list[dict]:
-    """Rules 2–6 on every indicator table."""
-    if indicators.empty:
-        return []
-    frame = indicators.assign(table=_table_keys(indicators))
-    # the target as printed; a summary table's 年度指标内容 is the indicator's name
-    by_name = (frame["doc_kind"] == "project_summary_table") & frame["target_text"].isna()
-    phrase = frame["target_text"].where(~by_name, frame["name"])
-    pairs = dict.fromkeys(zip(phrase.tolist(), by_name.tolist(), strict=True))
-    found = {key: vague_target(key[0], aim=key[1]) for key in pairs}
-    frame = frame.assign(
-        _phrase=phrase,
-        _by_name=by_name,
-        _vague=[found[k] for k in zip(phrase.tolist(), by_name.tolist(), strict=True)],
-    )
-    points: list[dict] = []
-    weights: dict[str, list] = {}
-    for (doc_id, table), rows in frame.groupby(["doc_id", "table"], sort=False):
-        first = {k: rows[k].iloc[0] for k in DOC_FIELDS} | {"table": table}
-        n = len(rows)
-        executed = not (rows["status"] == "target_only").all()
-        if executed:
-            points += _identical_points(first, rows, n)
-            points += _overshoot_points(first, rows)
-        points += _vague_points(first, rows, n)
-        points += _coverage_points(first, rows, n)
-        structure = _structure(rows)
-        if structure is not None:
-            lines = rows.loc[rows["weight"].notna(), "source_line"].tolist()
-            weights.setdefault(doc_id, []).append((first, structure, lines))
-    for tables in weights.values():
-        points += _structure_points(tables)
-    return points
-
-
 def _full_marks_points(projects: pd.DataFrame, indicators: pd.DataFrame) -> list[dict]:
     """Rule 1: self-scores at full marks while execution is far below budget."""
     if projects.empty:
@@ -368,36 +430,31 @@ def _full_marks_points(projects: pd.DataFrame, indicators: pd.DataFrame) -> list
     if rows.empty:
         return []
     scored = indicators[indicators["weight"].notna() & indicators["score"].notna()]
-    tables = scored.assign(table=_table_keys(scored)).groupby(["doc_id", "table"], sort=False).agg(
-        n=("weight", "size"), weight=("weight", "sum"), score=("score", "sum"),
-        first=("source_line", "min"), last=("source_line", "max"),
+    tables = (
+        scored.assign(table=_table_keys(scored))
+        .groupby(["doc_id", "table"], sort=False)
+        .agg(n=("weight", "size"), weight=("weight", "sum"), score=("score", "sum"),
+             first=("source_line", "min"), last=("source_line", "max"))
     )  # fmt: skip
+    rows = rows.assign(
+        table=rows["project"].astype("object").where(rows["level"] == "project", DEPARTMENT_TABLE)
+    )
+    joined = rows.join(tables.rename(columns={"score": "score_table"}), on=["doc_id", "table"])
+    full_table = joined["n"].fillna(0).ge(1) & (
+        joined["score_table"] >= joined["weight"] - SCORE_TOLERANCE
+    )
+    full_score = joined["score"].astype(float) >= FULL_SCORE - SCORE_TOLERANCE
     points = []
-    for row in rows.to_dict("records"):
-        table = row["project"] if row["level"] == "project" else DEPARTMENT_TABLE
-        key = (row["doc_id"], table)
-        full_table = (
-            key in tables.index
-            and tables.loc[key, "n"] >= 1
-            and tables.loc[key, "score"] >= tables.loc[key, "weight"] - SCORE_TOLERANCE
-        )
-        full_score = pd.notna(row.get("score")) and row["score"] >= FULL_SCORE - SCORE_TOLERANCE
-        if not (full_table or full_score):
-            continue
-        what = (
-            f"{int(tables.loc[key, 'n'])} 项指标全部满分"
-            if full_table
-            else f"自评 {row['score']:g} 分"
-        )
-        lines = [row["source_line"], row.get("end_line")]
-        if key in tables.index:
-            lines += [tables.loc[key, "first"], tables.loc[key, "last"]]
-        first = {k: row.get(k) for k in DOC_FIELDS} | {"table": table}
+    for row in joined[full_table | full_score].to_dict("records"):
+        has_table = pd.notna(row["n"])
+        full = has_table and row["score_table"] >= row["weight"] - SCORE_TOLERANCE
+        what = f"{int(row['n'])} 项指标全部满分" if full else f"自评 {row['score']:g} 分"
+        first = {k: row.get(k) for k in DOC_FIELDS} | {"table": row["table"]}
         points.append(
             _point(first, "full_marks_low_exec",
                    f"{what}，而预算执行率只有 {row['_rate']:.1f}%",
-                   int(tables.loc[key, "n"]) if key in tables.index else 1,
-                   LOW_EXECUTION_PCT - row["_rate"], lines)
+                   int(row["n"]) if has_table else 1, LOW_EXECUTION_PCT - row["_rate"],
+                   [row["source_line"], row.get("end_line"), row["first"], row["last"]])
         )  # fmt: skip
     return points
 
@@ -427,7 +484,7 @@ def measurable_share(indicators: pd.DataFrame) -> pd.DataFrame:
     rows = indicators[indicators["target_text"].notna()]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    vague = rows["target_text"].map(lambda t: vague_target(t) is not None)
+    vague = _mapped(rows["target_text"].astype("object"), vague_target).notna()
     out = (
         rows.assign(_vague=vague)
         .groupby("unit")
