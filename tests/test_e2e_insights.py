@@ -3,8 +3,8 @@ reopens it, the years of a multi-year unit — in headless Chromium on the seeds
 
 from __future__ import annotations
 
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import pytest
