@@ -167,7 +167,8 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
     doc_id = doc_id_for(source_file, sha)
     try:
         # xlsx/docx/csv become tab-separated text first; line numbers refer to that text
-        doc = Doc.from_bytes(source_file, convert(source_file, raw).data, sha)
+        converted = convert(source_file, raw)
+        doc = Doc.from_bytes(source_file, converted.data, sha)
     except (DecodeError, ReaderError) as exc:
         return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
     doc = replace(doc, size_bytes=len(raw))  # the file's size, not its converted text's
@@ -183,6 +184,7 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             "请确认这是绩效文档的文本。",
         )
     parsed: Parsed = registry()[kind].parse(doc)
+    parsed.findings[:0] = converted.findings  # what the reader noticed (OCR confidence)
     return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
 
 

@@ -51,6 +51,10 @@ CODES: dict[str, tuple[str, str]] = {
     "TRUNCATED": ("warning", "the file ends in the middle of a character or table"),
     "ENCODING": ("info", "the file is not UTF-8; it was decoded with another encoding"),
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
+    "OCR_LOW_CONFIDENCE": (
+        "warning",
+        "text on a scan or photo was read with low OCR confidence; check it against the page",
+    ),
 }
 # code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
 # Every code of CODES has one (tests/test_contract.py).
@@ -75,6 +79,7 @@ CODE_LABELS: dict[str, str] = {
     "TRUNCATED": "文件不完整",
     "ENCODING": "非 UTF-8 编码",
     "UNREADABLE": "无法读取",
+    "OCR_LOW_CONFIDENCE": "文字识别置信度低",
 }
 
 

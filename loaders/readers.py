@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .document import DecodeError, decode
+from .pages import Geometry
 
 # Suffixes the import accepts; the build also reads them when found in data/raw.
 TEXT_SUFFIXES = (".txt", ".md", ".tsv")
-SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx")
+# Scans and photos, read by OCR (loaders/ocr.py).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *IMAGE_SUFFIXES)
 FORMAT_LABELS = {
     ".txt": "文本",
     ".md": "Markdown 文本",
@@ -29,6 +32,9 @@ FORMAT_LABELS = {
     ".csv": "CSV 表格",
     ".xlsx": "Excel 工作簿",
     ".docx": "Word 文档",
+    ".png": "PNG 图片（扫描件或照片）",
+    ".jpg": "JPEG 图片（扫描件或照片）",
+    ".jpeg": "JPEG 图片（扫描件或照片）",
 }
 # Zip bomb limits for xlsx/docx: total unpacked size, entries, and the packing ratio of any
 # entry larger than ZIP_RATIO_FROM_BYTES (spreadsheet XML packs about 10:1, rarely 100:1).
@@ -57,16 +63,23 @@ class Converted:
     suffix: str
     label: str
     parts: int = 1  # sheets of a workbook, tables of a Word document
+    geometry: Geometry | None = None  # page and box of every line, for paged files
+    findings: tuple = ()  # what the reader noticed (values OCR read with low confidence)
 
 
 def suffix_of(name: str) -> str:
     return PurePath(name).suffix.lower()
 
 
-def convert(source_file: str, raw: bytes) -> Converted:
-    """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError."""
+def convert(source_file: str, raw: bytes, progress=None) -> Converted:
+    """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError.
+
+    progress(done, total), for images, is called as OCR reads its pages.
+    """
     suffix = suffix_of(source_file)
     label = FORMAT_LABELS.get(suffix, "文本")
+    if suffix in IMAGE_SUFFIXES:
+        return image_converted(source_file, raw, progress)
     if suffix == ".xlsx":
         text, parts = xlsx_text(raw)
     elif suffix == ".docx":
@@ -296,6 +309,23 @@ def _grid_skip(tr, tag: str) -> int:
 def _cell_text(tc, qn) -> str:
     parts = [_paragraph_text(p) for p in tc.iter(qn("w:p"))]
     return cell_text(" ".join(p for p in parts if p.strip()))
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def image_converted(source_file: str, raw: bytes, progress=None) -> Converted:
+    """A scan or photo read by OCR: its rows as tab-separated lines, their geometry, and the
+    findings on values read with low confidence (loaders/ocr.py)."""
+    from . import ocr
+    from .pages import tabulate
+
+    suffix = suffix_of(source_file)
+    rows, pages, findings = ocr.read_image_file(raw, source_file, progress)
+    text, geometry = tabulate(rows, pages)
+    return Converted(
+        text.encode("utf-8"), suffix, FORMAT_LABELS[suffix], len(pages), geometry, tuple(findings)
+    )
 
 
 # --- csv --------------------------------------------------------------------------------------

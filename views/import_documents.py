@@ -4,17 +4,18 @@ import hashlib
 import logging
 import math
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, serving
+from dashboard import auth, background, serving
 from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
-from loaders import intake
-from loaders.readers import SUFFIXES, TEXT_SUFFIXES
+from loaders import intake, ocr
+from loaders.readers import IMAGE_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, suffix_of
 
 # Previews kept per session (file id and fields -> Preview); a rerun does not parse again.
 PREVIEW_CACHE_KEY = "_import_previews"
@@ -26,6 +27,10 @@ INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actu
 FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
 # Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
 TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
+# Uploads read by OCR in the background (dashboard/background.py), and how often their progress
+# is polled.
+OCR_SUFFIXES = IMAGE_SUFFIXES
+OCR_POLL_S = 1.0
 # How long the page waits for an import in progress before it lists the documents anyway.
 RECOVER_WAIT_S = 5.0
 LIST_COLUMNS = ["doc_id", "doc_kind", "unit", "region", "year", "source_file"]
@@ -86,15 +91,46 @@ def loaded_documents() -> tuple:
     return catalogue(str(raw), str(out), folder_signature(raw), tables_mtime_ns)
 
 
-def preview(upload, fields: dict) -> intake.Preview:
-    """intake.inspect for an uploaded file with the form's fields, cached for the session."""
+def preview(upload, fields: dict) -> intake.Preview | str:
+    """intake.inspect for an uploaded file with the form's fields, cached for the session; for
+    a scan or photo not read yet, the key of the background job reading it (OCR)."""
     cache = st.session_state.setdefault(PREVIEW_CACHE_KEY, {})
     key = (upload.file_id, upload.name, tuple(sorted(fields.items())))
     if key not in cache:
-        cache[key] = intake.inspect(upload.name, upload.getvalue(), fields or None)
+        data = upload.getvalue()
+        sha = hashlib.sha256(data).hexdigest()
+        if suffix_of(upload.name) in OCR_SUFFIXES and not ocr.is_read(sha):
+            job_key = f"inspect:{sha}:{upload.name}:{sorted(fields.items())}"
+            job = background.submit(
+                job_key, lambda: intake.inspect(upload.name, data, fields or None)
+            )
+            if not job.finished:
+                return job_key
+            if job.error is not None:
+                raise job.error
+            cache[key] = job.result
+        else:
+            cache[key] = intake.inspect(upload.name, data, fields or None)
         while len(cache) > PREVIEW_CACHE_SIZE:
             cache.pop(next(iter(cache)))
     return cache[key]
+
+
+@st.fragment(run_every=OCR_POLL_S)
+def ocr_progress(job_key: str) -> None:
+    """A scan being read in the background: its pages so far; the page reruns when it is done."""
+    job = background.get(job_key)
+    if job is None or job.finished:
+        st.rerun()
+    elapsed = time.monotonic() - job.started
+    if job.total:
+        st.progress(
+            job.done / job.total,
+            text=f"正在识别文字（OCR）：已完成 {job.done}/{job.total} 页，用时 {elapsed:.0f} 秒…",
+        )
+    else:
+        st.progress(0.0, text=f"排队等待文字识别（OCR），已等 {elapsed:.0f} 秒…")
+    st.caption("扫描件和照片每页需数秒识别；识别在后台进行，不影响其他用户使用。")
 
 
 def edited_fields(detected: dict, key: str) -> dict:
@@ -144,8 +180,11 @@ def file_box(upload, rows: list[dict]) -> None:
     """One uploaded file: what was read, the editable fields, and 确认导入."""
     data = upload.getvalue()
     base = preview(upload, {})
-    key = base.sha256[:12]
     st.markdown(f"**{md_escape(intake.printable(upload.name))}**　{intake.size_text(len(data))}")
+    if isinstance(base, str):  # read by OCR in the background
+        ocr_progress(base)
+        return
+    key = base.sha256[:12]
     done = st.session_state.get(DONE_KEY, {}).get(base.sha256)
     if done:
         st.success(done)
@@ -159,6 +198,9 @@ def file_box(upload, rows: list[dict]) -> None:
     if fields.pop("invalid", False):
         return
     p = preview(upload, fields) if fields else base
+    if isinstance(p, str):
+        ocr_progress(p)
+        return
     doc = p.document
     encoding = (p.encoding or "").upper() if p.name.endswith(TEXT_FORMATS) else "—"
     st.caption(
