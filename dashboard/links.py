@@ -7,7 +7,11 @@ reopens the page with the same unit, category or threshold.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import streamlit as st
+
+from . import trace
 
 READ_PREFIX = "_link_read_"
 
@@ -46,3 +50,10 @@ def initial(key: str, name: str, value) -> dict:
     """The widget's default as a keyword argument (name= value), or none once the session (or
     the link, through seed) holds a value: Streamlit warns when both set a widget."""
     return {} if key in st.session_state else {name: value}
+
+
+def source_params(doc_id, line=None, end=None) -> dict[str, str]:
+    """The 原文 page's query parameters for a document's lines (as trace.source_link builds
+    them), for st.page_link: a page link carries a document's id without any Markdown."""
+    link = trace.source_link(doc_id, line, end)
+    return dict(parse_qsl(urlsplit(link).query)) if link else {}

@@ -4,6 +4,7 @@ synthetic corpus with multi-year units, their settings in the link, links to the
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import pytest
@@ -173,9 +174,17 @@ def test_target_quality_lists_each_documents_points_with_links(monkeypatch, seed
     assert_linked(short)
     assert_linked(frame_with(at, "指标表（项目）", "说明"))
     assert metrics(at)["审查文档"] == "5"
-    # the chosen document's points as a numbered list, each with its link
-    items = [m.value for m in at.markdown if "查看原文" in m.value]
-    assert items and items[0].startswith("1. **")
+    # the chosen document's points as a numbered list, each with a page link to its lines
+    doc = at.selectbox(key="tq_doc").value
+    items = [m.value for m in at.markdown if m.value.startswith(("1. **", "2. **"))]
+    want = summary[summary["doc_id"] == doc]
+    assert len(items) >= min(2, len(want)) and items[0].startswith("1. **")
+    page_links = at.get("page_link")
+    assert len(page_links) == len(want)
+    first = want.iloc[0]
+    assert page_links[0].proto.page == "source_viewer"
+    params_ = dict(parse_qsl(page_links[0].proto.query_string))
+    assert params_["doc"] == doc and params_["line"] == str(first["source_line"])
 
 
 def test_target_quality_narrows_to_one_rule_from_the_link(monkeypatch, seeds_dir):

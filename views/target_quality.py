@@ -149,11 +149,15 @@ else:
     links.write("tq_doc", doc, list(doc_labels)[0] if doc_labels else None)
     if doc:
         for row in chosen["summary"][chosen["summary"]["doc_id"] == doc].itertuples():
-            url = trace.source_link(row.doc_id, row.source_line, row.end_line)
-            st.markdown(
-                f"{row.rank}. **{md_escape(row.rule_label)}**：{md_escape(row.detail)}"
-                f"（[查看原文]({url})）"
-            )
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.markdown(f"{row.rank}. **{md_escape(row.rule_label)}**：{md_escape(row.detail)}")
+                # a page link, not a Markdown one: the document's id is data
+                st.page_link(
+                    "views/source_viewer.py",
+                    label="查看原文",
+                    icon=":material/article:",
+                    query_params=links.source_params(row.doc_id, row.source_line, row.end_line),
+                )
 
 with st.expander(f"逐表明细（{len(chosen['detail'])} 条）"):
     ui.table(chosen["detail_linked"], "逐表明细", key="tq_detail", cached=True)
