@@ -122,6 +122,31 @@ def part_of(target: Target, n_lines: int, size: int = VIEW_LINES) -> tuple[int, 
     return first, last
 
 
+@dataclass(frozen=True)
+class PageTarget:
+    """The page to show for a target in a paged document, and the boxes to highlight on it."""
+
+    page: int
+    boxes: tuple = ()
+
+
+def page_target(geometry, target: Target) -> PageTarget:
+    """Where a target's lines sit in a paged document (loaders.pages.Geometry): the page of its
+    first line and the box around its lines on that page; page 1 and no box without lines."""
+    first = geometry.pages[0].number if geometry.pages else 1
+    if target.line is None:
+        return PageTarget(first)
+    where = geometry.locate(target.line, target.last)
+    if where is None:
+        # a blank line between two rows: the next line that has a place
+        after = [n for n in geometry.lines if target.line <= n <= target.last]
+        where = geometry.locate(min(after), target.last) if after else None
+    if where is None:
+        return PageTarget(first)
+    page, box = where
+    return PageTarget(page, (tuple(float(v) for v in box),))
+
+
 def _line_html(number: int, text: str, marked: bool) -> str:
     cells = '<span class="tab"></span>'.join(html.escape(c) for c in text.split("\t"))
     css = "ln hl" if marked else "ln"

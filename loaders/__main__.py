@@ -11,6 +11,7 @@ from . import intake
 from .build import UnsafeOutput, build, check_output_folder, has_documents, is_current
 from .intake import AlreadyImported, ImportRefused, NeedsConfirmation
 from .manifest import ManifestError
+from .readers import SUFFIXES
 
 log = logging.getLogger("loaders")
 
@@ -98,7 +99,7 @@ def add_import_commands(sub) -> None:
             "--out", type=Path, default=None, help="default: $DASHBOARD_PARQUET_DIR or data/parquet"
         )
 
-    a = sub.add_parser("add", help="import a document (.txt .md .csv .tsv .xlsx .docx) and rebuild")
+    a = sub.add_parser("add", help=f"import a document ({' '.join(SUFFIXES)}) and rebuild")
     a.add_argument("file", type=Path)
     a.add_argument("--unit", help="reporting unit, when the document does not print it")
     a.add_argument("--year", help="budget year, when the document does not print it")

@@ -37,8 +37,9 @@ from .metadata import (
     labelled_unit,
     looks_like_unit,
 )
+from .pages import Geometry
 from .places import CITY_PROVINCE, locate, region_of
-from .readers import ReaderError, convert
+from .readers import Converted, ReaderError, convert
 from .schema import TABLES, to_table
 
 log = logging.getLogger(__name__)
@@ -166,11 +167,14 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
     sha = hashlib.sha256(raw).hexdigest()
     doc_id = doc_id_for(source_file, sha)
     try:
-        # xlsx/docx/csv become tab-separated text first; line numbers refer to that text
+        # xlsx/docx/csv/pdf/images become tab-separated text first; line numbers refer to that text
         converted = convert(source_file, raw)
         doc = Doc.from_bytes(source_file, converted.data, sha)
     except (DecodeError, ReaderError) as exc:
-        return _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
+        result = _unreadable(doc_id, source_file, sha, len(raw), f"无法读取{source_file}：{exc}")
+        if getattr(exc, "transient", False):
+            result["retry"] = True  # a converter missing or timed out: not kept in the cache
+        return result
     doc = replace(doc, size_bytes=len(raw))  # the file's size, not its converted text's
     scores = detect(doc)
     kind, score = scores[0]
@@ -184,14 +188,27 @@ def read_document(source_file: str, raw: bytes, manifest_entry: dict | None = No
             "请确认这是绩效文档的文本。",
         )
     parsed: Parsed = registry()[kind].parse(doc)
-    parsed.findings[:0] = converted.findings  # what the reader noticed (OCR confidence)
-    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {})
+    return conform(doc, doc_id, kind, score, parsed, manifest_entry or {}, converted)
 
 
-def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entry: dict) -> dict:
-    """Fill metadata, apply the manifest, cross-check, and stamp doc_id on every row."""
+def conform(
+    doc: Doc,
+    doc_id: str,
+    kind: str,
+    score: float,
+    parsed: Parsed,
+    entry: dict,
+    converted: Converted | None = None,
+) -> dict:
+    """Fill metadata, apply the manifest, cross-check, and stamp doc_id on every row.
+
+    For a paged file (converted with a geometry), every row with a source_line also gets the
+    page and box it was read from, and the reader's own findings (a scanned page) are added.
+    """
     meta = dict(parsed.meta)
     findings = list(parsed.findings)
+    if converted is not None:
+        findings += converted.findings
     meta.setdefault("unit", None)
     # The form's own labels first, by priority; then what the kind read; then a name in the head.
     # A name that does not look like a unit (a run of form cells) is no unit at all.
@@ -269,14 +286,28 @@ def conform(doc: Doc, doc_id: str, kind: str, score: float, parsed: Parsed, entr
         "year_source": meta["year_source"],
         "amount_unit": meta["amount_unit"],
         "title": meta.get("title"),
+        "pages": converted.pages if converted is not None else None,
+        "ocr_pages": converted.ocr_pages if converted is not None else None,
     }
+    geometry = converted.geometry if converted is not None else None
     return {
         "document": document,
-        "projects": [{**p, "doc_id": doc_id} for p in parsed.projects],
-        "indicators": [{**i, "doc_id": doc_id} for i in parsed.indicators],
-        "findings": [replace(f, doc_id=doc_id).as_row() for f in findings],
+        "projects": _placed([{**p, "doc_id": doc_id} for p in parsed.projects], geometry),
+        "indicators": _placed([{**i, "doc_id": doc_id} for i in parsed.indicators], geometry),
+        "findings": _placed([replace(f, doc_id=doc_id).as_row() for f in findings], geometry),
         "totals": [{**t, "doc_id": doc_id} for t in parsed.totals],
     }
+
+
+def _placed(rows: list[dict], geometry: Geometry | None) -> list[dict]:
+    """rows with source_page and source_box (x0, y0, x1, y1 in points) of their source lines."""
+    if geometry is None:
+        return rows
+    for row in rows:
+        where = geometry.locate(row.get("source_line"), row.get("end_line"))
+        if where is not None:
+            row["source_page"], row["source_box"] = where[0], [round(v, 2) for v in where[1]]
+    return rows
 
 
 def _place_of(unit: str | None, title: str | None, parent: str | None) -> dict:
@@ -354,6 +385,7 @@ def is_current(raw_dir: Path, out_dir: Path) -> bool:
         return (
             stamp["raw_digest"] == raw_digest(raw_dir)
             and stamp.get("code_digest") == code_digest()
+            and not stamp.get("retry")  # documents a missing converter left unread
             and all((out_dir / f"{name}.parquet").is_file() for name in TABLES)
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -388,10 +420,14 @@ def stamp_build_id(out_dir: Path) -> str | None:
         return None
 
 
-def _results_as_tables(results: Iterable[dict]) -> tuple[dict[str, list[pa.Table]], list[dict]]:
-    """Parsed documents as Arrow tables, converted in batches so that few row dicts live at once."""
+def _results_as_tables(
+    results: Iterable[dict],
+) -> tuple[dict[str, list[pa.Table]], list[dict], set[str]]:
+    """Parsed documents as Arrow tables, converted in batches so that few row dicts live at once;
+    their document rows; the files to read again next build (a converter was unavailable)."""
     out: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     documents: list[dict] = []
+    retry: set[str] = set()
     batch: list[dict] = []
 
     def flush() -> None:
@@ -408,11 +444,13 @@ def _results_as_tables(results: Iterable[dict]) -> tuple[dict[str, list[pa.Table
 
     for result in results:
         documents.append(result["document"])
+        if result.get("retry"):
+            retry.add(result["document"]["source_file"])
         batch.append(result)
         if len(batch) >= ARROW_BATCH_DOCS:
             flush()
     flush()
-    return out, documents
+    return out, documents, retry
 
 
 def _parse_all(files: list[Path], manifest: dict[str, dict], workers: int) -> Iterator[dict]:
@@ -462,7 +500,9 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         kept, cached = {}, ({name: [] for name in TABLES}, [])
     previous, used = cached
     to_parse = [raw_dir / name for name, _ in documents_listed if name not in kept]
-    parsed, documents = _results_as_tables(_parse_all(to_parse, manifest, os.cpu_count() or 1))
+    parsed, documents, retry = _results_as_tables(
+        _parse_all(to_parse, manifest, os.cpu_count() or 1)
+    )
     tables: dict[str, pa.Table] = {}
     fresh: dict[str, pa.Table] = {}
     for name in TABLES:
@@ -475,11 +515,14 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         "code_digest": code,
         "loader_version": LOADER_VERSION,
         "build_id": build_id,
+        "retry": sorted(retry),
     }
     write_tables(tables, out_dir, stamp)
     index = {name: {**seen[name], "doc_id": doc_id} for name, doc_id in kept.items()}
     for doc in documents:
         entry = seen.get(doc["source_file"], {"key": "", "sha": "", "stat": None})
+        if doc["source_file"] in retry:
+            entry = {**entry, "key": ""}  # never matches: parsed again by the next build
         index[doc["source_file"]] = {**entry, "doc_id": doc["doc_id"]}
     parsed_ids = [doc["doc_id"] for doc in documents]
     cache.save(build_id, hashed_ns, index, used, fresh, parsed_ids, tables)
@@ -532,7 +575,9 @@ def _write_parquet(name: str, table: list[dict] | pa.Table, folder: Path) -> Non
 def _stat_columns(name: str) -> list[str]:
     """Columns given min/max statistics: the numbers. Text min/max costs a third of the write
     (a million indicator texts) and helps no reader; the files hold one or two row groups."""
-    return [f.name for f in TABLES[name] if not pa.types.is_string(f.type)]
+    return [
+        f.name for f in TABLES[name] if not (pa.types.is_string(f.type) or pa.types.is_list(f.type))
+    ]
 
 
 @contextmanager

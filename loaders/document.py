@@ -29,11 +29,13 @@ class Decoded:
     truncated: bool = False
 
 
-# Leading bytes of formats that are not text, with what to tell the user.
+_TO_TEXT = "请先提取为 UTF-8 文本（.txt）再放入 data/raw"
+# Leading bytes of formats that are not text, with what to tell the user. They reach decode only
+# under another extension: a .pdf, .xlsx or .docx is converted to text first (readers.py).
 BINARY_MAGIC = (
-    (b"%PDF", "这是 PDF 文件而不是文本"),
-    (b"PK\x03\x04", "这是压缩包或 Office 文件（xlsx/docx）而不是文本"),
-    (b"\xd0\xcf\x11\xe0", "这是旧版 Office 文件（xls/doc）而不是文本"),
+    (b"%PDF", "这是 PDF 文件而不是文本", "请把扩展名改为 .pdf 后重新导入"),
+    (b"PK\x03\x04", "这是压缩包或 Office 文件（xlsx/docx）而不是文本", _TO_TEXT),
+    (b"\xd0\xcf\x11\xe0", "这是旧版 Office 文件（xls/doc）而不是文本", _TO_TEXT),
 )
 _CJK_EXTRA = frozenset("“”‘’—…·×≥≤±√")
 
@@ -81,9 +83,9 @@ def decode(raw: bytes) -> Decoded:
     raw = bytes(raw)
     if not raw or raw.isspace():
         raise DecodeError("文件为空：请重新导出该文档的文本后放回 data/raw。")
-    for magic, what in BINARY_MAGIC:
+    for magic, what, advice in BINARY_MAGIC:
         if raw.startswith(magic):
-            raise DecodeError(f"{what}：请先提取为 UTF-8 文本（.txt）再放入 data/raw。")
+            raise DecodeError(f"{what}：{advice}。")
     if raw.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -55,6 +55,10 @@ CODES: dict[str, tuple[str, str]] = {
         "warning",
         "text on a scan or photo was read with low OCR confidence; check it against the page",
     ),
+    "SCANNED_PAGE": (
+        "warning",
+        "a PDF page has no text layer (a scan) and no OCR could read it; the page is left out",
+    ),
 }
 # code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
 # Every code of CODES has one (tests/test_contract.py).
@@ -80,6 +84,7 @@ CODE_LABELS: dict[str, str] = {
     "ENCODING": "非 UTF-8 编码",
     "UNREADABLE": "无法读取",
     "OCR_LOW_CONFIDENCE": "文字识别置信度低",
+    "SCANNED_PAGE": "扫描页未识别",
 }
 
 
@@ -94,6 +99,7 @@ class Finding:
     source_line: int | None = None
     doc_id: str = ""
     end_line: int | None = None  # the last line of what the finding is about, where known
+    source_page: int | None = None  # the page of a PDF or image it is about, where no line is
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -112,4 +118,5 @@ class Finding:
             "project": self.project,
             "source_line": self.source_line,
             "end_line": self.end_line,
+            "source_page": self.source_page,
         }

@@ -10,7 +10,7 @@ sat, so a row the kinds read from line N can be shown on its page (source_page, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
@@ -79,21 +79,24 @@ def cell_text(text: str) -> str:
 
 
 def tabulate(
-    rows: Sequence[Sequence[PageCell]], pages: Sequence[Page] = ()
+    rows: Sequence[Sequence[PageCell]], pages: Sequence[Page] = (), joined: Collection[int] = ()
 ) -> tuple[str, Geometry]:
     """The rows as tab-separated lines (a blank line between pages) and their geometry.
 
-    A row's cells must be in reading order (left to right); an empty row is skipped.
+    A row's cells must be in reading order (left to right); an empty row is skipped. joined
+    holds the indices of rows that go on with the row before them across a page break (a table
+    continued on the next page): no blank line before them.
     """
     out: list[str] = []
     geometry = Geometry(pages=list(pages))
     last_page = None
-    for row in rows:
+    joined = frozenset(joined)
+    for index, row in enumerate(rows):
         cells = [c for c in row if c is not None]
         if not cells:
             continue
         page = cells[0].page
-        if last_page is not None and page != last_page:
+        if last_page is not None and page != last_page and index not in joined:
             out.append("")  # pages apart, as the text readers print a page break
         last_page = page
         out.append("\t".join(cell_text(c.text) for c in cells))

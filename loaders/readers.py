@@ -1,8 +1,11 @@
-"""Readers by file extension: xlsx, docx and csv become the tab-separated text the loaders parse.
+"""Readers by file extension: xlsx, docx, csv and pdf become the tab-separated text the loaders parse.
 
 A spreadsheet row or a Word table row becomes one line with its cells separated by tabs (merged
 and empty cells are empty cells); Word paragraphs are lines, in document order. Every sheet of a
 workbook is read, separated by one empty line, so line N of the first sheet is its row N.
+A PDF's pages become rows of positioned cells (loaders/pdf.py), so its text also comes with a
+Geometry: the page and box of every line, for source_page / source_box and the 原文 view.
+.xls/.et/.doc/.wps go through legacy.py to the same lines.
 `.txt`, `.md`, `.tsv` and unknown extensions pass through unchanged; decoding stays in
 document.py. Office files are zip archives: they are checked for zip bombs before opening.
 """
@@ -18,13 +21,18 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .document import DecodeError, decode
+from .findings import Finding
 from .pages import Geometry
 
 # Suffixes the import accepts; the build also reads them when found in data/raw.
 TEXT_SUFFIXES = (".txt", ".md", ".tsv")
+# .xls/.et/.doc/.wps are read by loaders/legacy.py (xlrd; LibreOffice for .doc and .wps).
+LEGACY_SUFFIXES = (".xls", ".et", ".doc", ".wps")
 # Scans and photos, read by OCR (loaders/ocr.py).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *IMAGE_SUFFIXES)
+# Paged formats: their text comes with a Geometry (page and box of every line).
+PAGED_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
+SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx", *LEGACY_SUFFIXES, *PAGED_SUFFIXES)
 FORMAT_LABELS = {
     ".txt": "文本",
     ".md": "Markdown 文本",
@@ -32,9 +40,14 @@ FORMAT_LABELS = {
     ".csv": "CSV 表格",
     ".xlsx": "Excel 工作簿",
     ".docx": "Word 文档",
+    ".xls": "Excel 97-2003 工作簿",
+    ".et": "WPS 表格工作簿",
+    ".doc": "Word 97-2003 文档",
+    ".wps": "WPS 文字文档",
     ".png": "PNG 图片（扫描件或照片）",
     ".jpg": "JPEG 图片（扫描件或照片）",
     ".jpeg": "JPEG 图片（扫描件或照片）",
+    ".pdf": "PDF 文件",
 }
 # Zip bomb limits for xlsx/docx: total unpacked size, entries, and the packing ratio of any
 # entry larger than ZIP_RATIO_FROM_BYTES (spreadsheet XML packs about 10:1, rarely 100:1).
@@ -54,38 +67,65 @@ _DECIMALS = re.compile(r"\.([0#?]+)")
 class ReaderError(ValueError):
     """The file cannot be read as the format its extension names; the message says why."""
 
+    # True where reading again later may succeed (a converter missing or timed out): the build
+    # does not keep such a result in its cache.
+    transient = False
+
 
 @dataclass(frozen=True)
 class Converted:
-    """A file's content as bytes for document.decode, and what it was read as."""
+    """A file's content as bytes for document.decode, and what it was read as.
+
+    A paged file (PDF, image) also gives its geometry (page and box of every line of the text),
+    its page count and how many pages OCR read, and what the reader noticed (a scanned page
+    without OCR, a truncated file): findings the build adds to the document's.
+    """
 
     data: bytes
     suffix: str
     label: str
-    parts: int = 1  # sheets of a workbook, tables of a Word document
-    geometry: Geometry | None = None  # page and box of every line, for paged files
-    findings: tuple = ()  # what the reader noticed (values OCR read with low confidence)
+    parts: int = 1  # sheets of a workbook, tables of a Word document, pages of a PDF or an image
+    geometry: Geometry | None = None
+    pages: int | None = None
+    ocr_pages: int | None = None
+    findings: tuple[Finding, ...] = ()
 
 
 def suffix_of(name: str) -> str:
     return PurePath(name).suffix.lower()
 
 
+# Office files whose bytes are an OLE compound file: legacy Office, or encrypted OOXML.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLD_NAMES = {".xlsx": ".xls", ".docx": ".doc"}
+
+
 def convert(source_file: str, raw: bytes, progress=None) -> Converted:
     """raw as decodable text bytes, chosen by source_file's extension. Raises ReaderError.
 
-    progress(done, total), for images, is called as OCR reads its pages.
+    progress(done, total), for paged files (PDF pages, scans and photos), is called as each page
+    is read.
     """
     suffix = suffix_of(source_file)
     label = FORMAT_LABELS.get(suffix, "文本")
     if suffix in IMAGE_SUFFIXES:
         return image_converted(source_file, raw, progress)
-    if suffix == ".xlsx":
+    if suffix in LEGACY_SUFFIXES or (suffix in _OLD_NAMES and raw.startswith(OLE_MAGIC)):
+        from . import legacy
+
+        # an .xls/.doc renamed .xlsx/.docx (or an encrypted one) is read by its content
+        content, parts = legacy.read(raw, _OLD_NAMES.get(suffix, suffix))
+        if isinstance(content, bytes):  # text saved under an Office name
+            return Converted(content, suffix, label, parts)
+        text = content
+    elif suffix == ".xlsx":
         text, parts = xlsx_text(raw)
     elif suffix == ".docx":
         text, parts = docx_text(raw)
     elif suffix == ".csv":
         return Converted(csv_bytes(raw), suffix, label)
+    elif suffix == ".pdf":
+        return pdf_converted(raw, progress)
     else:
         return Converted(raw, suffix, label)
     if len(text) > MAX_TEXT_CHARS:
@@ -324,7 +364,56 @@ def image_converted(source_file: str, raw: bytes, progress=None) -> Converted:
     rows, pages, findings = ocr.read_image_file(raw, source_file, progress)
     text, geometry = tabulate(rows, pages)
     return Converted(
-        text.encode("utf-8"), suffix, FORMAT_LABELS[suffix], len(pages), geometry, tuple(findings)
+        text.encode("utf-8"),
+        suffix,
+        FORMAT_LABELS[suffix],
+        parts=len(pages),
+        geometry=geometry,
+        pages=len(pages),
+        ocr_pages=len(pages),
+        findings=tuple(findings),
+    )
+
+
+# --- pdf --------------------------------------------------------------------------------------
+
+
+def pdf_converted(raw: bytes, progress=None) -> Converted:
+    """A PDF's pages as tab-separated rows with their geometry (loaders/pdf.py)."""
+    from . import pdf
+
+    label = FORMAT_LABELS[".pdf"]
+    if not raw.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in raw[:1024]:
+        raise ReaderError(
+            f"这不是有效的{label}（文件开头没有 %PDF 标记），请确认文件类型后重新导入。"
+        )
+    try:
+        read = pdf.read(raw, progress)
+    except pdf.PdfError as exc:
+        raise ReaderError(str(exc)) from exc
+    if len(read.text) > MAX_TEXT_CHARS:
+        raise ReaderError(
+            f"{label}内容过多（超过 {MAX_TEXT_CHARS // 2**20} M 字符），请拆分后再导入。"
+        )
+    if not read.text.strip():
+        scanned = any(f.code == "SCANNED_PAGE" for f in read.findings)
+        raise ReaderError(
+            f"{label}共 {read.pages} 页，"
+            + (
+                "都是扫描图像（没有文字层），本机未安装文字识别（OCR），无法读取。"
+                if scanned
+                else "没有读出任何文字。"
+            )
+        )
+    return Converted(
+        read.text.encode("utf-8"),
+        ".pdf",
+        label,
+        parts=read.pages,
+        geometry=read.geometry,
+        pages=read.pages,
+        ocr_pages=read.ocr_pages,
+        findings=tuple(read.findings),
     )
 
 

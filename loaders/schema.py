@@ -31,6 +31,9 @@ class DocumentRow(TypedDict, total=False):
     n_lines: int | None
     size_bytes: int | None
     loader_version: str | None
+    # Pages of a PDF or image (null for text and Office files), and how many were read by OCR.
+    pages: int | None
+    ocr_pages: int | None
 
 
 class ProjectRow(TypedDict, total=False):
@@ -63,6 +66,10 @@ class ProjectRow(TypedDict, total=False):
     fiscal_actual_wan: float | None
     # Rows read from prose: the line each value was stated on ('budget_wan=3;actual_wan=3').
     value_lines: str | None
+    # Where the row sits on a PDF page or image: page (1-based) and box (x0, y0, x1, y1 in points
+    # from the page's top-left); null for text and Office files.
+    source_page: int | None
+    source_box: list[float] | None
 
 
 class IndicatorRow(TypedDict, total=False):
@@ -82,6 +89,10 @@ class IndicatorRow(TypedDict, total=False):
     deviation_reason: str | None
     status: str | None
     source_line: int | None
+    # Where the row sits on a PDF page or image: page (1-based) and box (x0, y0, x1, y1 in points
+    # from the page's top-left); null for text and Office files.
+    source_page: int | None
+    source_box: list[float] | None
 
 
 class FindingRow(TypedDict, total=False):
@@ -93,6 +104,10 @@ class FindingRow(TypedDict, total=False):
     source_line: int | None
     # The last line of the rows a finding is about (ORPHAN_ROWS), where known.
     end_line: int | None
+    # Where the row sits on a PDF page or image: page (1-based) and box (x0, y0, x1, y1 in points
+    # from the page's top-left); null for text and Office files.
+    source_page: int | None
+    source_box: list[float] | None
 
 
 # Every printed total the loaders checked against the sum of its rows (crosscheck.check_total),
@@ -117,11 +132,17 @@ ROWS: dict[str, type] = {
     "totals": TotalRow,
 }
 
-_ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64()}
+_ARROW_TYPES = {
+    str: pa.string(),
+    float: pa.float64(),
+    int: pa.int64(),
+    list[float]: pa.list_(pa.float64()),
+}
 
 
 def arrow_schema(row: type) -> pa.Schema:
-    """The pyarrow schema of a row TypedDict: its keys in order, str/float/int as string/double/int64."""
+    """The pyarrow schema of a row TypedDict: its keys in order, str/float/int/list[float] as
+    string/double/int64/list<double>."""
     fields = []
     for name, hint in get_type_hints(row).items():
         args = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)

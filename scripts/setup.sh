@@ -30,12 +30,30 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # stopped at the first match and fc-list died of SIGPIPE, so installed fonts looked missing.
 fonts=$(fc-list 2>/dev/null || true)
 if [[ ${fonts,,} != *"noto sans cjk"* ]]; then need+=(fonts-noto-cjk); fi
-if [ ${#need[@]} -gt 0 ]; then
+# .doc and .wps files are converted by LibreOffice headless (loaders/legacy.py), which also prints
+# the synthetic documents to the PDFs the PDF reader is tested on (bench/make_pdfs.py): Writer and
+# Calc without their recommends (no Java, no desktop integration). Without it .doc/.wps files get
+# a finding that says what to install; everything else loads.
+office=()
+command -v soffice >/dev/null 2>&1 || office+=(libreoffice-writer libreoffice-calc)
+if [ ${#need[@]} -gt 0 ] || [ ${#office[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[setup] installing Debian packages: ${need[*]}"
+    echo "[setup] installing Debian packages: ${need[*]:-} ${office[*]:-}"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    if [ ${#need[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+    if [ ${#office[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${office[@]}" >/dev/null
+    fi
   else
-    echo "[setup] missing ${need[*]}: image export falls back to HTML (install them with apt-get as root)" >&2
+    if [ ${#need[@]} -gt 0 ]; then
+      echo "[setup] missing ${need[*]}: image export falls back to HTML (install them with apt-get as root)" >&2
+    fi
+    if [ ${#office[@]} -gt 0 ]; then
+      echo "[setup] missing LibreOffice: .doc/.wps files stay unread (apt-get install --no-install-recommends ${office[*]} as root)" >&2
+    fi
   fi
 fi
+

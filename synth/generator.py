@@ -294,6 +294,8 @@ class Synthetic:
         )
 
     findings: list[dict] = field(default_factory=list)  # findings the loaders must record
+    # The tables and prose the text was rendered from (bench/make_pdfs.py prints them to PDF).
+    tables: list[Table] = field(default_factory=list)
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
 
@@ -1052,8 +1054,8 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
     )
     unit, province, city = _unit(rng)
     doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
-    tables = spec.writer(rng, doc)
-    doc.text = "\n\n".join(render(t, layout) for t in tables) + "\n"
+    doc.tables = spec.writer(rng, doc)
+    doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
     from .years import in_place_of  # synth.years builds on this module
 
     return in_place_of(index, seed, doc) if series else doc

@@ -411,8 +411,8 @@ def in_place_of(index: int, seed: int, doc: g.Synthetic) -> g.Synthetic:
     style = g.Style(layout=layout)
     out = g.Synthetic(kind, style, plan["unit"], plan["province"], plan["city"], year)
     writer = _summary if kind == "project_summary_table" else _eval_blocks
-    tables = writer(rng, out, projects)
-    out.text = "\n\n".join(g.render(t, style.layout) for t in tables) + "\n"
+    out.tables = writer(rng, out, projects)
+    out.text = "\n\n".join(g.render(t, style.layout) for t in out.tables) + "\n"
     return out
 
 

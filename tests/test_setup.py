@@ -1,4 +1,4 @@
-"""The set-up: every installed package pinned with hashes in requirements.lock; the font check."""
+"""The set-up: packages pinned with hashes in requirements.lock; the font and LibreOffice checks."""
 
 from __future__ import annotations
 
@@ -98,3 +98,35 @@ def test_the_font_check_survives_pipefail(installed):
     assert done.returncode == 0, done.stderr
     expected = "need=" if installed else "need=fonts-noto-cjk"
     assert done.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_libreoffice_is_installed_when_missing_without_recommends(tmp_path, installed):
+    """.doc/.wps need LibreOffice (loaders/legacy.py): setup installs Writer and Calc, no more."""
+    text = SETUP.read_text("utf-8")
+    part = text[text.index("office=()") :]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if installed:
+        (bin_dir / "soffice").write_text("#!/bin/sh\n")
+        (bin_dir / "soffice").chmod(0o755)
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            f"PATH={bin_dir}",
+            "id() { echo 0; }",  # as root, where setup may install
+            f'apt-get() {{ echo "apt-get $*" >> {tmp_path / "apt.log"}; }}',
+            "need=()",
+            part,
+        ]
+    )
+    done = subprocess.run(["/bin/bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    log = tmp_path / "apt.log"
+    if installed:
+        assert not log.exists()
+    else:
+        assert log.read_text().splitlines() == [
+            "apt-get update -qq",
+            "apt-get install -y -qq --no-install-recommends libreoffice-writer libreoffice-calc",
+        ]

@@ -14,8 +14,8 @@ from dashboard import auth, background, serving
 from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
-from loaders import intake, ocr
-from loaders.readers import IMAGE_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, suffix_of
+from loaders import intake, legacy, ocr
+from loaders.readers import FORMAT_LABELS, IMAGE_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, suffix_of
 
 # Previews kept per session (file id and fields -> Preview); a rerun does not parse again.
 PREVIEW_CACHE_KEY = "_import_previews"
@@ -27,6 +27,8 @@ INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actu
 FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
 # Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
 TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
+# The file types the upload accepts, with their Chinese names.
+ACCEPTED = "、".join(f"{FORMAT_LABELS[suffix]}（{suffix}）" for suffix in SUFFIXES)
 # Uploads read by OCR in the background (dashboard/background.py), and how often their progress
 # is polled.
 OCR_SUFFIXES = IMAGE_SUFFIXES
@@ -179,7 +181,11 @@ def show_tables(p: intake.Preview) -> None:
 def file_box(upload, rows: list[dict]) -> None:
     """One uploaded file: what was read, the editable fields, and 确认导入."""
     data = upload.getvalue()
-    base = preview(upload, {})
+    if suffix_of(upload.name) in legacy.DOCUMENT_SUFFIXES:
+        with st.spinner("正在用 LibreOffice 转换文档（需几秒钟）…"):
+            base = preview(upload, {})
+    else:
+        base = preview(upload, {})
     st.markdown(f"**{md_escape(intake.printable(upload.name))}**　{intake.size_text(len(data))}")
     if isinstance(base, str):  # read by OCR in the background
         ocr_progress(base)
@@ -209,6 +215,8 @@ def file_box(upload, rows: list[dict]) -> None:
         f"单位：{md_escape(doc.get('unit')) or '未识别'}　|　"
         f"地区：{md_escape(doc.get('region')) or '未知'}　|　"
         f"年度：{md_escape(doc.get('year')) or '未识别'}　|　保存为：{md_escape(p.name)}"
+        + (f"　|　{doc['pages']} 页" if doc.get("pages") else "")
+        + (f"（其中 {doc['ocr_pages']} 页由 OCR 识别）" if doc.get("ocr_pages") else "")
     )
     show_tables(p)
     same, older = intake.existing_matches(doc, rows)
@@ -355,9 +363,15 @@ except intake.ImportRefused as exc:  # DASHBOARD_PARQUET_DIR is, holds or lies i
 if allowed:
     st.subheader("上传文件")
     st.caption(
-        f"可导入 {'、'.join(SUFFIXES)}，每个文件不超过 {intake.max_mb():g} MB。"
+        f"可导入 {ACCEPTED}，每个文件不超过 {intake.max_mb():g} MB。"
         "每个文件先试读：请核对类型、单位、地区和年度，再点 确认导入。"
     )
+    if legacy.find_soffice() is None:
+        st.info(
+            "本机未安装 LibreOffice，暂不能读取 .doc 和 .wps 文件：请管理员以 root 运行 "
+            f"`{legacy.INSTALL_HINT}`，或在 Word/WPS 中另存为 .docx 后再导入。"
+            ".xls 和 .et 文件不受影响。"
+        )
     uploads = st.file_uploader(
         "选择文件", accept_multiple_files=True, key="import_files", label_visibility="collapsed"
     )

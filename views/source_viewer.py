@@ -1,4 +1,8 @@
-"""原文: a document's text with line numbers; ?doc=&line=&end= opens it at those lines, highlighted."""
+"""原文: a document's text with line numbers; ?doc=&line=&end= opens it at those lines, highlighted.
+
+A PDF is shown as its page image (rendered server-side) with the cited lines' box drawn on it,
+beside the recovered text; the link's lines choose the page.
+"""
 
 import hashlib
 import mimetypes
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data, trace
+from dashboard import data, pageimage, trace
 from dashboard.markup import md_escape
 from loaders.document import DecodeError, Doc
 from loaders.intake import raw_dir
@@ -17,13 +21,21 @@ APPLIED_KEY = "_source_applied"
 ROWS_AT_LABELS = {"what": "类别", "name": "名称", "detail": "内容", "source_line": "行号"}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def read_source(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], str, bytes]:
-    """The document's lines as the loaders numbered them, its sha256 and its bytes."""
+@st.cache_data(show_spinner="正在读取原文…", max_entries=8)
+def read_source(path: str, mtime_ns: int, size: int):
+    """The document's lines as the loaders numbered them, its sha256, its bytes and, for a PDF,
+    where each line sat on its page (Geometry)."""
     raw = Path(path).read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
-    doc = Doc.from_bytes(Path(path).name, convert(Path(path).name, raw).data, sha)
-    return tuple(doc.lines), sha, raw
+    converted = convert(Path(path).name, raw)
+    doc = Doc.from_bytes(Path(path).name, converted.data, sha)
+    return tuple(doc.lines), sha, raw, converted.geometry
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def page_png(raw: bytes, sha: str, page: int, boxes: tuple) -> bytes:
+    """Page `page` as PNG with boxes highlighted (the plain rendering is cached on disk)."""
+    return pageimage.highlighted(pageimage.rendered(raw, sha, page), boxes)
 
 
 documents = data.documents()
@@ -71,7 +83,7 @@ document = documents.set_index("doc_id").loc[doc_id]
 path = raw_dir() / document["source_file"]
 try:
     stat = path.stat()
-    lines, sha, raw = read_source(str(path), stat.st_mtime_ns, stat.st_size)
+    lines, sha, raw, geometry = read_source(str(path), stat.st_mtime_ns, stat.st_size)
 except FileNotFoundError:
     st.error(
         f"原文件 {md_escape(document['source_file'])} 不在 {md_escape(raw_dir())} 中（可能已移除）："
@@ -126,7 +138,36 @@ if len(lines) > trace.VIEW_LINES:
         )
     else:
         st.caption(f"文档较长，显示第 {first:,}–{last:,} 行。")
-st.html(trace.lines_html(list(lines), first, last, target), unsafe_allow_javascript=True)
+text_html = trace.lines_html(list(lines), first, last, target)
+if geometry is None or not geometry.pages:
+    st.html(text_html, unsafe_allow_javascript=True)
+else:
+    where = trace.page_target(geometry, target)
+    if st.session_state.get("_source_page_for") != (doc_id, target):
+        # a new link or document: show its page
+        st.session_state["source_page"] = where.page
+        st.session_state["_source_page_for"] = (doc_id, target)
+    numbers = [p.number for p in geometry.pages]
+    image_col, text_col = st.columns([3, 2])
+    with image_col:
+        page = st.selectbox(
+            "页",
+            numbers,
+            key="source_page",
+            format_func=lambda n: (
+                f"第 {n} 页 / 共 {len(numbers)} 页"
+                + ("（OCR 识别）" if geometry.pages[n - 1].ocr else "")
+            ),
+        )
+        boxes = where.boxes if page == where.page else ()
+        try:
+            st.image(page_png(raw, sha, page, boxes), width="stretch")
+        except Exception as exc:  # a page pdfium cannot draw: the text still shows
+            st.warning(f"第 {page} 页无法显示为图像（{type(exc).__name__}），请查看右侧文本。")
+        if boxes:
+            st.caption("橙色框：引用的行在该页上的位置。")
+    with text_col:
+        st.html(text_html, unsafe_allow_javascript=True)
 
 if target.line is not None:
     read = trace.rows_at(doc_id, target, data.projects(), data.indicators(), data.findings())

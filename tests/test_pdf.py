@@ -1,0 +1,240 @@
+"""Text PDFs (issue 12): the fixture PDFs of tests/fixtures/pdf load to their truth.
+
+The fixtures are synthetic documents printed to PDF the way offices print them (a Word table and
+spreadsheets by LibreOffice, an HTML table by Chromium; bench/make_pdfs.py --fixtures writes them
+and their truth). Every row read from a page carries the page and box it came from, a table
+that runs over a page break is one table, and a PDF that cannot be read is a finding.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from bench.score_pdfs import compare
+from dashboard import pageimage, trace
+from loaders import pdf
+from loaders.build import build, read_document
+from loaders.readers import ReaderError, convert
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
+RAW = FIXTURES / "raw"
+PAGES = {
+    "eval_tables_writer.pdf": 3,
+    "declaration_calc.pdf": 2,
+    "summary_plain_calc.pdf": 2,
+    "overall_chromium.pdf": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "parquet"
+    build(RAW, out)
+    return out
+
+
+def tables(folder: Path) -> dict[str, pd.DataFrame]:
+    names = ("documents", "projects", "indicators", "findings")
+    return {n: pd.read_parquet(folder / f"{n}.parquet") for n in names}
+
+
+def test_every_fixture_loads_to_its_truth(built):
+    counts, problems = compare(FIXTURES / "truth", built)
+    assert not problems, "\n".join(problems)
+    assert set(counts) == set(PAGES)
+    total = {k: sum(c.get(k, 0) for c in counts.values()) for k in ("projects", "indicators")}
+    assert total["projects"] >= 40 and total["indicators"] >= 40
+    kinds = set(tables(built)["documents"]["doc_kind"])
+    assert {"project_eval_tables", "target_declaration", "project_summary_table"} <= kinds
+
+
+def test_documents_count_their_pages_and_none_is_ocred(built):
+    documents = tables(built)["documents"].set_index("source_file")
+    assert documents["pages"].to_dict() == PAGES
+    assert (documents["ocr_pages"] == 0).all()
+
+
+def page_sizes(name: str) -> dict[int, tuple[float, float]]:
+    document = pdfium.PdfDocument(RAW / name)
+    try:
+        return {k + 1: document[k].get_size() for k in range(len(document))}
+    finally:
+        document.close()
+
+
+def test_every_row_carries_its_page_and_a_box_inside_it(built):
+    t = tables(built)
+    files = dict(zip(t["documents"]["doc_id"], t["documents"]["source_file"], strict=True))
+    sizes = {name: page_sizes(name) for name in PAGES}
+    for name in ("projects", "indicators", "findings"):
+        rows = t[name].dropna(subset=["source_line"])
+        assert len(rows), name
+        assert rows["source_page"].notna().all(), name
+        for row in rows.itertuples():
+            width, height = sizes[files[row.doc_id]][row.source_page]
+            x0, y0, x1, y1 = row.source_box
+            assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (name, row)
+    # rows of a two-page document sit on both pages, in reading order
+    projects = t["projects"].assign(file=t["projects"]["doc_id"].map(files))
+    summary = projects[projects["file"] == "summary_plain_calc.pdf"].sort_values("source_line")
+    assert summary["source_page"].tolist() == sorted(summary["source_page"])
+    assert set(summary["source_page"]) == {1, 2}
+
+
+def test_a_table_over_a_page_break_is_one_table_without_its_repeated_header():
+    converted = convert("s.pdf", (RAW / "summary_plain_calc.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    geometry = converted.geometry
+    rows = [n for n, line in enumerate(lines, 1) if line.split("\t")[0].isdigit()]
+    assert len(rows) == 27
+    pages = [geometry.lines[n].page for n in rows]
+    assert pages == sorted(pages) and set(pages) == {1, 2}
+    assert rows == list(range(rows[0], rows[0] + 27))  # no blank line at the page break
+    assert sum(line.startswith("序号\t项目名称") for line in lines) == 1  # header not repeated
+    assert not any("第 1 页" in line or "共 2 页" in line for line in lines)  # footers dropped
+
+
+def test_a_row_cut_by_a_page_break_and_wrapped_cells_are_joined():
+    converted = convert("e.pdf", (RAW / "eval_tables_writer.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    cells = [line.split("\t") for line in lines]
+    # Word broke the third project's name row across pages 2 and 3
+    (name_row,) = [n for n, c in enumerate(cells, 1) if c[0] == "项目名称" and "爱国" in c[1]]
+    assert cells[name_row - 1][1] == "爱国卫生运动（含结转）"
+    assert converted.geometry.lines[name_row].page == 2
+    assert cells[name_row][0] == "主管部门"  # the rest of the row left no row of its own
+    # text wrapped inside a cell stays in its cell
+    assert any("服务对象满意度指标" in c for row in cells for c in row)
+    assert not any(c.strip() in ("标", "员会", "中心") for row in cells for c in row)
+
+
+def test_the_build_cache_keeps_a_pdf_unread(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    first = build(raw, tmp_path / "parquet")
+    before = tables(tmp_path / "parquet")
+    again = build(raw, tmp_path / "parquet")
+    assert (first["parsed"], again["parsed"], again["reused"]) == (4, 0, 4)
+    after = tables(tmp_path / "parquet")
+    for name in ("projects", "indicators", "findings"):
+        pd.testing.assert_frame_equal(
+            before[name].reset_index(drop=True), after[name].reset_index(drop=True)
+        )
+
+
+def test_unreadable_pdfs_are_findings_and_the_others_load(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    good = (RAW / "overall_chromium.pdf").read_bytes()
+    (raw / "good.pdf").write_bytes(good)
+    (raw / "encrypted.pdf").write_bytes((FIXTURES / "encrypted.pdf").read_bytes())
+    (raw / "truncated.pdf").write_bytes(good[: len(good) // 2])
+    (raw / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    (raw / "notes.pdf").write_bytes("一份文本，扩展名却是 pdf".encode())
+    build(raw, tmp_path / "parquet")
+    t = tables(tmp_path / "parquet")
+    files = dict(zip(t["documents"]["doc_id"], t["documents"]["source_file"], strict=True))
+    unreadable = t["findings"][t["findings"]["code"] == "UNREADABLE"]
+    messages = dict(zip(unreadable["doc_id"].map(files), unreadable["message"], strict=True))
+    assert set(messages) == {"encrypted.pdf", "truncated.pdf", "garbage.pdf", "notes.pdf"}
+    assert "已加密" in messages["encrypted.pdf"] and "去掉密码" in messages["encrypted.pdf"]
+    assert "损坏或不完整" in messages["truncated.pdf"]
+    assert "损坏或不完整" in messages["garbage.pdf"]
+    assert "不是有效的PDF" in messages["notes.pdf"]
+    good_id = next(d for d, f in files.items() if f == "good.pdf")
+    assert (t["projects"]["doc_id"] == good_id).sum() == 3
+
+
+def image_pdf(page_of: Path) -> bytes:
+    """A one-page PDF holding only a picture of page_of's first page: a scan, no text layer."""
+    image = pdf.render_image(page_of.read_bytes(), 1, 100)
+    out = io.BytesIO()
+    image.save(out, format="PDF", resolution=100)
+    return out.getvalue()
+
+
+def joined(*parts: bytes) -> bytes:
+    document = pdfium.PdfDocument.new()
+    for part in parts:
+        document.import_pages(pdfium.PdfDocument(part))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def without_ocr(monkeypatch):
+    """As on a machine where loaders.ocr cannot be imported (its models or package missing)."""
+    monkeypatch.setitem(sys.modules, "loaders.ocr", None)
+
+
+def test_a_scanned_page_without_ocr_is_a_finding_and_the_text_pages_load(without_ocr):
+    text_page = (RAW / "overall_chromium.pdf").read_bytes()
+    data = joined(text_page, image_pdf(RAW / "declaration_calc.pdf"))
+    result = read_document("mixed.pdf", data)
+    assert result["document"]["doc_kind"] == "department_overall_eval"
+    assert (result["document"]["pages"], result["document"]["ocr_pages"]) == (2, 0)
+    assert len(result["projects"]) == 3
+    (scanned,) = [f for f in result["findings"] if f["code"] == "SCANNED_PAGE"]
+    assert scanned["source_page"] == 2 and "第 2 页是扫描图像" in scanned["message"]
+    with pytest.raises(ReaderError, match="扫描图像"):
+        convert("scan.pdf", image_pdf(RAW / "declaration_calc.pdf"))
+
+
+def test_radical_code_points_read_as_the_characters_they_show():
+    assert pdf.normalise("部⻔整体⽀出") == "部门整体支出"
+    assert pdf.normalise("监督检查⼾次（万元）") == "监督检查户次（万元）"
+
+
+def orange(image: Image.Image) -> int:
+    """Pixels of the highlight frame's colour."""
+    edge = pageimage.HIGHLIGHT_EDGE[:3]
+    return sum(
+        n
+        for n, rgb in image.getcolors(1 << 20)
+        if all(abs(a - b) < 30 for a, b in zip(rgb, edge, strict=True))
+    )
+
+
+def test_the_source_view_frames_the_cited_line_on_its_page(tmp_path, monkeypatch):
+    monkeypatch.setenv(pageimage.CACHE_ENV, str(tmp_path))
+    raw = (RAW / "summary_plain_calc.pdf").read_bytes()
+    converted = convert("s.pdf", raw)
+    lines = converted.data.decode("utf-8").split("\n")
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("25\t"))
+    where = trace.page_target(converted.geometry, trace.Target("d", line))
+    assert where.page == 2 and len(where.boxes) == 1
+    assert trace.page_target(converted.geometry, trace.Target("d")).page == 1
+    png = pageimage.rendered(raw, "sha", where.page)
+    assert list(tmp_path.glob("sha-p2-s2.png"))
+    image = Image.open(io.BytesIO(pageimage.highlighted(png, where.boxes))).convert("RGB")
+    x0, y0, x1, y1 = (v * pageimage.SCALE for v in where.boxes[0])
+    around = (int(x0) - 8, int(y0) - 8, int(x1) + 8, int(y1) + 8)
+    frame = image.crop(around)
+    assert orange(frame) > 2 * (x1 - x0)  # the frame's top and bottom edges at least
+    assert orange(Image.open(io.BytesIO(png)).convert("RGB").crop(around)) == 0
+
+
+def test_the_cli_adds_a_pdf(tmp_path, capsys):
+    from loaders.__main__ import EXIT_OK, main
+
+    raw, out = tmp_path / "raw", tmp_path / "parquet"
+    raw.mkdir()
+    folders = ["--raw", str(raw), "--out", str(out)]
+    assert main(["add", str(RAW / "declaration_calc.pdf"), *folders]) == EXIT_OK
+    assert (raw / "declaration_calc.pdf").read_bytes() == (
+        RAW / "declaration_calc.pdf"
+    ).read_bytes()
+    capsys.readouterr()
+    assert main(["list", *folders]) == EXIT_OK
+    row = next(line.split("\t") for line in capsys.readouterr().out.splitlines()[1:])
+    assert row[1] == "target_declaration" and row[5] == "declaration_calc.pdf"
+    assert tables(out)["documents"]["pages"].tolist() == [2]
