@@ -222,7 +222,8 @@ def peer_chart(metrics: pd.DataFrame, unit: str, metric: str) -> go.Figure:
     """One metric: the distribution of the unit's kind and of its region (boxes with their
     units as points) and the unit itself as a red diamond."""
     label = METRICS[metric]
-    title = f"{unit}：{label}与同类、同地区单位"
+    # short enough for a phone: the unit is named by its red diamond in the legend
+    title = f"{label}：本单位与同类、同地区"
     me = metrics[metrics["unit"] == unit]
     if me.empty:
         return _figure([], title, legend=False)
