@@ -1034,8 +1034,9 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
-def generate(index: int, seed: int) -> Synthetic:
-    """The index-th document of the corpus of a seed (independent of the other documents)."""
+def generate(index: int, seed: int, series: bool = True) -> Synthetic:
+    """The index-th document of the corpus of a seed (independent of the other documents, but
+    for a multi-year series of synth.years standing in for it; series=False: never)."""
     rng = random.Random(f"{seed}:{index}")
     kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     spec = KINDS[kind]
@@ -1055,7 +1056,9 @@ def generate(index: int, seed: int) -> Synthetic:
     doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
     doc.tables = spec.writer(rng, doc)
     doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
-    return doc
+    from .years import in_place_of  # synth.years builds on this module
+
+    return in_place_of(index, seed, doc) if series else doc
 
 
 def file_name(index: int, doc: Synthetic) -> str:
