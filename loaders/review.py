@@ -1,0 +1,241 @@
+"""Storing corrections (校对): checked, locked like imports, written atomically, then rebuilt.
+
+Every operation of the 校对 page and of `python -m loaders correct` comes here. Under the import
+lock (intake.locked: one writer at a time, imports included) it reads the document's rows as the
+tables hold them now, checks the target and the value (CorrectionRefused, in Chinese), appends
+one event to the document's corrections file by writing a temporary file and renaming it over
+the old one (a reader, or a process killed half-way, sees the old file or the new one, never
+half of one), and rebuilds the tables, which apply the corrections. A failed rebuild puts the
+file back as it was. A process killed after the file was written and before the tables were
+swapped leaves the correction stored and the tables stale: the next build (run.sh's
+`--if-changed` included, whose digest covers the corrections) applies it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import corrections as c
+from . import intake
+from .build import build, doc_id_for, is_current
+from .corrections import CorrectionRefused
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Saved:
+    """What an operation stored, and the counts of the rebuild."""
+
+    event: dict
+    counts: dict
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def new_id() -> str:
+    return f"c-{uuid.uuid4().hex[:10]}"
+
+
+def document_rows(out: Path, doc_id: str) -> dict[str, list[dict]]:
+    """The document's rows in the current tables (corrections applied), in table order."""
+    rows: dict[str, list[dict]] = {}
+    for name in ("documents", "projects", "indicators"):
+        try:
+            table = pq.read_table(Path(out) / f"{name}.parquet")
+        except (OSError, ValueError):
+            rows[name] = []
+            continue
+        rows[name] = table.filter(pc.equal(table["doc_id"], doc_id)).to_pylist()
+    return rows
+
+
+def _document(raw: Path, doc: str) -> tuple[Path, str, str]:
+    """(path, doc_id, sha256) of the document named by doc_id or file name."""
+    try:
+        path = intake.find(raw, doc)
+    except intake.ImportRefused as exc:
+        raise CorrectionRefused(str(exc)) from exc
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return path, doc_id_for(path.name, sha), sha
+
+
+def find_key(table: str, rows: list[dict], name: str, project: str | None = None, n=None) -> dict:
+    """The key of the row called name (a project, or an indicator of project), or
+    CorrectionRefused when there is none, or several and n does not say which."""
+    field = "project" if table == "projects" else "name"
+    hits = [
+        r
+        for r in rows
+        if c._text(r.get(field)) == name
+        and (table == "projects" or project is None or c._text(r.get("project")) == project)
+    ]
+    if not hits:
+        raise CorrectionRefused(f"文档中没有名为「{name}」的{c.TABLE_LABELS.get(table, '行')}。")
+    if len(hits) > 1 and n is None:
+        lines = "、".join(str(r.get("source_line")) for r in hits)
+        raise CorrectionRefused(
+            f"「{name}」有 {len(hits)} 行（第 {lines} 行）：请用 --n 指定第几行（从 0 起）。"
+        )
+    index = 0 if n is None else int(n)
+    if not 0 <= index < len(hits):
+        raise CorrectionRefused(f"「{name}」只有 {len(hits)} 行，--n 应在 0–{len(hits) - 1} 之间。")
+    return c.row_key(table, hits[index], rows)
+
+
+def save(
+    doc: str,
+    op: str,
+    *,
+    who: str,
+    table: str = "documents",
+    key: dict | None = None,
+    select: tuple | None = None,
+    field: str | None = None,
+    value=None,
+    row: dict | None = None,
+    undoes: str | None = None,
+    reason: str | None = None,
+    raw: Path | None = None,
+    out: Path | None = None,
+    timeout_s: float | None = None,
+) -> Saved:
+    """Check and store one correction of doc (doc_id or file name), then rebuild the tables.
+
+    op: set (table, key, field, value), add (table, row), delete (table, key), confirm,
+    undo (undoes: an event id; default the newest in force). select: (name, project, n) finds
+    the key by the row's name instead (the CLI's --row), in the tables as they are under the lock.
+    Raises CorrectionRefused with a
+    Chinese message for anything that cannot be stored; nothing is written then.
+    """
+    raw = Path(raw or intake.raw_dir())
+    out = Path(out or intake.parquet_dir())
+    if op not in c.OPS:
+        raise CorrectionRefused(f"未知的操作 {op}：可用 {'、'.join(c.OPS)}。")
+    who = c.clean_who(who)
+    reason = c.clean_reason(reason)
+    try:
+        intake.check_folders(raw, out)
+        intake.check_writable(raw)
+    except intake.ImportRefused as exc:
+        raise CorrectionRefused(str(exc)) from exc
+    try:
+        with intake.locked(raw, timeout_s):
+            intake.reconcile(raw)
+            path, doc_id, sha = _document(raw, doc)
+            if not is_current(raw, out):
+                build(raw, out)
+            rows = document_rows(out, doc_id)
+            if not rows["documents"]:
+                raise CorrectionRefused(f"文档 {doc} 不在数据表中：请先重新生成数据。")
+            if key is None and select is not None and table in ("projects", "indicators"):
+                key = find_key(table, rows[table], *select)
+            file = c.path_for(raw, path.name)
+            events = c.read_events(file)
+            event = {
+                "id": new_id(),
+                "op": op,
+                "doc_id": doc_id,
+                "sha256": sha,
+                "who": who,
+                "at": _now(),
+            }
+            if reason:
+                event["reason"] = reason
+            event.update(_checked(op, table, key, field, value, row, undoes, rows, events))
+            before = file.read_bytes() if file.exists() else None
+            file.parent.mkdir(parents=True, exist_ok=True)
+            intake._write_atomic(file, c.serialise([*events, event]))
+            intake._pause_at("corrected")
+            try:
+                counts = build(raw, out)
+            except BaseException:
+                if before is None:
+                    file.unlink(missing_ok=True)
+                else:
+                    intake._write_atomic(file, before)
+                raise
+    except intake.ImportRefused as exc:
+        raise CorrectionRefused(str(exc)) from exc
+    except OSError as exc:
+        log.exception("storing a correction in %s failed", raw)
+        raise CorrectionRefused(
+            f"保存失败（{exc.strerror or type(exc).__name__}），校对记录和数据表均保持原样："
+            "请检查磁盘空间与文件权限后重试。"
+        ) from exc
+    log.info("correction %s %s of %s stored by %s", event["id"], op, doc_id, who)
+    return Saved(event, counts)
+
+
+def _checked(op, table, key, field, value, row, undoes, rows, events) -> dict:
+    """The event's own fields, checked against the document's current rows."""
+    if op == "confirm":
+        return {"table": "documents"}
+    if op == "undo":
+        live = {e.get("id"): e for e in c.active(events)}
+        if undoes is None:
+            last = c.last_undoable(events)
+            if last is None:
+                raise CorrectionRefused("没有可撤销的校对记录。")
+            undoes = last["id"]
+        if undoes not in live:
+            raise CorrectionRefused(f"校对记录 {undoes} 不存在或已撤销。")
+        return {"table": live[undoes].get("table"), "undoes": undoes}
+    if table not in c.FIELDS:
+        raise CorrectionRefused(
+            f"不能校对表 {table}：只能校对 {'、'.join(c.TABLE_LABELS.values())}。"
+        )
+    if op == "add":
+        cleaned = c.clean_row(table, dict(row or {}))
+        return {"table": table, "row": cleaned}
+    if op == "set" and table == "documents":
+        cleaned = c.clean_value(table, field, value)
+        return {
+            "table": table,
+            "key": {},
+            "field": field,
+            "read": rows["documents"][0].get(field),
+            "value": cleaned,
+        }
+    if table == "documents":
+        raise CorrectionRefused("文档信息只能修改，不能删除：如需移除文档，请用「导入文档」页。")
+    if not key:
+        raise CorrectionRefused("请指定要修改或删除的行。")
+    index = c.find_row(table, key, rows[table])
+    if index is None:
+        raise CorrectionRefused(f"{c.describe_key(table, key or {})}在当前数据表中不存在。")
+    target = rows[table][index]
+    stored_key = {**key, "line": target.get("source_line")} if "added" not in key else dict(key)
+    if stored_key.get("line") is None:
+        stored_key.pop("line", None)
+    if op == "delete":
+        label = "project" if table == "projects" else "name"
+        return {"table": table, "key": stored_key, "read": target.get(label)}
+    cleaned = c.clean_value(table, field, value)
+    current = target.get(field)
+    if current == cleaned:
+        raise CorrectionRefused(f"{c.field_label(table, field)}已经是 {c.fmt(cleaned)}，无需修改。")
+    return {"table": table, "key": stored_key, "field": field, "read": current, "value": cleaned}
+
+
+def history(raw: Path, source_file: str) -> list[dict]:
+    """Every event of a document, newest first, with its state (在用 / 已撤销 / 撤销操作)."""
+    events = c.load(raw, source_file)
+    undone = c.undone_ids(events)
+    out = []
+    for e in reversed(events):
+        state = (
+            "撤销操作" if e.get("op") == "undo" else "已撤销" if e.get("id") in undone else "在用"
+        )
+        out.append({**e, "state": state, "text": c.describe(e)})
+    return out
