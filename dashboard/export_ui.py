@@ -135,9 +135,9 @@ def meeting_pack(
 
     def build() -> bytes:
         # listed on click only: labelling 10,000 documents costs half a second per page run
-        documents = exports.document_labels(
-            exports.selected_documents(all_documents, selection), KIND_LABELS
-        )
+        selected = exports.selected_documents(all_documents, selection)
+        documents = exports.document_labels(selected, KIND_LABELS)
+        fixes = exports.corrections_text(selected)
         return exports.pptx_bytes(
             page_title,
             filters,
@@ -145,7 +145,7 @@ def meeting_pack(
             documents,
             charts,
             table,
-            footer,
+            f"{footer} · {fixes}" if fixes else footer,
             table_title=heading,
             more_tables=more_tables or (),
         )

@@ -33,10 +33,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Saved:
-    """What an operation stored, and the counts of the rebuild."""
+    """What an operation stored (its events, in order), and the counts of the rebuild."""
 
-    event: dict
+    events: list[dict]
     counts: dict
+
+    @property
+    def event(self) -> dict:
+        return self.events[0]
 
 
 def _now() -> str:
@@ -93,35 +97,43 @@ def find_key(table: str, rows: list[dict], name: str, project: str | None = None
     return c.row_key(table, hits[index], rows)
 
 
-def save(
+def save(doc: str, op: str, *, who: str, reason: str | None = None, **change) -> Saved:
+    """Check and store one correction of doc (doc_id or file name), then rebuild the tables.
+
+    op: set (table, key, field, value), add (table, row), delete (table, key), confirm,
+    undo (undoes: an event id; default the newest in force). select=(name, project, n) finds
+    the key by the row's name instead (the CLI's --row), in the tables as they are under the
+    lock. raw, out, timeout_s as for save_all.
+    """
+    folders = {k: change.pop(k) for k in ("raw", "out", "timeout_s") if k in change}
+    return save_all(doc, [{"op": op, **change}], who=who, reason=reason, **folders)
+
+
+def save_all(
     doc: str,
-    op: str,
+    changes: list[dict],
     *,
     who: str,
-    table: str = "documents",
-    key: dict | None = None,
-    select: tuple | None = None,
-    field: str | None = None,
-    value=None,
-    row: dict | None = None,
-    undoes: str | None = None,
     reason: str | None = None,
     raw: Path | None = None,
     out: Path | None = None,
     timeout_s: float | None = None,
 ) -> Saved:
-    """Check and store one correction of doc (doc_id or file name), then rebuild the tables.
+    """Check and store several corrections of doc at once (one rebuild), all or none.
 
-    op: set (table, key, field, value), add (table, row), delete (table, key), confirm,
-    undo (undoes: an event id; default the newest in force). select: (name, project, n) finds
-    the key by the row's name instead (the CLI's --row), in the tables as they are under the lock.
-    Raises CorrectionRefused with a
-    Chinese message for anything that cannot be stored; nothing is written then.
+    Each change is checked against the document's rows as the changes before it left them, so
+    keys taken from the table the reviewer saw must name rows in an order that keeps them valid
+    (values first, names next, added rows, deleted rows last from the bottom: see ordered()).
+    Raises CorrectionRefused with a Chinese message for anything that cannot be stored; nothing
+    is written then.
     """
     raw = Path(raw or intake.raw_dir())
     out = Path(out or intake.parquet_dir())
-    if op not in c.OPS:
-        raise CorrectionRefused(f"未知的操作 {op}：可用 {'、'.join(c.OPS)}。")
+    if not changes:
+        raise CorrectionRefused("没有需要保存的修改。")
+    for change in changes:
+        if change.get("op") not in c.OPS:
+            raise CorrectionRefused(f"未知的操作 {change.get('op')}：可用 {'、'.join(c.OPS)}。")
     who = c.clean_who(who)
     reason = c.clean_reason(reason)
     try:
@@ -138,24 +150,52 @@ def save(
             rows = document_rows(out, doc_id)
             if not rows["documents"]:
                 raise CorrectionRefused(f"文档 {doc} 不在数据表中：请先重新生成数据。")
-            if key is None and select is not None and table in ("projects", "indicators"):
-                key = find_key(table, rows[table], *select)
             file = c.path_for(raw, path.name)
             events = c.read_events(file)
-            event = {
-                "id": new_id(),
-                "op": op,
-                "doc_id": doc_id,
-                "sha256": sha,
-                "who": who,
-                "at": _now(),
-            }
-            if reason:
-                event["reason"] = reason
-            event.update(_checked(op, table, key, field, value, row, undoes, rows, events))
+            new: list[dict] = []
+            for change in changes:
+                op, table = change["op"], change.get("table", "documents")
+                key = change.get("key")
+                if key is None and change.get("select") and table in ("projects", "indicators"):
+                    key = find_key(table, rows[table], *change["select"])
+                event = {
+                    "id": new_id(),
+                    "op": op,
+                    "doc_id": doc_id,
+                    "sha256": sha,
+                    "who": who,
+                    "at": _now(),
+                }
+                if reason:
+                    event["reason"] = reason
+                event.update(
+                    _checked(
+                        op,
+                        table,
+                        key,
+                        change.get("field"),
+                        change.get("value"),
+                        change.get("row"),
+                        change.get("undoes"),
+                        rows,
+                        [*events, *new],
+                    )
+                )
+                new.append(event)
+                if op in ("set", "add", "delete"):  # the rows as the next change finds them
+                    done = c.apply(
+                        rows["documents"][0], rows["projects"], rows["indicators"], [event]
+                    )
+                    if done.orphaned:
+                        raise CorrectionRefused(f"无法应用：{c.describe(event)}。")
+                    rows = {
+                        "documents": [done.document],
+                        "projects": done.projects,
+                        "indicators": done.indicators,
+                    }
             before = file.read_bytes() if file.exists() else None
             file.parent.mkdir(parents=True, exist_ok=True)
-            intake._write_atomic(file, c.serialise([*events, event]))
+            intake._write_atomic(file, c.serialise([*events, *new]))
             intake._pause_at("corrected")
             try:
                 counts = build(raw, out)
@@ -173,8 +213,28 @@ def save(
             f"保存失败（{exc.strerror or type(exc).__name__}），校对记录和数据表均保持原样："
             "请检查磁盘空间与文件权限后重试。"
         ) from exc
-    log.info("correction %s %s of %s stored by %s", event["id"], op, doc_id, who)
-    return Saved(event, counts)
+    for event in new:
+        log.info("correction %s %s of %s stored by %s", event["id"], event["op"], doc_id, who)
+    return Saved(new, counts)
+
+
+def ordered(changes: list[dict]) -> list[dict]:
+    """Changes keyed on one view of a table, in an order where every key stays valid: values,
+    then names (a row's key changes with its name), then added rows, then deleted rows from the
+    last one up (deleting a row moves the rows of the same name after it)."""
+    identity_fields = {"project", "name"}
+
+    def rank(change: dict) -> tuple:
+        op = change.get("op")
+        if op == "set":
+            return (1 if change.get("field") in identity_fields else 0, 0)
+        if op == "add":
+            return (2, 0)
+        if op == "delete":
+            return (3, -int((change.get("key") or {}).get("n", 0)))
+        return (4, 0)
+
+    return sorted(changes, key=rank)
 
 
 def _checked(op, table, key, field, value, row, undoes, rows, events) -> dict:
