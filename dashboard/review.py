@@ -33,8 +33,27 @@ CHECK_FIRST = (
 )
 # Columns of the editors: the fields a reviewer may correct, with the line the row was read from.
 EDIT_COLUMNS = {
-    "projects": ["level", *c.FIELDS["projects"]],
-    "indicators": ["project", "level1", "level2", *c.FIELDS["indicators"]],
+    "projects": [
+        "project",
+        "budget_wan",
+        "actual_wan",
+        "reported_rate_pct",
+        "initial_budget_wan",
+        "score",
+        "grade",
+        "level",
+    ],
+    "indicators": [
+        "name",
+        "target_text",
+        "actual_text",
+        "weight",
+        "score",
+        "status",
+        "project",
+        "level1",
+        "level2",
+    ],
 }
 CONTEXT_LABELS = {
     "level": "层级",

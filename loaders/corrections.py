@@ -49,21 +49,21 @@ MAX_RATE_PCT = 1000.0
 # year, text, status, kind. Only these fields may be corrected; each gets a read_<field> column.
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "projects": {
-        "project": ("text", "项目名称"),
-        "initial_budget_wan": ("money", "年初预算数（万元）"),
         "budget_wan": ("money", "预算数（万元）"),
         "actual_wan": ("money", "执行数（万元）"),
+        "initial_budget_wan": ("money", "年初预算数（万元）"),
         "reported_rate_pct": ("rate", "印发执行率（%）"),
         "score": ("points", "自评得分"),
         "grade": ("text", "评分等级"),
+        "project": ("text", "项目名称"),
     },
     "indicators": {
-        "name": ("text", "三级指标"),
-        "target_text": ("text", "目标值"),
         "actual_text": ("text", "实际完成值"),
+        "target_text": ("text", "目标值"),
         "weight": ("points", "分值"),
         "score": ("points", "得分"),
         "status": ("status", "完成情况"),
+        "name": ("text", "三级指标"),
     },
     "documents": {
         "unit": ("text", "单位"),
@@ -495,6 +495,15 @@ def _recompute(table: str, row: dict) -> None:
             )
 
 
+def _before(event: dict, document: dict, rows: dict[str, list[dict]]):
+    """The value a set event replaces, in the rows as the events before it left them."""
+    table = event.get("table")
+    if table == "documents":
+        return document.get(event.get("field"))
+    index = find_row(table, event.get("key"), rows.get(table, []))
+    return None if index is None else rows[table][index].get(event.get("field"))
+
+
 def apply(
     document: dict, projects: list[dict], indicators: list[dict], events: list[dict]
 ) -> Applied:
@@ -522,6 +531,8 @@ def apply(
             )
             continue
         try:
+            if op == "set":  # the message names the value as it was here, not as remembered
+                said = f"校对：{describe({**event, 'read': _before(event, document, rows)})}（{signature(event)}）"
             if op == "set" and table == "documents":
                 value = clean_value(table, event.get("field"), event.get("value"))
                 _set(document, event["field"], value, event.get("reason"))

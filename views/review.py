@@ -159,6 +159,7 @@ with left:
                 num_rows="dynamic" if may_edit else "fixed",
                 disabled=True if not may_edit else ["source_line", "mark"],
                 hide_index=True,
+                placeholder="—",
                 column_config=config,
                 key=f"review_editor_{table}_{doc_id}_{version}",
                 width="stretch",
