@@ -229,7 +229,7 @@ with left:
             store(doc_id, [{"op": "confirm"}], who, st.session_state.get("review_reason"))
         last = c.last_undoable(c.load(raw, document["source_file"]))
         if actions[1].button(
-            "撤销上一步" + (f"（{c.describe(last)}）" if last else ""),
+            "撤销上一步" + (f"（{md_escape(c.describe(last))}）" if last else ""),
             key="review_undo",
             icon=":material/undo:",
             disabled=last is None,
