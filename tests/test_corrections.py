@@ -465,3 +465,43 @@ def test_editor_changes_become_corrections_in_an_order_that_keeps_keys_valid():
     ]
     assert [ch["key"]["n"] for ch in changes[3:]] == [1, 0]  # the later B first
     assert changes[2]["row"] == {"project": "新项目", "budget_wan": 3.0}
+
+
+def test_a_removed_document_takes_its_corrections_to_the_trash(dirs):
+    raw, out = dirs
+    review.save(LONGGANG, "confirm", who="张三", raw=raw, out=out)
+    intake.remove(LONGGANG, raw, out)
+    assert not c.path_for(raw, LONGGANG).exists()
+    (kept,) = intake.trash_dir(raw).glob(f"*{LONGGANG}{c.SUFFIX}")
+    assert [e["op"] for e in c.read_events(kept)] == ["confirm"]
+    assert len(pd.read_parquet(out / "documents.parquet")) == 4
+
+
+def test_the_review_queue_puts_doubtful_documents_first_and_confirmed_ones_last():
+    documents = pd.DataFrame(
+        {
+            "doc_id": ["plain", "inferred", "ocr", "done", "warned"],
+            "source_file": ["a.txt", "b.txt", "c.png", "d.txt", "e.txt"],
+            "unit": ["甲"] * 5,
+            "year": [2023] * 5,
+            "doc_kind": ["project_eval_tables"] * 5,
+            "review_status": [None, None, None, "confirmed", None],
+        }
+    )
+    findings = pd.DataFrame(
+        {
+            "doc_id": ["inferred", "ocr", "done", "warned", "warned"],
+            "code": [
+                "VALUE_INFERRED",
+                "OCR_LOW_CONFIDENCE",
+                "VALUE_INFERRED",
+                "RATE_MISMATCH",
+                "TOTAL_MISMATCH",
+            ],  # fmt: skip
+            "severity": ["warning"] * 5,
+        }
+    )
+    order = rv.queue(documents, findings)
+    assert list(order["doc_id"]) == ["ocr", "inferred", "warned", "plain", "done"]
+    assert order["label"].iloc[-1].startswith("✅ 已校对")
+    assert "按算式推定的数值" in order["label"].iloc[1]
