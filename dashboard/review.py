@@ -230,6 +230,7 @@ def changes(
                         "key": keys[before.index.get_loc(index)],
                         "field": name,
                         "value": value,
+                        "expected": _plain(old),  # refused if another session changed it
                     }
                 )
     for index in [i for i in after.index if i not in set(before.index)]:
@@ -244,6 +245,11 @@ def changes(
         if row:
             out.append({"op": "add", "table": table, "row": row})
     return ordered(out)
+
+
+def shown_value(frame: pd.DataFrame, position: int, field: str):
+    """The value an editor frame showed in a row (by position) and field, as a plain value."""
+    return _plain(frame[field].iloc[position]) if field in frame.columns else None
 
 
 def history_frame(events: list[dict]) -> pd.DataFrame:

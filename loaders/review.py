@@ -179,6 +179,7 @@ def save_all(
                         change.get("undoes"),
                         rows,
                         [*events, *new],
+                        change.get("expected", _UNSEEN),
                     )
                 )
                 new.append(event)
@@ -237,8 +238,29 @@ def ordered(changes: list[dict]) -> list[dict]:
     return sorted(changes, key=rank)
 
 
-def _checked(op, table, key, field, value, row, undoes, rows, events) -> dict:
-    """The event's own fields, checked against the document's current rows."""
+# A change that does not say what value its author saw (the CLI): not checked for staleness.
+_UNSEEN = object()
+
+
+def _stale(table: str, field: str, current, expected) -> None:
+    """CorrectionRefused when the value changed since the reviewer saw it (another session)."""
+    if expected is _UNSEEN:
+        return
+    same = current == expected or (
+        isinstance(current, int | float)
+        and isinstance(expected, int | float)
+        and abs(float(current) - float(expected)) < 1e-9
+    )
+    if not same:
+        raise CorrectionRefused(
+            f"{c.field_label(table, field)}已被他人改为 {c.fmt(current)}（您看到的是 "
+            f"{c.fmt(expected)}）：请刷新页面，核对后再修改。"
+        )
+
+
+def _checked(op, table, key, field, value, row, undoes, rows, events, expected=_UNSEEN) -> dict:
+    """The event's own fields, checked against the document's current rows. expected: the value
+    the reviewer saw, for a set (refused when another session changed it meanwhile)."""
     if op == "confirm":
         return {"table": "documents"}
     if op == "undo":
@@ -260,6 +282,7 @@ def _checked(op, table, key, field, value, row, undoes, rows, events) -> dict:
         return {"table": table, "row": cleaned}
     if op == "set" and table == "documents":
         cleaned = c.clean_value(table, field, value)
+        _stale(table, field, rows["documents"][0].get(field), expected)
         return {
             "table": table,
             "key": {},
@@ -283,6 +306,7 @@ def _checked(op, table, key, field, value, row, undoes, rows, events) -> dict:
         return {"table": table, "key": stored_key, "read": target.get(label)}
     cleaned = c.clean_value(table, field, value)
     current = target.get(field)
+    _stale(table, field, current, expected)
     if current == cleaned:
         raise CorrectionRefused(f"{c.field_label(table, field)}已经是 {c.fmt(cleaned)}，无需修改。")
     return {"table": table, "key": stored_key, "field": field, "read": current, "value": cleaned}

@@ -505,3 +505,26 @@ def test_the_review_queue_puts_doubtful_documents_first_and_confirmed_ones_last(
     assert list(order["doc_id"]) == ["ocr", "inferred", "warned", "plain", "done"]
     assert order["label"].iloc[-1].startswith("✅ 已校对")
     assert "按算式推定的数值" in order["label"].iloc[1]
+
+
+def test_a_value_changed_by_another_session_meanwhile_is_not_overwritten(dirs):
+    """Two reviewers see 53.59; the first saves 100; the second's save of what he saw is refused."""
+    raw, out = dirs
+    projects = pd.read_parquet(out / "projects.parquet")
+    mine = projects[
+        projects["doc_id"] == projects.loc[projects["project"] == PROJECT, "doc_id"].item()
+    ]
+    frame, keys = rv.editor_frame("projects", mine)
+    first, second = frame.copy(), frame.copy()
+    (row,) = frame.index[frame["project"] == PROJECT]
+    first.loc[row, "budget_wan"] = 100.0
+    second.loc[row, "budget_wan"] = 80.0
+    review.save_all(
+        LONGGANG, rv.changes("projects", frame, first, keys), who="甲", raw=raw, out=out
+    )
+    with pytest.raises(CorrectionRefused, match="已被他人改为 100.00（您看到的是 53.59）"):
+        review.save_all(
+            LONGGANG, rv.changes("projects", frame, second, keys), who="乙", raw=raw, out=out
+        )
+    assert project_row(out)["budget_wan"] == 100.0
+    assert [e["who"] for e in c.load(raw, LONGGANG)] == ["甲"]

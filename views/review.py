@@ -185,6 +185,7 @@ with left:
                     if st.form_submit_button("保存这一处") and at_row is not None:
                         one = {"op": "set", "table": table, "key": keys[at_row]}
                         one.update(field=at_field, value=new_value.strip() or None)
+                        one["expected"] = rv.shown_value(frame, at_row, at_field)
                         store(doc_id, [one], who, st.session_state.get("review_reason"))
                 pending = rv.changes(table, frame, edited, keys)
                 st.caption(
@@ -210,7 +211,17 @@ with left:
                 if st.form_submit_button("保存"):
                     store(
                         doc_id,
-                        [{"op": "set", "table": "documents", "field": field, "value": value}],
+                        [
+                            {
+                                "op": "set",
+                                "table": "documents",
+                                "field": field,
+                                "value": value,
+                                "expected": rv.shown_value(
+                                    documents[documents["doc_id"] == doc_id], 0, field
+                                ),
+                            }
+                        ],
                         who,
                         st.session_state.get("review_reason"),
                     )
