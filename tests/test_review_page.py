@@ -183,3 +183,29 @@ def test_pages_link_to_the_review_page(dirs):
 
 def _wan(text: str) -> float:
     return float(text.replace(",", ""))
+
+
+def test_with_an_import_password_the_page_shows_but_does_not_save_until_unlocked(dirs, monkeypatch):
+    from dashboard import auth
+
+    raw, out = dirs
+    monkeypatch.setenv(auth.ENV_VAR, auth.hash_password("s3cret-校对"))
+    at = open_page("views/review.py", {"doc": doc_id(out)})
+    labels = [b.label for b in at.button]
+    assert "保存这一处" not in labels and "确认本文档已校对" not in labels
+    assert any("查看不需要密码" in i.value for i in at.info)
+    at.text_input(key="review_password").set_value("wrong")
+    next(b for b in at.button if b.label == "解锁校对").click()
+    at.run()
+    assert any("密码不正确" in e.value for e in at.error)
+    auth.clock = lambda: 10**9  # past the wait after a wrong password
+    try:
+        at.text_input(key="review_password").set_value("s3cret-校对")
+        next(b for b in at.button if b.label == "解锁校对").click()
+        at.run()
+    finally:
+        import time
+
+        auth.clock = time.monotonic
+    assert "确认本文档已校对" in [b.label for b in at.button]
+    assert not c.folder(raw).exists()
