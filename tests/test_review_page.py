@@ -209,3 +209,23 @@ def test_with_an_import_password_the_page_shows_but_does_not_save_until_unlocked
         auth.clock = time.monotonic
     assert "确认本文档已校对" in [b.label for b in at.button]
     assert not c.folder(raw).exists()
+
+
+def test_any_record_can_be_undone_from_the_history(dirs):
+    from loaders import review
+
+    raw, out = dirs
+    doc = doc_id(out)
+    first = review.save(doc, "set", who="张三", table="projects", select=(PROJECT, None, None),
+                        field="budget_wan", value="100", raw=raw, out=out)  # fmt: skip
+    review.save(doc, "confirm", who="张三", raw=raw, out=out)
+    at = open_page("views/review.py", {"doc": doc})
+    at.text_input(key="review_who").set_value("李四").run()
+    at.selectbox(key="review_undo_pick").set_value(first.event["id"])
+    next(b for b in at.button if b.label == "撤销").click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    projects = pd.read_parquet(out / "projects.parquet")
+    assert projects.loc[projects["project"] == PROJECT, "budget_wan"].item() == BUDGET_READ
+    documents = pd.read_parquet(out / "documents.parquet")
+    assert (documents["review_status"] == "confirmed").sum() == 1  # the newer record stands

@@ -230,6 +230,18 @@ with left:
             st.dataframe(rv.history_frame(events), hide_index=True, width="stretch")
         else:
             st.caption("这份文档还没有校对记录。")
+        live = {e["id"]: e for e in events if e["state"] == "在用"}
+        if may_edit and live:
+            # any record, not only the newest: a correction orphaned by a new version, say
+            cells = st.columns([4, 1], vertical_alignment="bottom")
+            chosen = cells[0].selectbox(
+                "撤销指定的记录",
+                list(live),
+                format_func=lambda i: f"{i} · {live[i]['text']}",
+                key="review_undo_pick",
+            )
+            if cells[1].button("撤销", key="review_undo_one"):
+                store(doc_id, [{"op": "undo", "undoes": chosen}], who, None)
 
     if may_edit:
         st.text_input("理由（可选，随本次保存记录）", key="review_reason")
