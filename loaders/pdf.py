@@ -452,6 +452,22 @@ def _columns(row: _Row) -> tuple[float, ...]:
     return tuple(round(c.box[0]) for c in row.cells) + (round(row.cells[-1].box[2]),)
 
 
+def _head(row: _Row) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    return _texts(row), _columns(row)
+
+
+def _repeats(row: _Row, heads: set[tuple[tuple[str, ...], tuple[float, ...]]]) -> bool:
+    """Whether row repeats a header row of the running table: the same texts in the same
+    columns (a new table under the same header sits in columns of its own widths)."""
+    texts, columns = _head(row)
+    return any(
+        texts == t
+        and len(columns) == len(c)
+        and all(abs(x - y) <= COLUMN_TOLERANCE for x, y in zip(columns, c, strict=True))
+        for t, c in heads
+    )
+
+
 def _same_columns(a: _Row, b: _Row) -> bool:
     ca, cb = _columns(a), _columns(b)
     return len(ca) == len(cb) and all(
@@ -465,7 +481,7 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
     in two joined again."""
     out: list[_Row] = []
     previous: list[_Row] = []
-    heads: set[tuple[str, ...]] = set()  # header rows of the table running over the pages
+    heads: set = set()  # header rows (texts, columns) of the table running over the pages
     for rows in pages:
         goes_on = False
         if previous and rows:
@@ -481,15 +497,18 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
         if goes_on:
             last = previous[-1]
             if last.table is not None:
-                heads |= {_texts(r) for r in previous if r.table == last.table and r.header}
+                heads |= {_head(r) for r in previous if r.table == last.table and r.header}
             else:  # the rows of two or more cells the previous page ends with: its table
                 run = []
                 for r in reversed(previous):
                     if r.table is not None or len(r.cells) < 2:
                         break
-                    run.append(_texts(r))
-                heads |= set(run)
-            if _texts(rows[0]) in heads and len(rows) > 1:
+                    run.append(_head(r))
+                # a table that began on the previous page has its header there; only one that
+                # fills that page from a continued top goes on with the heads before it
+                whole = len(run) == len(previous) and previous[0].continued
+                heads = (heads if whole else set()) | set(run)
+            if len(rows) > 1 and _repeats(rows[0], heads):
                 rows = rows[1:]
             if _split_row(last, rows[0]):
                 _merge_into(last, rows[0])
@@ -502,6 +521,17 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
         if rows:
             previous = rows
     return out
+
+
+def _table_ends(above: _Row, row: _Row) -> bool:
+    """Whether row is text under a ruled table on the same page: the table has ended (a
+    paragraph such as 附件二： is no wrapped rest of the table's last cell)."""
+    return (
+        above.table is not None
+        and row.table is None
+        and not row.continued
+        and above.cells[0].page == row.cells[0].page
+    )
 
 
 def _split_row(last: _Row, first: _Row) -> bool:
@@ -535,24 +565,36 @@ def _drop_running_headers(pages: list[list[_Row]], heights: list[float]) -> None
     for rows, height in zip(pages, heights, strict=True):
         seen = {
             _DIGITS.sub("#", "\t".join(_texts(r)))
-            for r in rows
-            if r.table is None and _in_margin(r, height)
+            for k, r in enumerate(rows)
+            if r.table is None and _in_margin(r, height) and not _heads_table(rows, k)
         }
         for key in seen:
             counts[key] = counts.get(key, 0) + 1
     running = {k for k, n in counts.items() if n >= max(2, len(pages) // 2 + 1)}
     if not running:
         return
-    for k, (rows, height) in enumerate(zip(pages, heights, strict=True)):
-        pages[k] = [
+    for n, (rows, height) in enumerate(zip(pages, heights, strict=True)):
+        pages[n] = [
             r
-            for r in rows
+            for k, r in enumerate(rows)
             if not (
                 r.table is None
                 and _in_margin(r, height)
+                and not _heads_table(rows, k)
                 and _DIGITS.sub("#", "\t".join(_texts(r))) in running
             )
         ]
+
+
+def _heads_table(rows: list[_Row], k: int) -> bool:
+    """Whether rows[k] is the header row of a table without ruling lines that a page margin
+    narrower than MARGIN_SHARE lets start in the margin band (Chromium repeats a thead on every
+    page): two or more cells, with a row of two or more cells right under it."""
+    if len(rows[k].cells) < 2 or k + 1 >= len(rows):
+        return False
+    row, below = rows[k], rows[k + 1]
+    height = row.bottom - row.top
+    return below.table is None and len(below.cells) >= 2 and below.top - row.bottom < 2 * height
 
 
 def _in_margin(row: _Row, height: float) -> bool:
@@ -647,7 +689,12 @@ def read(
     finally:
         pdf.close()
     cells = [r.cells for r in rows]
-    text, geometry = tabulate(cells, infos, joined=[k for k, r in enumerate(rows) if r.continued])
+    text, geometry = tabulate(
+        cells,
+        infos,
+        joined=[k for k, r in enumerate(rows) if r.continued],
+        apart=[k for k in range(1, len(rows)) if _table_ends(rows[k - 1], rows[k])],
+    )
     if any(p.ocr for p in infos):
         from . import ocr  # there: a page was OCRed
 
