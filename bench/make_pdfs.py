@@ -58,12 +58,23 @@ PROSE_KINDS = ("final_accounts",)
 # The small fixed set of tests/fixtures/pdf: (file stem, corpus seed, index, producer, options).
 # Chosen for what they exercise: a seed-like project_eval_tables block list over many pages
 # (tables continued across pages, repeated headers), a target_declaration form, a summary
-# table printed from a spreadsheet without ruling lines, a department form from Chromium.
+# table printed from a spreadsheet without ruling lines, a department form from Chromium, eval
+# blocks printed by Chromium without ruling lines, each indicator table's header at the top of a
+# page (no running header, though it repeats in the top band of most pages), and a 部门决算 from
+# Word whose ruled table is followed by a paragraph (附件二：, no wrapped rest of the table).
 FIXTURE_SPECS = (
     ("eval_tables_writer", 3, 17, "writer", {"max_projects": 3}),
     ("declaration_calc", 12, 7, "calc", {}),
     ("summary_plain_calc", 12, 3, "calc", {"borders": False}),
     ("overall_chromium", 12, 4, "chromium", {}),
+    (
+        "eval_plain_chromium",
+        12,
+        2,
+        "chromium",
+        {"borders": False, "max_projects": 3, "break_before_head": True},
+    ),
+    ("accounts_writer", 12, 56, "writer", {}),
 )
 
 
@@ -280,8 +291,10 @@ def xlsx_bytes(tables: list, borders: bool) -> bytes:
 # ------------------------------------------------------------------ HTML (Chromium)
 
 
-def html_text(tables: list, borders: bool = True) -> str:
-    """An HTML page: prose as paragraphs, tables with a thead (Chromium repeats it per page)."""
+def html_text(tables: list, borders: bool = True, break_before_head: bool = False) -> str:
+    """An HTML page: prose as paragraphs, tables with a thead (Chromium repeats it per page);
+    with break_before_head, every table with a thead starts a page (a page break an office put
+    before each indicator table: its header row then sits at the top of a page)."""
     line = "1px solid #000" if borders else "none"
     out = [
         "<!doctype html><html><head><meta charset='utf-8'><style>",
@@ -319,7 +332,11 @@ def html_text(tables: list, borders: bool = True) -> str:
         if cut:
             out.append("<table>" + "".join(row_html(r) for r in rows[:cut]) + "</table>")
             rows = rows[cut:]
-        out.append("<table>")
+        out.append(
+            "<table style='break-before:page;margin-top:0'>"
+            if break_before_head and cut
+            else "<table>"
+        )
         if cut is not None:
             out.append("<thead>" + row_html(rows[0], "th") + "</thead>")
             rows = rows[1:]
@@ -403,7 +420,10 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
                 office.append(work / f"{stem}.xlsx")
             else:
                 page = work / f"{stem}.html"
-                page.write_text(html_text(tables, options.get("borders", True)), encoding="utf-8")
+                text = html_text(
+                    tables, options.get("borders", True), options.get("break_before_head", False)
+                )
+                page.write_text(text, encoding="utf-8")
                 chromium_to_pdf(page, raw / f"{stem}.pdf")
         for start in range(0, len(office), 20):  # one LibreOffice start per 20 files
             soffice_to_pdf(office[start : start + 20], raw)

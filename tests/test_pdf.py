@@ -22,6 +22,7 @@ from bench.score_pdfs import compare
 from dashboard import pageimage, trace
 from loaders import pdf
 from loaders.build import build, read_document
+from loaders.pages import PageCell
 from loaders.readers import ReaderError, convert
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
@@ -31,6 +32,8 @@ PAGES = {
     "declaration_calc.pdf": 2,
     "summary_plain_calc.pdf": 2,
     "overall_chromium.pdf": 1,
+    "eval_plain_chromium.pdf": 4,
+    "accounts_writer.pdf": 5,
 }
 
 
@@ -116,13 +119,58 @@ def test_a_row_cut_by_a_page_break_and_wrapped_cells_are_joined():
     assert not any(c.strip() in ("标", "员会", "中心") for row in cells for c in row)
 
 
+def test_a_header_at_the_top_of_a_page_heads_its_table_and_is_no_running_header():
+    # Chromium, no ruling lines: each indicator table starts a page, its header row in the top
+    # band where running headers sit, the same text on three pages of four
+    converted = convert("p.pdf", (RAW / "eval_plain_chromium.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    heads = [n for n, line in enumerate(lines, 1) if line.startswith("一级指标\t二级指标")]
+    assert [converted.geometry.lines[n].page for n in heads] == [2, 3, 4]
+    for n in heads:
+        assert converted.geometry.lines[n].box[1] < pdf.MARGIN_SHARE * 595
+        assert lines[n].split("\t")[0].endswith("指标")  # an indicator row follows
+
+
+def row(texts: list[str], page: int, lefts: list[float], top: float) -> pdf._Row:
+    cells = [
+        PageCell(t, page, (x, top, x + 40, top + 10)) for t, x in zip(texts, lefts, strict=True)
+    ]
+    return pdf._Row(cells, top, top + 10)
+
+
+def test_a_new_table_under_the_same_header_keeps_its_header_at_a_page_break():
+    head = ["一级指标", "二级指标", "三级指标"]
+    a, b = [50.0, 150.0, 250.0], [60.0, 170.0, 300.0]  # two tables, columns of their own widths
+    pages = [
+        [row(head, 1, a, 500), row(["产出指标", "数量指标", "培训人次"], 1, a, 520)],
+        [  # table A goes on under its repeated header, then a new block begins
+            row(head, 2, a, 40),
+            row(["效益指标", "社会效益指标", "健康素养"], 2, a, 60),
+            row(["项目名称", "疫情防控"], 2, a[:2], 100),
+            row(["年度总体目标", "预期目标", "实际完成情况"], 2, a, 120),
+        ],
+        [row(head, 3, b, 40), row(["满意度指标", "服务对象满意度", "患者满意度"], 3, b, 60)],
+    ]
+    texts = [[c.text for c in r.cells] for r in pdf.join_pages(pages)]
+    assert texts.count(head) == 2  # A's repeat dropped, the new table's header kept
+    assert texts.index(head, 1) == 5
+
+
+def test_a_paragraph_under_a_ruled_table_is_no_wrapped_rest_of_its_last_cell():
+    converted = convert("a.pdf", (RAW / "accounts_writer.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    n = lines.index("附件二：")
+    assert lines[n - 1] == "" and "\t" in lines[n - 2]  # the table, a blank line, the paragraph
+    assert converted.geometry.lines[n - 1].page == converted.geometry.lines[n + 1].page
+
+
 def test_the_build_cache_keeps_a_pdf_unread(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     first = build(raw, tmp_path / "parquet")
     before = tables(tmp_path / "parquet")
     again = build(raw, tmp_path / "parquet")
-    assert (first["parsed"], again["parsed"], again["reused"]) == (4, 0, 4)
+    assert (first["parsed"], again["parsed"], again["reused"]) == (len(PAGES), 0, len(PAGES))
     after = tables(tmp_path / "parquet")
     for name in ("projects", "indicators", "findings"):
         pd.testing.assert_frame_equal(
