@@ -12,8 +12,10 @@ goes to OUT/truth/*.parquet as `python -m synth` writes it (doc ids of the PDFs'
 PDFs to OUT/raw/. With --check, the PDFs are then built and compared with the truth (the
 accuracy the report gives: projects, amounts, rates, scores, indicators).
 
-Text artefacts of the synthetic text layouts (a "\\f- 2 -" page marker row and the blank row
-after it) are not printed: a PDF breaks its pages itself.
+Text artefacts of the synthetic text layouts (a "\\f- 2 -" page marker row, the blank row after
+it, and the form's title, project name and header row the text repeats on its next page) are
+not printed: a
+PDF breaks its pages itself (a long table's header row is repeated by the printer).
 """
 
 from __future__ import annotations
@@ -86,15 +88,20 @@ def printable(table) -> list[list[str]] | Prose:
     if isinstance(table, Prose):
         return table
     rows: list[list[str]] = []
-    skip_blank = False
+    after_marker = 0  # 1: after a page marker, 2: its blank row, 3: the title repeated
     for row in table:
         if row and row[0].startswith("\f"):
-            skip_blank = True
+            after_marker = 1
             continue
-        if skip_blank and not any(row):
-            skip_blank = False
+        if after_marker == 1 and not any(row):
+            after_marker = 2
             continue
-        skip_blank = False
+        if rows and list(row) == rows[0] and len(row) == 1:
+            after_marker = 3  # the form's title the text repeats on its next page
+            continue
+        if after_marker == 3 and list(row) in rows:
+            continue  # the project's name and the header row the text repeats under it
+        after_marker = 0
         rows.append(list(row))
     return rows
 
@@ -309,7 +316,11 @@ def html_text(tables: list, borders: bool = True, break_before_head: bool = Fals
     ]
     for table in tables:
         if isinstance(table, Prose):
-            out += [f"<p>{html.escape(t)}</p>" for t in table.lines if t.strip()]
+            # a line break inside a prose line is where the text layout wrapped it, no space
+            # (as the Word producer prints it); HTML would print it as one
+            out += [
+                f"<p>{html.escape(t.replace(chr(10), ''))}</p>" for t in table.lines if t.strip()
+            ]
             continue
         titles, rows = split_titles(table)
         out += [f"<h3>{html.escape(t)}</h3>" for t in titles]

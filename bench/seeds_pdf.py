@@ -5,7 +5,7 @@
 Each seed of data/raw (text pulled out of a published PDF by hand) is turned back into the table
 document it came from: its rows of cells, as the shared layout stage reads them (tab rows, one
 cell per line, spaced rows … each in its column), a run of rows of two or more cells printed as
-one ruled table, a row of one cell as a paragraph. That document is printed to PDF by Chromium
+one ruled table, a row of one cell or a line of prose as a paragraph. That document is printed to PDF by Chromium
 (an HTML page) or by LibreOffice Writer (a Word document), put in OUT/<producer>/raw with a
 sources.toml that gives the PDF what the seed's entry gives the text (003's year), and built.
 
@@ -39,12 +39,20 @@ SEEDS = ROOT / "data" / "raw"
 GOLD = Path("/work/shared/gold/seeds.json")
 SCORER = Path("/work/shared/tools/score_extraction.py")
 PRODUCERS = ("chromium", "writer")
+# Lines the layout stage reads as text or cuts at single spaces or form words: prose in the
+# document (a paragraph of figures, a flattened line), printed as the paragraph it is.
+PROSE_LAYOUTS = ("text", "single_spaced", "glued")
 
 
 def blocks(text: str) -> list[str | list[list[str]]]:
     """The seed as paragraphs (str) and tables (rows of cell texts, each cell in its column)."""
     out: list[str | list[list[str]]] = []
-    for cells in layout.rows(text.splitlines()):
+    lines = text.splitlines()
+    for cells in layout.rows(lines):
+        if cells[0].layout in PROSE_LAYOUTS:  # a paragraph (its figures split out): as printed
+            first, last = cells[0].line, max(c.end for c in cells)
+            out += [line.strip() for line in lines[first - 1 : last] if line.strip()]
+            continue
         if len(cells) < 2:
             out.append(cells[0].text)
             continue

@@ -72,6 +72,8 @@ MIN_TEXT_CHARS = 5
 OCR_DPI = 200
 # Beyond this many pages a PDF is refused rather than read for minutes.
 MAX_PAGES = 1000
+# Two ruling lines' ends within this many points meet (pdfplumber snaps within 3).
+LINE_SNAP = 1.5
 # A row a page break cut in two goes on with at most this many cells (its wrapped ones).
 SPLIT_ROW_MAX_CELLS = 2
 # A table's rows must line up with the previous page's table within this many points to go on
@@ -137,6 +139,8 @@ class _Row:
     table: int | None = None  # id of the ruled table, None for a text line
     header: bool = False  # the first row of a ruled table
     continued: bool = False  # goes on with the previous page's table
+    open_top: bool = False  # a ruled row without its top line: the page break cut it
+    open_bottom: bool = False  # a ruled row without its bottom line: it goes on on the next page
 
 
 def normalise(text: str) -> str:
@@ -281,8 +285,11 @@ def _inside(c: dict, box: Box) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _table_rows(table, chars: list[dict], number: int, table_id: int) -> list[_Row]:
-    """A ruled table's rows: every cell's text, merged cells as empty cells after their text."""
+def _table_rows(
+    table, chars: list[dict], number: int, table_id: int, cuts: tuple[float | None, float | None]
+) -> list[_Row]:
+    """A ruled table's rows: every cell's text, merged cells as empty cells after their text.
+    cuts: where the page break cut a table open at the page's top and bottom (see _open_ends)."""
     rows: list[_Row] = []
     mine = [c for c in chars if _inside(c, table.bbox)]
     for k, row in enumerate(table.rows):
@@ -303,7 +310,52 @@ def _table_rows(table, chars: list[dict], number: int, table_id: int) -> list[_R
             continue
         top, bottom = float(row.bbox[1]), float(row.bbox[3])
         rows.append(_Row(cells, top, bottom, table_id, header=k == 0))
+        rows[-1].open_top = cuts[0] is not None and abs(top - cuts[0]) <= LINE_SNAP
+        rows[-1].open_bottom = cuts[1] is not None and abs(bottom - cuts[1]) <= LINE_SNAP
     return rows
+
+
+def _open_ends(page) -> tuple[list[dict], tuple[float | None, float | None]]:
+    """Lines that close a ruled table the page break cut open, and where they lie (top, bottom).
+
+    A table row that runs over a page break (Chromium and Word split a tall row) has its
+    column lines but no line under it on the first page and none above it on the next: the
+    table finder would lose the row. Where the topmost (bottommost) ends of two or more column
+    lines have no ruling line across them, one is added there."""
+    edges = [e for e in page.edges if max(e["x1"] - e["x0"], e["bottom"] - e["top"]) >= 3]
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    if len(vertical) < 2:
+        return [], (None, None)
+    lines: list[dict] = []
+    cuts: list[float | None] = []
+    for y, end in (
+        (min(e["top"] for e in vertical), "top"),
+        (max(e["bottom"] for e in vertical), "bottom"),
+    ):
+        reach = [e for e in vertical if abs(e[end] - y) <= LINE_SNAP]
+        x0, x1 = min(e["x0"] for e in reach), max(e["x1"] for e in reach)
+        covered = sum(
+            max(0.0, min(h["x1"], x1) - max(h["x0"], x0))
+            for h in horizontal
+            if abs(h["top"] - y) <= LINE_SNAP
+        )
+        if len(reach) < 2 or covered >= 0.9 * (x1 - x0):
+            cuts.append(None)
+            continue
+        lines.append(
+            {
+                "object_type": "line",
+                "x0": x0,
+                "x1": x1,
+                "top": y,
+                "bottom": y,
+                "width": x1 - x0,
+                "height": 0.0,
+            }
+        )
+        cuts.append(y)
+    return lines, (cuts[0], cuts[1])
 
 
 def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
@@ -428,10 +480,12 @@ def _furniture(line: list[dict], page_height: float) -> bool:
 def page_rows(page, number: int, next_table: int) -> tuple[list[_Row], int]:
     """A page's rows in reading order: ruled tables and lines of text, top to bottom."""
     chars = _chars(page)
-    tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+    closing, cuts = _open_ends(page)
+    settings = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+    tables = page.find_tables({**settings, "explicit_horizontal_lines": closing})
     rows: list[_Row] = []
     for table in tables:
-        rows += _table_rows(table, chars, number, next_table)
+        rows += _table_rows(table, chars, number, next_table, cuts)
         next_table += 1
     boxes = [tuple(t.bbox) for t in tables]
     free = [c for c in chars if not any(_inside(c, b) for b in boxes)]
@@ -540,6 +594,8 @@ def _split_row(last: _Row, first: _Row) -> bool:
     filled cell of last (a row of its own fills its figures too)."""
     if last.table is None or first.table is None or len(last.cells) != len(first.cells):
         return False
+    if last.open_bottom and first.open_top:
+        return True  # no line under the one, none above the other: one row
     filled = [k for k, c in enumerate(first.cells) if c.text]
     return (
         0 < len(filled) <= SPLIT_ROW_MAX_CELLS
@@ -550,6 +606,7 @@ def _split_row(last: _Row, first: _Row) -> bool:
 
 def _merge_into(last: _Row, rest: _Row) -> None:
     """The text of rest's cells appended to last's (last keeps its page and boxes)."""
+    last.open_bottom = rest.open_bottom  # a row over three pages goes on again
     last.cells = [
         PageCell(join_lines([a.text, b.text]), a.page, a.box, a.confidence) if b.text else a
         for a, b in zip(last.cells, rest.cells, strict=True)
