@@ -70,8 +70,13 @@ MARGIN_SHARE = 0.08
 MIN_TEXT_CHARS = 5
 # Pages rendered for OCR and for the 原文 view.
 OCR_DPI = 200
-# Beyond this many pages a PDF is refused rather than read for minutes.
+# Beyond this many pages a PDF is refused rather than read for minutes (counted by pdfium before
+# pdfplumber builds its page list: a page tree of 100,000 pages takes pdfium 0.1 s).
 MAX_PAGES = 1000
+# A page's content streams may inflate to at most this many bytes: a text page's hold a few
+# hundred KB, a decompression bomb inflates a small file to gigabytes (pdfminer would hold them
+# in memory and parse them for minutes). Such a page is skipped with a finding.
+MAX_CONTENT_BYTES = 64 << 20
 # Two ruling lines' ends within this many points meet (pdfplumber snaps within 3).
 LINE_SNAP = 1.5
 # A row a page break cut in two goes on with at most this many cells (its wrapped ones).
@@ -690,12 +695,13 @@ def read(
     Raises PdfError when the file cannot be opened (encrypted, damaged, not a PDF). progress,
     when given, is called with (pages done, page count) as the pages are read, as OCR calls it.
     """
+    _check_page_count(raw)
     pdf = _open(raw)
     findings: list[Finding] = []
     try:
         n = len(pdf.pages)
         if n > MAX_PAGES:
-            raise PdfError(f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）：请拆分后再导入。")
+            raise PdfError(_too_many(n))
         if n == 0:
             raise PdfError("PDF 文件没有页面：文件可能已损坏，请重新导出后再导入。")
         if b"%%EOF" not in raw[-2048:]:
@@ -713,6 +719,8 @@ def read(
                 progress(number - 1, n)
             width, height = float(page.width), float(page.height)
             try:
+                if _inflated_size(page) > MAX_CONTENT_BYTES:
+                    raise _Bomb
                 chars = _chars(page)
                 readable = _readable(chars)
                 garbage = sum(c["text"].startswith("(cid:") for c in chars) >= MIN_TEXT_CHARS
@@ -725,6 +733,19 @@ def read(
                     ocr = False
             except PdfError:
                 raise
+            except _Bomb:
+                log.warning(
+                    "PDF page %d inflates beyond %d bytes: skipped", number, MAX_CONTENT_BYTES
+                )
+                findings.append(
+                    Finding(
+                        "UNREADABLE",
+                        f"第 {number} 页的内容解压后超过 {MAX_CONTENT_BYTES >> 20} MB"
+                        "（疑似压缩炸弹），已跳过：其余页照常读取。",
+                        source_page=number,
+                    )
+                )
+                rows, ocr = [], False
             except Exception as exc:  # a damaged page must not lose the others
                 log.warning("PDF page %d unreadable: %s", number, exc)
                 findings.append(
@@ -758,6 +779,67 @@ def read(
         if hasattr(ocr, "confidence_findings"):  # values read below the stated confidence
             findings += ocr.confidence_findings(cells, geometry)
     return PdfText(text, geometry, findings)
+
+
+class _Bomb(Exception):
+    """A page whose content inflates beyond MAX_CONTENT_BYTES."""
+
+
+def _too_many(n: int) -> str:
+    return f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）：请拆分后再导入。"
+
+
+def _check_page_count(raw: bytes) -> None:
+    """Refuse a PDF of more than MAX_PAGES pages before pdfplumber lists them (a page bomb
+    declares 100,000 pages in a file of a few hundred KB)."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(raw)
+    except Exception:  # noqa: BLE001 (pdfplumber says what is wrong with it)
+        return
+    try:
+        n = len(document)
+    finally:
+        document.close()
+    if n > MAX_PAGES:
+        raise PdfError(_too_many(n))
+
+
+def _inflated_size(page) -> int:
+    """The bytes a page's content streams and form XObjects inflate to, counted without holding
+    more than MAX_CONTENT_BYTES + 1 of them (bounded zlib decompression)."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    streams = [resolve1(s) for s in page.page_obj.contents]
+    resources = resolve1(page.page_obj.resources) or {}
+    xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+    for value in (xobjects or {}).values():
+        stream = resolve1(value)
+        if isinstance(stream, PDFStream) and getattr(stream.get("Subtype"), "name", "") == "Form":
+            streams.append(stream)
+    total = 0
+    for stream in streams:
+        if not isinstance(stream, PDFStream):
+            continue
+        if stream.rawdata is None:  # decoded already
+            total += len(stream.data or b"")
+            continue
+        filters = [getattr(f, "name", f) for f, _ in stream.get_filters()]
+        if filters and filters[0] in ("FlateDecode", "Fl"):
+            inflate = zlib.decompressobj()
+            try:
+                size = len(inflate.decompress(stream.rawdata, MAX_CONTENT_BYTES + 1 - total))
+            except zlib.error:
+                continue  # pdfminer reports a broken stream its own way
+            total += size + (1 if inflate.unconsumed_tail else 0)
+        else:
+            total += len(stream.rawdata)
+        if total > MAX_CONTENT_BYTES:
+            break
+    return total
 
 
 def _scanned(raw: bytes, number: int, findings: list[Finding]) -> tuple[list[_Row], bool]:

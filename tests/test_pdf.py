@@ -18,6 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
+from bench.bench_pdf_bad import page_bomb, zip_bomb
 from bench.score_pdfs import compare
 from dashboard import pageimage, trace
 from loaders import pdf
@@ -199,6 +200,23 @@ def test_unreadable_pdfs_are_findings_and_the_others_load(tmp_path):
     assert "不是有效的PDF" in messages["notes.pdf"]
     good_id = next(d for d, f in files.items() if f == "good.pdf")
     assert (t["projects"]["doc_id"] == good_id).sum() == 3
+
+
+def test_pdf_bombs_are_findings_and_the_others_load(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "pages.pdf").write_bytes(page_bomb(100_000))  # 600 KB declaring 100,000 pages
+    (raw / "inflates.pdf").write_bytes(zip_bomb(pdf.MAX_CONTENT_BYTES // 2**20 + 16))
+    (raw / "good.pdf").write_bytes((RAW / "declaration_calc.pdf").read_bytes())
+    build(raw, tmp_path / "parquet")
+    t = tables(tmp_path / "parquet")
+    files = dict(zip(t["documents"]["doc_id"], t["documents"]["source_file"], strict=True))
+    unreadable = t["findings"][t["findings"]["code"] == "UNREADABLE"]
+    messages = dict(zip(unreadable["doc_id"].map(files), unreadable["message"], strict=True))
+    assert set(messages) == {"pages.pdf", "inflates.pdf"}
+    assert "页数过多（100000 页" in messages["pages.pdf"]
+    assert "解压后超过 64 MB" in messages["inflates.pdf"] and "压缩炸弹" in messages["inflates.pdf"]
+    assert set(t["projects"]["doc_id"].map(files)) == {"good.pdf"}
 
 
 def image_pdf(page_of: Path) -> bytes:
