@@ -64,6 +64,9 @@ WRAP_MIN_ROWS = 3
 # is within this many font sizes of its own; rows up to COLUMN_LOOKBACK above are looked at.
 COLUMN_ALIGN_EM = 0.5
 COLUMN_LOOKBACK = 40
+# A line of one cell under a row of a table without ruling lines, more than this many font sizes
+# below it, is a paragraph after the table (a blank line in the text, as after a ruled table).
+APART_LINES = 1.0
 # Top and bottom bands of a page (share of its height) where page numbers and running headers sit.
 MARGIN_SHARE = 0.08
 # A page with fewer readable characters than this has no text layer worth the name: a scan.
@@ -146,6 +149,7 @@ class _Row:
     continued: bool = False  # goes on with the previous page's table
     open_top: bool = False  # a ruled row without its top line: the page break cut it
     open_bottom: bool = False  # a ruled row without its bottom line: it goes on on the next page
+    apart: bool = False  # a line of text that stands apart below a table without ruling lines
 
 
 def normalise(text: str) -> str:
@@ -383,7 +387,12 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
             row.bottom = max(row.bottom, bottom)
             continue
         pieces.append(cells)
-        rows.append(_Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom))
+        row = _Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom)
+        if rows and len(cells) == 1 and len(rows[-1].cells) >= 2:
+            # no wrapped rest (that was joined above): a paragraph after the table if it stands
+            # further below than a line height (rows of a table stand apart by their padding)
+            row.apart = top - rows[-1].bottom > APART_LINES * max(_size(c) for c in cells[0])
+        rows.append(row)
     for k, row in enumerate(rows):
         _place_in_columns(row, rows[:k])
     return rows
@@ -771,7 +780,9 @@ def read(
         cells,
         infos,
         joined=[k for k, r in enumerate(rows) if r.continued],
-        apart=[k for k in range(1, len(rows)) if _table_ends(rows[k - 1], rows[k])],
+        apart=[
+            k for k in range(1, len(rows)) if rows[k].apart or _table_ends(rows[k - 1], rows[k])
+        ],
     )
     if any(p.ocr for p in infos):
         from . import ocr  # there: a page was OCRed

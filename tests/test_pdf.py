@@ -23,7 +23,7 @@ from bench.score_pdfs import compare
 from dashboard import pageimage, trace
 from loaders import pdf
 from loaders.build import build, read_document
-from loaders.pages import PageCell
+from loaders.pages import PageCell, tabulate
 from loaders.readers import ReaderError, convert
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
@@ -163,6 +163,35 @@ def test_a_paragraph_under_a_ruled_table_is_no_wrapped_rest_of_its_last_cell():
     n = lines.index("附件二：")
     assert lines[n - 1] == "" and "\t" in lines[n - 2]  # the table, a blank line, the paragraph
     assert converted.geometry.lines[n - 1].page == converted.geometry.lines[n + 1].page
+
+
+def chars(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    """Characters of a text layer: one full-width character after the other."""
+    return [
+        {
+            "text": ch,
+            "x0": x + k * size,
+            "x1": x + (k + 1) * size,
+            "top": top,
+            "bottom": top + size,
+            "size": size,
+        }
+        for k, ch in enumerate(text)
+    ]
+
+
+def test_a_paragraph_under_a_table_without_ruling_lines_stands_apart():
+    # rows 8 pt apart (their padding), the rest of a wrapped cell 2 pt under its first line,
+    # then a paragraph 20 pt below the table
+    table = [("一级指标", "三级指标"), ("产出指标", "签约人数"), ("效益指标", "健康素养")]
+    table.append(("满意度指标", "患者满意度"))
+    found = []
+    for k, (a, b) in enumerate(table):
+        found += chars(a, 40, 100 + 18 * k) + chars(b, 200, 100 + 18 * k)
+    found += chars("（门诊）", 200, 166) + chars("附件二：", 40, 196)
+    rows = pdf._line_rows(pdf.text_lines(found), 1)
+    text, _ = tabulate([r.cells for r in rows], apart=[k for k, r in enumerate(rows) if r.apart])
+    assert text.split("\n")[3:] == ["满意度指标\t患者满意度（门诊）", "", "附件二：", ""]
 
 
 def test_the_build_cache_keeps_a_pdf_unread(tmp_path):
