@@ -93,6 +93,7 @@ _PAGE_NUMBER = re.compile(
     r"(?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*/\s*\d+)$"
 )
 _DIGITS = re.compile(r"\d+")
+_FIGURE = re.compile(r"^[-+]?[\d,，. ]*\d%?$")
 _CLOSING = frozenset("）】」』〕》〉。，、：；！？")
 # CJK Radicals Supplement characters some PDF fonts map their glyphs to instead of the ideograph
 # (Chromium's and some Office PDFs: 部⻔ for 部门); the Kangxi radicals (⽀ for 支) are NFKC's.
@@ -615,6 +616,10 @@ def _split_row(last: _Row, first: _Row) -> bool:
         0 < len(filled) <= SPLIT_ROW_MAX_CELLS
         and all(last.cells[k].text for k in filled)
         and sum(1 for c in last.cells if c.text) > len(filled)
+        # a figure under a figure is a row of its own (a 总分 row's scores), not a wrapped rest
+        and not any(
+            _FIGURE.match(first.cells[k].text) and _FIGURE.match(last.cells[k].text) for k in filled
+        )
     )
 
 

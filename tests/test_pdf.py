@@ -157,6 +157,17 @@ def test_a_new_table_under_the_same_header_keeps_its_header_at_a_page_break():
     assert texts.index(head, 1) == 5
 
 
+def test_a_total_row_at_a_page_top_is_no_rest_of_the_row_above():
+    lefts = [40.0, 120.0, 200.0, 280.0]
+    last = row(["效益指标", "科研论文产出量", "40.00", "40.00"], 1, lefts, 540)
+    total = row(["", "", "100.00", "100.00"], 2, lefts, 34)  # 总分's scores, its label merged
+    rest = row(["", "（篇）", "", ""], 2, lefts, 34)  # the wrapped rest of a name
+    for r in (last, total, rest):
+        r.table = 0
+    assert not pdf._split_row(last, total)
+    assert pdf._split_row(last, rest)
+
+
 def test_a_paragraph_under_a_ruled_table_is_no_wrapped_rest_of_its_last_cell():
     converted = convert("a.pdf", (RAW / "accounts_writer.pdf").read_bytes())
     lines = converted.data.decode("utf-8").split("\n")
