@@ -16,10 +16,16 @@ A page is read as blocks in reading order (top to bottom):
   table without ruling lines, labels such as 项目名称 … 主管部门 …, titles, paragraphs). A line
   whose cells each sit under a cell of the row above, closer below it than rows stand apart, is
   the rest of those cells wrapped (joined to them). Wrapped cells of such a table must be
-  top-aligned: vertically centred ones straddle their row's line and are not rejoined.
-Page numbers and running headers in the top and bottom margins are dropped. A table that runs
-over a page break goes on without the blank line that separates pages, and a header row the next
-page repeats is dropped (the rows keep their own page).
+  top-aligned: vertically centred ones straddle their row's line and are not rejoined. A line
+  of one cell that ran to the text's right edge goes on on the line under it: a paragraph is
+  one line (a space where it broke between figures or Latin words), as in the text seeds.
+Page numbers and running headers in the top and bottom margins are dropped (a table's header
+row there is kept). A table that runs over a page break goes on without the blank line that
+separates pages, a header row the next page repeats in the table's columns is dropped (the rows
+keep their own page), and a row the break cut in two is joined again. Where a table ends and
+text goes on below it, a blank line stands between them, as between a text document's tables.
+A page bomb (more than MAX_PAGES pages) is refused before pdfplumber lists the pages, and a page
+whose content inflates beyond MAX_CONTENT_BYTES is skipped with a finding.
 
 A page without a text layer (no characters, or only a few that are no text) is a scan: it is
 rendered at OCR_DPI and handed to `loaders.ocr.read_page_image` (boxes in points, each cell's
@@ -64,6 +70,9 @@ WRAP_MIN_ROWS = 3
 # is within this many font sizes of its own; rows up to COLUMN_LOOKBACK above are looked at.
 COLUMN_ALIGN_EM = 0.5
 COLUMN_LOOKBACK = 40
+# A line of text ending within this many font sizes of the text's right edge was full: the next
+# line, starting under it, goes on with the same paragraph.
+PARAGRAPH_EDGE_EM = 2.0
 # A line of one cell under a row of a table without ruling lines, more than this many font sizes
 # below it, is a paragraph after the table (a blank line in the text, as after a ruled table).
 APART_LINES = 1.0
@@ -187,6 +196,16 @@ def join_lines(lines: Iterable[str]) -> str:
     return text
 
 
+def paragraph_text(text: str, line: str) -> str:
+    """A paragraph's next line after its text: a space where the line broke between two Latin
+    letters or digits (a paragraph breaks a line at a space there, never inside a word or a
+    number: '0.00 | 2023年'), none between Chinese characters."""
+    if text and line and text[-1].isascii() and text[-1].isalnum():
+        if line[0].isascii() and line[0].isalnum():
+            return f"{text} {line}"
+    return text + line
+
+
 # ------------------------------------------------------------------------ characters to lines
 
 
@@ -239,13 +258,17 @@ def segments(line: Sequence[dict]) -> list[list[dict]]:
     """A line's characters cut into cells at gaps wider than CELL_GAP_EM font sizes."""
     out: list[list[dict]] = []
     last = None
+    end = 0.0  # where the cell's last character ends: its ink, or a space kept in it
     for c in line:
-        if last is not None and c["x0"] - _ink_end(last) <= CELL_GAP_EM * _size(last):
+        if last is not None and c["x0"] - end <= CELL_GAP_EM * _size(last):
             out[-1].append(c)
+            # a space inside a cell bridges its gap (prose: '、 帮助' after a full-width mark)
+            end = c["x1"] if c["text"].isspace() else _ink_end(c)
         elif c["text"].isspace():
             continue  # a space that separates two cells belongs to neither
         else:
             out.append([c])
+            end = _ink_end(c)
         if not c["text"].isspace():
             last = c
     return out
@@ -376,9 +399,17 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
         if cells:
             spans.append((cells, min(c["top"] for c in line), max(c["bottom"] for c in line)))
     limit = _wrap_limit(spans)
+    right = max((c["x1"] for line in lines for c in line), default=0.0)
     rows: list[_Row] = []
     pieces: list[list[list[dict]]] = []  # per row, per cell, its characters
     for cells, top, bottom in spans:
+        if rows and _paragraph_goes_on(rows[-1], pieces[-1], cells, top, right):
+            row = rows[-1]
+            pieces[-1][0] = pieces[-1][0] + cells[0]
+            text = paragraph_text(row.cells[0].text, segment_text(cells[0]))
+            row.cells[0] = PageCell(text, number, _box(pieces[-1][0]))
+            row.bottom = max(row.bottom, bottom)
+            continue
         targets = _wrapped_into(rows[-1], cells, top, limit) if rows else None
         if targets is not None:
             row = rows[-1]
@@ -397,6 +428,29 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
     for k, row in enumerate(rows):
         _place_in_columns(row, rows[:k])
     return rows
+
+
+def _paragraph_goes_on(
+    row: _Row, above: list[list[dict]], cells: list[list[dict]], top: float, right: float
+) -> bool:
+    """Whether a line of one cell is the next line of the paragraph row ends: row is one cell
+    that runs to the text's right edge (within PARAGRAPH_EDGE_EM font sizes: the line was full
+    and wrapped), and the line starts under it (not further left; an indent at most) right
+    below it (closer than WRAP_GAP_LINES line heights), in the same font size. A paragraph is
+    then one line of text, as the text seeds print it, and a figure a wrap cut from its label
+    stays on the label's line."""
+    if len(row.cells) != 1 or len(cells) != 1 or row.table is not None:
+        return False
+    size = max(_size(c) for c in cells[0])
+    last = text_lines(above[0])[-1]  # the paragraph's line so far that is lowest
+    x0 = min(c["x0"] for c in cells[0])
+    start = min(c["x0"] for c in above[0])
+    return (
+        max(c["x1"] for c in last) >= right - PARAGRAPH_EDGE_EM * size
+        and top - row.bottom <= WRAP_GAP_LINES * size
+        and start - size <= x0 <= start + PARAGRAPH_EDGE_EM * size
+        and abs(max(_size(c) for c in last) - size) <= 0.15 * size
+    )
 
 
 def _place_in_columns(row: _Row, above: list[_Row]) -> None:

@@ -205,6 +205,36 @@ def test_a_paragraph_under_a_table_without_ruling_lines_stands_apart():
     assert text.split("\n")[3:] == ["满意度指标\t患者满意度（门诊）", "", "附件二：", ""]
 
 
+def typeset(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    """Characters as a text layer lays them out: Chinese a font size wide, Latin and digits
+    half of it, a space 0.3 of it."""
+    out = []
+    for ch in text:
+        width = size * (0.3 if ch == " " else 0.5 if ch.isascii() else 1.0)
+        out.append(
+            {"text": ch, "x0": x, "x1": x + width, "top": top, "bottom": top + size, "size": size}
+        )
+        x += width
+    return out
+
+
+def test_a_wrapped_paragraph_is_one_line_and_a_space_after_a_mark_cuts_no_cell():
+    # the first two lines run to the text's right edge: one paragraph, broken after a figure
+    first = typeset("关心、 帮助特殊家庭。专项业务管理 130.00 130.00 0.00", 40, 100)
+    second = typeset("2023年应急管理工作要点的通知，组织开展安全生产巡", 40, 113)
+    third = typeset("查指导。", 40, 126)
+    title = typeset("年度主要任务", 40, 160)
+    assert abs(first[-1]["x1"] - second[-1]["x1"]) < pdf.PARAGRAPH_EDGE_EM * 10  # both full
+    rows = pdf._line_rows(pdf.text_lines(first + second + third + title), 1)
+    assert [[c.text for c in r.cells] for r in rows] == [
+        [
+            "关心、 帮助特殊家庭。专项业务管理 130.00 130.00 0.00 "
+            "2023年应急管理工作要点的通知，组织开展安全生产巡查指导。"
+        ],
+        ["年度主要任务"],
+    ]
+
+
 def test_the_build_cache_keeps_a_pdf_unread(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
