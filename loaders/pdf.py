@@ -402,10 +402,12 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
     right = max((c["x1"] for line in lines for c in line), default=0.0)
     rows: list[_Row] = []
     pieces: list[list[list[dict]]] = []  # per row, per cell, its characters
+    last: list[dict] = []  # the characters of the lowest line of the last row's first cell
     for cells, top, bottom in spans:
-        if rows and _paragraph_goes_on(rows[-1], pieces[-1], cells, top, right):
+        if rows and _paragraph_goes_on(rows[-1], pieces[-1], last, cells, top, right):
             row = rows[-1]
             pieces[-1][0] = pieces[-1][0] + cells[0]
+            last = cells[0]
             text = paragraph_text(row.cells[0].text, segment_text(cells[0]))
             row.cells[0] = PageCell(text, number, _box(pieces[-1][0]))
             row.bottom = max(row.bottom, bottom)
@@ -419,6 +421,7 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
             row.bottom = max(row.bottom, bottom)
             continue
         pieces.append(cells)
+        last = cells[0]
         row = _Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom)
         if rows and len(cells) == 1 and len(rows[-1].cells) >= 2:
             # no wrapped rest (that was joined above): a paragraph after the table if it stands
@@ -431,24 +434,29 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
 
 
 def _paragraph_goes_on(
-    row: _Row, above: list[list[dict]], cells: list[list[dict]], top: float, right: float
+    row: _Row,
+    above: list[list[dict]],
+    last: list[dict],
+    cells: list[list[dict]],
+    top: float,
+    right: float,
 ) -> bool:
     """Whether a line of one cell is the next line of the paragraph row ends: row is one cell
     that runs to the text's right edge (within PARAGRAPH_EDGE_EM font sizes: the line was full
-    and wrapped), and the line starts under it (not further left; an indent at most) right
+    and wrapped), and the line starts under it (or left of it by a first-line indent) right
     below it (closer than WRAP_GAP_LINES line heights), in the same font size. A paragraph is
     then one line of text, as the text seeds print it, and a figure a wrap cut from its label
     stays on the label's line."""
     if len(row.cells) != 1 or len(cells) != 1 or row.table is not None:
         return False
     size = max(_size(c) for c in cells[0])
-    last = text_lines(above[0])[-1]  # the paragraph's line so far that is lowest
     x0 = min(c["x0"] for c in cells[0])
     start = min(c["x0"] for c in above[0])
     return (
         max(c["x1"] for c in last) >= right - PARAGRAPH_EDGE_EM * size
         and top - row.bottom <= WRAP_GAP_LINES * size
-        and start - size <= x0 <= start + PARAGRAPH_EDGE_EM * size
+        # under the first line, or left of it by its indent (首行缩进), never indented itself
+        and start - (PARAGRAPH_EDGE_EM + 0.5) * size <= x0 <= start + 0.5 * size
         and abs(max(_size(c) for c in last) - size) <= 0.15 * size
     )
 

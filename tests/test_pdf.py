@@ -219,8 +219,9 @@ def typeset(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
 
 
 def test_a_wrapped_paragraph_is_one_line_and_a_space_after_a_mark_cuts_no_cell():
-    # the first two lines run to the text's right edge: one paragraph, broken after a figure
-    first = typeset("关心、 帮助特殊家庭。专项业务管理 130.00 130.00 0.00", 40, 100)
+    # the first two lines run to the text's right edge: one paragraph, its first line indented
+    # by two characters, broken after a figure
+    first = typeset("关心、 帮助特殊家庭。专项业务 130.00 130.00 0.00", 60, 100)  # indented
     second = typeset("2023年应急管理工作要点的通知，组织开展安全生产巡", 40, 113)
     third = typeset("查指导。", 40, 126)
     title = typeset("年度主要任务", 40, 160)
@@ -228,7 +229,7 @@ def test_a_wrapped_paragraph_is_one_line_and_a_space_after_a_mark_cuts_no_cell()
     rows = pdf._line_rows(pdf.text_lines(first + second + third + title), 1)
     assert [[c.text for c in r.cells] for r in rows] == [
         [
-            "关心、 帮助特殊家庭。专项业务管理 130.00 130.00 0.00 "
+            "关心、 帮助特殊家庭。专项业务 130.00 130.00 0.00 "
             "2023年应急管理工作要点的通知，组织开展安全生产巡查指导。"
         ],
         ["年度主要任务"],
