@@ -63,7 +63,8 @@ PROSE_KINDS = ("final_accounts",)
 # table printed from a spreadsheet without ruling lines, a department form from Chromium, eval
 # blocks printed by Chromium without ruling lines, each indicator table's header at the top of a
 # page (no running header, though it repeats in the top band of most pages), and a 部门决算 from
-# Word whose ruled table is followed by a paragraph (附件二：, no wrapped rest of the table).
+# Word whose ruled table is followed by a paragraph (附件二：, no wrapped rest of the table), and
+# eval blocks from Chromium without ruling lines whose wrapped cells are centred vertically.
 FIXTURE_SPECS = (
     ("eval_tables_writer", 3, 17, "writer", {"max_projects": 3}),
     ("declaration_calc", 12, 7, "calc", {}),
@@ -77,6 +78,13 @@ FIXTURE_SPECS = (
         {"borders": False, "max_projects": 3, "break_before_head": True},
     ),
     ("accounts_writer", 12, 56, "writer", {}),
+    (
+        "eval_middle_chromium",
+        5,
+        8,
+        "chromium",
+        {"borders": False, "middle": True, "first_project": 5, "max_projects": 2},
+    ),
 )
 
 
@@ -106,13 +114,14 @@ def printable(table) -> list[list[str]] | Prose:
     return rows
 
 
-def parts(doc, max_projects: int | None = None) -> list:
-    """The document's tables and prose, in order; with max_projects, only the first blocks of a
+def parts(doc, max_projects: int | None = None, first: int = 0) -> list:
+    """The document's tables and prose, in order; with max_projects, only the first blocks
+    (from block `first` of a project_eval_tables document on) of a
     project_eval_tables document (and only their truth: see trimmed_truth)."""
     tables = [printable(t) for t in doc.tables]
     if max_projects is not None and doc.kind in ("project_eval_tables", "project_summary_table"):
         if doc.kind == "project_eval_tables":
-            tables = tables[:max_projects]
+            tables = tables[first : first + max_projects]
         else:
             (rows,) = tables
             head, body, total = rows[:3], rows[3:-1], rows[-1]
@@ -120,12 +129,13 @@ def parts(doc, max_projects: int | None = None) -> list:
     return tables
 
 
-def trimmed_truth(doc, max_projects: int | None) -> None:
+def trimmed_truth(doc, max_projects: int | None, first: int = 0) -> None:
     """Keep the truth of the projects parts() printed (a summary's 合计 row then no longer adds
     up, which the loaders report as a finding: the truth has no findings but ##### ones)."""
     if max_projects is None or doc.kind not in ("project_eval_tables", "project_summary_table"):
         return
-    keep = {p["project"] for p in doc.projects[:max_projects]}
+    start = first if doc.kind == "project_eval_tables" else 0
+    keep = {p["project"] for p in doc.projects[start : start + max_projects]}
     doc.projects = [p for p in doc.projects if p["project"] in keep]
     doc.indicators = [i for i in doc.indicators if i["project"] in keep]
     doc.findings = [f for f in doc.findings if f.get("project") in keep]
@@ -298,7 +308,9 @@ def xlsx_bytes(tables: list, borders: bool) -> bytes:
 # ------------------------------------------------------------------ HTML (Chromium)
 
 
-def html_text(tables: list, borders: bool = True, break_before_head: bool = False) -> str:
+def html_text(
+    tables: list, borders: bool = True, break_before_head: bool = False, middle: bool = False
+) -> str:
     """An HTML page: prose as paragraphs, tables with a thead (Chromium repeats it per page);
     with break_before_head, every table with a thead starts a page (a page break an office put
     before each indicator table: its header row then sits at the top of a page)."""
@@ -310,7 +322,7 @@ def html_text(tables: list, borders: bool = True, break_before_head: bool = Fals
         f"td,th{{border:{line};padding:2pt 4pt;font-weight:normal;text-align:left}}",
         # without ruling lines, cells are top-aligned: a wrapped cell's rest then sits under its
         # first line (vertically centred wrapped cells are not rejoined: see loaders/pdf.py)
-        "td,th{vertical-align:" + ("middle" if borders else "top") + "}",
+        "td,th{vertical-align:" + ("middle" if borders or middle else "top") + "}",
         "@page{size:A4 landscape;margin:12mm}",
         "</style></head><body>",
     ]
@@ -419,7 +431,7 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
         work = Path(tmp)
         office = []
         for stem, doc, producer, options in specs:
-            tables = parts(doc, options.get("max_projects"))
+            tables = parts(doc, options.get("max_projects"), options.get("first_project", 0))
             rng = random.Random(stem)
             if producer == "writer":
                 (work / f"{stem}.docx").write_bytes(docx_bytes(tables, rng))
@@ -432,7 +444,10 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
             else:
                 page = work / f"{stem}.html"
                 text = html_text(
-                    tables, options.get("borders", True), options.get("break_before_head", False)
+                    tables,
+                    options.get("borders", True),
+                    options.get("break_before_head", False),
+                    options.get("middle", False),
                 )
                 page.write_text(text, encoding="utf-8")
                 chromium_to_pdf(page, raw / f"{stem}.pdf")
@@ -440,7 +455,7 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
             soffice_to_pdf(office[start : start + 20], raw)
     rows = {"documents": [], "projects": [], "indicators": [], "findings": []}
     for stem, doc, _producer, options in specs:
-        trimmed_truth(doc, options.get("max_projects"))
+        trimmed_truth(doc, options.get("max_projects"), options.get("first_project", 0))
         name = f"{stem}.pdf"
         doc_id = doc_id_for(name, hashlib.sha256((raw / name).read_bytes()).hexdigest())
         rows["documents"].append(
@@ -472,7 +487,7 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
     return {name: len(r) for name, r in rows.items()}
 
 
-def corpus_specs(n: int, seed: int, producers: tuple[str, ...]) -> list:
+def corpus_specs(n: int, seed: int, producers: tuple[str, ...], middle: bool = False) -> list:
     """n documents of the corpus of a seed, each printed by one producer in turn (prose-heavy
     kinds never by the spreadsheet), a third of the spreadsheets without ruling lines."""
     specs = []
@@ -480,7 +495,7 @@ def corpus_specs(n: int, seed: int, producers: tuple[str, ...]) -> list:
         doc = generate(index, seed)
         choices = [p for p in producers if not (p == "calc" and doc.kind in PROSE_KINDS)]
         producer = choices[index % len(choices)]
-        options = {"borders": not (producer != "writer" and index % 3 == 2)}
+        options = {"borders": not (producer != "writer" and index % 3 == 2), "middle": middle}
         specs.append((f"pdf_{index:05d}_{doc.kind}_{producer}", doc, producer, options))
     return specs
 
@@ -498,6 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, default=Path("/tmp/make_pdfs"))
     parser.add_argument("--producers", nargs="+", default=list(PRODUCERS), choices=PRODUCERS)
+    parser.add_argument(
+        "--middle",
+        action="store_true",
+        help="HTML tables without ruling lines with vertically centred cells (else top-aligned)",
+    )
     parser.add_argument("--fixtures", action="store_true", help="regenerate tests/fixtures/pdf")
     parser.add_argument("--check", action="store_true", help="build the PDFs and score them")
     args = parser.parse_args(argv)
@@ -510,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = args.out
         shutil.rmtree(out, ignore_errors=True)
-        counts = make(corpus_specs(args.docs, args.seed, tuple(args.producers)), out)
+        counts = make(corpus_specs(args.docs, args.seed, tuple(args.producers), args.middle), out)
     log.info("wrote %s to %s in %.1f s", counts, out, time.perf_counter() - started)
     if args.check:
         from bench.score_pdfs import report

@@ -15,8 +15,9 @@ A page is read as blocks in reading order (top to bottom):
   cells where the gap between two characters is wider than CELL_GAP_EM times the font size (a
   table without ruling lines, labels such as 项目名称 … 主管部门 …, titles, paragraphs). A line
   whose cells each sit under a cell of the row above, closer below it than rows stand apart, is
-  the rest of those cells wrapped (joined to them). Wrapped cells of such a table must be
-  top-aligned: vertically centred ones straddle their row's line and are not rejoined. A line
+  the rest of those cells wrapped (joined to them). A cell centred vertically and wrapped onto
+  two lines has them above and below its row's line, half a line away: they join that row
+  (one wrapped onto three lines or more is not rejoined: its first line stays apart). A line
   of one cell that ran to the text's right edge goes on on the line under it: a paragraph is
   one line (a space where it broke between figures or Latin words), as in the text seeds.
 Page numbers and running headers in the top and bottom margins are dropped (a table's header
@@ -70,6 +71,9 @@ WRAP_MIN_ROWS = 3
 # is within this many font sizes of its own; rows up to COLUMN_LOOKBACK above are looked at.
 COLUMN_ALIGN_EM = 0.5
 COLUMN_LOOKBACK = 40
+# Two lines whose centres stand less than this many font sizes apart are one row of a table
+# whose cells are centred vertically (lines of text and rows stand a line height or more apart).
+CENTRED_EM = 1.0
 # A line of text ending within this many font sizes of the text's right edge was full: the next
 # line, starting under it, goes on with the same paragraph.
 PARAGRAPH_EDGE_EM = 2.0
@@ -398,6 +402,7 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
         cells = segments(line)
         if cells:
             spans.append((cells, min(c["top"] for c in line), max(c["bottom"] for c in line)))
+    spans = _centred_rows(spans)
     limit = _wrap_limit(spans)
     right = max((c["x1"] for line in lines for c in line), default=0.0)
     rows: list[_Row] = []
@@ -422,7 +427,7 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
             continue
         pieces.append(cells)
         last = cells[0]
-        row = _Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom)
+        row = _Row([PageCell(cell_text(s), number, _box(s)) for s in cells], top, bottom)
         if rows and len(cells) == 1 and len(rows[-1].cells) >= 2:
             # no wrapped rest (that was joined above): a paragraph after the table if it stands
             # further below than a line height (rows of a table stand apart by their padding)
@@ -431,6 +436,48 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
     for k, row in enumerate(rows):
         _place_in_columns(row, rows[:k])
     return rows
+
+
+def _centred_rows(spans: list) -> list:
+    """Lines that are one row of a table without ruling lines whose cells are centred
+    vertically: a cell wrapped onto two lines has its lines above and below the centre line
+    where the row's other cells sit, each less than CENTRED_EM font sizes from the next (rows
+    and lines of text stand a line height or more apart). Such a line joins the row: each of
+    its cells under no cell of the row as a cell of its own, each under one as that cell's
+    next line."""
+    out: list = []
+    centre = 0.0  # of the last line added to out[-1]
+    for cells, top, bottom in spans:
+        mid = (top + bottom) / 2
+        if out:
+            row, row_top, row_bottom = out[-1]
+            size = max(_size(c) for piece in cells + row for c in piece)
+            joined = _join_centred(row, cells) if mid - centre < CENTRED_EM * size else None
+            if joined is not None:
+                out[-1] = (joined, min(row_top, top), max(row_bottom, bottom))
+                centre = mid
+                continue
+        out.append((cells, top, bottom))
+        centre = mid
+    return out
+
+
+def _join_centred(row: list[list[dict]], cells: list[list[dict]]) -> list[list[dict]] | None:
+    """row's cells with a line's cells added (see _centred_rows), or None where a cell of the
+    line lies under two cells of the row."""
+    joined = [list(piece) for piece in row]
+    for piece in cells:
+        x0, _, x1, _ = _box(piece)
+        under = [
+            k for k, cell in enumerate(joined) if min(x1, _box(cell)[2]) > max(x0, _box(cell)[0])
+        ]
+        if len(under) > 1:
+            return None
+        if under:
+            joined[under[0]] += piece
+        else:
+            joined.append(list(piece))
+    return sorted(joined, key=lambda piece: _box(piece)[0])
 
 
 def _paragraph_goes_on(

@@ -35,6 +35,7 @@ PAGES = {
     "overall_chromium.pdf": 1,
     "eval_plain_chromium.pdf": 4,
     "accounts_writer.pdf": 5,
+    "eval_middle_chromium.pdf": 2,
 }
 
 
@@ -166,6 +167,18 @@ def test_a_total_row_at_a_page_top_is_no_rest_of_the_row_above():
         r.table = 0
     assert not pdf._split_row(last, total)
     assert pdf._split_row(last, rest)
+
+
+def test_a_vertically_centred_wrapped_cell_stays_in_its_row():
+    # no ruling lines, cells centred vertically: the unit wrapped onto two lines, one above and
+    # one below the line of its row's other cells, half a line from them
+    converted = convert("m.pdf", (RAW / "eval_middle_chromium.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    n = next(k for k, line in enumerate(lines) if line.startswith("项目名称\t"))
+    assert lines[n] == "项目名称\t独生子女父母伤残家庭扶助（含结转）"
+    assert lines[n + 1] == (
+        "主管部门\t咸阳市卫生健康委员会\t实施单位\t陕西省咸阳市长武县卫生健康事务管理中心"
+    )
 
 
 def test_a_paragraph_under_a_ruled_table_is_no_wrapped_rest_of_its_last_cell():
