@@ -41,6 +41,15 @@ from functools import cache
 from pathlib import Path
 
 from .findings import Finding
+from .ocr_figures import (
+    MIN_BLOB_PX,
+    PAD_HEIGHT,
+    PAD_WIDTH,
+    RE_READ_SCALES,
+    RULE_INSET_PX,
+    Figure,
+    check_page,
+)
 from .pages import Geometry, Page, PageCell, tabulate, union
 
 log = logging.getLogger(__name__)
@@ -83,6 +92,12 @@ RULE_CUT_MARGIN = 0.3
 LINE_OVERLAP = 0.3
 # Two boxes on one line closer than this many text heights are pieces of one cell (no rules).
 CELL_GAP_HEIGHTS = 1.2
+# A figure outside ruled cells is re-read from its boxes widened by this many text heights.
+UNRULED_PAD_HEIGHTS = 0.5
+# A band of ink lower than this share of the tallest line in a cell is a speck, not a line.
+LINE_MIN_SHARE = 0.4
+# The lines of a wrapped figure are read side by side, this many line heights apart.
+LINE_JOIN_GAP = 0.15
 
 
 def model_dir() -> Path:
@@ -329,15 +344,23 @@ def ink_of(gray):
     return mask.astype(bool)
 
 
-def find_rules(gray, frame: Frame) -> Rules | None:
-    """The page's horizontal ruling lines, found on the upright page; None when it has none."""
+def upright_of(gray, frame: Frame):
+    """The grey page turned upright (the frame's skew undone)."""
+    import cv2
+
+    if abs(frame.angle) < MIN_SKEW_DEGREES:
+        return gray
+    h, w = gray.shape
+    turn = cv2.getRotationMatrix2D((frame.cx, frame.cy), frame.angle, 1.0)
+    return cv2.warpAffine(gray, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def find_rules(gray) -> Rules | None:
+    """The horizontal ruling lines of the upright grey page; None when it has none."""
     import cv2
     import numpy as np
 
     h, w = gray.shape
-    if abs(frame.angle) >= MIN_SKEW_DEGREES:
-        turn = cv2.getRotationMatrix2D((frame.cx, frame.cy), frame.angle, 1.0)
-        gray = cv2.warpAffine(gray, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
     ink = ink_of(gray)
     length = max(20, int(w * RULE_MIN_WIDTH_SHARE))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
@@ -545,25 +568,31 @@ def read_page_image(
     log.debug("page %d: %d text boxes, skew %.2f°", page_number, len(boxes), angle)
     frame = Frame(angle, width, height)
     words = words_of(boxes, frame)
-    rules = find_rules(gray, frame) if words else None
+    upright = upright_of(gray, frame) if words else gray
+    rules = find_rules(upright) if words else None
     scale = 72.0 / dpi
+    table = [
+        [cell for cell in cells if cell.box or cell.words] for cells in table_rows(words, rules)
+    ]
+    figures = [[_figure(cell) for cell in cells] for cells in table]
+    check_page(figures, lambda fs: reread(upright, fs), CONFIDENCE_THRESHOLD)
     rows = []
-    for cells in table_rows(words, rules):
+    for cells, checked in zip(table, figures, strict=True):
         row = []
-        for cell in cells:
+        for cell, figure in zip(cells, checked, strict=True):
             if cell.box is not None:
                 box = frame.image_box(cell.box)
-            elif cell.words:
-                box = union(_corner_box(w) for w in cell.words)
             else:
-                continue
-            confidence = min((w.confidence for w in cell.words), default=None)
+                box = union(_corner_box(w) for w in cell.words)
+            confidence = figure.confidence
             row.append(
                 PageCell(
-                    cell_text(cell.words),
+                    figure.text,
                     page_number,
                     tuple(round(v * scale, 2) for v in box),
                     None if confidence is None else round(confidence, 4),
+                    figure.doubt,
+                    figure.others,
                 )
             )
         if any(c.text for c in row):
@@ -571,6 +600,105 @@ def read_page_image(
     if progress:
         progress(1, 1)
     return rows
+
+
+def _figure(cell: Cell) -> Figure:
+    """A cell as a reading to check: its text, lowest confidence, and where its ink lies."""
+    confidence = min((w.confidence for w in cell.words), default=None)
+    region = cell.box
+    if region is None and cell.words:
+        h = statistics.median(w.height for w in cell.words)
+        region = (
+            min(w.x0 for w in cell.words) - UNRULED_PAD_HEIGHTS * h,
+            min(w.y0 for w in cell.words) - UNRULED_PAD_HEIGHTS * h / 2,
+            max(w.x1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h,
+            max(w.y1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h / 2,
+        )
+    return Figure(cell_text(cell.words), confidence, region, ruled=cell.box is not None)
+
+
+def reread(upright, figures: Sequence[Figure]) -> None:
+    """Each figure's ink cut from the upright page and read again at RE_READ_SCALES (one batch
+    through the recogniser alone): its `readings`, the lines of a wrapped figure joined."""
+    import cv2
+
+    crops, owners = [], []
+    for figure in figures:
+        crop = ink_crop(upright, figure.region, figure.ruled)
+        if crop is None:
+            continue
+        for s in RE_READ_SCALES:
+            scaled = (
+                crop
+                if s == 1.0
+                else cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+            )
+            crops.append(cv2.cvtColor(scaled, cv2.COLOR_GRAY2RGB))
+            owners.append(figure)
+    if not crops:
+        return
+    results, _elapsed = engine().text_rec(crops)
+    for figure, (text, score, *_rest) in zip(owners, results, strict=True):
+        figure.readings.append(("".join(str(text).split()), float(score)))
+
+
+def ink_crop(upright, region, ruled: bool):
+    """The figure's ink cut from the page, tight and padded with the paper's grey, as one line
+    (the recogniser reads a line filling its height): the lines of a figure wrapped in its cell
+    are set side by side, since a lone `0` on a line of its own is read as anything."""
+    import numpy as np
+
+    lines = ink_lines(upright, region, ruled)
+    if not lines:
+        return None
+    height = max(line.shape[0] for line in lines)
+    paper = int(
+        np.median(upright[int(region[1]) : int(region[3]), int(region[0]) : int(region[2])])
+    )
+    gap = np.full((height, max(1, round(LINE_JOIN_GAP * height))), paper, dtype=upright.dtype)
+    parts = []
+    for line in lines:
+        top = (height - line.shape[0]) // 2
+        bottom = height - line.shape[0] - top
+        parts += [np.pad(line, ((top, bottom), (0, 0)), constant_values=paper), gap]
+    row = np.hstack(parts[:-1])
+    pad_y, pad_x = round(PAD_HEIGHT * height), round(PAD_WIDTH * height)
+    return np.pad(row, ((pad_y, pad_y), (pad_x, pad_x)), constant_values=paper)
+
+
+def ink_lines(upright, region, ruled: bool) -> list:
+    """The figure's ink, one tight cut per printed line. In a ruled cell the blobs touching the cut's edge (what is left of the rules) are dropped."""
+    import cv2
+    import numpy as np
+
+    if region is None:
+        return []
+    h, w = upright.shape
+    inset = RULE_INSET_PX if ruled else 0
+    x0, y0 = max(0, int(region[0]) + inset), max(0, int(region[1]) + inset)
+    x1, y1 = min(w, int(region[2]) - inset + 1), min(h, int(region[3]) - inset + 1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return []
+    cut = upright[y0:y1, x0:x1]
+    n, labels, stats, _c = cv2.connectedComponentsWithStats(ink_of(cut).astype(np.uint8), 8)
+    keep = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        left, top, width, height, area = stats[k]
+        edge = left == 0 or top == 0 or left + width == cut.shape[1] or top + height == cut.shape[0]
+        keep[k] = area >= MIN_BLOB_PX and not (ruled and edge)
+    mask = keep[labels]
+    bands = _spans(np.flatnonzero(mask.any(axis=1)))
+    if not bands:
+        return []
+    tallest = max(b - a + 1 for a, b in bands)
+    out = []
+    for a, b in bands:
+        if b - a + 1 < LINE_MIN_SHARE * tallest:  # a speck between lines
+            continue
+        xs = np.flatnonzero(mask[a : b + 1].any(axis=0))
+        tight = cut[max(0, a - 1) : b + 2, max(0, xs[0] - 1) : xs[-1] + 2]
+        out.append(tight)
+    return out
 
 
 def _corner_box(word: Word) -> tuple[float, float, float, float]:
@@ -704,22 +832,49 @@ def confidence_findings(
     geometry: Geometry,
     threshold: float = CONFIDENCE_THRESHOLD,
 ) -> list[Finding]:
-    """One OCR_LOW_CONFIDENCE finding per line of tabulate's text holding cells read below
-    threshold: its page, line and the text as read."""
+    """Per line of tabulate's text: one OCR_LOW_CONFIDENCE finding when it holds cells read
+    below threshold or in doubt (a figure its format or its row's arithmetic rejects), naming
+    page, line and text as read; one VALUE_INFERRED finding when the arithmetic chose a cell's
+    reading among several, naming them."""
     line_of = {(g.page, g.cells): n for n, g in geometry.lines.items()}
     findings = []
     for row in rows:
-        low = [c for c in row if c.confidence is not None and c.confidence < threshold and c.text]
-        if not low:
-            continue
         line = line_of.get((row[0].page, tuple(c.box for c in row)))
-        values = "、".join(f"“{c.text}”（{_floor2(c.confidence)}）" for c in low)
-        findings.append(
-            Finding(
-                "OCR_LOW_CONFIDENCE",
-                f"第 {row[0].page} 页第 {line} 行识别置信度低于 {threshold:.2f}：{values}，"
-                "请对照原文核对。",
-                source_line=line,
+        where = f"第 {row[0].page} 页第 {line} 行"
+        low = [
+            c
+            for c in row
+            if c.text and (c.doubt or (c.confidence is not None and c.confidence < threshold))
+        ]
+        if low:
+            values = "、".join(f"“{c.text}”（{_why(c)}）" for c in low)
+            findings.append(
+                Finding(
+                    "OCR_LOW_CONFIDENCE",
+                    f"{where}识别存疑（置信度低于 {threshold:.2f} 或数值核对不通过）：{values}，"
+                    "请对照原文核对。",
+                    source_line=line,
+                )
             )
-        )
+        chosen = [c for c in row if c.others and not c.doubt]
+        if chosen:
+            values = "、".join(
+                f"“{c.text}”（另识别为 {'、'.join(f'“{o}”' for o in c.others)}）" for c in chosen
+            )
+            findings.append(
+                Finding(
+                    "VALUE_INFERRED",
+                    f"{where}按 执行数 ÷ 预算数 = 执行率 在多次识别结果中选定：{values}，"
+                    "请对照原文核对。",
+                    source_line=line,
+                )
+            )
     return findings
+
+
+def _why(cell: PageCell) -> str:
+    """The confidence as a finding shows it, with the doubt where there is one."""
+    confidence = None if cell.confidence is None else _floor2(cell.confidence)
+    if not cell.doubt:
+        return confidence or ""
+    return f"置信度 {confidence}，{cell.doubt}" if confidence else cell.doubt
