@@ -64,6 +64,8 @@ CONFIDENCE_THRESHOLD = 0.80
 MIN_BOX_SCORE = 0.3
 # Pages at a finer resolution are read at this one: the same text, half the time of 200 dpi.
 OCR_MAX_DPI = 150.0
+# An A4 page measured at 150.04 dpi is not resampled for the difference.
+DPI_SLACK = 0.02
 # Skew corrected in coordinates; beyond it a page is read as it lies.
 MAX_SKEW_DEGREES = 5.0
 MIN_SKEW_DEGREES = 0.05
@@ -98,6 +100,9 @@ UNRULED_PAD_HEIGHTS = 0.5
 LINE_MIN_SHARE = 0.4
 # The lines of a wrapped figure are read side by side, this many line heights apart.
 LINE_JOIN_GAP = 0.15
+# A blob of ink in a ruled cell outside every box read is a stroke the detector missed when its
+# area is at least this share of a text height squared (a `1` is about 0.08, a speck less).
+UNREAD_MIN_AREA = 0.03
 
 
 def model_dir() -> Path:
@@ -550,7 +555,7 @@ def read_page_image(
 
     if progress:
         progress(0, 1)
-    if dpi > OCR_MAX_DPI:
+    if dpi > OCR_MAX_DPI * (1 + DPI_SLACK):
         scale = OCR_MAX_DPI / dpi
         image = image.resize((round(image.width * scale), round(image.height * scale)))
         dpi = OCR_MAX_DPI
@@ -574,7 +579,8 @@ def read_page_image(
     table = [
         [cell for cell in cells if cell.box or cell.words] for cells in table_rows(words, rules)
     ]
-    figures = [[_figure(cell) for cell in cells] for cells in table]
+    height = statistics.median(w.height for w in words) if words else 0.0
+    figures = [[_figure(cell, rules, height) for cell in cells] for cells in table]
     check_page(figures, lambda fs: reread(upright, fs), CONFIDENCE_THRESHOLD)
     rows = []
     for cells, checked in zip(table, figures, strict=True):
@@ -602,10 +608,12 @@ def read_page_image(
     return rows
 
 
-def _figure(cell: Cell) -> Figure:
-    """A cell as a reading to check: its text, lowest confidence, and where its ink lies."""
+def _figure(cell: Cell, rules: Rules | None, text_height: float) -> Figure:
+    """A cell as a reading to check: its text, lowest confidence, where its ink lies, and
+    whether the cell holds ink no box read."""
     confidence = min((w.confidence for w in cell.words), default=None)
     region = cell.box
+    unread = cell.box is not None and rules is not None and unread_ink(rules.ink, cell, text_height)
     if region is None and cell.words:
         h = statistics.median(w.height for w in cell.words)
         region = (
@@ -614,7 +622,33 @@ def _figure(cell: Cell) -> Figure:
             max(w.x1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h,
             max(w.y1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h / 2,
         )
-    return Figure(cell_text(cell.words), confidence, region, ruled=cell.box is not None)
+    return Figure(
+        cell_text(cell.words), confidence, region, ruled=cell.box is not None, unread=unread
+    )
+
+
+def unread_ink(ink, cell: Cell, text_height: float) -> bool:
+    """Whether the ruled cell holds a stroke of ink outside every box read in it: a wrapped
+    `0` on a line of its own, the front of a figure, a lone digit the detector missed."""
+    import cv2
+    import numpy as np
+
+    x0, y0, x1, y1 = cell.box
+    top, left = int(y0) + RULE_INSET_PX, int(x0) + RULE_INSET_PX
+    cut = ink[top : int(y1) - RULE_INSET_PX + 1, left : int(x1) - RULE_INSET_PX + 1]
+    if cut.shape[0] < 4 or cut.shape[1] < 4:
+        return False
+    n, _labels, stats, centres = cv2.connectedComponentsWithStats(cut.astype(np.uint8), 8)
+    least = UNREAD_MIN_AREA * text_height**2
+    for k in range(1, n):
+        bx, by, bw, bh, area = stats[k]
+        edge = bx == 0 or by == 0 or bx + bw == cut.shape[1] or by + bh == cut.shape[0]
+        if edge or area < least:
+            continue
+        cx, cy = centres[k][0] + left, centres[k][1] + top
+        if not any(w.x0 <= cx <= w.x1 and w.y0 <= cy <= w.y1 for w in cell.words):
+            return True
+    return False
 
 
 def reread(upright, figures: Sequence[Figure]) -> None:

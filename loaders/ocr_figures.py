@@ -6,14 +6,15 @@ not catch it (bench/bench_ocr.py, 150 dpi scans rotated 1–3°: `2,309..12`, `2
 detector boxes are the weak part: the same cell cut tight around its ink and read again comes
 out right nearly always. So, on one page:
 
-1. Format: a figure cell must read as one number (`1,234.56`, `1234.5`, `98.60%`; commas in
+1. Format and ink: a figure cell must read as one number (`1,234.56`, `1234.5`, `98.60%`; commas in
    groups of three, one decimal point), and an amount with decimals has as many as the page's
    other amounts (a form prints them alike). A cell that does not, or that was read below the
-   confidence threshold, is re-read: its ink (inside its ruled cell, rule remnants dropped) is
+   confidence threshold, or that holds ink outside the boxes read in it (a wrapped `0`, the
+   front of a figure, a lone digit the detector missed in an empty cell), is re-read: its ink (inside its ruled cell, rule remnants dropped) is
    cut out, padded and read again at RE_READ_SCALES. The reading most of the readings agree on
    among the well-formed ones is kept.
-2. Arithmetic: a row holding a rate (`98.60%`) and two or more amounts must have two amounts
-   whose quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
+2. Arithmetic: a row holding a rate (`98.60%`) beside an amount must have two figures whose
+   quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
    执行率 whatever the columns are called). A row that fails has all its figures re-read, and
    the combination of readings that passes wins; when it differs from what the readings alone
    would give, the cell keeps the other readings (a VALUE_INFERRED finding names them).
@@ -60,6 +61,7 @@ class Figure:
     confidence: float | None
     region: tuple[float, float, float, float] | None
     ruled: bool = False
+    unread: bool = False  # the cell holds ink that no box read
     readings: list[tuple[str, float]] = field(default_factory=list)  # re-read, not the first
     doubt: str | None = None
     others: tuple[str, ...] = ()  # readings the arithmetic chose against
@@ -146,18 +148,20 @@ def fits_page(text: str, style: Style) -> bool:
 
 
 def rate_explained(figures: Sequence[str]) -> bool | None:
-    """Whether some rate of the row is the quotient of two of its amounts (None: the row holds
-    no rate with two amounts, nothing to check). The allowance is what the printed roundings
-    let the quotient move: half a unit of each amount's last place, and one of the rate's."""
-    amounts = [(value_of(t), decimals(t) or 0) for t in figures if is_amount(t)]
+    """Whether some rate of the row is the quotient of two of its other figures (None: the row
+    holds no rate beside an amount, nothing to check). Any figure may be one of the two, since
+    a misread amount may have lost its comma and point (`14` for `2,670.14`). The allowance is
+    what the printed roundings let the quotient move: half a unit of each figure's last place,
+    and one unit of the rate's."""
     rates = [(value_of(t), decimals(t) or 0) for t in figures if is_rate(t)]
-    amounts = [(v, d) for v, d in amounts if v is not None]
-    if not rates or len(amounts) < 2:
+    if not rates or not any(is_amount(t) for t in figures):
         return None
+    others = [(value_of(t), decimals(t) or 0) for t in figures if not is_rate(t)]
+    others = [(v, d) for v, d in others if v is not None]
     for rate, rate_places in rates:
         if rate is None:
             continue
-        for (a, da), (b, db) in itertools.permutations(amounts, 2):
+        for (a, da), (b, db) in itertools.permutations(others, 2):
             if a <= 0:
                 continue
             quotient = 100 * b / a
@@ -169,7 +173,8 @@ def rate_explained(figures: Sequence[str]) -> bool | None:
 
 def choose(figure: Figure, style: Style) -> None:
     """The reading most readings agree on among those that fit the page; a doubt when none
-    fits or the fitting ones disagree without a majority."""
+    fits or the fitting ones disagree without a majority. An empty cell holding ink gets the
+    figure most of its readings agree on, or stays empty."""
     votes: Counter[str] = Counter()
     best: dict[str, float] = {}
     for text, score in [(figure.text, figure.confidence or 0.0), *figure.readings]:
@@ -177,10 +182,14 @@ def choose(figure: Figure, style: Style) -> None:
         if fits_page(bare, style):
             votes[bare] += 1
             best[bare] = max(best.get(bare, 0.0), score)
+    ranked = sorted(votes, key=lambda t: (votes[t], best[t]), reverse=True)
+    if not figure.text:  # ink in a cell no box read: a figure only where most readings agree
+        if ranked and votes[ranked[0]] * 2 > len(figure.readings):
+            figure.text, figure.confidence = ranked[0], best[ranked[0]]
+        return
     if not votes:
         figure.doubt = DOUBT_FORMAT
         return
-    ranked = sorted(votes, key=lambda t: (votes[t], best[t]), reverse=True)
     top = ranked[0]
     figure.text, figure.confidence = top, best[top]
     if len(ranked) > 1 and votes[ranked[1]] == votes[top]:
@@ -209,7 +218,8 @@ def check_page(
         f
         for row in rows
         for f in row
-        if f.is_figure and (not fits_page(f.text, style) or (f.confidence or 0.0) < threshold)
+        if (f.is_figure and (not fits_page(f.text, style) or (f.confidence or 0.0) < threshold))
+        or (f.unread and (f.is_figure or not f.text))
     ]
     if doubtful:
         reread([f for f in doubtful if f.region is not None])
