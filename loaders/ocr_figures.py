@@ -112,12 +112,13 @@ class Style:
 
 
 def page_style(rows: Sequence[Sequence[Figure]]) -> Style:
-    """The most common way the page's well-formed amounts are printed."""
+    """The most common way the page's well-formed amounts are printed, among those read whole
+    (no ink beside them unread: a page of amounts wrapped in their cells reads `1,234.5`)."""
     amounts = [
         _bare(f.text)
         for row in rows
         for f in row
-        if f.is_figure and well_formed(f.text) and is_amount(f.text)
+        if f.is_figure and not f.unread and well_formed(f.text) and is_amount(f.text)
     ]
     places = Counter(decimals(t) for t in amounts if decimals(t))
     large = [t for t in amounts if len(_whole(t)) > 3]
@@ -238,7 +239,7 @@ def check_page(
 
 def _settle_row(figures: list[Figure], style: Style) -> None:
     """The combination of the row's readings that passes its arithmetic, most agreed on; a
-    doubt on every figure of the row when none does or two disagree equally."""
+    doubt on the row's amounts and rates when none does or two disagree equally."""
     if rate_explained([f.text for f in figures]):
         return
     choices = [options(f, style) for f in figures]
@@ -251,8 +252,9 @@ def _settle_row(figures: list[Figure], style: Style) -> None:
             passing.append((sum(c.index(t) for c, t in zip(choices, combo, strict=True)), combo))
     passing.sort(key=lambda p: p[0])
     if not passing or (len(passing) > 1 and passing[1][0] == passing[0][0]):
-        for f in figures:
-            f.doubt = f.doubt or DOUBT_ARITHMETIC
+        for f in figures:  # the amounts and rates, not a 序号 or a score beside them
+            if is_amount(f.text) or is_rate(f.text) or not fits_page(f.text, style):
+                f.doubt = f.doubt or DOUBT_ARITHMETIC
         return
     for f, text, cell_choices in zip(figures, passing[0][1], choices, strict=True):
         if text != _bare(f.text):

@@ -193,8 +193,10 @@ def test_value_read_with_low_confidence_gives_a_finding(tmp_path):
     first = tables["projects"].query("project == '社区慢病筛查服务（一期）'").iloc[0]
     assert low.source_line == first.source_line
     assert f"第 1 页第 {first.source_line} 行" in low.message
-    (read,) = re.findall(r"“([0-9.,]+)”", low.message)  # the figure as read, not as printed
-    assert read != "7,704,061.00"
+    read = re.findall(r"“([0-9.,%]+)”（([^）]*)）", low.message)
+    assert "6,495,936.00" in dict(read)  # the row's other figures, which no longer add up
+    (worn,) = [text for text, why in read if "格式异常" in why or why < "0.80"]
+    assert worn != "7,704,061.00"  # the figure as read, not as printed
     # the project's 执行数 is not the printed one, and its line carries the finding
     assert not abs(first.actual_wan - 770.4061) < 1e-6
 
