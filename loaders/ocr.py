@@ -45,7 +45,7 @@ from .ocr_figures import (
     MIN_BLOB_PX,
     PAD_HEIGHT,
     PAD_WIDTH,
-    RE_READ_SCALES,
+    RE_READ_STRETCHES,
     RULE_INSET_PX,
     Figure,
     check_page,
@@ -664,8 +664,8 @@ def unread_ink(ink, cell: Cell, text_height: float) -> bool:
 
 
 def reread(upright, figures: Sequence[Figure]) -> None:
-    """Each figure's ink cut from the upright page and read again at RE_READ_SCALES (one batch
-    through the recogniser alone): its `readings`, the lines of a wrapped figure joined."""
+    """Each figure's ink cut from the upright page and read again, stretched sideways by each
+    of RE_READ_STRETCHES (one batch through the recogniser alone): its `readings`."""
     import cv2
 
     crops, owners = [], []
@@ -673,11 +673,11 @@ def reread(upright, figures: Sequence[Figure]) -> None:
         crop = ink_crop(upright, figure.region, figure.ruled)
         if crop is None:
             continue
-        for s in RE_READ_SCALES:
+        for s in RE_READ_STRETCHES:
             scaled = (
                 crop
                 if s == 1.0
-                else cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+                else cv2.resize(crop, None, fx=s, fy=1.0, interpolation=cv2.INTER_CUBIC)
             )
             crops.append(cv2.cvtColor(scaled, cv2.COLOR_GRAY2RGB))
             owners.append(figure)

@@ -6,17 +6,19 @@ not catch it (bench/bench_ocr.py, 150 dpi scans rotated 1–3°: `2,309..12`, `2
 detector boxes are the weak part: the same cell cut tight around its ink and read again comes
 out right nearly always. So, on one page:
 
-1. Format and ink: a figure cell must read as one number (`1,234.56`, `1234.5`, `98.60%`; commas in
-   groups of three, one decimal point), and an amount with decimals has as many as the page's
-   other amounts (a form prints them alike). A cell that does not, or that was read below the
-   confidence threshold, or that holds ink outside the boxes read in it (a wrapped `0`, the
-   front of a figure, a lone digit the detector missed in an empty cell), is re-read: its ink (inside its ruled cell, rule remnants dropped) is
-   cut out, padded and read again at RE_READ_SCALES. The reading most of the readings agree on
-   among the well-formed ones is kept.
-2. Arithmetic: a row holding a rate (`98.60%`) beside an amount must have two figures whose
+1. Format and ink: a figure cell must read as one number (`1,234.56`, `1234.5`, `98.60%`;
+   commas in groups of three, one decimal point), and an amount with decimals has as many as
+   the page's other amounts (a form prints them alike). A cell that does not, or that was read
+   below the confidence threshold, or that holds ink outside the boxes read in it (a wrapped
+   `0`, the front of a figure, a lone digit the detector missed in an empty cell), is re-read:
+   its ink (inside its ruled cell, rule remnants dropped) is cut out, padded and read again at
+   RE_READ_STRETCHES. The reading most of the readings agree on among the well-formed ones is
+   kept.
+2. Arithmetic: a row holding a rate (`98.60%`) beside an amount has all its figures re-read
+   (an amount misread can still pass the check below), and must have two figures whose
    quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
-   执行率 whatever the columns are called). A row that fails has all its figures re-read, and
-   the combination of readings that passes wins; when it differs from what the readings alone
+   执行率 whatever the columns are called). Where the readings most agree on fail it, the
+   combination of readings that passes wins; when it differs from what the readings alone
    would give, the cell keeps the other readings (a VALUE_INFERRED finding names them).
 3. What neither settles keeps a doubt (format or arithmetic): the cell gets an
    OCR_LOW_CONFIDENCE finding, whatever its confidence, so no figure is wrong silently.
@@ -32,8 +34,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-# Scales a cut-out figure is read again at: three readings to vote among.
-RE_READ_SCALES = (1.0, 1.5, 2.0)
+# A cut-out figure is read again stretched sideways by each of these: three readings to vote
+# among. The recogniser sees every line 48 pixels high whatever its scale, so scaling changes
+# nothing; stretching gives each character more columns, and `00` no longer reads as `0`.
+RE_READ_STRETCHES = (1.2, 1.45, 1.7)
 # Padding around a figure's ink before reading it: shares of the ink's height.
 PAD_HEIGHT = 0.3
 PAD_WIDTH = 0.6
@@ -226,14 +230,20 @@ def check_page(
         reread([f for f in doubtful if f.region is not None])
         for f in doubtful:
             choose(f, style)
-    for row in rows:
-        figures = [f for f in row if f.is_figure]
-        if rate_explained([f.text for f in figures]) is not False:
-            continue
-        rest = [f for f in figures if not f.readings and f.region is not None]
+    # Rows with a rate beside amounts (funds rows, totals): every figure read twice, since a
+    # misread amount can still pass the arithmetic (`221,073,412.00` beside a 年初预算数 and a
+    # 执行数 of 21,073,412.00 at 100.00%).
+    checked = [
+        [f for f in row if f.is_figure]
+        for row in rows
+        if rate_explained([f.text for f in row if f.is_figure]) is not None
+    ]
+    rest = [f for row in checked for f in row if not f.readings and f.region is not None]
+    if rest:
         reread(rest)
         for f in rest:
             choose(f, style)
+    for figures in checked:
         _settle_row(figures, style)
 
 

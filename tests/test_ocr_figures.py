@@ -78,17 +78,48 @@ def row(*cells: tuple[str, float]) -> list[Figure]:
 
 def test_malformed_figure_is_replaced_by_the_reading_most_agree_on():
     page = [row(("2,569.10", 0.99), ("2,6714", 0.98), ("103.93%", 0.99))]
+    readings = {
+        "2,6714": ["2,670.14", "2,670.14", "2,67.14"],
+        "2,569.10": ["2,569.10"] * 3,
+        "103.93%": ["103.93%"] * 3,
+    }
+    calls = []
 
     def reread(figures):
-        assert [f.text for f in figures] == ["2,6714"]  # only the doubtful one
-        figures[0].readings += [("2,670.14", 0.99), ("2,670.14", 0.98), ("2,67.14", 0.7)]
+        calls.append([f.text for f in figures])
+        for f in figures:
+            f.readings += [(t, 0.9) for t in readings[f.text]]
 
     check_page(page, reread, THRESHOLD)
+    # the doubtful one first; then, its row holding a rate, the rest of the row's figures
+    assert calls == [["2,6714"], ["2,569.10", "103.93%"]]
     assert [(f.text, f.doubt, f.others) for f in page[0]] == [
         ("2,569.10", None, ()),
         ("2,670.14", None, ()),
         ("103.93%", None, ()),
     ]
+
+
+def test_an_amount_misread_that_passes_the_arithmetic_is_outvoted():
+    # 年初预算数, 全年预算数 (misread with a digit too many), 全年执行数, 分值, 执行率, 得分
+    page = [
+        row(
+            ("21,073,412.00", 0.99),
+            ("221,073,412.00", 0.89),
+            ("21,073,412.00", 0.99),
+            ("10", 0.99),
+            ("100.00%", 0.99),
+            ("10.00", 0.99),
+        )
+    ]
+
+    def reread(figures):
+        for f in figures:
+            f.readings += [(f.text.removeprefix("2") if f.text[:2] == "22" else f.text, 0.9)] * 3
+
+    check_page(page, reread, THRESHOLD)
+    assert [f.text for f in page[0]][:3] == ["21,073,412.00"] * 3
+    assert all(f.doubt is None for f in page[0])
 
 
 def test_arithmetic_chooses_among_readings_and_says_so():
