@@ -24,6 +24,8 @@ class PageCell:
     page: int
     box: Box
     confidence: float | None = None  # 0..1 where OCR read it; None for a text layer
+    doubt: str | None = None  # why an OCR reading is in doubt whatever its confidence
+    others: tuple[str, ...] = ()  # other OCR readings the form's arithmetic chose against
 
 
 @dataclass(frozen=True, slots=True)
