@@ -1174,6 +1174,8 @@ def _pipe_cells(line: str, raw: str | None = None) -> tuple[list[str] | None, st
     parts = _PIPE_ROW_SPLIT.split(raw)
     if len(parts) >= 3:
         return [p.strip() for p in parts], PIPE_ROW
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return [parts[0].strip(), parts[1].strip()], PIPE_ROW  # a label and its value: 'a | b'
     return None
 
 
