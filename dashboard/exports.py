@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -708,17 +709,17 @@ TITLE_BAR_IN = 0.95
 SLIDE_CHART_PX = (1200, 565)
 FOOTER_IN = 0.45
 MARGIN_IN = 0.45
-TABLE_FONT_PT = 11
+TABLE_FONT_PT = 10  # the smallest readable size on a projected slide
 # one text line in a table cell: Noto Sans CJK's ascent + descent are 1.45 em
 TABLE_LINE_IN = TABLE_FONT_PT * 1.45 / 72
-# a digit or Latin letter at TABLE_FONT_PT; CJK characters count two (1.2 em, a little room)
-TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.6 / 72
-TABLE_SHORT_HALF_WIDTHS = 12  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
-TABLE_MIN_TEXT_HALF_WIDTHS = 10  # a text column is at least five CJK characters wide
-TABLE_MAX_TEXT_HALF_WIDTHS = 60  # a text column wants at most this much on one line
+# Text widths are measured in em with the CJK font's own advances (a CJK character 1 em, a digit
+# 0.55 em), so that a slide table wraps where PowerPoint will.
+TABLE_SHORT_EM = 6.5  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
+TABLE_MIN_TEXT_EM = 5.0  # a text column is at least five CJK characters wide
+TABLE_MAX_TEXT_EM = 30.0  # a text column wants at most this much on one line
 TABLE_CELL_MARGIN_IN = 0.04  # top/bottom (and half the left/right) cell margin
 TABLE_ROW_SLACK_IN = 0.02
-TABLE_FILL_RATIO = 0.95  # wrapped lines are rarely full (words and punctuation move down)
+TABLE_FILL_RATIO = 0.96  # wrapped lines are rarely full (words and punctuation move down)
 TABLE_NOTE_IN = 0.3  # room kept below a table for the "only the first rows" note
 TABLE_MAX_ROWS = 300  # rows beyond this are left to the XLSX download
 TABLE_CELL_MAX_CHARS = 80  # long explanations are cut (with …) to keep rows readable
@@ -1242,45 +1243,126 @@ def numeric_columns(frame: pd.DataFrame) -> list[bool]:
 
 
 def column_widths(frame: pd.DataFrame, total: float, font_pt: float = TABLE_FONT_PT) -> list[float]:
-    """Column widths (inches, adding up to total) as a browser lays out an automatic table:
-    every column first gets its minimum (numbers and short codes unbroken, text about
-    TABLE_MIN_TEXT_HALF_WIDTHS), then the rest of the width goes to the columns in proportion
-    to what they lack of one line."""
+    """Column widths (inches, adding up to total) for a table printed at font_pt: every column
+    first gets its minimum (numbers and short codes unbroken, text TABLE_MIN_TEXT_EM), then the
+    spare width goes where it saves the most wrapped lines (_fewest_lines)."""
     if not len(frame.columns):
         return []
-    half_width = TABLE_HALF_WIDTH_IN * font_pt / TABLE_FONT_PT
+    em_in = font_pt / 72
+    pad = 4 * TABLE_CELL_MARGIN_IN
     sample = frame.head(WIDTH_SAMPLE_ROWS)
+    headers = [str(c) for c in frame.columns]
+    rows = table_texts(sample)
+    cells = np.array([[text_em(t) for t in row] for row in [headers, *rows]], dtype=float)
     low, high = [], []
-    for j, column in enumerate(frame.columns):
-        texts = format_column(column, sample.iloc[:, j])
-        widest = max([display_width(t) for t in texts], default=0)
-        header = display_width(str(column))
-        longest = min(max(widest, header), TABLE_MAX_TEXT_HALF_WIDTHS)
-        if widest <= TABLE_SHORT_HALF_WIDTHS:
+    for j in range(len(headers)):
+        widest = cells[1:, j].max() if len(rows) else 0.0
+        header = cells[0, j]
+        longest = min(max(widest, header), TABLE_MAX_TEXT_EM)
+        if widest <= TABLE_SHORT_EM:
             shortest = max(widest, math.ceil(header / 2))  # short values never wrap
         else:
-            shortest = max(TABLE_MIN_TEXT_HALF_WIDTHS, math.ceil(header / 2))
-        pad = 4 * TABLE_CELL_MARGIN_IN
-        low.append(shortest * half_width + pad)
-        high.append(max(longest, shortest) * half_width + pad)
+            shortest = max(TABLE_MIN_TEXT_EM, math.ceil(header / 2))
+        low.append(shortest / TABLE_FILL_RATIO * em_in + pad)
+        high.append(max(longest, shortest) / TABLE_FILL_RATIO * em_in + pad)
     if sum(low) >= total:
         return [w * total / sum(low) for w in low]
     if sum(high) <= total:
         return [w * total / sum(high) for w in high]
-    spare = total - sum(low)
-    lack = [h - w for w, h in zip(low, high, strict=True)]
-    return [w + spare * d / sum(lack) for w, d in zip(low, lack, strict=True)]
+    return _fewest_lines(cells, low, high, total, em_in)
 
 
-def _lines_needed(text: str, width_in: float) -> int:
+WIDTH_LOOKAHEAD = 6  # characters per line tried ahead when widening a column
+
+
+def _fewest_lines(
+    cells: np.ndarray, low: list[float], high: list[float], total: float, em_in: float
+) -> list[float]:
+    """Widths from low towards high adding up to total: the spare width goes, piece by piece,
+    to the column whose widening by a few characters saves the most wrapped lines per inch over
+    all rows (a long explanation gets room before a column of short names); what no widening
+    saves is shared in proportion to what the columns lack of one line.
+
+    cells: the width in em of every cell (the header first)."""
+    widths = np.array(low, dtype=float)
+    ceiling = np.array(high, dtype=float)
+    pad = 4 * TABLE_CELL_MARGIN_IN
+
+    def lines(w: np.ndarray) -> float:
+        # whole characters per line: a CJK text wraps a character early (hence the floor)
+        per_line = np.maximum(np.floor(_line_em(w, em_in)), 1)
+        return np.maximum(np.ceil(cells / per_line), 1).max(axis=1).sum()
+
+    while True:
+        spare = total - widths.sum()
+        now = lines(widths)
+        best, best_rate = None, 0.0
+        for j in np.flatnonzero(widths + 1e-9 < ceiling):
+            chars = math.floor(_line_em(widths[j], em_in))
+            for extra in range(1, WIDTH_LOOKAHEAD + 1):
+                target = min((chars + extra) / TABLE_FILL_RATIO * em_in + pad + 1e-6, ceiling[j])
+                grow = target - widths[j]
+                if grow > spare:
+                    break
+                trial = widths.copy()
+                trial[j] = target
+                rate = (now - lines(trial)) / grow
+                if rate > best_rate:
+                    best, best_rate = (j, target), rate
+                if target >= ceiling[j]:
+                    break
+        if best is None:
+            break
+        widths[best[0]] = best[1]
+    spare = total - widths.sum()
+    lack = ceiling - widths
+    if spare > 1e-9 and lack.sum() > 1e-9:
+        widths += lack * min(spare / lack.sum(), 1.0)
+    spare = total - widths.sum()
+    if spare > 1e-9:  # every column at its ceiling: the rest in proportion
+        widths += spare * widths / widths.sum()
+    return widths.tolist()
+
+
+def _line_em(width_in, em_in: float):
+    """The text width (em) one line of a cell that wide holds."""
+    return (width_in - 4 * TABLE_CELL_MARGIN_IN) / em_in * TABLE_FILL_RATIO
+
+
+@functools.cache
+def _advance_em(ch: str) -> float:
+    font = _measuring_font()
+    if font is None:
+        return 1.0 if ord(ch) > 0x2E80 else 0.6
+    return font.getlength(ch) / MEASURE_PX
+
+
+MEASURE_PX = 1000
+
+
+@functools.cache
+def _measuring_font():
+    found = cjk_font_file()
+    if found is None:
+        return None
+    from PIL import ImageFont
+
+    return ImageFont.truetype(found[0], MEASURE_PX, index=found[1])
+
+
+def text_em(text: str) -> float:
+    """The width of text in em in the CJK font (0.6 em a Latin character where it is missing)."""
+    return sum(_advance_em(ch) for ch in text)
+
+
+def _lines_needed(text: str, width_in: float, font_pt: float = TABLE_FONT_PT) -> int:
     """Lines a text wraps onto in a cell of that width (characters never split)."""
-    usable = max(width_in - 4 * TABLE_CELL_MARGIN_IN, TABLE_HALF_WIDTH_IN)
-    per_line = max(usable / TABLE_HALF_WIDTH_IN * TABLE_FILL_RATIO, 2)
-    lines, used = 1, 0
+    per_line = max(_line_em(width_in, font_pt / 72), 1.0)
+    lines, used = 1, 0.0
     for ch in text:
-        w = 2 if ord(ch) > 0x2E80 else 1
-        if used + w > per_line:
-            lines, used = lines + 1, 0
+        w = _advance_em(ch)
+        if used + w > per_line and used:
+            lines, used = lines + 1, 0.0
         used += w
     return lines
 
