@@ -491,13 +491,19 @@ def is_score_column(name: object) -> bool:
 def number_kind(name: object) -> str | None:
     """'money', 'score', 'percent' or None: how a numeric column of that header is shown.
 
-    Percentage points (得分率差（百分点）) and scores come before rates: their headers name 率.
+    A header naming percentage points (得分率差（百分点）) is a score-like difference; one naming
+    % is a rate even with 得分 in it (指标得分率（%）); score words come before a bare 率.
     """
-    if is_money_column(name):
+    text = str(name)
+    if is_money_column(text):
         return "money"
-    if is_score_column(name):
+    if "百分点" in text:
         return "score"
-    if is_percent_column(name):
+    if text.endswith("_pct") or "%" in text or "％" in text:
+        return "percent"
+    if is_score_column(text):
+        return "score"
+    if is_percent_column(text):
         return "percent"
     return None
 
@@ -1263,8 +1269,8 @@ def column_widths(frame: pd.DataFrame, total: float, font_pt: float = TABLE_FONT
             shortest = max(widest, math.ceil(header / 2))  # short values never wrap
         else:
             shortest = max(TABLE_MIN_TEXT_EM, math.ceil(header / 2))
-        low.append(shortest / TABLE_FILL_RATIO * em_in + pad)
-        high.append(max(longest, shortest) / TABLE_FILL_RATIO * em_in + pad)
+        low.append((shortest + WRAP_LOSS_EM) / TABLE_FILL_RATIO * em_in + pad)
+        high.append((max(longest, shortest) + WRAP_LOSS_EM) / TABLE_FILL_RATIO * em_in + pad)
     if sum(low) >= total:
         return [w * total / sum(low) for w in low]
     if sum(high) <= total:
@@ -1272,14 +1278,14 @@ def column_widths(frame: pd.DataFrame, total: float, font_pt: float = TABLE_FONT
     return _fewest_lines(cells, low, high, total, em_in)
 
 
-WIDTH_LOOKAHEAD = 6  # characters per line tried ahead when widening a column
+WRAP_LOSS_EM = 0.5
 
 
 def _fewest_lines(
     cells: np.ndarray, low: list[float], high: list[float], total: float, em_in: float
 ) -> list[float]:
     """Widths from low towards high adding up to total: the spare width goes, piece by piece,
-    to the column whose widening by a few characters saves the most wrapped lines per inch over
+    to the column whose widening (by any number of characters) saves the most wrapped lines per inch over
     all rows (a long explanation gets room before a column of short names); what no widening
     saves is shared in proportion to what the columns lack of one line.
 
@@ -1289,8 +1295,8 @@ def _fewest_lines(
     pad = 4 * TABLE_CELL_MARGIN_IN
 
     def lines(w: np.ndarray) -> float:
-        # whole characters per line: a CJK text wraps a character early (hence the floor)
-        per_line = np.maximum(np.floor(_line_em(w, em_in)), 1)
+        # a line ends half a character early on average (a CJK character never splits)
+        per_line = np.maximum(_line_em(w, em_in) - WRAP_LOSS_EM, 1)
         return np.maximum(np.ceil(cells / per_line), 1).max(axis=1).sum()
 
     while True:
@@ -1299,11 +1305,13 @@ def _fewest_lines(
         best, best_rate = None, 0.0
         for j in np.flatnonzero(widths + 1e-9 < ceiling):
             chars = math.floor(_line_em(widths[j], em_in))
-            for extra in range(1, WIDTH_LOOKAHEAD + 1):
-                target = min((chars + extra) / TABLE_FILL_RATIO * em_in + pad + 1e-6, ceiling[j])
+            for extra in range(1, math.ceil(TABLE_MAX_TEXT_EM + WRAP_LOSS_EM) + 2):
+                target = min((chars + extra) / TABLE_FILL_RATIO * em_in + pad, ceiling[j])
                 grow = target - widths[j]
                 if grow > spare:
                     break
+                if grow <= 1e-9:
+                    continue
                 trial = widths.copy()
                 trial[j] = target
                 rate = (now - lines(trial)) / grow
@@ -1376,26 +1384,41 @@ def _table_pages(table: pd.DataFrame):
     """(page, pages, header, rows) per slide: rows are (texts, height) that fit in one slide.
 
     Heights are estimated from text length and column width so that wrapped explanations take
-    the room they need; widths are shared by all pages so the columns do not jump.
+    the room they need; widths are shared by all pages so the columns do not jump. The rows
+    are spread evenly over the fewest slides (33 rows: 11 + 11 + 11, not 16 + 16 + 1).
     """
     frame = table.head(TABLE_MAX_ROWS)
     _, _, width, height = _body_box()
     widths = column_widths(frame, width)
     header_texts = [formula_safe(str(c)) for c in frame.columns]
     header = (header_texts, _row_height(header_texts, widths))
-    budget = height - header[1] - TABLE_NOTE_IN
-    pages: list[list[tuple[list[str], float]]] = [[]]
+    budget = height - header[1] - (TABLE_NOTE_IN if len(table) > TABLE_MAX_ROWS else 0.0)
+    rows = [(texts, _row_height(texts, widths)) for texts in table_texts(frame)]
+    pages = _pack_rows(rows, budget)
+    low, high = max((h for _, h in rows), default=budget), budget
+    while high - low > 0.01:  # the smallest height that needs no more slides
+        middle = (low + high) / 2
+        if len(_pack_rows(rows, middle)) == len(pages):
+            high = middle
+        else:
+            low = middle
+    pages = _pack_rows(rows, high)
+    numeric = numeric_columns(frame)
+    for index, page in enumerate(pages, start=1):
+        yield index, len(pages), (widths, numeric, header, page)
+
+
+def _pack_rows(rows: list[tuple[list[str], float]], budget: float) -> list[list]:
+    """The rows in order, as many to a slide as fit the height budget."""
+    pages: list[list] = [[]]
     used = 0.0
-    for texts in table_texts(frame):
-        row_h = _row_height(texts, widths)
-        if used + row_h > budget and pages[-1]:
+    for row in rows:
+        if used + row[1] > budget and pages[-1]:
             pages.append([])
             used = 0.0
-        pages[-1].append((texts, row_h))
-        used += row_h
-    numeric = numeric_columns(frame)
-    for index, rows in enumerate(pages, start=1):
-        yield index, len(pages), (widths, numeric, header, rows)
+        pages[-1].append(row)
+        used += row[1]
+    return pages
 
 
 def _add_table(slide, layout, *, cut: bool) -> None:

@@ -20,6 +20,7 @@ TEXT_PT = 10.5  # 五号
 TABLE_PT = 10
 CAPTION_PT = 8
 MIN_CHART_PT = 9.0
+CHART_PAGE_SHARE = 0.8  # room left for the heading and the caption
 HEADER_FILL = exports.HEADER_FILL
 STRIPE_FILL = "EEF3F9"
 MUTED = (0x5F, 0x6B, 0x7A)
@@ -68,6 +69,15 @@ def docx_bytes(pack: exports.Pack) -> bytes:
 def content_width_in(landscape: bool) -> float:
     width = A4_MM[1] if landscape else A4_MM[0]
     return (width - 2 * MARGIN_MM) / 25.4
+
+
+def chart_parts(name: str, fig) -> list[exports.SlideChart]:
+    """The pictures a chart takes in the report: the text width of a portrait page, at most
+    CHART_PAGE_SHARE of its height (a taller bar chart is split)."""
+    height_in = (A4_MM[1] - 2 * MARGIN_MM) / 25.4 * CHART_PAGE_SHARE
+    return exports.chart_parts(
+        name, fig, content_width_in(False), height_in, fill=False, min_pt=MIN_CHART_PT
+    )
 
 
 def _styles(document) -> None:
@@ -185,12 +195,9 @@ def _charts(document, pack: exports.Pack) -> None:
     from docx.shared import Inches
 
     width_in = content_width_in(False)
-    height_in = (A4_MM[1] - 2 * MARGIN_MM) / 25.4 * 0.8
     images = exports.chromium_available()
     for name, fig in pack.charts:
-        for part in exports.chart_parts(
-            name, fig, width_in, height_in, fill=False, min_pt=MIN_CHART_PT
-        ):
+        for part in chart_parts(name, fig):
             document.add_heading(part.heading, level=1)
             image = None
             if images:

@@ -38,6 +38,7 @@ CELL_PADDING_PT = 8
 CELL_MAX_HALF_WIDTHS = 36  # a column wider than this wraps in any case
 # Chart text prints at no less than this (points).
 MIN_CHART_PT = 8.5
+CHART_PAGE_SHARE = 0.85  # room left for the heading
 TITLE_DOCUMENTS_MAX = exports.TITLE_DOCUMENTS_MAX
 
 
@@ -137,14 +138,11 @@ def _context_block(pack: exports.Pack) -> str:
 
 
 def _charts(pack: exports.Pack) -> list[str]:
-    width_in, height_in = content_size_in(False)
+    width_in, _ = content_size_in(False)
     images = exports.chromium_available()
     out = []
     for name, fig in pack.charts:
-        # a chart keeps some of the page for its heading
-        for part in exports.chart_parts(
-            name, fig, width_in, height_in * 0.85, fill=False, min_pt=MIN_CHART_PT
-        ):
+        for part in chart_parts(name, fig):
             out.append(f"<h2>{html.escape(part.heading)}</h2>")
             image = None
             if images:
@@ -166,6 +164,15 @@ def _charts(pack: exports.Pack) -> list[str]:
             else:
                 out.append(f"<p class='note'>{html.escape(exports.NO_CHART_IMAGE_NOTE)}</p>")
     return out
+
+
+def chart_parts(name: str, fig) -> list[exports.SlideChart]:
+    """The pictures a chart takes in the PDF: the text width of a portrait page, at most
+    CHART_PAGE_SHARE of its height (a taller bar chart is split)."""
+    width_in, height_in = content_size_in(False)
+    return exports.chart_parts(
+        name, fig, width_in, height_in * CHART_PAGE_SHARE, fill=False, min_pt=MIN_CHART_PT
+    )
 
 
 def _table(name: str, frame: pd.DataFrame) -> str:
@@ -201,7 +208,7 @@ def print_html(page: str) -> bytes:
     boxes; Chromium's date and URL header left out)."""
     if not os.access(exports.CHROMIUM_PATH, os.X_OK):
         raise PdfError(exports.NO_CHROMIUM_MESSAGE)
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
+    with tempfile.TemporaryDirectory(prefix="report-pdf-", ignore_cleanup_errors=True) as folder:
         source = Path(folder) / "report.html"
         target = Path(folder) / "report.pdf"
         source.write_text(page, encoding="utf-8")
@@ -239,6 +246,14 @@ def _run(command: list[str]) -> None:
     try:
         process.wait(timeout=PRINT_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        _end_group(process)
         raise PdfError(f"PDF 打印超时（{PRINT_TIMEOUT_S:g} 秒）") from exc
+    _end_group(process)  # helpers outliving the browser would keep writing to its profile
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
