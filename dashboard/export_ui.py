@@ -154,7 +154,8 @@ def meeting_pack(
 
 
 def pack_buttons(make_pack, stem: str, key: str) -> None:
-    """PPTX, PDF and Word buttons of a meeting pack; make_pack() builds it on click."""
+    """PPTX, PDF and Word buttons of a meeting pack; make_pack() builds it on click. Without
+    Chromium there is no PDF (the deck and the report say why their charts are missing)."""
     with st.container(horizontal=True, horizontal_alignment="right", key=f"{key}_pack_exports"):
         st.download_button(
             "导出会议材料",
@@ -167,16 +168,17 @@ def pack_buttons(make_pack, stem: str, key: str) -> None:
             icon=":material/slideshow:",
             help="PPTX：标题页（筛选条件、数据日期、来源文档）、本页每张图、明细表（原生表格）",
         )
-        st.download_button(
-            "打印版 PDF",
-            data=lambda: report_pdf.pdf_bytes(make_pack()),
-            file_name=f"{stem}.pdf",
-            mime=report_pdf.MIME_PDF,
-            key=f"{key}_pdf",
-            on_click="ignore",
-            icon=":material/picture_as_pdf:",
-            help="A4 打印版：本页的图和表，页眉注明筛选条件与数据日期，页脚有页码；宽表横排",
-        )
+        if exports.chromium_available():  # Chromium prints the PDF
+            st.download_button(
+                "打印版 PDF",
+                data=lambda: report_pdf.pdf_bytes(make_pack()),
+                file_name=f"{stem}.pdf",
+                mime=report_pdf.MIME_PDF,
+                key=f"{key}_pdf",
+                on_click="ignore",
+                icon=":material/picture_as_pdf:",
+                help="A4 打印版：本页的图和表，页眉注明筛选条件与数据日期，页脚有页码；宽表横排",
+            )
         st.download_button(
             "Word 报告",
             data=lambda: report_docx.docx_bytes(make_pack()),

@@ -240,6 +240,7 @@ def _table(document, name: str, frame: pd.DataFrame, landscape: bool) -> None:
         _shade(cell, HEADER_FILL)
         _run(cell.paragraphs[0], text, size=TABLE_PT, bold=True, colour=(0xFF, 0xFF, 0xFF))
     for i, row in enumerate(texts, start=1):
+        _keep_together(table.rows[i])
         cells = table.rows[i].cells
         for j, text in enumerate(row):
             cell = cells[j]
@@ -258,6 +259,13 @@ def _table(document, name: str, frame: pd.DataFrame, landscape: bool) -> None:
             size=9,
             colour=MUTED,
         )
+
+
+def _keep_together(row) -> None:
+    """The row is not split across two pages (a page ends before it)."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _repeat_header(row) -> None:

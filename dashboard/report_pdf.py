@@ -35,11 +35,16 @@ TABLE_PT = 9.5
 CAPTION_PT = 7.5
 # A table needing more than the portrait width (points) at TABLE_PT goes on landscape pages.
 CELL_PADDING_PT = 8
+# cell padding in the PDF is wider than on slides: widths are computed for a slightly larger font
+CELL_WIDTH_FACTOR = 1.1
 CELL_MAX_HALF_WIDTHS = 36  # a column wider than this wraps in any case
 # Chart text prints at no less than this (points).
 MIN_CHART_PT = 8.5
 CHART_PAGE_SHARE = 0.85  # room left for the heading
 TITLE_DOCUMENTS_MAX = exports.TITLE_DOCUMENTS_MAX
+
+
+CONTENT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 class PdfError(exports.ExportError):
@@ -67,9 +72,16 @@ def table_wants_landscape(frame: pd.DataFrame) -> bool:
 
 
 def _css_string(text: str) -> str:
-    """text as a CSS string literal (for the page-margin boxes)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{escaped}"'
+    """text as a CSS string literal inside a <style> element (the page-margin boxes): every
+    character but letters, digits and CJK as a CSS escape, so that neither a quote nor
+    </style> in a unit's name can end the string or the element."""
+    out = []
+    for ch in " ".join(text.split()):
+        if ch.isalnum() or ord(ch) > 0x7F or ch == " ":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):X} ")
+    return '"' + "".join(out) + '"'
 
 
 def report_html(pack: exports.Pack) -> str:
@@ -77,6 +89,8 @@ def report_html(pack: exports.Pack) -> str:
     top, right, bottom, left = MARGIN_MM
     parts = [
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        # the report is static: no script runs and nothing is fetched, whatever a name holds
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_POLICY}\">",
         f"<title>{html.escape(pack.title)}</title><style>",
         f"""
 @page {{
@@ -102,7 +116,9 @@ figure {{ margin: 0 0 4mm; break-inside: avoid; }}
 figure img {{ width: 100%; display: block; }}
 .note {{ background: #fff4e0; color: #7a4b00; padding: 2mm 3mm; }}
 section.wide {{ page: wide; }}
-table {{ border-collapse: collapse; width: 100%; font-size: {TABLE_PT}pt; }}
+table {{ border-collapse: collapse; width: 100%; font-size: {TABLE_PT}pt;
+  table-layout: fixed; }}
+td, th {{ overflow-wrap: anywhere; }}
 thead {{ display: table-header-group; }}
 th {{ background: #1f5fa8; color: white; font-weight: 600; text-align: left; }}
 th, td {{ border: 0.5pt solid #c8d2de; padding: 1mm 1.5mm; vertical-align: top; }}
@@ -192,9 +208,14 @@ def _table(name: str, frame: pd.DataFrame) -> str:
     header = "".join(
         f"<th>{html.escape(str(exports.formula_safe(str(c))))}</th>" for c in shown.columns
     )
+    # widths where they save the most wrapped lines (as on the slides), at this font size
+    width_in = content_size_in(wide)[0]
+    widths = exports.column_widths(shown, width_in, TABLE_PT * CELL_WIDTH_FACTOR)
+    columns = "".join(f"<col style='width:{100 * w / width_in:.2f}%'>" for w in widths)
     return (
         f"<section class='{'wide' if wide else 'tall'}'><h2>{html.escape(name)}</h2>"
-        f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"<table><colgroup>{columns}</colgroup><thead><tr>{header}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -218,7 +239,6 @@ def print_html(page: str) -> bytes:
             "--disable-gpu",
             "--no-first-run",
             "--no-pdf-header-footer",
-            "--allow-file-access-from-files",
             f"--user-data-dir={Path(folder) / 'profile'}",
             f"--print-to-pdf={target}",
             source.as_uri(),

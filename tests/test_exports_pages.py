@@ -360,3 +360,27 @@ def test_docx_has_headings_tables_and_pictures(packs, words):
         assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
         assert pack.caption in section.header.paragraphs[0].text
         assert "NUMPAGES" in section.footer._element.xml
+
+
+def test_pdf_prints_hostile_names_as_text():
+    """A unit named like markup ends neither the caption's CSS string nor the <style> element,
+    and nothing in it runs: the PDF shows it as printed."""
+    hostile = '"</style><script>document.title="x"</script>=1+1'
+    frame = pd.DataFrame({"单位": [hostile], "预算（万元）": [1.5]})
+    pack = exports.Pack(
+        "低执行率项目",
+        {"单位": [hostile]},
+        "2025-03-01 09:30",
+        [f"{hostile} 2023年"],
+        [],
+        [("明细", frame)],
+        "绩效看板 · 低执行率项目",
+        [2023],
+    )
+    page = report_pdf.report_html(pack)
+    style = page[page.index("<style>") : page.index("</style>")]
+    assert "<" not in style.replace("<style>", "")
+    document = pdfium.PdfDocument(report_pdf.pdf_bytes(pack))
+    text = re.sub(r"\s+", "", document[0].get_textpage().get_text_range())
+    assert text.count(re.sub(r"\s+", "", hostile)) >= 3  # header caption, context, table cell
+    assert "1.50" in text
