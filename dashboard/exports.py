@@ -43,6 +43,7 @@ RENDER_TIMEOUT_S = 60.0
 RESTART_AFTER_FAILURE_S = 300.0  # after a failed start, offer HTML for this long, then retry
 RENDER_TABS = 1  # browser tabs; one renders in ~0.3 s and each extra tab slows the start
 RENDER_CACHE_ENTRIES = 64
+TITLE_PAD_PX = 10
 
 NO_CHROMIUM_MESSAGE = (
     "服务器上没有可用的 Chromium 浏览器，无法生成 PNG/SVG 图片；"
@@ -108,6 +109,9 @@ def export_figure(fig: go.Figure) -> go.Figure:
     out.update_layout(font_family=family)
     if out.layout.paper_bgcolor is None:
         out.update_layout(paper_bgcolor="white")
+    if out.layout.title.text and not out.layout.title.pad.l:
+        # a title at the left edge of the page's container would touch the image's edge
+        out.update_layout(title_pad_l=TITLE_PAD_PX)
     _formula_safe_texts(out)
     return out
 

@@ -29,6 +29,8 @@ MIN_CHART_PT = 9
 A4_PT = (595, 842)  # points, ±1
 MONEY_TEXT = re.compile(r"-?\d{1,3}(,\d{3})*\.\d{2}")
 RATE_TEXT = re.compile(r"-?\d+\.\d %")
+SYNTH_DOCS = 40  # enough for two units with documents of several years
+SYNTH_SEED = 20240601
 
 
 @pytest.fixture(scope="module")
@@ -211,40 +213,43 @@ def run_sizes(shape) -> list[float]:
 
 def test_pptx_slides_all_have_content_at_readable_sizes(packs, decks):
     for title, pack in packs.items():
-        deck = Presentation(io.BytesIO(decks[title]))
-        slides = list(deck.slides)
-        parts = [p for name, fig in pack.charts for p in exports.slide_charts(name, fig)]
-        pictures = [s for s in slides[1:] if any(sh.shape_type == PICTURE for sh in s.shapes)]
-        tables = [s for s in slides[1:] if any(sh.has_table for sh in s.shapes)]
-        # every slide after the title shows a chart or a table, nothing else
-        assert len(pictures) + len(tables) == len(slides) - 1, title
-        assert len(pictures) == len(parts), title
-        for slide, part in zip(pictures, parts, strict=True):
-            (picture,) = [sh for sh in slide.shapes if sh.shape_type == PICTURE]
-            heading = slide.shapes[1].text_frame.text
-            assert heading == part.heading
-            assert part.figure.layout.title.text is None  # the slide heading says it once
-            with Image.open(io.BytesIO(picture.image.blob)) as image:
-                px = image.width / exports.PNG_SCALE
-            points_per_px = Emu(picture.width).inches * 72 / px
-            smallest = exports.min_font_px(part.figure) * points_per_px
-            assert smallest >= MIN_CHART_PT, (title, heading, smallest)
-        rows = 0
-        for slide in tables:
-            (shape,) = [sh for sh in slide.shapes if sh.has_table]
-            assert len(shape.table.rows) >= 2, title  # never a header-only table
-            assert min(run_sizes(shape)) >= MIN_TABLE_PT, title
-            rows += len(shape.table.rows) - 1
-        printed = pack.printed_tables()
-        assert rows == sum(min(len(f), exports.TABLE_MAX_ROWS) for _, f in printed), title
-        headers = [
-            [c.text for c in sh.table.rows[0].cells]
-            for s in tables
-            for sh in s.shapes
-            if sh.has_table
-        ]
-        for _, frame in printed:  # every column of the page, in order
-            assert [str(c) for c in frame.columns] in headers, title
+        assert_deck(title, pack, decks[title])
+
+
+def assert_deck(title: str, pack: exports.Pack, data: bytes) -> None:
+    """Every slide after the title shows a chart or a table with rows; chart text ≥ 9 pt and
+    table text ≥ 10 pt; every row and every column of the pack's tables is on a slide."""
+    deck = Presentation(io.BytesIO(data))
+    slides = list(deck.slides)
+    parts = [p for name, fig in pack.charts for p in exports.slide_charts(name, fig)]
+    pictures = [s for s in slides[1:] if any(sh.shape_type == PICTURE for sh in s.shapes)]
+    tables = [s for s in slides[1:] if any(sh.has_table for sh in s.shapes)]
+    # every slide after the title shows a chart or a table, nothing else
+    assert len(pictures) + len(tables) == len(slides) - 1, title
+    assert len(pictures) == len(parts), title
+    for slide, part in zip(pictures, parts, strict=True):
+        (picture,) = [sh for sh in slide.shapes if sh.shape_type == PICTURE]
+        heading = slide.shapes[1].text_frame.text
+        assert heading == part.heading
+        assert part.figure.layout.title.text is None  # the slide heading says it once
+        with Image.open(io.BytesIO(picture.image.blob)) as image:
+            px = image.width / exports.PNG_SCALE
+        points_per_px = Emu(picture.width).inches * 72 / px
+        smallest = exports.min_font_px(part.figure) * points_per_px
+        assert smallest >= MIN_CHART_PT, (title, heading, smallest)
+    rows = 0
+    for slide in tables:
+        (shape,) = [sh for sh in slide.shapes if sh.has_table]
+        assert len(shape.table.rows) >= 2, title  # never a header-only table
+        assert min(run_sizes(shape)) >= MIN_TABLE_PT, title
+        rows += len(shape.table.rows) - 1
+    printed = pack.printed_tables()
+    assert rows == sum(min(len(f), exports.TABLE_MAX_ROWS) for _, f in printed), title
+    headers = [
+        [c.text for c in sh.table.rows[0].cells] for s in tables for sh in s.shapes if sh.has_table
+    ]
+    for _, frame in printed:  # every column of the page, in order
+        assert [str(c) for c in frame.columns] in headers, title
 
 
 def test_pptx_splits_the_tall_project_chart(packs, decks):
@@ -285,30 +290,36 @@ def test_pptx_rows_fill_the_slides_evenly(packs, decks):
 
 
 def test_pdf_is_a4_with_page_numbers_caption_and_text(packs, pdfs):
-    landscape_pages = 0
-    for title, pack in packs.items():
-        document = pdfium.PdfDocument(pdfs[title])
-        pages = len(document)
-        assert 1 <= pages <= 40, (title, pages)
-        texts = []
-        for number, page in enumerate(document, start=1):
-            width, height = page.get_size()
-            assert sorted((round(width), round(height))) == list(A4_PT), (title, width, height)
-            landscape_pages += width > height
-            text = page.get_textpage().get_text_range()
-            texts.append(text)
-            assert f"第 {number} / {pages} 页" in text, (title, number)
-            assert "数据日期" in text  # the caption heads every page
-        everything = re.sub(r"\s+", "", "".join(texts))
-        assert title in everything
-        for name, frame in pack.printed_tables():
-            assert re.sub(r"\s+", "", name) in everything, (title, name)
-            for column in frame.columns:
-                assert re.sub(r"\s+", "", str(column)) in everything, (title, column)
-        for name, fig in pack.charts:
-            heading = exports.plain_title(fig) or name
-            assert re.sub(r"\s+", "", heading) in everything, (title, heading)
+    landscape_pages = sum(assert_pdf(title, pack, pdfs[title]) for title, pack in packs.items())
     assert landscape_pages > 0  # wide tables turn their pages
+
+
+def assert_pdf(title: str, pack: exports.Pack, data: bytes) -> int:
+    """A4 pages numbered 第 n / N 页 under the caption, with the title, every table's name and
+    headers and every chart's heading as text; returns the number of landscape pages."""
+    landscape = 0
+    document = pdfium.PdfDocument(data)
+    pages = len(document)
+    assert 1 <= pages <= 40, (title, pages)
+    texts = []
+    for number, page in enumerate(document, start=1):
+        width, height = page.get_size()
+        assert sorted((round(width), round(height))) == list(A4_PT), (title, width, height)
+        landscape += width > height
+        text = page.get_textpage().get_text_range()
+        texts.append(text)
+        assert f"第 {number} / {pages} 页" in text, (title, number)
+        assert "数据日期" in text  # the caption heads every page
+    everything = re.sub(r"\s+", "", "".join(texts))
+    assert title in everything
+    for name, frame in pack.printed_tables():
+        assert re.sub(r"\s+", "", name) in everything, (title, name)
+        for column in frame.columns:
+            assert re.sub(r"\s+", "", str(column)) in everything, (title, column)
+    for name, fig in pack.charts:
+        heading = exports.plain_title(fig) or name
+        assert re.sub(r"\s+", "", heading) in everything, (title, heading)
+    return landscape
 
 
 def test_pdf_wide_tables_are_landscape(packs, pdfs):
@@ -327,39 +338,45 @@ def test_pdf_wide_tables_are_landscape(packs, pdfs):
 
 def test_docx_has_headings_tables_and_pictures(packs, words):
     for title, pack in packs.items():
-        document = Document(io.BytesIO(words[title]))
-        styles = [(p.style.name, p.text) for p in document.paragraphs]
-        assert ("Title", title) in styles
-        headings = [text for style, text in styles if style == "Heading 1"]
-        parts = [p for name, fig in pack.charts for p in report_docx.chart_parts(name, fig)]
-        printed = pack.printed_tables()
-        assert len(headings) == len(parts) + len(printed), title
-        for name, _ in printed:
-            assert name in headings
-        assert len(document.inline_shapes) >= len(pack.charts)
-        assert len(document.tables) == len(printed)
-        for table, (name, frame) in zip(document.tables, printed, strict=True):
-            assert len(table.rows) == min(len(frame), exports.TABLE_MAX_ROWS) + 1
-            header = [c.text for c in table.rows[0].cells]
-            assert header == [str(c) for c in frame.columns], (title, name)
-            for j, column in enumerate(header):
-                cells = [r.cells[j].text for r in list(table.rows)[1:] if r.cells[j].text != "—"]
-                if "万元" in column and pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
-                    assert all(MONEY_TEXT.fullmatch(c) for c in cells), (title, column, cells)
-                if "（%）" in column and pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
-                    assert all(RATE_TEXT.fullmatch(c) for c in cells), (title, column, cells)
-            sizes = [
-                run.font.size.pt
-                for row in table.rows
-                for cell in row.cells
-                for paragraph in cell.paragraphs
-                for run in paragraph.runs
-            ]
-            assert min(sizes) >= MIN_TABLE_PT
-        section = document.sections[0]
-        assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
-        assert pack.caption in section.header.paragraphs[0].text
-        assert "NUMPAGES" in section.footer._element.xml
+        assert_docx(title, pack, words[title])
+
+
+def assert_docx(title: str, pack: exports.Pack, data: bytes) -> None:
+    """Title, one Heading 1 per chart picture and per table, Word tables with the page's
+    columns and number formats at ≥ 10 pt, A4, the caption in the header, page numbers."""
+    document = Document(io.BytesIO(data))
+    styles = [(p.style.name, p.text) for p in document.paragraphs]
+    assert ("Title", title) in styles
+    headings = [text for style, text in styles if style == "Heading 1"]
+    parts = [p for name, fig in pack.charts for p in report_docx.chart_parts(name, fig)]
+    printed = pack.printed_tables()
+    assert len(headings) == len(parts) + len(printed), title
+    for name, _ in printed:
+        assert name in headings
+    assert len(document.inline_shapes) >= len(pack.charts)
+    assert len(document.tables) == len(printed)
+    for table, (name, frame) in zip(document.tables, printed, strict=True):
+        assert len(table.rows) == min(len(frame), exports.TABLE_MAX_ROWS) + 1
+        header = [c.text for c in table.rows[0].cells]
+        assert header == [str(c) for c in frame.columns], (title, name)
+        for j, column in enumerate(header):
+            cells = [r.cells[j].text for r in list(table.rows)[1:] if r.cells[j].text != "—"]
+            if "万元" in column and pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
+                assert all(MONEY_TEXT.fullmatch(c) for c in cells), (title, column, cells)
+            if "（%）" in column and pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
+                assert all(RATE_TEXT.fullmatch(c) for c in cells), (title, column, cells)
+        sizes = [
+            run.font.size.pt
+            for row in table.rows
+            for cell in row.cells
+            for paragraph in cell.paragraphs
+            for run in paragraph.runs
+        ]
+        assert min(sizes) >= MIN_TABLE_PT
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert pack.caption in section.header.paragraphs[0].text
+    assert "NUMPAGES" in section.footer._element.xml
 
 
 def test_pdf_prints_hostile_names_as_text():
@@ -384,3 +401,20 @@ def test_pdf_prints_hostile_names_as_text():
     text = re.sub(r"\s+", "", document[0].get_textpage().get_text_range())
     assert text.count(re.sub(r"\s+", "", hostile)) >= 3  # header caption, context, table cell
     assert "1.50" in text
+
+
+def test_a_synthetic_corpus_exports_every_page_the_years_page_included(tmp_path):
+    """On documents of several years per unit (synthetic), 年度对比 offers its pack too: every
+    page's deck, PDF and Word report hold up as on the seeds."""
+    from loaders.build import build
+    from synth import write_corpus
+
+    write_corpus(SYNTH_DOCS, SYNTH_SEED, tmp_path)
+    build(tmp_path / "raw", tmp_path / "parquet")
+    with pytest.MonkeyPatch.context() as mp:
+        packs = capture_packs(tmp_path / "parquet", mp)
+    assert set(packs) == set(PACK_PAGES.values())
+    for title, pack in packs.items():
+        assert_deck(title, pack, exports.pack_pptx(pack))
+        assert_pdf(title, pack, report_pdf.pdf_bytes(pack))
+        assert_docx(title, pack, report_docx.docx_bytes(pack))
