@@ -956,6 +956,39 @@ def min_font_px(fig: go.Figure) -> float:
     return float(min(sizes))
 
 
+LEGEND_ITEM_PX = 40  # a legend entry's symbol and gaps, beside its text
+LEGEND_ROW_PX = 22
+AXIS_BELOW_PX = 80  # tick labels and the axis title under the plot
+
+
+def _room_for_legend_below(fig: go.Figure, width: int, height: int) -> int:
+    """Pixels added to a figure drawn width wide whose horizontal legend sits under the plot:
+    the legend wraps onto more rows than on the page, so it is moved below the axis title and
+    given the rows it needs (in place; the plot keeps its height)."""
+    legend = fig.layout.legend
+    if legend.orientation != "h" or legend.y is None or legend.y >= 0:
+        return 0
+    size = legend.font.size or fig.layout.font.size or PLOTLY_DEFAULT_FONT_PX
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if not names:
+        return 0
+    margin = fig.layout.margin
+    usable = width - (margin.l or 0) - (margin.r or 0)
+    # a wrapped horizontal legend lines its entries up in columns as wide as the widest
+    widest = max(text_em(plain_title(go.Figure(layout={"title": n}))) for n in names)
+    per_row = max(int(usable // (widest * size + LEGEND_ITEM_PX)), 1)
+    rows = math.ceil(len(names) / per_row)
+    below = AXIS_BELOW_PX + rows * LEGEND_ROW_PX + 10
+    old_b = margin.b if margin.b is not None else 80
+    plot = max(height - (margin.t or 0) - old_b, 1)
+    fig.update_layout(
+        margin_b=max(old_b, below), legend_y=-AXIS_BELOW_PX / plot, legend_yanchor="top"
+    )
+    extra = max(below - old_b, 0)
+    fig.update_layout(height=height + extra)
+    return extra
+
+
 def _horizontal_categories(fig: go.Figure) -> list:
     """The categories of a horizontal bar chart in drawing order ([] for other charts)."""
     if len(list(fig.select_yaxes())) != 1:
@@ -1010,6 +1043,7 @@ def chart_parts(
     own_height = int(out.layout.height or DEFAULT_HEIGHT_PX)
     # the own height less the title's room, which the heading now takes
     own_height = max(own_height - 40, CHART_FIXED_PX) if plain_title(fig) else own_height
+    own_height += _room_for_legend_below(out, width, own_height)
     height = max_height if fill else min(own_height, max_height)
     categories = _horizontal_categories(out)
     if own_height <= max_height or not categories:
