@@ -205,10 +205,10 @@ def _context(page_title: str = ""):
     filters = {label: _filter_display(k, state.get(k)) for k, label in FILTER_LABELS.items()}
     selection = {column: state.get(k) for k, column in FILTER_COLUMNS.items()}
     all_documents = data.documents()
-    built = data.data_date()
     footer = f"{APP_NAME} · {page_title}" if page_title else APP_NAME
 
     def context() -> exports.Pack:
+        built = data.data_date()  # a file read: on click, not on every run of every chart
         chosen = exports.selected_documents(all_documents, selection)
         documents = exports.document_labels(chosen, KIND_LABELS)
         years = chosen["year"].dropna().tolist() if "year" in chosen.columns else []
