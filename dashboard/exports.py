@@ -637,6 +637,11 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def xml_text(text: str) -> str:
+    """text with the control characters an XML document cannot hold (Word, Excel) as U+FFFD."""
+    return _XLSX_ILLEGAL.sub("\ufffd", text)
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
     base = _SHEET_NAME_BAD.sub("_", str(name)).strip("'") or "Sheet"
     base = base[:SHEET_NAME_MAX]

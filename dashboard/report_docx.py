@@ -115,7 +115,7 @@ def _east_asian(rpr, typeface: str) -> None:
 def _run(paragraph, text: str, *, size: float | None = None, bold=False, colour=None):
     from docx.shared import Pt, RGBColor
 
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(exports.xml_text(text))
     _east_asian(run._r.get_or_add_rPr(), exports.CJK_FONT)
     if size:
         run.font.size = Pt(size)

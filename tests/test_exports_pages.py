@@ -420,3 +420,11 @@ def test_a_synthetic_corpus_exports_every_page_the_years_page_included(tmp_path)
         assert_deck(title, pack, exports.pack_pptx(pack))
         assert_pdf(title, pack, report_pdf.pdf_bytes(pack))
         assert_docx(title, pack, report_docx.docx_bytes(pack))
+
+
+def test_docx_holds_control_characters_from_a_document():
+    """A name with a control character (read from a damaged file) is written, not refused."""
+    frame = pd.DataFrame({"项目": ["甲\x01乙"], "预算（万元）": [1.0]})
+    pack = exports.Pack("预算执行", {}, "", ["单位\x0b 2023年"], [], [("明细", frame)], "脚注")
+    document = Document(io.BytesIO(report_docx.docx_bytes(pack)))
+    assert document.tables[0].rows[1].cells[0].text == "甲\ufffd乙"
