@@ -24,6 +24,7 @@ PAGES = [
     st.Page("views/data_quality.py", title="数据质量", icon=":material/rule:"),
     st.Page("views/documents.py", title="文档", icon=":material/folder_open:"),
     st.Page("views/source_viewer.py", title="原文", icon=":material/article:"),
+    st.Page("views/review.py", title="校对", icon=":material/edit_note:"),
     st.Page("views/import_documents.py", title="导入文档", icon=":material/upload_file:"),
 ]
 

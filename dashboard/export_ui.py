@@ -146,7 +146,7 @@ def meeting_pack(
             pack.documents,
             charts,
             tables,
-            f"{APP_NAME} · {page_title}",
+            pack.footer,  # 绩效看板 · page, and the hand corrections where there are any
             pack.years,
         )
 
@@ -192,8 +192,12 @@ def pack_buttons(make_pack, stem: str, key: str) -> None:
 
 
 def _printable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as exported: without its link columns (原文), which only work in the app."""
-    links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
+    """The table as exported: without its link columns (原文, 校对), which only work in the app."""
+    links = [
+        c
+        for c in frame.columns
+        if str(c).startswith(LINK_HEADER) or c == "校对"  # dashboard.review.LINK_HEADER
+    ]
     return frame.drop(columns=links) if links else frame
 
 
@@ -212,7 +216,9 @@ def _context(page_title: str = ""):
         chosen = exports.selected_documents(all_documents, selection)
         documents = exports.document_labels(chosen, KIND_LABELS)
         years = chosen["year"].dropna().tolist() if "year" in chosen.columns else []
-        return exports.Pack(APP_NAME, filters, built, documents, (), (), footer, years)
+        fixes = exports.corrections_text(chosen)  # values corrected by hand (校对)
+        noted = f"{footer} · {fixes}" if fixes else footer
+        return exports.Pack(APP_NAME, filters, built, documents, (), (), noted, years)
 
     return context
 

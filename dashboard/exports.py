@@ -1558,6 +1558,24 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+def corrections_text(documents: pd.DataFrame) -> str:
+    """'校对：1 份文档共 2 处经人工校对' for a footer, '' when none of the documents was corrected."""
+    if "n_corrections" not in documents.columns:
+        return ""
+    counts = pd.to_numeric(documents["n_corrections"], errors="coerce").fillna(0)
+    confirmed = (
+        int((documents["review_status"] == "confirmed").sum())
+        if "review_status" in documents.columns
+        else 0
+    )
+    parts = []
+    if counts.sum():
+        parts.append(f"{int((counts > 0).sum())} 份文档共 {int(counts.sum())} 处经人工校对")
+    if confirmed:
+        parts.append(f"{confirmed} 份已校对确认")
+    return ("校对：" + "，".join(parts)) if parts else ""
+
+
 def document_labels(documents: pd.DataFrame, kind_labels: Mapping[str, str]) -> list[str]:
     """'深圳市龙岗区卫生健康局 2021年 项目绩效自评汇总表' for each document, by unit and year."""
     frame = documents.sort_values(["unit", "year", "source_file"], na_position="last")

@@ -316,9 +316,39 @@ def with_notes(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     problems = findings[findings["severity"].isin(PROBLEM_SEVERITIES) & findings["project"].notna()]
     notes = problems.groupby(["doc_id", "project"])["code"].agg(_note_text)
     if rows.empty or notes.empty:
-        return rows.assign(notes=None)
-    keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
-    return rows.assign(notes=notes.reindex(keys).to_numpy())
+        out = rows.assign(notes=None)
+    else:
+        keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
+        out = rows.assign(notes=notes.reindex(keys).to_numpy())
+    return with_correction_marks(out)
+
+
+def with_correction_marks(rows: pd.DataFrame) -> pd.DataFrame:
+    """notes led by '✎ 已校对：预算数（万元）（理由）' on rows a reviewer corrected (校对)."""
+    if rows.empty or "corrected_fields" not in rows.columns:
+        return rows
+    marked = rows["corrected_fields"].notna()
+    if not marked.any():
+        return rows
+    from loaders.corrections import field_label
+
+    def mark(fields: str, reason, note) -> str:
+        names = [f for f in fields.split(",") if f]
+        what = (
+            "补录" if names == ["added"] else "、".join(field_label("projects", f) for f in names)
+        )
+        text = f"✎ 已校对：{what}" + (f"（{reason}）" if isinstance(reason, str) and reason else "")
+        return f"{text}；{note}" if isinstance(note, str) and note else text
+
+    notes = rows["notes"].astype(object).copy()
+    sub = rows[marked]
+    notes[marked.to_numpy()] = [
+        mark(f, r, n)
+        for f, r, n in zip(
+            sub["corrected_fields"], sub["correction_reason"], sub["notes"], strict=True
+        )
+    ]
+    return rows.assign(notes=notes.to_numpy())
 
 
 def unit_notes(findings: pd.DataFrame) -> pd.DataFrame:

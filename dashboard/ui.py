@@ -63,6 +63,10 @@ def column_config(frame: pd.DataFrame) -> dict:
                 width="small",
                 pinned=True,
             )
+        elif column == "校对":  # dashboard.review.LINK_HEADER
+            config[column] = st.column_config.LinkColumn(
+                column, display_text="去校对", help="在校对页打开这份文档", width="small"
+            )
         elif "万元" in column:
             config[column] = st.column_config.NumberColumn(column, format=WAN_FORMAT)
         elif "（%）" in column:
@@ -176,7 +180,7 @@ def table(
         _replayed_table(frame, styler, id(frame), id(styler), key, height)
     else:
         _dataframe(frame, styler, key, height)
-    links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
+    links = [c for c in frame.columns if str(c).startswith(LINK_HEADER) or c == "校对"]
     table_downloads(frame, name, key=key, drop=links)
 
 

@@ -274,6 +274,11 @@ cards[3].metric(
 )
 
 st.subheader("数据提示")
+st.page_link(
+    "views/review.py",
+    label="校对：在原文旁确认或改正读出的数值（记录在案，可撤销）",
+    icon=":material/edit_note:",
+)
 if findings.empty:
     st.success("当前筛选的文档在加载时没有发现问题。")
 else:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import trace, ui
+from dashboard import review, trace, ui
 from dashboard.queries import COLUMN_LABELS
 
 LABELS = {
@@ -13,6 +13,7 @@ LABELS = {
     "n_indicators": "指标数",
     "n_findings": "数据提示数",
     "n_problems": "其中错误与警告",
+    "review": "校对状态",
     "n_lines": "文本行数",
     "sha256": "sha256",
 }
@@ -32,4 +33,6 @@ st.caption(
     "未印发（未补录）= 两处都没有，请在 sources.toml 中补录。sha256 是原文件的指纹，可核对文件是否被改动。"
 )
 shown = table.reindex(columns=COLUMNS).rename(columns=LABELS)
-ui.table(trace.with_links(shown, table.assign(source_line=None)), "文档", key="documents_list")
+linked = trace.with_links(shown, table.assign(source_line=None))
+linked[review.LINK_HEADER] = [review.review_link(d) for d in table["doc_id"]]
+ui.table(linked, "文档", key="documents_list")

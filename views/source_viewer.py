@@ -80,6 +80,12 @@ if doc_id != target.doc:
     st.session_state[APPLIED_KEY] = target
 
 document = documents.set_index("doc_id").loc[doc_id]
+st.page_link(
+    "views/review.py",
+    label="校对这份文档",
+    icon=":material/edit_note:",
+    query_params={"doc": doc_id},
+)
 path = raw_dir() / document["source_file"]
 try:
     stat = path.stat()
