@@ -195,10 +195,12 @@ def meeting(
     charts: list[tuple[str, go.Figure]],
     frame: pd.DataFrame | None,
     key: str,
+    more_tables: list[tuple[str, pd.DataFrame]] | None = None,
 ) -> None:
-    """The page's 导出会议材料 (PPTX) button, in the slot from meeting_slot()."""
+    """The page's 导出会议材料 buttons (PPTX, PDF, Word), in the slot from meeting_slot();
+    more_tables: the page's further (title, table) pairs after frame."""
     with slot:
-        meeting_pack(page_title, charts, frame, key=key)
+        meeting_pack(page_title, charts, frame, key=key, more_tables=more_tables)
 
 
 def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, key: str) -> None:

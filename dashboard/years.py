@@ -344,4 +344,3 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
         margin={"t": 60, "b": 110, "r": 50},
     )
-

@@ -88,6 +88,7 @@ pack = ui.meeting_slot()
 lines = selection.lines
 units, unit_table, totals, _ = by_unit(selection)
 figures = []
+tables = []  # the page's further tables, for the meeting pack
 
 st.subheader("按单位")
 if units.empty:
@@ -111,6 +112,7 @@ else:
     figures.append((f"{label} 各项目预算与执行", fig))
     ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
     ui.table(shown, f"{label} 项目", key="budget_projects")
+    tables.append((f"{label} 各项目", shown))
 
     st.subheader("全部项目：预算与执行")
     log = st.toggle(
@@ -133,6 +135,7 @@ else:
     figures.append(("部门整体与支出类型", fig))
     ui.chart(fig, "部门整体与支出类型", key="budget_overall")
     ui.table(table, "部门整体与支出类型", key="budget_overall")
+    tables.append(("部门整体与支出类型", table))
 
 ui.findings_note(
     selection.findings,
@@ -151,6 +154,7 @@ ui.meeting(
     pack,
     "预算执行",
     figures,
-    q.present(units, ["label", "budget_wan", "actual_wan", "execution_rate_pct"]),
+    unit_table,
     key="budget_pack",
+    more_tables=tables,
 )
