@@ -62,6 +62,7 @@ COLUMN_LABELS = {
     "source_line": "行号",
     "severity_label": "级别",
     "code": "代码",
+    "code_label": "问题",
     "message": "说明",
 }
 

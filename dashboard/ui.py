@@ -7,15 +7,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import data
-from .constants import GREEN_FROM_PCT, RED_BELOW_PCT, SEVERITY_LABELS
+from .constants import CODE_LABELS, GREEN_FROM_PCT, RED_BELOW_PCT, SEVERITY_LABELS
 from .export_ui import chart_downloads, meeting_pack, table_downloads
 from .filters import current
 from .queries import COLUMN_LABELS, Selection
 from .trace import LINK_HEADER, LINK_TEXT, with_links
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# No plotly toolbar: it covered the titles of narrow charts; the downloads sit under each chart
+# and a double click resets a zoom.
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 WAN_FORMAT = "%,.2f"
 PCT_FORMAT = "%.1f %%"
+RATE_FORMAT = "%.1f"  # percentage points
 SCORE_FORMAT = "%.2f"
 # Rows sent to the browser per table (a styled table of 300,000 rows exceeds Streamlit's cell
 # limit, and an unstyled one takes seconds to serialise); downloads hold the whole table.
@@ -51,42 +54,116 @@ def bands() -> tuple[float, float]:
     return float(red), float(max(green, red))
 
 
+# Columns by header. Text a reader came for (the document's explanation, a finding's message)
+# is wrapped in wide rows; the row's name is pinned, so scrolling sideways never loses it.
+LONG_TEXT = (
+    COLUMN_LABELS["explanation"],
+    COLUMN_LABELS["deviation_reason"],
+    COLUMN_LABELS["message"],
+    "差异与缺失",
+    "预警说明",
+    "矛盾之处",
+    "说明文字",
+)
+SHORT_TEXT = (COLUMN_LABELS["target_text"], COLUMN_LABELS["actual_text"])
+# First of these present (and mostly filled) is pinned at the left.
+NAME_COLUMNS = (COLUMN_LABELS["name"], COLUMN_LABELS["project"])
+# Shown right after the name: what kind of row it is.
+KIND_COLUMNS = (COLUMN_LABELS["severity_label"], "问题", "预警")
+# Shown last and narrow: the finding's code (its Chinese label is shown in 问题).
+LAST_COLUMNS = (COLUMN_LABELS["code"],)
+SCORE_HEADERS = (COLUMN_LABELS["score"], COLUMN_LABELS["weight"], COLUMN_LABELS["points_lost"])
+WRAPPED_ROW_PX = 68  # above 64 px the data grid wraps text onto up to three lines
+ROW_PX = 35
+HEADER_PX = 38
+ROWS_SHOWN = 15  # rows a table shows before it scrolls
+NAME_PX = 190
+LONG_TEXT_PX = 340
+SHORT_TEXT_PX = 130
+UNIT_PX = 150
+NUMBER_PX = 100
+
+
+def _is_score(column: str) -> bool:
+    return column in SCORE_HEADERS or (
+        "核对" not in column and any(w in column for w in ("得分", "分值", "总分", "−"))
+    )
+
+
+def pinned_name(frame: pd.DataFrame) -> str | None:
+    """The name column pinned at the left: 三级指标 or 项目, where most rows have one."""
+    for column in NAME_COLUMNS:
+        if column in frame.columns and frame[column].notna().mean() >= 0.5:
+            return column
+    return None
+
+
+def column_order(frame: pd.DataFrame) -> list[str]:
+    """Links, the pinned name, the row's kind, target and actual, the long text, the rest, the
+    code: the point of a table in its first screen width."""
+    columns = [str(c) for c in frame.columns]
+    name = pinned_name(frame)
+    lead = [c for c in columns if c.startswith(LINK_HEADER)]
+    lead += [name] if name else []
+    lead += [c for c in KIND_COLUMNS + SHORT_TEXT + LONG_TEXT if c in columns and c not in lead]
+    last = [c for c in LAST_COLUMNS if c in columns]
+    return lead + [c for c in columns if c not in lead and c not in last] + last
+
+
+def wrapped(frame: pd.DataFrame) -> bool:
+    """Whether the table has long text, shown wrapped in taller rows."""
+    return any(c in LONG_TEXT for c in frame.columns)
+
+
+def table_height(frame: pd.DataFrame, height: int | str = "auto") -> int | str:
+    """Room for ROWS_SHOWN rows (the grid's own "auto" stops at ten)."""
+    if height != "auto":
+        return height
+    row = WRAPPED_ROW_PX if wrapped(frame) else ROW_PX
+    return HEADER_PX + row * max(1, min(len(frame), ROWS_SHOWN)) + 3
+
+
 def column_config(frame: pd.DataFrame) -> dict:
-    """Number formats by header: 万元 with thousands separators, rates like 97.5 %."""
+    """Formats and widths by header: 万元 and scores to two decimals, rates like 97.5 %."""
     config = {}
+    name = pinned_name(frame)
     for column in frame.columns:
         if str(column).startswith(LINK_HEADER):
             config[column] = st.column_config.LinkColumn(
                 column,
                 display_text=LINK_TEXT,
                 help="在原文页打开并高亮这些行",
-                width="small",
+                width=72,
                 pinned=True,
             )
         elif "万元" in column:
-            config[column] = st.column_config.NumberColumn(column, format=WAN_FORMAT)
-        elif "（%）" in column:
-            config[column] = st.column_config.NumberColumn(column, format=PCT_FORMAT)
-        elif column in (
-            COLUMN_LABELS["score"],
-            COLUMN_LABELS["weight"],
-            COLUMN_LABELS["points_lost"],
-        ):
-            config[column] = st.column_config.NumberColumn(column, format="%g")
-        elif "百分点" in column:
-            config[column] = st.column_config.NumberColumn(column, format="%.2f")
-        elif "核对" not in column and any(w in column for w in ("得分", "分值", "总分", "−")):
-            config[column] = st.column_config.NumberColumn(column, format="%g")
+            config[column] = st.column_config.NumberColumn(
+                column, format=WAN_FORMAT, width=NUMBER_PX
+            )
+        elif "（%）" in column or "百分点" in column:
+            config[column] = st.column_config.NumberColumn(
+                column, format=PCT_FORMAT if "（%）" in column else RATE_FORMAT, width=NUMBER_PX
+            )
+        elif _is_score(column):
+            config[column] = st.column_config.NumberColumn(
+                column, format=SCORE_FORMAT, width=NUMBER_PX
+            )
         elif column == COLUMN_LABELS["year"]:
-            config[column] = st.column_config.NumberColumn(column, format="%d")
-        elif column in (
-            COLUMN_LABELS["explanation"],
-            COLUMN_LABELS["deviation_reason"],
-            COLUMN_LABELS["message"],
-        ):
-            config[column] = st.column_config.TextColumn(column, width="large")
-        elif column in (COLUMN_LABELS["project"], COLUMN_LABELS["name"], COLUMN_LABELS["notes"]):
+            config[column] = st.column_config.NumberColumn(column, format="%d", width=56)
+        elif column in LONG_TEXT:
+            config[column] = st.column_config.TextColumn(
+                column, width=LONG_TEXT_PX, help="文字较长时可双击单元格查看全文"
+            )
+        elif column in SHORT_TEXT:
+            config[column] = st.column_config.TextColumn(column, width=SHORT_TEXT_PX)
+        elif column == name:
+            config[column] = st.column_config.TextColumn(column, width=NAME_PX, pinned=True)
+        elif column in NAME_COLUMNS or column == COLUMN_LABELS["notes"]:
             config[column] = st.column_config.TextColumn(column, width="medium")
+        elif column == COLUMN_LABELS["unit"]:
+            config[column] = st.column_config.TextColumn(column, width=UNIT_PX)
+        elif column in LAST_COLUMNS:
+            config[column] = st.column_config.TextColumn(column, width="small")
     return config
 
 
@@ -123,9 +200,11 @@ def _dataframe(frame: pd.DataFrame, styler, key: str, height: int | str) -> None
     st.dataframe(
         styler if styler is not None else shown,
         width="stretch",
-        height=height,
+        height=table_height(frame, height),
         hide_index=True,
+        column_order=column_order(frame),
         column_config=column_config(frame),
+        row_height=WRAPPED_ROW_PX if wrapped(frame) else None,
         placeholder="—",
         key=f"{key}_table",
     )
@@ -172,10 +251,12 @@ def table(
         st.caption(
             f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
         )
-    if cached:
-        _replayed_table(frame, styler, id(frame), id(styler), key, height)
-    else:
-        _dataframe(frame, styler, key, height)
+    # keyed box: the browser tests find the table by its class st-key-<key>_box
+    with st.container(key=f"{key}_box"):
+        if cached:
+            _replayed_table(frame, styler, id(frame), id(styler), key, height)
+        else:
+            _dataframe(frame, styler, key, height)
     links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
     table_downloads(frame, name, key=key, drop=links)
 
@@ -217,16 +298,18 @@ def _noted(_findings: pd.DataFrame, findings_id: int, codes: tuple[str, ...]) ->
     order = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
     shown = rows.assign(
         severity_label=rows["severity"].map(SEVERITY_LABELS),
+        code_label=rows["code"].map(CODE_LABELS).fillna(rows["code"]),
         _order=rows["severity"].map(order),
     ).sort_values(["_order", "source_file", "source_line"])
     columns = [
         "severity_label",
+        "code_label",
         "unit",
         "project",
-        "code",
         "message",
         "source_file",
         "source_line",
+        "code",
     ]
     frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
     return with_links(frame.reset_index(drop=True), shown), findings
