@@ -592,11 +592,11 @@ def points_lost_chart(table: pd.DataFrame, by: str, title: str) -> go.Figure:
         "x": _values(rows["points_lost"]),
         "orientation": "h",
         "marker": {"color": RED},
-        "text": [f"{v:g}" for v in rows["points_lost"]],
+        "text": [f"{v:.2f}" for v in rows["points_lost"]],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": _values(rows[by]),
-        "hovertemplate": "%{customdata}<br>失分 %{x:g}<extra></extra>",
+        "hovertemplate": "%{customdata}<br>失分 %{x:.2f}<extra></extra>",
     }
     return _figure(
         [trace],

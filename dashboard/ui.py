@@ -7,9 +7,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import data
-from .constants import CODE_LABELS, GREEN_FROM_PCT, RED_BELOW_PCT, SEVERITY_LABELS
+from .constants import (
+    CODE_LABELS,
+    GREEN_FROM_PCT,
+    PROBLEM_SEVERITIES,
+    RED_BELOW_PCT,
+    SEVERITY_LABELS,
+)
 from .export_ui import chart_downloads, meeting_pack, table_downloads
-from .filters import current
+from .filters import current, link_query
 from .queries import COLUMN_LABELS, Selection
 from .trace import LINK_HEADER, LINK_TEXT, with_links
 
@@ -23,6 +29,7 @@ SCORE_FORMAT = "%.2f"
 # Rows sent to the browser per table (a styled table of 300,000 rows exceeds Streamlit's cell
 # limit, and an unstyled one takes seconds to serialise); downloads hold the whole table.
 TABLE_MAX_ROWS = 1_000
+PROBLEM_LABELS = tuple(SEVERITY_LABELS[s] for s in PROBLEM_SEVERITIES)
 
 
 def load_selection() -> Selection:
@@ -47,11 +54,20 @@ def choose(label: str, options: list, key: str, widget=st.selectbox, **kwargs):
     return widget(label, options, key=key, persist_state="session", **kwargs)
 
 
+# The colour bands chosen on the low-execution page, for every page of the session: a setting
+# of its own, not the page's widget keys.
+BANDS_KEY = "_colour_bands"
+# Values a band edge may take from a link (percent, the inputs' 5-point steps and any other).
+PERCENTS = range(0, 101)
+
+
+def set_bands(red_below: float, green_from: float) -> None:
+    st.session_state[BANDS_KEY] = (float(red_below), float(max(green_from, red_below)))
+
+
 def bands() -> tuple[float, float]:
-    """The colour bands as edited on the low-execution page, else the defaults."""
-    red = st.session_state.get("lowexec_red_below", RED_BELOW_PCT)
-    green = st.session_state.get("lowexec_green_from", GREEN_FROM_PCT)
-    return float(red), float(max(green, red))
+    """The colour bands as set on the low-execution page, else the defaults."""
+    return st.session_state.get(BANDS_KEY, (RED_BELOW_PCT, GREEN_FROM_PCT))
 
 
 # Columns by header. Text a reader came for (the document's explanation, a finding's message)
@@ -233,6 +249,25 @@ def _replayed_chart(_fig, fig_id: int, key: str) -> go.Figure:
     return _fig
 
 
+def _with_filters(frame: pd.DataFrame, styler):
+    """frame (and its styler) with the filters appended to its 原文 links, once per frame and
+    filters: a replayed table stays replayed."""
+    query = link_query()
+    if not query or not any(str(c).startswith(LINK_HEADER) for c in frame.columns):
+        return frame, styler
+    return _filtered_links(frame, styler, id(frame), id(styler), query)[:2]
+
+
+@st.cache_resource(show_spinner=False, max_entries=REPLAY_ENTRIES)
+def _filtered_links(_frame, _styler, frame_id: int, styler_id: int, query: str) -> tuple:
+    """The entry holds the original frame and styler, so their ids are not reused meanwhile."""
+    out = _frame.copy(deep=False)
+    for column in out.columns:
+        if str(column).startswith(LINK_HEADER):
+            out[column] = [v + query if isinstance(v, str) else v for v in out[column]]
+    return out, (_restyle(_styler, out) if _styler is not None else None), _frame, _styler
+
+
 def table(
     frame: pd.DataFrame,
     name: str,
@@ -251,6 +286,7 @@ def table(
         st.caption(
             f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
         )
+    frame, styler = _with_filters(frame, styler)
     # keyed box: the browser tests find the table by its class st-key-<key>_box
     with st.container(key=f"{key}_box"):
         if cached:
@@ -283,7 +319,10 @@ def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, ke
     frame = _noted(findings, id(findings), tuple(codes))[0]
     if frame is None:
         return
-    with st.expander(f"⚠️ {label}（{len(frame)} 条数据提示）"):
+    problems = int(frame[COLUMN_LABELS["severity_label"]].isin(PROBLEM_LABELS).sum())
+    infos = len(frame) - problems
+    counted = f"错误与警告 {problems} 条" + (f"，说明性提示 {infos} 条" if infos else "")
+    with st.expander(f"⚠️ {label}（{counted}）"):
         table(frame, label, key=f"{key}_findings")
 
 

@@ -162,7 +162,7 @@ def checks(folder: str, stamp: tuple, filters) -> dict:
         )
         out["excellent_low_spend"] = cred.named_list(
             cred.excellent_low_spend(judged)[["project", "score", "rate_pct"]],
-            lambda r: f"{r.project}（{r.score:g} 分，执行率 {r.rate_pct:.1f}%）",
+            lambda r: f"{r.project}（{r.score:.2f} 分，执行率 {r.rate_pct:.1f}%）",
             where="合理性预警表",
         )
     if len(no_reason):

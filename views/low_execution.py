@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, data, trace, ui
+from dashboard import charts, data, links, trace, ui
 from dashboard import queries as q
 from dashboard.constants import BAND_COLOURS, GREEN_FROM_PCT, LOW_EXECUTION_PCT, RED_BELOW_PCT
 
@@ -51,37 +51,47 @@ def above(selection: q.Selection):
 selection = ui.load_selection()
 pack = ui.meeting_slot()
 
+# the threshold and the colour bands live in the link too (?lowexec_threshold=80)
+links.seed("lowexec_threshold", int, range(0, 101))
+links.seed("lowexec_red_below", float, ui.PERCENTS)
+links.seed("lowexec_green_from", float, ui.PERCENTS)
 controls = st.columns([2, 3])
 threshold = controls[0].slider(
     "执行率低于（%）",
     min_value=0,
     max_value=100,
-    value=int(LOW_EXECUTION_PCT),
     step=1,
     key="lowexec_threshold",
     persist_state="session",
     help="执行率 = 执行 ÷ 预算；文档未给出执行数时用文档印发的执行率",
+    **links.initial("lowexec_threshold", "value", int(LOW_EXECUTION_PCT)),
 )
+links.write("lowexec_threshold", threshold, int(LOW_EXECUTION_PCT))
 with controls[1].expander("颜色分档（可调整）"):
     band_inputs = st.columns(2)
     red_below = band_inputs[0].number_input(
         "红色：低于（%）",
         0.0,
         100.0,
-        RED_BELOW_PCT,
         step=5.0,
         key="lowexec_red_below",
         persist_state="session",
+        **links.initial("lowexec_red_below", "value", RED_BELOW_PCT),
     )
+    if st.session_state.get("lowexec_green_from", GREEN_FROM_PCT) < red_below:
+        st.session_state["lowexec_green_from"] = red_below
     green_from = band_inputs[1].number_input(
         "绿色：不低于（%）",
         red_below,
         100.0,
-        max(GREEN_FROM_PCT, red_below),
         step=5.0,
         key="lowexec_green_from",
         persist_state="session",
+        **links.initial("lowexec_green_from", "value", max(GREEN_FROM_PCT, red_below)),
     )
+    links.write("lowexec_red_below", red_below, RED_BELOW_PCT)
+    links.write("lowexec_green_from", green_from, GREEN_FROM_PCT)
+    ui.set_bands(red_below, green_from)
     st.caption(
         f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"
     )
