@@ -243,7 +243,7 @@ def budget_actual_bars(
             "orientation": "h",
             "marker": {"color": LIGHT_BLUE},
             "text": [fmt_wan(v) if pd.notna(v) else "" for v in budget],
-            "textposition": "outside",
+            "textposition": "auto",  # inside a long bar, beyond a short one
             "cliponaxis": False,
             "customdata": list(labels),
             "hovertemplate": "%{customdata}<br>预算 " + WAN_HOVER + "<extra></extra>",
@@ -259,10 +259,13 @@ def budget_actual_bars(
                 f"{fmt_wan(a)}（{r}）" if pd.notna(a) and r else (fmt_wan(a) if pd.notna(a) else "")
                 for a, r in zip(actual, rate_texts, strict=True)
             ],
-            "textposition": "outside",
+            "textposition": "auto",  # inside a long bar, beyond a short one
             "cliponaxis": False,
             "customdata": [[n, r] for n, r in zip(labels, rate_texts, strict=True)],
-            "hovertemplate": "%{customdata[0]}<br>执行 " + WAN_HOVER + hover_rate + "<extra></extra>",
+            "hovertemplate": "%{customdata[0]}<br>执行 "
+            + WAN_HOVER
+            + hover_rate
+            + "<extra></extra>",
         },
     ]
 
@@ -330,7 +333,10 @@ def rate_bands(
     order = [b for b in BAND_ORDER if counts.get(b, 0)]
     trace = {
         "type": "bar",
-        "x": [BAND_LABELS[b].format(red=red_below, green=green_from) for b in order],
+        # two short lines each: four labels side by side fit a phone
+        "x": [
+            _axis_label(BAND_LABELS[b].format(red=red_below, green=green_from), 4) for b in order
+        ],
         "y": [int(counts[b]) for b in order],
         "marker": {"color": [BAND_COLOURS[b] for b in order]},
         "text": [int(counts[b]) for b in order],

@@ -113,7 +113,9 @@ def narrative_vs_annex(projects: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     out = rows.copy()
-    out["annex"] = out["alt_source_line"].map(lambda v: ANNEX_PRESENT if pd.notna(v) else ANNEX_MISSING)
+    out["annex"] = out["alt_source_line"].map(
+        lambda v: ANNEX_PRESENT if pd.notna(v) else ANNEX_MISSING
+    )
     states = []
     for column, alt, tolerance in PAIRS:
         diff = out[alt] - out[column]

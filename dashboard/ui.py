@@ -86,6 +86,8 @@ SHORT_TEXT = (COLUMN_LABELS["target_text"], COLUMN_LABELS["actual_text"])
 NAME_COLUMNS = (COLUMN_LABELS["name"], COLUMN_LABELS["project"])
 # Shown right after the name: what kind of row it is.
 KIND_COLUMNS = (COLUMN_LABELS["severity_label"], "问题", "预警")
+# Shown right after a table's long text: the figures it explains.
+KEY_NUMBERS = (COLUMN_LABELS["execution_rate_pct"], COLUMN_LABELS["unspent_wan"])
 # Shown last and narrow: the finding's code (its Chinese label is shown in 问题).
 LAST_COLUMNS = (COLUMN_LABELS["code"],)
 SCORE_HEADERS = (COLUMN_LABELS["score"], COLUMN_LABELS["weight"], COLUMN_LABELS["points_lost"])
@@ -96,8 +98,12 @@ ROWS_SHOWN = 15  # rows a table shows before it scrolls
 NAME_PX = 190
 LONG_TEXT_PX = 340
 SHORT_TEXT_PX = 130
-UNIT_PX = 150
+UNIT_PX = 140
+FILE_PX = 150
 NUMBER_PX = 100
+LINK_PX = 68
+COUNT_PX = 60
+SHA_HEADER = "sha256"
 
 
 def _is_score(column: str) -> bool:
@@ -122,6 +128,8 @@ def column_order(frame: pd.DataFrame) -> list[str]:
     lead = [c for c in columns if c.startswith(LINK_HEADER)]
     lead += [name] if name else []
     lead += [c for c in KIND_COLUMNS + SHORT_TEXT + LONG_TEXT if c in columns and c not in lead]
+    if wrapped(frame):  # the figures the text explains, before what takes the width after it
+        lead += [c for c in KEY_NUMBERS if c in columns and c not in lead]
     last = [c for c in LAST_COLUMNS if c in columns]
     return lead + [c for c in columns if c not in lead and c not in last] + last
 
@@ -149,7 +157,7 @@ def column_config(frame: pd.DataFrame) -> dict:
                 column,
                 display_text=LINK_TEXT,
                 help="在原文页打开并高亮这些行",
-                width=72,
+                width=LINK_PX,
                 pinned=True,
             )
         elif "万元" in column:
@@ -178,8 +186,16 @@ def column_config(frame: pd.DataFrame) -> dict:
             config[column] = st.column_config.TextColumn(column, width="medium")
         elif column == COLUMN_LABELS["unit"]:
             config[column] = st.column_config.TextColumn(column, width=UNIT_PX)
+        elif column == COLUMN_LABELS["source_file"]:
+            config[column] = st.column_config.TextColumn(column, width=FILE_PX)
         elif column in LAST_COLUMNS:
             config[column] = st.column_config.TextColumn(column, width="small")
+        elif column == SHA_HEADER:
+            config[column] = st.column_config.TextColumn(
+                column, width="small", help="原文件的 sha256 指纹：双击单元格查看全文"
+            )
+        elif pd.api.types.is_integer_dtype(frame[column].dtype):
+            config[column] = st.column_config.NumberColumn(column, width=COUNT_PX)
     return config
 
 
@@ -207,7 +223,9 @@ def _restyle(styler, head: pd.DataFrame):
     return out
 
 
-def _dataframe(frame: pd.DataFrame, styler, key: str, height: int | str) -> None:
+def _dataframe(
+    frame: pd.DataFrame, styler, key: str, height: int | str, hidden: tuple = ()
+) -> None:
     """st.dataframe of the frame's first TABLE_MAX_ROWS rows (the styler restyled on them)."""
     shown = frame
     if len(frame) > TABLE_MAX_ROWS:
@@ -218,7 +236,7 @@ def _dataframe(frame: pd.DataFrame, styler, key: str, height: int | str) -> None
         width="stretch",
         height=table_height(frame, height),
         hide_index=True,
-        column_order=column_order(frame),
+        column_order=[c for c in column_order(frame) if c not in hidden],
         column_config=column_config(frame),
         row_height=WRAPPED_ROW_PX if wrapped(frame) else None,
         placeholder="—",
@@ -232,12 +250,14 @@ REPLAY_ENTRIES = 64
 
 
 @st.cache_resource(show_spinner=False, max_entries=REPLAY_ENTRIES)
-def _replayed_table(_frame, _styler, frame_id: int, styler_id: int, key: str, height) -> tuple:
+def _replayed_table(
+    _frame, _styler, frame_id: int, styler_id: int, key: str, height, hidden: tuple = ()
+) -> tuple:
     """_dataframe once per (frame, styler) identity: Streamlit replays the element it drew on
     later calls, so a rerun neither converts the rows nor marshals the styler again (a styled
     table of 1,000 rows costs ~0.1 s). The entry holds both objects, so their ids cannot be
     reused by others while it exists."""
-    _dataframe(_frame, _styler, key, height)
+    _dataframe(_frame, _styler, key, height, hidden)
     return _frame, _styler
 
 
@@ -273,6 +293,7 @@ def table(
     name: str,
     key: str,
     height: int | str = "auto",
+    hidden: tuple[str, ...] = (),
     styler=None,
     cached: bool = False,
 ) -> None:
@@ -280,7 +301,8 @@ def table(
 
     At most TABLE_MAX_ROWS rows (the frame's own order) go to the browser; the downloads keep
     every row. cached: frame and styler come from a cache and are never modified, so the table
-    element is built once and replayed on later runs.
+    element is built once and replayed on later runs. hidden: headers left out of the page's
+    table (shown elsewhere) but kept in the downloads.
     """
     if len(frame) > TABLE_MAX_ROWS:
         st.caption(
@@ -290,9 +312,9 @@ def table(
     # keyed box: the browser tests find the table by its class st-key-<key>_box
     with st.container(key=f"{key}_box"):
         if cached:
-            _replayed_table(frame, styler, id(frame), id(styler), key, height)
+            _replayed_table(frame, styler, id(frame), id(styler), key, height, hidden)
         else:
-            _dataframe(frame, styler, key, height)
+            _dataframe(frame, styler, key, height, hidden)
     links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
     table_downloads(frame, name, key=key, drop=links)
 

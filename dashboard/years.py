@@ -341,4 +341,3 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
     )
     # the legend under the plot (_figure's): above it, four entries wrap over the title on a phone
     return fig.update_layout(margin={"r": 50})
-

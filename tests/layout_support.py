@@ -45,7 +45,22 @@ def open_page(page: Page, url: str, path: str, title: str) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0)
     # the grids draw their headers, and plotly its legends, a moment after the script ends
     page.wait_for_function(SETTLED_JS, timeout=PAGE_LOAD_MS)
-    page.wait_for_timeout(800)
+    # and until what is drawn stops changing (a table arrives after the charts on a cold start)
+    before = None
+    for _ in range(STABLE_POLLS):
+        page.wait_for_timeout(700)
+        now = page.evaluate(COUNT_JS)
+        if now == before:
+            break
+        before = now
+
+
+STABLE_POLLS = 20
+COUNT_JS = """
+() => [document.querySelectorAll('[data-testid=stDataFrame]').length,
+       document.querySelectorAll('[data-testid=stDataFrame] th').length,
+       document.querySelectorAll('.stPlotlyChart .gtitle, .stPlotlyChart .legend').length]
+"""
 
 
 SETTLED_JS = """
@@ -109,7 +124,7 @@ class Layout:
         ]
 
     def table(self, key: str) -> dict | None:
-        return next((t for t in self.tables if t["key"] == f"{key}_table"), None)
+        return next((t for t in self.tables if t["key"] == f"{key}_box"), None)
 
     def summary(self) -> str:
         shown = "; ".join(
@@ -134,6 +149,9 @@ def stretch(page: Page, viewport: dict) -> None:
         ".map(e => e.scrollHeight), 0)"
     )
     page.set_viewport_size(
-        {"width": viewport["width"], "height": max(viewport["height"], min(height, MAX_SCREENSHOT_HEIGHT))}
+        {
+            "width": viewport["width"],
+            "height": max(viewport["height"], min(height, MAX_SCREENSHOT_HEIGHT)),
+        }
     )
     page.wait_for_timeout(700)  # charts re-layout to the new size

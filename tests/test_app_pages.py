@@ -242,7 +242,9 @@ def test_overview_totals_equal_the_parquet(app, tables, region):
         f"{status.get('met', 0) / judged * 100:.1f} %" if judged else "—"
     )
     assert shown["指标数"] == str(int(status.sum()))
-    assert shown["数据问题（错误与警告）"] == str(int(findings["severity"].isin(["error", "warning"]).sum()))
+    assert shown["数据问题（错误与警告）"] == str(
+        int(findings["severity"].isin(["error", "warning"]).sum())
+    )
 
 
 def test_seed_totals_are_not_empty(tables):
