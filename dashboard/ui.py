@@ -345,7 +345,7 @@ def findings_note(findings: pd.DataFrame, codes: tuple[str, ...], label: str, ke
     infos = len(frame) - problems
     counted = f"错误与警告 {problems} 条" + (f"，说明性提示 {infos} 条" if infos else "")
     with st.expander(f"⚠️ {label}（{counted}）"):
-        table(frame, label, key=f"{key}_findings")
+        table(frame, label, key=f"{key}_findings", cached=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=data.MEMO_ENTRIES)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import trace, ui
+from dashboard import data, trace, ui
 from dashboard.queries import COLUMN_LABELS
 
 LABELS = {
@@ -29,10 +29,19 @@ COLUMNS = [
     "sha256",
 ]
 
+
+@data.memo
+def listed(selection) -> tuple:
+    """(documents table, its linked view), once per filters and table versions."""
+    table = trace.documents_table(
+        selection.documents, selection.projects, selection.indicators, selection.findings
+    )
+    shown = table.reindex(columns=COLUMNS).rename(columns=LABELS)
+    return table, trace.with_links(shown, table.assign(source_line=None))
+
+
 selection = ui.load_selection()
-table = trace.documents_table(
-    selection.documents, selection.projects, selection.indicators, selection.findings
-)
+table, linked = listed(selection)
 cards = st.columns(4)
 cards[0].metric("文档", len(table), border=True)
 cards[1].metric("单位", int(selection.documents["unit"].nunique()), border=True)
@@ -43,11 +52,11 @@ st.caption(
     "未印发（未补录）= 两处都没有，请在 sources.toml 中补录。提示 = 加载时的数据提示条数，错误警告 = 其中的错误与警告。"
     "sha256 是原文件的指纹，可核对文件是否被改动。"
 )
-shown = table.reindex(columns=COLUMNS).rename(columns=LABELS)
 # the line count is on the 原文 page (共 N 行) and in the downloads: the rest fit a desk's width
 ui.table(
-    trace.with_links(shown, table.assign(source_line=None)),
+    linked,
     "文档",
     key="documents_list",
     hidden=(LABELS["n_lines"],),
+    cached=True,
 )

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts, data, links, trace, ui
 from dashboard import queries as q
 from dashboard.constants import BAND_COLOURS, GREEN_FROM_PCT, LOW_EXECUTION_PCT, RED_BELOW_PCT
+from dashboard.tints import tint
 
 LOW_COLUMNS = [
     "unit",
@@ -32,13 +33,19 @@ OVER_COLUMNS = [
 
 
 @data.memo
-def below(selection: q.Selection, threshold: float) -> tuple:
-    """(low lines, unspent per unit, table, linked table), once per filters and threshold."""
+def below(selection: q.Selection, threshold: float, red_below: float, green_from: float) -> tuple:
+    """(low lines, unspent per unit, table, linked table, its styler with the rates tinted by
+    band), once per filters, threshold and bands."""
     low = q.with_notes(
         q.low_execution(selection.lines, threshold, selection.indicators), selection.findings
     )
     table = q.present(low, LOW_COLUMNS)
-    return low, q.unspent_by_unit(low), table, trace.with_links(table, low)
+    linked = trace.with_links(table, low)
+    bands = q.bands_of(low["rate_pct"], red_below, green_from).map(BAND_COLOURS)
+    styler = tint(linked, {q.COLUMN_LABELS["execution_rate_pct"]: list(bands)})
+    unspent = q.unspent_by_unit(low)
+    figure = None if unspent.empty else charts.unspent_by_unit_chart(unspent)
+    return low, figure, table, linked, styler
 
 
 @data.memo
@@ -96,7 +103,7 @@ with controls[1].expander("颜色分档（可调整）"):
         f"红色 < {red_below:g}%，黄色 {red_below:g}%–{green_from:g}%，绿色 {green_from:g}%–100%。"
     )
 
-low, unspent, table, linked = below(selection, threshold)
+low, unspent_fig, table, linked, styler = below(selection, threshold, *ui.bands())
 cards = st.columns(3)
 cards[0].metric("低执行率项目", len(low), border=True)
 cards[1].metric("未执行金额（万元）", q.fmt_wan(low["unspent_wan"].sum()), border=True)
@@ -106,24 +113,12 @@ st.subheader(f"执行率低于 {threshold}% 的项目（按未执行金额排序
 if low.empty:
     st.info(f"当前筛选条件下没有执行率低于 {threshold}% 的项目。")
 else:
-    rate_header = q.COLUMN_LABELS["execution_rate_pct"]
-    rates = low["rate_pct"]
-
-    def colour(column):
-        # by row label (low is 0..n-1), so the styler also fits its first rows alone
-        return [
-            f"background-color: {BAND_COLOURS[q.band(r, red_below, green_from)]}33"
-            for r in rates.loc[column.index]
-        ]
-
-    styler = linked.style.apply(colour, subset=[rate_header])
-    ui.table(linked, "低执行率项目", key="lowexec_projects", styler=styler)
+    ui.table(linked, "低执行率项目", key="lowexec_projects", styler=styler, cached=True)
 
 figures = []
-if not unspent.empty:
-    fig = charts.unspent_by_unit_chart(unspent)
-    figures.append(("各单位未执行金额", fig))
-    ui.chart(fig, "各单位未执行金额", key="lowexec_unspent")
+if unspent_fig is not None:
+    figures.append(("各单位未执行金额", unspent_fig))
+    ui.chart(unspent_fig, "各单位未执行金额", key="lowexec_unspent", cached=True)
 
 st.subheader("执行率超过 100% 的项目与汇总行")
 over = above(selection)
@@ -131,7 +126,7 @@ if over is None:
     st.info("当前筛选条件下没有执行率超过 100% 的行。")
 else:
     st.caption("超过 100% 通常意味着预算调整未反映在表中或金额填报有误，请核对原文。")
-    ui.table(over, "执行率超过100%", key="lowexec_over")
+    ui.table(over, "执行率超过100%", key="lowexec_over", cached=True)
 
 ui.findings_note(
     selection.findings,

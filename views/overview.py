@@ -145,11 +145,11 @@ units = done["units"]
 figures = []
 if "overview_units" in drawn:
     figures.append(drawn["overview_units"])
-    ui.chart(figures[-1][1], "各单位预算与执行", key="overview_units")
+    ui.chart(figures[-1][1], "各单位预算与执行", key="overview_units", cached=True)
 elif "overview_overall" in drawn:
     st.info("所选文档没有项目明细，只有部门整体与支出类型的数据（不与项目相加）。")
     figures.append(drawn["overview_overall"])
-    ui.chart(figures[-1][1], "部门整体与支出类型", key="overview_overall")
+    ui.chart(figures[-1][1], "部门整体与支出类型", key="overview_overall", cached=True)
 else:
     st.info("所选文档中没有预算数据。")
 
@@ -159,14 +159,14 @@ left, right = st.columns([2, 3]) if has_rates and has_indicators else (st.contai
 if has_rates:
     figures.append(drawn["overview_bands"])
     with left:
-        ui.chart(figures[-1][1], "项目执行率分布", key="overview_bands")
+        ui.chart(figures[-1][1], "项目执行率分布", key="overview_bands", cached=True)
 if has_indicators:
     figures.append(drawn["overview_status"])
     with right if right is not None else left:
-        ui.chart(figures[-1][1], figures[-1][0], key="overview_status")
+        ui.chart(figures[-1][1], figures[-1][0], key="overview_status", cached=True)
 
 st.subheader("已加载文档（单位 × 年度）")
-ui.table(done["coverage"], "文档覆盖", key="overview_coverage")
+ui.table(done["coverage"], "文档覆盖", key="overview_coverage", cached=True)
 
 ui.findings_note(selection.findings, done["codes"], "加载时发现的问题", "overview")
 ui.meeting(
