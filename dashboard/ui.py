@@ -81,7 +81,8 @@ LONG_TEXT = (
     "矛盾之处",
     "说明文字",
 )
-SHORT_TEXT = (COLUMN_LABELS["target_text"], COLUMN_LABELS["actual_text"])
+# completion before target: on a phone the column after the name is the one in view
+SHORT_TEXT = (COLUMN_LABELS["actual_text"], COLUMN_LABELS["target_text"])
 # First of these present (and mostly filled) is pinned at the left.
 NAME_COLUMNS = (COLUMN_LABELS["name"], COLUMN_LABELS["project"])
 # Shown right after the name: what kind of row it is.
@@ -113,7 +114,10 @@ def _is_score(column: str) -> bool:
 
 
 def pinned_name(frame: pd.DataFrame) -> str | None:
-    """The name column pinned at the left: 三级指标 or 项目, where most rows have one."""
+    """The name column pinned at the left: 三级指标 or 项目, where most rows have one; none in
+    a table of findings, whose message is the point (a phone shows what follows the link)."""
+    if COLUMN_LABELS["message"] in frame.columns:
+        return None
     for column in NAME_COLUMNS:
         if column in frame.columns and frame[column].notna().mean() >= 0.5:
             return column
@@ -190,6 +194,10 @@ def column_config(frame: pd.DataFrame) -> dict:
             config[column] = st.column_config.TextColumn(column, width=FILE_PX)
         elif column in LAST_COLUMNS:
             config[column] = st.column_config.TextColumn(column, width="small")
+        elif column == COLUMN_LABELS["severity_label"]:
+            config[column] = st.column_config.TextColumn(column, width=56)
+        elif column == COLUMN_LABELS["code_label"]:
+            config[column] = st.column_config.TextColumn(column, width=SHORT_TEXT_PX)
         elif column == SHA_HEADER:
             config[column] = st.column_config.TextColumn(
                 column, width="small", help="原文件的 sha256 指纹：双击单元格查看全文"

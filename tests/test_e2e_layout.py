@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Page -> table key -> headers that must be in view without scrolling the table sideways.
 KEY_COLUMNS = {
     "low_execution": {"lowexec_projects": ["项目", "问题 / 偏差原因"]},
-    "indicators": {"indicators_not_met": ["三级指标", "完成值", "偏差原因"]},
+    "indicators": {"indicators_not_met": ["三级指标", "完成值"]},
     "data_quality": {"dq_findings": ["问题", "说明"]},
 }
-# At a desk these are in view too (a phone shows the pinned name and the start of the text).
+# At a desk these are in view too (a phone shows the pinned name and the column after it).
 DESK_COLUMNS = {
     "low_execution": {"lowexec_projects": ["执行率（%）", "未执行（万元）"]},
-    "indicators": {"indicators_not_met": ["目标值"]},
+    "indicators": {"indicators_not_met": ["目标值", "偏差原因"]},
     "documents": {"documents_list": ["单位", "来源文件", "sha256"]},
 }
 LOW_EXECUTION_ROWS = 15
