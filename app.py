@@ -34,7 +34,8 @@ PAGES = [
 ]
 
 serving.check_once()  # open to the network without a password, upload limit: said in the log
-page = st.navigation(PAGES)
+# every page listed: folded, the menu ends in Streamlit's English "View 3 more"
+page = st.navigation(PAGES, expanded=True)
 filters = sync_filters(data.documents())
 st.title(f"绩效看板 · {page.title}")
 built = data.data_date()

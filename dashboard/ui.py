@@ -124,6 +124,10 @@ def pinned_name(frame: pd.DataFrame) -> str | None:
     return None
 
 
+def _filled(column: pd.Series, share: float = 0.3) -> bool:
+    return bool(len(column)) and column.notna().mean() >= share
+
+
 def column_order(frame: pd.DataFrame) -> list[str]:
     """Links, the pinned name, the row's kind, target and actual, the long text, the rest, the
     code: the point of a table in its first screen width."""
@@ -131,7 +135,9 @@ def column_order(frame: pd.DataFrame) -> list[str]:
     name = pinned_name(frame)
     lead = [c for c in columns if c.startswith(LINK_HEADER)]
     lead += [name] if name else []
-    lead += [c for c in KIND_COLUMNS + SHORT_TEXT + LONG_TEXT if c in columns and c not in lead]
+    lead += [c for c in KIND_COLUMNS + SHORT_TEXT if c in columns and c not in lead]
+    # text that is mostly there (a column of "—" would push the figures off a phone)
+    lead += [c for c in LONG_TEXT if c in columns and c not in lead and _filled(frame[c])]
     if wrapped(frame):  # the figures the text explains, before what takes the width after it
         lead += [c for c in KEY_NUMBERS if c in columns and c not in lead]
     last = [c for c in LAST_COLUMNS if c in columns]
