@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from browser_support import launch, streamlit_app
 from layout_support import SIZES, app_pages, measure, open_page
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
 from loaders.build import build
 
@@ -86,19 +86,3 @@ def test_every_page_fits_the_width_and_keeps_legends_off_titles(app_url, browser
         context.close()
     assert charts_seen >= 15  # the seeds draw charts on most pages: the checks above ran
     assert problems == []
-
-
-def test_a_source_link_keeps_the_filters_and_the_threshold_is_in_the_link(app_url, browser):
-    context = browser.new_context(viewport=SIZES["desk"], locale="zh-CN")
-    page = context.new_page()
-    try:
-        link = "low_execution?filter_region=深圳&lowexec_threshold=80"
-        open_page(page, app_url, link, "低执行率项目")
-        expect(page.get_by_text("执行率低于 80% 的项目").first).to_be_visible()
-        links = page.evaluate(
-            "() => [...document.querySelectorAll('[data-testid=stDataFrame] a[href]')]"
-            ".map(a => a.getAttribute('href'))"
-        )
-        assert links and all("filter_region=" in link for link in links), links
-    finally:
-        context.close()
