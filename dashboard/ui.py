@@ -294,8 +294,9 @@ def _with_filters(frame: pd.DataFrame, styler):
 
 @st.cache_resource(show_spinner=False, max_entries=REPLAY_ENTRIES)
 def _filtered_links(_frame, _styler, frame_id: int, styler_id: int, query: str) -> tuple:
-    """The entry holds the original frame and styler, so their ids are not reused meanwhile."""
-    out = _frame.copy(deep=False)
+    """Only the rows shown (the downloads drop the links). The entry holds the original frame
+    and styler, so their ids are not reused meanwhile."""
+    out = _frame.head(TABLE_MAX_ROWS).copy(deep=False)
     for column in out.columns:
         if str(column).startswith(LINK_HEADER):
             out[column] = [v + query if isinstance(v, str) else v for v in out[column]]
@@ -322,13 +323,13 @@ def table(
         st.caption(
             f"显示前 {TABLE_MAX_ROWS:,} 行，共 {len(frame):,} 行；完整数据请用下方按钮下载。"
         )
-    frame, styler = _with_filters(frame, styler)
+    shown, shown_styler = _with_filters(frame, styler)
     # keyed box: the browser tests find the table by its class st-key-<key>_box
     with st.container(key=f"{key}_box"):
         if cached:
-            _replayed_table(frame, styler, id(frame), id(styler), key, height, hidden)
+            _replayed_table(shown, shown_styler, id(shown), id(shown_styler), key, height, hidden)
         else:
-            _dataframe(frame, styler, key, height, hidden)
+            _dataframe(shown, shown_styler, key, height, hidden)
     links = [c for c in frame.columns if str(c).startswith(LINK_HEADER)]
     table_downloads(frame, name, key=key, drop=links)
 
