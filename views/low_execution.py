@@ -34,8 +34,8 @@ OVER_COLUMNS = [
 
 @data.memo
 def below(selection: q.Selection, threshold: float, red_below: float, green_from: float) -> tuple:
-    """(low lines, unspent per unit, table, linked table, its styler with the rates tinted by
-    band), once per filters, threshold and bands."""
+    """(low lines, the unspent-per-unit chart or None, table, linked table, its styler with the
+    rates tinted by band), once per filters, threshold and bands."""
     low = q.with_notes(
         q.low_execution(selection.lines, threshold, selection.indicators), selection.findings
     )
