@@ -172,6 +172,16 @@ def test_a_ruled_row_a_page_break_cut_open_is_one_row():
     assert lines[n].startswith("3\t") and converted.geometry.lines[n + 1].page == 2
 
 
+def test_a_table_ruled_only_between_columns_is_read_by_its_rows():
+    # Chromium, cells with left and right borders only: no line across, no page break to close
+    converted = convert("c.pdf", (FIXTURES / "column_rules_chromium.pdf").read_bytes())
+    assert converted.data.decode("utf-8").split("\n")[1:4] == [
+        "项目名称\t预算数\t执行数",
+        "疫情防控\t100.00\t90.00",
+        "卫生监督\t50.00\t50.00",
+    ]
+
+
 def test_a_total_row_at_a_page_top_is_no_rest_of_the_row_above():
     lefts = [40.0, 120.0, 200.0, 280.0]
     last = row(["效益指标", "科研论文产出量", "40.00", "40.00"], 1, lefts, 540)
