@@ -312,6 +312,7 @@ def assert_pdf(title: str, pack: exports.Pack, data: bytes) -> int:
         texts.append(text)
         assert f"第 {number} / {pages} 页" in text, (title, number)
         assert "数据日期" in text  # the caption heads every page
+        assert re.sub(r"\s+", "", pack.footer) in re.sub(r"\s+", "", text)  # and the footer
     everything = re.sub(r"\s+", "", "".join(texts))
     assert title in everything
     for name, frame in pack.printed_tables():
@@ -428,3 +429,19 @@ def test_docx_holds_control_characters_from_a_document():
     pack = exports.Pack("预算执行", {}, "", ["单位\x0b 2023年"], [], [("明细", frame)], "脚注")
     document = Document(io.BytesIO(report_docx.docx_bytes(pack)))
     assert document.tables[0].rows[1].cells[0].text == "甲\ufffd乙"
+
+
+def test_the_corrections_line_reaches_every_page_footer():
+    """The footer the page gives (with 校对's count of hand corrections) ends every PDF page and
+    the Word report's footer."""
+    footer = "绩效看板 · 预算执行 · 校对：1 份文档共 2 处经人工校对"
+    frame = pd.DataFrame({"项目": [f"项目{i}" for i in range(120)], "预算（万元）": range(120)})
+    pack = exports.Pack("预算执行", {}, "2025-03-01", ["甲"], [], [("明细", frame)], footer)
+    document = pdfium.PdfDocument(report_pdf.pdf_bytes(pack))
+    assert len(document) >= 2
+    for page in document:
+        assert "校对：1份文档共2处经人工校对" in re.sub(
+            r"\s+", "", page.get_textpage().get_text_range()
+        )
+    word = Document(io.BytesIO(report_docx.docx_bytes(pack)))
+    assert footer in word.sections[0].footer.paragraphs[0].text
