@@ -453,11 +453,5 @@ def group_chart(table: pd.DataFrame, by: str, title: str, top: int = CHART_TOP_U
         horizontal=True,
         barmode="stack",
     )
-    # the legend below the bars (eleven categories above them would cover the title), pinned to
-    # the figure's bottom edge rather than the plot's: at y=-0.08 of a two-bar plot it sat on the
-    # axis ticks and the 万元 title
-    return fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left",
-                "yref": "container", "y": 0, "yanchor": "bottom"},
-        margin={"t": 60, "b": 150},
-    )
+    # the legend below the bars (_figure's): eleven categories above them would cover the title
+    return fig

@@ -53,7 +53,8 @@ CODES: dict[str, tuple[str, str]] = {
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
     "OCR_LOW_CONFIDENCE": (
         "warning",
-        "text on a scan or photo was read with low OCR confidence; check it against the page",
+        "text on a scan or photo read with low OCR confidence, or a figure its format or its"
+        " row's arithmetic rejects after re-reading; check it against the page",
     ),
     "SCANNED_PAGE": (
         "warning",

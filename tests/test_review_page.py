@@ -98,10 +98,10 @@ def test_correcting_a_budget_changes_every_page_and_survives_a_rebuild_and_undo(
     # 总览: the budget total grows by what was added, the execution total stays
     after = metrics(open_page())
     added = BUDGET_SET - BUDGET_READ
-    assert _wan(after["预算总额（万元）"]) == pytest.approx(
-        _wan(overview["预算总额（万元）"]) + added
+    assert _wan(after["项目预算总额（万元）"]) == pytest.approx(
+        _wan(overview["项目预算总额（万元）"]) + added
     )
-    assert after["执行总额（万元）"] == overview["执行总额（万元）"]
+    assert after["项目执行总额（万元）"] == overview["项目执行总额（万元）"]
     # 低执行率: the project is now at 51.7 %, with the mark and the reason
     low = low_rows(open_page("views/low_execution.py"))
     mine = low[low["项目"] == PROJECT].iloc[0]
