@@ -130,9 +130,9 @@ def test_caption_is_legible_in_the_png(packs):
 
 def shown_decimals(header: str) -> int | None:
     """Decimals the page shows, by header words (independently of exports.number_kind)."""
-    if "万元" in header or "百分点" in header:
+    if "万元" in header:
         return 2
-    if "（%）" in header:
+    if "（%）" in header or "百分点" in header:
         return 1
     if any(w in header for w in ("得分", "分值", "失分", "总分")) and "核对" not in header:
         return 2
@@ -192,6 +192,8 @@ def test_xlsx_keeps_full_precision_under_display_formats(packs):
                         assert cell.number_format == "#,##0.00", (title, column)
                     elif decimals == 2:
                         assert cell.number_format == "0.00", (title, column)
+                    elif decimals == 1 and "百分点" in header[j]:
+                        assert cell.number_format == "0.0", (title, column)
                     elif decimals == 1:
                         assert cell.number_format == '0.0"%"', (title, column)
     assert more_decimals > 0  # some values carry more decimals than shown, and kept them
