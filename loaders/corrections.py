@@ -488,7 +488,11 @@ def _recompute(table: str, row: dict) -> None:
     fields = set((row.get("corrected_fields") or "").split(","))
     if table == "projects" and fields & {"budget_wan", "actual_wan", "added"}:
         row["execution_rate_pct"] = rate_pct(row.get("actual_wan"), row.get("budget_wan"))
-    if table == "indicators" and "status" not in fields and fields & {"weight", "score", "added"}:
+    if (
+        table == "indicators"
+        and "status" not in fields
+        and fields & {"weight", "score", "actual_text", "target_text", "added"}
+    ):
         if row.get("status") != "target_only":
             row["status"] = indicator_status(
                 row.get("target_text"), row.get("actual_text"), row.get("weight"), row.get("score")
