@@ -324,8 +324,13 @@ def with_notes(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     return with_correction_marks(out)
 
 
-def with_correction_marks(rows: pd.DataFrame) -> pd.DataFrame:
-    """notes led by '✎ 已校对：预算数（万元）（理由）' on rows a reviewer corrected (校对)."""
+def with_correction_marks(rows: pd.DataFrame, table: str = "projects") -> pd.DataFrame:
+    """notes led by '✎ 已校对：预算数（万元）（理由）' on rows a reviewer corrected (校对).
+
+    table names the rows' table (projects, indicators), whose field labels the mark uses; rows
+    without a notes column get one."""
+    if "notes" not in rows.columns:
+        rows = rows.assign(notes=None)
     if rows.empty or "corrected_fields" not in rows.columns:
         return rows
     marked = rows["corrected_fields"].notna()
@@ -335,9 +340,7 @@ def with_correction_marks(rows: pd.DataFrame) -> pd.DataFrame:
 
     def mark(fields: str, reason, note) -> str:
         names = [f for f in fields.split(",") if f]
-        what = (
-            "补录" if names == ["added"] else "、".join(field_label("projects", f) for f in names)
-        )
+        what = "补录" if names == ["added"] else "、".join(field_label(table, f) for f in names)
         text = f"✎ 已校对：{what}" + (f"（{reason}）" if isinstance(reason, str) and reason else "")
         return f"{text}；{note}" if isinstance(note, str) and note else text
 
@@ -681,17 +684,20 @@ def points_lost_by(indicators: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def not_met(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Indicators not met, with target, actual, points lost and the document's reason."""
+    """Indicators not met, with target, actual, points lost and the document's reason; notes
+    mark those a reviewer corrected (校对)."""
     rows = indicators[indicators["status"] == "not_met"]
     rows = rows.assign(points_lost=points_lost(rows), indicator_score=rows["score"])
+    rows = with_correction_marks(rows, "indicators")
     return rows.sort_values(
         ["points_lost", "unit"], ascending=[False, True], na_position="last"
     ).reset_index(drop=True)
 
 
 def declared_targets(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Targets of documents that only declare them (status target_only): targets, not failures."""
-    rows = indicators[indicators["status"] == "target_only"]
+    """Targets of documents that only declare them (status target_only): targets, not failures;
+    notes mark those a reviewer corrected (校对)."""
+    rows = with_correction_marks(indicators[indicators["status"] == "target_only"], "indicators")
     return rows.sort_values(["unit", "source_line"]).reset_index(drop=True)
 
 

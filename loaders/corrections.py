@@ -439,15 +439,28 @@ def signature(event: dict) -> str:
 # --- applying -----------------------------------------------------------------------------------
 
 
+# The rate cross-checks (crosscheck.check_rates) and the project fields they read: a row corrected
+# in one of these is checked again on its corrected figures (RECHECKED_PREFIX), and the findings
+# the build made about it as printed are kept, marked as about the values read (READ_PREFIX).
+RATE_CODES = ("RATE_MISMATCH", "RATE_OVER_100", "RATE_MISSING")
+RATE_FIELDS = frozenset({"budget_wan", "actual_wan", "reported_rate_pct", "added"})
+READ_PREFIX = "校对前（按原文读取的数值）："
+RECHECKED_PREFIX = "校对后："
+
+
 @dataclass
 class Applied:
-    """One document's rows after its corrections, and what happened to each correction."""
+    """One document's rows after its corrections, and what happened to each correction.
+
+    superseded: (project, source_line) as read of the budget lines whose rate findings are about
+    values a reviewer changed (corrected amounts or rate, or the line deleted)."""
 
     document: dict
     projects: list[dict]
     indicators: list[dict]
     findings: list[dict] = field(default_factory=list)
     orphaned: list[dict] = field(default_factory=list)
+    superseded: set[tuple] = field(default_factory=set)
 
 
 def _finding(code: str, message: str, doc_id: str, row: dict | None = None) -> dict:
@@ -488,7 +501,11 @@ def _recompute(table: str, row: dict) -> None:
     fields = set((row.get("corrected_fields") or "").split(","))
     if table == "projects" and fields & {"budget_wan", "actual_wan", "added"}:
         row["execution_rate_pct"] = rate_pct(row.get("actual_wan"), row.get("budget_wan"))
-    if table == "indicators" and "status" not in fields and fields & {"weight", "score", "added"}:
+    if (
+        table == "indicators"
+        and "status" not in fields
+        and fields & {"weight", "score", "actual_text", "target_text", "added"}
+    ):
         if row.get("status") != "target_only":
             row["status"] = indicator_status(
                 row.get("target_text"), row.get("actual_text"), row.get("weight"), row.get("score")
@@ -558,6 +575,8 @@ def apply(
             if op == "delete":
                 # gone at once: later corrections were keyed on the rows without it
                 rows[table].pop(index)
+                if table == "projects" and "_added" not in row:
+                    out.superseded.add(_as_read(row))
             else:
                 value = clean_value(table, event.get("field"), event.get("value"))
                 _set(row, event["field"], value, event.get("reason"))
@@ -584,12 +603,58 @@ def apply(
                     doc_id,
                 )
             )
+    out.findings += _recheck_rates(rows["projects"], doc_id, out.superseded)
     for row in (*rows["projects"], *rows["indicators"]):
         row.pop("_added", None)
     if count:
         document["n_corrections"] = count
     out.projects, out.indicators = rows["projects"], rows["indicators"]
     return out
+
+
+def _as_read(row: dict) -> tuple:
+    """(project, source_line) of a budget line as the loaders read it: its findings' key."""
+    fields = (row.get("corrected_fields") or "").split(",")
+    name = row.get("read_project") if "project" in fields else row.get("project")
+    line = row.get("source_line")
+    return (name, int(line) if isinstance(line, int | float) and not math.isnan(line) else None)
+
+
+def _recheck_rates(projects: list[dict], doc_id: str, superseded: set[tuple]) -> list[dict]:
+    """The rate cross-checks on the corrected figures of the lines a reviewer corrected in an
+    amount or the rate (or added); their lines as read go into superseded."""
+    from .crosscheck import check_rates
+
+    out: list[dict] = []
+    for row in projects:
+        fields = set((row.get("corrected_fields") or "").split(","))
+        if not fields & RATE_FIELDS:
+            continue
+        if "_added" not in row:
+            superseded.add(_as_read(row))
+        for found in check_rates([row]):
+            row_of = {"project": found.project, "source_line": found.source_line}
+            out.append(_finding(found.code, RECHECKED_PREFIX + found.message, doc_id, row_of))
+    return out
+
+
+def _mark_superseded(findings: list[dict], superseded: dict[str, set[tuple]]) -> int:
+    """Mark, in place, the rate findings made from the values read of corrected budget lines:
+    kept (they are true of the document as printed), prefixed READ_PREFIX and made info, so that
+    pages flag a row by its corrected figures only. Returns how many were marked."""
+    marked = 0
+    for row in findings:
+        keys = superseded.get(row.get("doc_id"))
+        if not keys or row.get("code") not in RATE_CODES:
+            continue
+        message = row.get("message") or ""
+        if message.startswith((READ_PREFIX, RECHECKED_PREFIX)):
+            continue
+        if (row.get("project"), row.get("source_line")) in keys:
+            row["message"] = READ_PREFIX + message
+            row["severity"] = "info"
+            marked += 1
+    return marked
 
 
 def apply_tables(tables: dict, raw: Path) -> dict:
@@ -618,6 +683,7 @@ def apply_tables(tables: dict, raw: Path) -> dict:
         for row in table.filter(mask).to_pylist():
             parts[name].setdefault(row["doc_id"], []).append(row)
     findings: list[dict] = []
+    superseded: dict[str, set[tuple]] = {}
     new_rows: dict[str, list[dict]] = {"projects": [], "indicators": []}
     for i, document in enumerate(documents):
         source = touched.get(document["doc_id"])
@@ -633,14 +699,24 @@ def apply_tables(tables: dict, raw: Path) -> dict:
         new_rows["projects"] += applied.projects
         new_rows["indicators"] += applied.indicators
         findings += applied.findings
+        if applied.superseded:
+            superseded[document["doc_id"]] = applied.superseded
     out["documents"] = to_table("documents", documents)
     for name in ("projects", "indicators"):
         table = tables[name]
         keep = table.filter(pc.invert(pc.is_in(table["doc_id"], value_set=ids)))
         # corrected documents' rows go back where their first row was (or at the end)
         out[name] = _in_place(table, keep, to_table(name, new_rows[name]), ids)
+    if superseded:  # the corrected documents' findings, as read, are marked in their place
+        table = tables["findings"]
+        ids_read = pa.array(sorted(superseded), pa.string())
+        mask = pc.is_in(table["doc_id"], value_set=ids_read)
+        theirs = table.filter(mask).to_pylist()
+        if _mark_superseded(theirs, superseded):
+            keep = table.filter(pc.invert(mask))
+            out["findings"] = _in_place(table, keep, to_table("findings", theirs), ids_read)
     if findings:
-        out["findings"] = pa.concat_tables([tables["findings"], to_table("findings", findings)])
+        out["findings"] = pa.concat_tables([out["findings"], to_table("findings", findings)])
     return out
 
 

@@ -80,7 +80,9 @@ def test_a_set_value_goes_into_the_table_and_the_value_read_stays_beside_it():
     assert row["execution_rate_pct"] == pytest.approx(75.0)  # 90 / 120, recomputed
     assert row["corrected_fields"] == "budget_wan" and row["correction_reason"] == "原文印错"
     assert projects[0]["budget_wan"] == 100.0  # the input is not modified
-    (finding,) = done.findings
+    # besides, the rate checks run on the corrected figures (no rate printed: RATE_MISSING)
+    (finding,) = [f for f in done.findings if f["code"] not in c.RATE_CODES]
+    assert [f["code"] for f in done.findings if f["code"] in c.RATE_CODES] == ["RATE_MISSING"]
     assert finding["code"] == "CORRECTED" and finding["project"] == "A"
     assert finding["source_line"] == 5 and "由 100.00 改为 120.00" in finding["message"]
     assert done.document["n_corrections"] == 1
@@ -135,7 +137,10 @@ def test_add_and_delete_rows_and_an_indicator_status_follows_its_score():
     assert added["corrected_fields"] == "added" and added["execution_rate_pct"] == 40.0
     assert added["level"] == "project" and added["doc_id"] == "d1"
     assert done.indicators[0]["status"] == "not_met" and done.indicators[0]["read_score"] == 10.0
-    assert [f["code"] for f in done.findings] == ["CORRECTED"] * 3
+    assert [f["code"] for f in done.findings if f["code"] not in c.RATE_CODES] == ["CORRECTED"] * 3
+    # the added line is checked like a line read: it prints no rate
+    rated = [(f["code"], f["project"]) for f in done.findings if f["code"] in c.RATE_CODES]
+    assert rated == [("RATE_MISSING", "D")]
 
 
 def test_undo_restores_the_value_read_and_an_undone_undo_applies_it_again():

@@ -82,5 +82,6 @@ def test_one_correction_through_the_page(served, page: Page):  # noqa: F811
     (line,) = [row for row in csv.splitlines() if PROJECT in row]
     assert "✎ 已校对：预算数（万元）（原文印错，以批复为准）" in line
     cells = line.split(",")
-    assert cells[2:7] == [PROJECT, "100.0", "51.72", "48.28", "51.72"]  # budget, actual, unspent, %
+    # as the page shows them: 万元 to 2 decimals, rates to 1 (dashboard.exports)
+    assert cells[2:7] == [PROJECT, "100.00", "51.72", "48.28", "51.7"]  # budget, actual, unspent, %
     screenshot(page, "review_low_execution")

@@ -18,8 +18,9 @@ NOT_MET_COLUMNS = [
     "indicator_score",
     "points_lost",
     "deviation_reason",
+    "notes",
 ]
-TARGET_COLUMNS = ["unit", "year", "project", "level1", "level2", "name", "target_text"]
+TARGET_COLUMNS = ["unit", "year", "project", "level1", "level2", "name", "target_text", "notes"]
 
 
 @data.memo

@@ -278,7 +278,11 @@ with right:
     line = choices[picked][2] if picked is not None and choices else None
     target = trace.clamp(trace.Target(doc_id, line), len(lines))
     first, last_line = trace.part_of(target, len(lines))
-    text_html = trace.lines_html(list(lines), first, last_line, target, box_id="reviewsrc")
+    # the pick in the box's id: another row of the same line is new HTML, whose script scrolls
+    # the pane back to the line (same HTML is not re-rendered, so a pane scrolled away stayed)
+    text_html = trace.lines_html(
+        list(lines), first, last_line, target, box_id=f"reviewsrc-{picked}"
+    )
     if geometry is not None and geometry.pages:
         from dashboard import pageimage
 
