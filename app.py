@@ -7,12 +7,6 @@ from dashboard.filters import sync_filters
 from dashboard.markup import md_escape
 
 st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
-# Streamlit's wide layout keeps 5rem either side of the page at a desk: 2rem leave a table
-# ~100 px more.
-st.html(
-    "<style>@media (min-width: 992px) {.stMainBlockContainer "
-    "{padding-left: 2rem; padding-right: 2rem}}</style>"
-)
 
 # The page scripts live in views/, not pages/: with a pages/ folder next to app.py, Streamlit
 # 1.67 runs a deep link (/low_execution) opened first after a restart, and every AppTest rerun,

@@ -573,7 +573,7 @@ def unspent_by_unit_chart(
             f"{fmt_wan(u)}（{int(n)} 项）"
             for u, n in zip(table["unspent_wan"], table["n_low"], strict=True)
         ],
-        "textposition": "outside",
+        "textposition": "auto",  # inside a long bar, beyond a short one
         "cliponaxis": False,
         "hovertemplate": "%{customdata}<br>未执行 " + WAN_HOVER + "<extra></extra>",
     }

@@ -99,11 +99,13 @@ ROWS_SHOWN = 15  # rows a table shows before it scrolls
 NAME_PX = 190
 LONG_TEXT_PX = 340
 SHORT_TEXT_PX = 130
-UNIT_PX = 140
-FILE_PX = 150
+UNIT_PX = 130
+FILE_PX = 140
 NUMBER_PX = 100
 LINK_PX = 68
-COUNT_PX = 60
+COUNT_PX = 48
+HEADER_CHAR_PX = 14  # a CJK character of the grid's header font
+CELL_PADDING_PX = 20
 SHA_HEADER = "sha256"
 
 
@@ -213,7 +215,9 @@ def column_config(frame: pd.DataFrame) -> dict:
                 column, width="small", help="原文件的 sha256 指纹：双击单元格查看全文"
             )
         elif pd.api.types.is_integer_dtype(frame[column].dtype):
-            config[column] = st.column_config.NumberColumn(column, width=COUNT_PX)
+            # as wide as its header needs: a count is short
+            width = max(COUNT_PX, HEADER_CHAR_PX * len(str(column)) + CELL_PADDING_PX)
+            config[column] = st.column_config.NumberColumn(column, width=width)
     return config
 
 

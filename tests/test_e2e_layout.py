@@ -27,7 +27,7 @@ KEY_COLUMNS = {
 DESK_COLUMNS = {
     "low_execution": {"lowexec_projects": ["执行率（%）", "未执行（万元）"]},
     "indicators": {"indicators_not_met": ["目标值", "偏差原因"]},
-    "documents": {"documents_list": ["单位", "来源文件", "sha256"]},
+    "documents": {"documents_list": ["单位", "来源文件", "错误警告"]},
 }
 LOW_EXECUTION_ROWS = 15
 

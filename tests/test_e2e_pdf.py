@@ -31,7 +31,7 @@ from test_e2e_browser import (  # noqa: F401 (fixtures)
     page,
     wait_for_page,
 )
-from test_e2e_trace import GRID_ROW_PX, grid_cell
+from test_e2e_trace import grid_cell, row_centre_y
 
 from dashboard import pageimage, trace
 from loaders.build import build
@@ -112,7 +112,7 @@ def test_a_project_link_opens_its_pdf_page_with_the_row_framed(pdf_app, page: Pa
     index, link = grid_cell(grid, trace.LINK_HEADER, PROJECT, "项目")
     assert link == trace.source_link(row["doc_id"], row["source_line"], row.get("end_line"))
     box = grid.locator("canvas").first.bounding_box()
-    x, y = box["x"] + 30, box["y"] + GRID_ROW_PX * (index + 1) + GRID_ROW_PX / 2
+    x, y = box["x"] + 30, row_centre_y(box, index)
     page.mouse.move(x, y)
     page.wait_for_timeout(500)
     with page.context.expect_page(timeout=PAGE_LOAD_MS) as opened:

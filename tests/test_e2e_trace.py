@@ -28,15 +28,23 @@ from test_e2e_browser import (  # noqa: F401 (fixtures)
     wait_for_page,
 )
 
-from dashboard import trace
+from dashboard import trace, ui
 from loaders.build import doc_id_for
 
 RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
 
 PROJECT = "智慧龙岗2.0B包项目一卫健信息系统提升完善工程"
 PROJECT_LINE = 42  # its row in 000_…txt (a 25.8 % project of 龙岗区)
-# Streamlit's data grid draws rows of this height (px), the header row as well.
+# Streamlit's data grid draws its header row this high (px); the low-execution table's rows are
+# taller, its explanation wrapped (ui.WRAPPED_ROW_PX).
 GRID_ROW_PX = 35
+
+
+def row_centre_y(box: dict, row: int, row_px: float = ui.WRAPPED_ROW_PX) -> float:
+    """The y of a grid row's middle, below the header."""
+    return box["y"] + GRID_ROW_PX + row_px * row + row_px / 2
+
+
 HIGHLIGHT_RGB = (0xFF, 0xF2, 0xA8)  # .srcview .ln.hl background
 MIN_HIGHLIGHT_PIXELS = 20_000
 
@@ -81,7 +89,7 @@ def test_click_from_a_low_execution_project_to_its_highlighted_lines(app_url, pa
     assert column == 0  # the link column is pinned first
     box = grid.locator("canvas").first.bounding_box()
     x = box["x"] + 30
-    y = box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2
+    y = row_centre_y(box, row)
     page.mouse.move(x, y)  # the grid arms a link cell on hover, then opens it on click
     page.wait_for_timeout(500)
     with page.context.expect_page(timeout=PAGE_LOAD_MS) as opened:

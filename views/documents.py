@@ -54,13 +54,14 @@ cards[3].metric("指标", int(table["n_indicators"].sum()), border=True)
 st.caption(
     "年度来源：文档印发 = 从文档中读出；sources.toml 补录 = 文档未印发，由 data/raw/sources.toml 给出；"
     "未印发（未补录）= 两处都没有，请在 sources.toml 中补录。提示 = 加载时的数据提示条数，错误警告 = 其中的错误与警告。"
-    "sha256 是原文件的指纹，可核对文件是否被改动。"
+    "sha256（原文件的指纹，可核对文件是否被改动）见原文页与下载的表格。"
 )
-# the line count is on the 原文 page (共 N 行) and in the downloads: the rest fit a desk's width
+# the line count and the fingerprint are on the 原文 page (共 N 行, sha256) and in the
+# downloads: the rest fit a desk's width
 ui.table(
     linked,
     "文档",
     key="documents_list",
-    hidden=(LABELS["n_lines"],),
+    hidden=(LABELS["n_lines"], LABELS["sha256"]),
     cached=True,
 )
