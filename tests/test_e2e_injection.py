@@ -91,6 +91,8 @@ def test_charts_draw_a_unit_named_with_a_link_as_text(app_url, page):
     page.goto(app_url)
     wait_for_page(page, "总览")
     chart = page.locator(".st-key-overview_units_chart .main-svg").first
-    expect(chart).to_contain_text("点此登录")
+    # long names are wrapped onto two short tick lines (the whole name is in the hover box), so
+    # the tick shows the tag's first characters: printed as text, not drawn as a link
+    expect(chart).to_contain_text('<ahref="htt')
     assert_no_foreign_links(page)
-    assert PLOT_UNIT in chart.text_content()  # the tags are printed, not drawn
+    assert chart.locator("a").count() == 0
