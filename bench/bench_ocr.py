@@ -222,7 +222,7 @@ def confusion_kind(truth: str, read: str) -> str:
     if truth.endswith(read) or digits.endswith(got):
         return "front of the figure lost (split box)"
     if truth.startswith(read) or digits.startswith(got):
-        return "end lost (a wrapped line not read)"
+        return "end lost (a wrapped line not read, or `00` read as `0`)"
     if read.startswith(truth) or got.startswith(digits):
         return "characters added at the end"
     if len(got) == len(digits):

@@ -230,21 +230,34 @@ def check_page(
         reread([f for f in doubtful if f.region is not None])
         for f in doubtful:
             choose(f, style)
-    # Rows with a rate beside amounts (funds rows, totals): every figure read twice, since a
-    # misread amount can still pass the arithmetic (`221,073,412.00` beside a 年初预算数 and a
-    # 执行数 of 21,073,412.00 at 100.00%).
+    # Rows with a rate beside amounts (funds rows, totals): their amounts and rates read twice,
+    # since a misread amount can still pass the arithmetic (`221,073,412.00` beside a 年初预算数
+    # and a 执行数 of 21,073,412.00 at 100.00%); the other figures (序号, 分值) where it fails.
     checked = [
         [f for f in row if f.is_figure]
         for row in rows
         if rate_explained([f.text for f in row if f.is_figure]) is not None
     ]
-    rest = [f for row in checked for f in row if not f.readings and f.region is not None]
+    _reread_and_choose(
+        [f for row in checked for f in row if is_amount(f.text) or is_rate(f.text)],
+        reread,
+        style,
+    )
+    for figures in checked:
+        if not rate_explained([f.text for f in figures]):
+            _reread_and_choose(figures, reread, style)
+        _settle_row(figures, style)
+
+
+def _reread_and_choose(
+    figures: Sequence[Figure], reread: Callable[[list[Figure]], None], style: Style
+) -> None:
+    """The figures not read again yet, read again and settled by their readings."""
+    rest = [f for f in figures if not f.readings and f.region is not None]
     if rest:
         reread(rest)
         for f in rest:
             choose(f, style)
-    for figures in checked:
-        _settle_row(figures, style)
 
 
 def _settle_row(figures: list[Figure], style: Style) -> None:
