@@ -279,15 +279,20 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
         parsed = read_document(f"scan_{i}.txt", text.encode())
         got = {p["project"]: p for p in parsed["projects"] if p.get("level") == "project"}
         low_lines = {f.source_line for f in findings}
+        taken: set[int] = set()
         for truth in scan.projects:
             row = got.get(truth["project"])
-            if row is None:  # the name misread: match by position
+            if row is None:  # the name misread: the next project row no truth names
                 rest = [
                     p
                     for p in parsed["projects"]
-                    if p["project"] not in {t["project"] for t in scan.projects}
+                    if p.get("level") == "project"
+                    and p["project"] not in {t["project"] for t in scan.projects}
+                    and id(p) not in taken
                 ]
                 row = rest[0] if rest else None
+                if row is not None:
+                    taken.add(id(row))
                 misses.append(f"name {truth['project']!r} -> {row and row['project']!r}")
             if row is None:
                 missing += 1
