@@ -760,6 +760,10 @@ def _spaced_wraps(
         split = loose[n + 1] = split_loose(nxt.replace("\f", "").strip())
     if (len(split[0]) if split[1] == SPACED else 1) >= size:
         return []  # as many cells as the row: a row of its own, not the rest of wrapped cells
+    # The first line under the row must be all pieces that go on (a value or a label ends the
+    # run at once, whatever its columns): tested on its pieces before any column is measured.
+    if not all(_goes_on(t) for t in _SPACED_PART.findall(nxt)):
+        return []
     last = _columns(line)
     # A page number before the row ('3、') moved its columns, not the lines under it.
     prefix = _PAGE_MARK.match(line)
@@ -1170,6 +1174,8 @@ def _pipe_cells(line: str, raw: str | None = None) -> tuple[list[str] | None, st
     parts = _PIPE_ROW_SPLIT.split(raw)
     if len(parts) >= 3:
         return [p.strip() for p in parts], PIPE_ROW
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return [parts[0].strip(), parts[1].strip()], PIPE_ROW  # a label and its value: 'a | b'
     return None
 
 

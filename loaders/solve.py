@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .numbers import parse_amount, to_halfwidth
+from .rows import FUNDS_LABELS
 
 # The funds columns in the order the national form prints them; sources come first on the forms
 # that print them (中央 / 省级 / 本级 / 其他), then their 合计 = the budget.
@@ -63,15 +64,8 @@ class Reading:
         return "；".join(parts)
 
 
-ROLE_NAMES = {
-    "initial": "年初预算数",
-    "budget": "全年预算数",
-    "actual": "全年执行数",
-    "weight": "分值",
-    "rate": "执行率",
-    "score": "得分",
-    "source": "资金来源",
-}
+# The funds columns' printed names (rows.FUNDS_LABELS, declared once) and the source columns'.
+ROLE_NAMES = {**FUNDS_LABELS, "source": "资金来源"}
 
 
 def is_figures(text: str) -> bool:

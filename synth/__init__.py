@@ -10,6 +10,7 @@ loaders (for doc ids, the gazetteer and the schema); the loaders never import `s
 
 from . import layouts
 from .generator import (
+    EXTRA_LAYOUTS,
     KIND_WEIGHTS,
     KINDS,
     LAYOUTS,
@@ -25,6 +26,7 @@ from .generator import (
 )
 
 __all__ = [
+    "EXTRA_LAYOUTS",
     "KIND_WEIGHTS",
     "KINDS",
     "LAYOUTS",

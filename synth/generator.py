@@ -15,6 +15,16 @@ every document is known. final_accounts (部门决算) documents carry the 决�
 a narrative of project self-evaluations (wrapped at any width, even inside a number), 附件一
 (tasks, indicators, rubric) and 附件二 (one 项目支出绩效自评表 in 元 per project).
 
+project_eval_tables documents are also printed, a share of them drawn from a random stream of
+their own (so that the rest of the corpus does not move), in the layout classes of synth.layouts
+that real 自评表 come in: one cell per line ending in ' |' (as_pipe_end), 'a | b' rows
+(as_pipe_rows), markdown tables (as_markdown), one cell per line with runs of blank lines between
+cells (as_bare_gaps). Not generated yet (issue 11, item 6): glued cells and whole documents in
+traditional characters, which the loaders do not read (a glued 总分 row '总分10090' reads as one
+score of 10090, the funds row gives nothing; a traditional document's head matches no kind's
+simplified keywords); and, not yet tried, prose 自评报告, zero 年度资金总额 rows over a 财政拨款
+row, split headers and the 转移支付区域(项目)绩效自评表.
+
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
 - department_overall_eval: wrapped names but in the tab-led one-cell-per-line export (tab and
   space rows do not rejoin them; one cell per line without tabs cannot tell a wrapped cell's rest
@@ -32,7 +42,7 @@ import hashlib
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -57,6 +67,8 @@ KIND_WEIGHTS = {
 }
 PROJECTS_PER_DOC = (15, 60)  # a project_eval_tables / project_summary_table document
 INDICATORS_PER_PROJECT = (3, 10)
+# Share of the documents of a kind with extra layouts (KindSpec.extra_layouts) printed in one.
+EXTRA_LAYOUT_SHARE = 0.4
 FUNDS_WEIGHT = 10.0  # the 年度资金总额 line's 分值 in a project_eval_tables block
 
 UNIT_SUFFIXES = (
@@ -156,10 +168,55 @@ def as_one_line(rows: Rows) -> str:
     return " ".join(c for r in _unwrapped(rows) for c in r if c)
 
 
+def _as_layout(rows: Rows, layout: str) -> str:
+    """The rows printed by synth.layouts' renderer of `layout`, its random choices (blank-line
+    runs) drawn from the rows themselves, so that the same rows print the same text."""
+    from . import layouts  # synth.layouts does not import this module
+
+    text = layouts.render(_unwrapped(rows), layout, random.Random(repr(rows))).text
+    return text.rstrip("\n")
+
+
+def as_pipe_end(rows: Rows) -> str:
+    """One cell per line ending in ' |', an empty cell as a bare '|' (青神县's 自评表). The
+    export prints a merged cell once: a row's leading empty cell (the 绩效指标 column) is not
+    printed, nor the empty cells a label such as 总分 spans ('合计 |', '100 |', '|', '|')."""
+    return _as_layout([_merged(r) for r in rows], "pipe_end")
+
+
+def _merged(row: list[str]) -> list[str]:
+    if len(row) > 1 and not row[0]:
+        return row[1:]
+    k = 1
+    while k < len(row) and not row[k]:
+        k += 1
+    return row[:1] + row[k:] if k < len(row) else row
+
+
+def as_pipe_rows(rows: Rows) -> str:
+    """'a | b | c' rows, empty cells kept in their columns."""
+    return _as_layout(rows, "pipe_row")
+
+
+def as_markdown(rows: Rows) -> str:
+    """'| a | b |' rows, a separator line after the first."""
+    return _as_layout(rows, "markdown")
+
+
+def as_bare_gaps(rows: Rows) -> str:
+    """One cell per line, no tab, runs of blank lines between cells: longer between rows."""
+    return _as_layout(rows, "cell_lines_bare")
+
+
 Layout = Callable[[Rows], str]
 LAYOUTS: dict[str, Layout] = {
     f.__name__: f
     for f in (as_tabs, as_spaces, as_flat_rows, as_cell_lines, as_bare_lines, as_one_line)
+}
+# Layout classes of real documents (issue 11) that only some kinds' documents are printed in,
+# drawn from a random stream of their own so that the rest of the corpus stays as it was.
+EXTRA_LAYOUTS: dict[str, Layout] = {
+    f.__name__: f for f in (as_pipe_end, as_pipe_rows, as_markdown, as_bare_gaps)
 }
 # Layouts that print a wrapped cell on two lines; the others print it whole.
 WRAPPING_LAYOUTS = ("as_tabs", "as_spaces", "as_cell_lines")
@@ -168,7 +225,7 @@ WRAPPING_LAYOUTS = ("as_tabs", "as_spaces", "as_cell_lines")
 def render(table: Table, layout: str) -> str:
     if isinstance(table, Prose):
         return "\n".join(table.lines)
-    return LAYOUTS[layout](table)
+    return (LAYOUTS.get(layout) or EXTRA_LAYOUTS[layout])(table)
 
 
 # ---------------------------------------------------------------- numbers as printed
@@ -1011,6 +1068,7 @@ class KindSpec:
     wrap_layouts: tuple[str, ...] = ()  # layouts whose wrapped name cells the parser rejoins
     overflow: bool = False  # the parser records OVERFLOW_CELL for a ##### money cell
     page_break_layouts: tuple[str, ...] = ()
+    extra_layouts: tuple[str, ...] = ()  # of EXTRA_LAYOUTS, for a share of the documents
 
 
 KINDS: dict[str, KindSpec] = {
@@ -1020,6 +1078,7 @@ KINDS: dict[str, KindSpec] = {
         wrap_layouts=WRAPPING_LAYOUTS,
         overflow=True,
         page_break_layouts=("as_tabs", "as_spaces", "as_bare_lines", "as_cell_lines"),
+        extra_layouts=tuple(EXTRA_LAYOUTS),
     ),
     "project_summary_table": KindSpec(
         summary_table, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS, overflow=True
@@ -1052,6 +1111,10 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
         # 部门决算 annexes print 元 whatever the document's unit.
         overflow=spec.overflow and (yuan or kind == "final_accounts") and rng.random() < 0.5,
     )
+    variants = random.Random(f"{seed}:{index}:variants")
+    if spec.extra_layouts and variants.random() < EXTRA_LAYOUT_SHARE:
+        layout = variants.choice(spec.extra_layouts)
+        style = replace(style, layout=layout, page_break=False, wrap=False)
     unit, province, city = _unit(rng)
     doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
     doc.tables = spec.writer(rng, doc)
