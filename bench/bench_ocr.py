@@ -258,6 +258,10 @@ def read_scan(scan: scans.Scan, seed: str, confusion: dict) -> tuple[str, list, 
             if last != cell.text:
                 key = ("checked", confusion_kind(cell.text, last), flagged)
                 confusion[key] = confusion.get(key, 0) + 1
+                confusion.setdefault(("examples", ""), []).append(
+                    f"{cell.text!r} -> first {first!r}, kept {last!r} "
+                    f"({'flagged' if flagged else 'NOT flagged'}; {seed} page {n})"
+                )
         w, h = image.size
         pages.append(Page(n, w * 72 / scan.dpi, h * 72 / scan.dpi, ocr=True))
     text, geometry = tabulate(rows, pages)
@@ -324,6 +328,7 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
     ]
     out += [f"    {m}" for m in misses[:30]]
     cells = confusion.pop(("cells", ""), 0)
+    examples = confusion.pop(("examples", ""), [])
     first = sorted(((n, k[1]) for k, n in confusion.items() if k[0] == "first"), reverse=True)
     out.append(
         f"  confusion of the {cells} figure cells, as the detector's boxes read them "
@@ -338,6 +343,7 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
         f"{sum(n for n, _, f in last if f)} of them flagged):"
     )
     out += [f"    {n:3d}  {kind} ({'flagged' if f else 'NOT flagged'})" for n, kind, f in last]
+    out += [f"      {e}" for e in examples[:20]]
     return out
 
 
