@@ -248,7 +248,9 @@ def read_scan(scan: scans.Scan, seed: str, confusion: dict) -> tuple[str, list, 
         for cell in scan.cells:
             if cell.page != n or not NUMBER.match(norm(cell.text)):
                 continue
-            got = recorder.reading_of(cell.box)
+            # the reader reads pages finer than OCR_MAX_DPI at it: regions on its scale
+            scale = ocr.OCR_MAX_DPI / scan.dpi if scan.dpi > ocr.OCR_MAX_DPI else 1.0
+            got = recorder.reading_of(tuple(v * scale for v in cell.box))
             first, last, flagged = got if got else ("", "", False)
             confusion.setdefault(("cells", ""), 0)
             confusion[("cells", "")] += 1
