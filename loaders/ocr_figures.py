@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 # among. The recogniser sees every line 48 pixels high whatever its scale, so scaling changes
 # nothing; stretching gives each character more columns, and `00` no longer reads as `0`.
 RE_READ_STRETCHES = (1.2, 1.45, 1.7)
+# A figure that passed its checks but sits in a row with a rate is read once more at this one;
+# only where that reading differs is it read at the others and voted on.
+CONFIRM_STRETCHES = (1.45,)
 # Padding around a figure's ink before reading it: shares of the ink's height.
 PAD_HEIGHT = 0.3
 PAD_WIDTH = 0.6
@@ -67,6 +70,7 @@ class Figure:
     ruled: bool = False
     unread: bool = False  # the cell holds ink that no box read
     readings: list[tuple[str, float]] = field(default_factory=list)  # re-read, not the first
+    stretched: list[float] = field(default_factory=list)  # the stretches it was re-read at
     doubt: str | None = None
     others: tuple[str, ...] = ()  # readings the arithmetic chose against
 
@@ -215,9 +219,11 @@ def check_page(
     rows: Sequence[Sequence[Figure]],
     reread: Callable[[list[Figure]], None],
     threshold: float,
+    confirm: Callable[[list[Figure]], None] | None = None,
 ) -> None:
     """Check and settle the figures of one page in place (see the module's docstring).
-    reread(figures) fills each figure's `readings`."""
+    reread(figures) adds readings to each figure; confirm(figures) adds one (a figure that
+    reads the same again is kept; one that does not is read fully and voted on)."""
     style = page_style(rows)
     doubtful = [
         f
@@ -238,11 +244,16 @@ def check_page(
         for row in rows
         if rate_explained([f.text for f in row if f.is_figure]) is not None
     ]
-    _reread_and_choose(
-        [f for row in checked for f in row if is_amount(f.text) or is_rate(f.text)],
-        reread,
-        style,
-    )
+    again = [
+        f
+        for row in checked
+        for f in row
+        if (is_amount(f.text) or is_rate(f.text)) and not f.readings and f.region is not None
+    ]
+    if again and confirm is not None:
+        confirm(again)
+        again = [f for f in again if any(_bare(t) != _bare(f.text) for t, _ in f.readings)]
+    _reread_and_choose(again, reread, style)
     for figures in checked:
         if not rate_explained([f.text for f in figures]):
             _reread_and_choose(figures, reread, style)
@@ -252,8 +263,8 @@ def check_page(
 def _reread_and_choose(
     figures: Sequence[Figure], reread: Callable[[list[Figure]], None], style: Style
 ) -> None:
-    """The figures not read again yet, read again and settled by their readings."""
-    rest = [f for f in figures if not f.readings and f.region is not None]
+    """The figures not read fully again yet, read again and settled by their readings."""
+    rest = [f for f in figures if len(f.readings) < 2 and f.region is not None]
     if rest:
         reread(rest)
         for f in rest:
