@@ -14,9 +14,9 @@ out right nearly always. So, on one page:
    its ink (inside its ruled cell, rule remnants dropped) is cut out, padded and read again at
    RE_READ_STRETCHES. The reading most of the readings agree on among the well-formed ones is
    kept.
-2. Arithmetic: a row holding a rate (`98.60%`) beside an amount has all its figures re-read
-   (an amount misread can still pass the check below), and must have two figures whose
-   quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
+2. Arithmetic: a row holding a rate (`98.60%`) beside an amount has its amounts and rates
+   read once more (an amount misread can still pass the check below), fully and by vote where
+   that reading differs, and must have two figures whose quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
    执行率 whatever the columns are called). Where the readings most agree on fail it, the
    combination of readings that passes wins; when it differs from what the readings alone
    would give, the cell keeps the other readings (a VALUE_INFERRED finding names them).
