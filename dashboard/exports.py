@@ -444,7 +444,7 @@ _render_cache = _BytesCache(RENDER_CACHE_ENTRIES)
 # Tables: CSV and XLSX
 
 # One number format in every export, as the pages show them: 万元 with two decimals and thousands
-# separators, rates (%) with one decimal, scores, points and percentage points with two. CSV
+# separators, rates (%) and percentage points with one decimal, scores and points with two. CSV
 # writes the rounded figure, XLSX keeps full precision under a display format, slides, PDF and
 # Word print format_cell's text.
 MONEY_DECIMALS = 2
@@ -454,6 +454,7 @@ OTHER_DECIMALS = 2  # a float column of no known kind (a ratio, a difference)
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = '0.0"%"'  # rates are stored as percentages (97.5), not fractions
 SCORE_FORMAT = "0.00"
+POINTS_FORMAT = "0.0"  # percentage points: a difference of rates, one decimal like them
 OTHER_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "0"
 # Headers of scores and points (自评得分, 分值, 失分, 印发总分, 复算−印发); 核对 columns are text.
@@ -493,16 +494,18 @@ def is_score_column(name: object) -> bool:
 
 
 def number_kind(name: object) -> str | None:
-    """'money', 'score', 'percent' or None: how a numeric column of that header is shown.
+    """'money', 'score', 'percent', 'points' or None: how a numeric column of that header is
+    shown (dashboard.ui.column_config shows the page's tables the same way).
 
-    A header naming percentage points (得分率差（百分点）) is a score-like difference; one naming
-    % is a rate even with 得分 in it (指标得分率（%）); score words come before a bare 率.
+    A header naming percentage points (得分率差（百分点）) is a difference of rates, shown like a
+    rate without %; one naming % is a rate even with 得分 in it (指标得分率（%）); score words
+    come before a bare 率.
     """
     text = str(name)
     if is_money_column(text):
         return "money"
     if "百分点" in text:
-        return "score"
+        return "points"
     if text.endswith("_pct") or "%" in text or "％" in text:
         return "percent"
     if is_score_column(text):
@@ -512,8 +515,18 @@ def number_kind(name: object) -> str | None:
     return None
 
 
-_KIND_DECIMALS = {"money": MONEY_DECIMALS, "score": SCORE_DECIMALS, "percent": PERCENT_DECIMALS}
-_KIND_FORMATS = {"money": MONEY_FORMAT, "score": SCORE_FORMAT, "percent": PERCENT_FORMAT}
+_KIND_DECIMALS = {
+    "money": MONEY_DECIMALS,
+    "score": SCORE_DECIMALS,
+    "percent": PERCENT_DECIMALS,
+    "points": PERCENT_DECIMALS,
+}
+_KIND_FORMATS = {
+    "money": MONEY_FORMAT,
+    "score": SCORE_FORMAT,
+    "percent": PERCENT_FORMAT,
+    "points": POINTS_FORMAT,
+}
 
 
 def _is_number_column(series: pd.Series) -> bool:

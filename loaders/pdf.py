@@ -364,6 +364,16 @@ def _open_ends(page) -> tuple[list[dict], tuple[float | None, float | None]]:
     horizontal = [e for e in edges if e["orientation"] == "h"]
     if len(vertical) < 2:
         return [], (None, None)
+    top, bottom = min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)
+    crossed = any(
+        sum(1 for v in vertical if h["x0"] - LINE_SNAP <= v["x0"] <= h["x1"] + LINE_SNAP) >= 2
+        and top - LINE_SNAP <= h["top"] <= bottom + LINE_SNAP
+        for h in horizontal
+    )
+    if not crossed and bottom - top < (1 - 2 * MARGIN_SHARE) * float(page.height):
+        # column rules without a line across them (a table ruled only vertically) are no grid
+        # a page break cut: only a row that fills the page may have no line across it
+        return [], (None, None)
     lines: list[dict] = []
     cuts: list[float | None] = []
     for y, end in (

@@ -130,9 +130,9 @@ def test_caption_is_legible_in_the_png(packs):
 
 def shown_decimals(header: str) -> int | None:
     """Decimals the page shows, by header words (independently of exports.number_kind)."""
-    if "万元" in header or "百分点" in header:
+    if "万元" in header:
         return 2
-    if "（%）" in header:
+    if "（%）" in header or "百分点" in header:
         return 1
     if any(w in header for w in ("得分", "分值", "失分", "总分")) and "核对" not in header:
         return 2
@@ -192,6 +192,8 @@ def test_xlsx_keeps_full_precision_under_display_formats(packs):
                         assert cell.number_format == "#,##0.00", (title, column)
                     elif decimals == 2:
                         assert cell.number_format == "0.00", (title, column)
+                    elif decimals == 1 and "百分点" in header[j]:
+                        assert cell.number_format == "0.0", (title, column)
                     elif decimals == 1:
                         assert cell.number_format == '0.0"%"', (title, column)
     assert more_decimals > 0  # some values carry more decimals than shown, and kept them
@@ -312,6 +314,7 @@ def assert_pdf(title: str, pack: exports.Pack, data: bytes) -> int:
         texts.append(text)
         assert f"第 {number} / {pages} 页" in text, (title, number)
         assert "数据日期" in text  # the caption heads every page
+        assert re.sub(r"\s+", "", pack.footer) in re.sub(r"\s+", "", text)  # and the footer
     everything = re.sub(r"\s+", "", "".join(texts))
     assert title in everything
     for name, frame in pack.printed_tables():
@@ -406,8 +409,8 @@ def test_pdf_prints_hostile_names_as_text():
 
 
 def test_a_synthetic_corpus_exports_every_page_the_years_page_included(tmp_path):
-    """On documents of several years per unit (synthetic), 年度对比 offers its pack too: every
-    page's deck, PDF and Word report hold up as on the seeds."""
+    """On documents of several years per unit (synthetic), every page offers its pack, 年度对比
+    too, whose deck, PDF and Word report hold up as the others do on the seeds."""
     from loaders.build import build
     from synth import write_corpus
 
@@ -416,10 +419,13 @@ def test_a_synthetic_corpus_exports_every_page_the_years_page_included(tmp_path)
     with pytest.MonkeyPatch.context() as mp:
         packs = capture_packs(tmp_path / "parquet", mp)
     assert set(packs) == set(PACK_PAGES.values())
-    for title, pack in packs.items():
-        assert_deck(title, pack, exports.pack_pptx(pack))
-        assert_pdf(title, pack, report_pdf.pdf_bytes(pack))
-        assert_docx(title, pack, report_docx.docx_bytes(pack))
+    # the other pages' exports are read on the seeds above; 年度对比 has its pack only here
+    title = "年度对比"
+    pack = packs[title]
+    assert pack.charts and pack.printed_tables()
+    assert_deck(title, pack, exports.pack_pptx(pack))
+    assert_pdf(title, pack, report_pdf.pdf_bytes(pack))
+    assert_docx(title, pack, report_docx.docx_bytes(pack))
 
 
 def test_docx_holds_control_characters_from_a_document():
@@ -428,3 +434,19 @@ def test_docx_holds_control_characters_from_a_document():
     pack = exports.Pack("预算执行", {}, "", ["单位\x0b 2023年"], [], [("明细", frame)], "脚注")
     document = Document(io.BytesIO(report_docx.docx_bytes(pack)))
     assert document.tables[0].rows[1].cells[0].text == "甲\ufffd乙"
+
+
+def test_the_corrections_line_reaches_every_page_footer():
+    """The footer the page gives (with 校对's count of hand corrections) ends every PDF page and
+    the Word report's footer."""
+    footer = "绩效看板 · 预算执行 · 校对：1 份文档共 2 处经人工校对"
+    frame = pd.DataFrame({"项目": [f"项目{i}" for i in range(120)], "预算（万元）": range(120)})
+    pack = exports.Pack("预算执行", {}, "2025-03-01", ["甲"], [], [("明细", frame)], footer)
+    document = pdfium.PdfDocument(report_pdf.pdf_bytes(pack))
+    assert len(document) >= 2
+    for page in document:
+        assert "校对：1份文档共2处经人工校对" in re.sub(
+            r"\s+", "", page.get_textpage().get_text_range()
+        )
+    word = Document(io.BytesIO(report_docx.docx_bytes(pack)))
+    assert footer in word.sections[0].footer.paragraphs[0].text

@@ -158,6 +158,30 @@ def test_a_new_table_under_the_same_header_keeps_its_header_at_a_page_break():
     assert texts.index(head, 1) == 5
 
 
+def test_a_ruled_row_a_page_break_cut_open_is_one_row():
+    # pages 1-2 of seed 000 as bench/seeds_pdf.py prints it with Chromium: row 2's long cells
+    # run from page 1's foot (no line under them) to page 2's head (no line above them)
+    converted = convert("s.pdf", (FIXTURES / "split_row_chromium.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    numbered = {line.split("\t")[0]: line for line in lines if line[:1].isdigit()}
+    assert set(numbered) >= {"1", "2", "3"}
+    two = numbered["2"].split("\t")
+    assert two[2] == "办公设备购置" and any("扫描仪1台约2.2万元" in cell for cell in two)
+    n = lines.index(numbered["2"]) + 1
+    assert converted.geometry.lines[n].page == 1  # the row keeps the page it starts on
+    assert lines[n].startswith("3\t") and converted.geometry.lines[n + 1].page == 2
+
+
+def test_a_table_ruled_only_between_columns_is_read_by_its_rows():
+    # Chromium, cells with left and right borders only: no line across, no page break to close
+    converted = convert("c.pdf", (FIXTURES / "column_rules_chromium.pdf").read_bytes())
+    assert converted.data.decode("utf-8").split("\n")[1:4] == [
+        "项目名称\t预算数\t执行数",
+        "疫情防控\t100.00\t90.00",
+        "卫生监督\t50.00\t50.00",
+    ]
+
+
 def test_a_total_row_at_a_page_top_is_no_rest_of_the_row_above():
     lefts = [40.0, 120.0, 200.0, 280.0]
     last = row(["效益指标", "科研论文产出量", "40.00", "40.00"], 1, lefts, 540)
