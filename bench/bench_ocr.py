@@ -180,9 +180,9 @@ class Recorder:
         self._check = ocr.check_page
 
     def __enter__(self):
-        def check(rows, reread, threshold):
+        def check(rows, reread, threshold, **options):
             first = [[f.text for f in row] for row in rows]
-            self._check(rows, reread, threshold)
+            self._check(rows, reread, threshold, **options)
             for row, texts in zip(rows, first, strict=True):
                 for f, text in zip(row, texts, strict=True):
                     if f.region is not None:
