@@ -180,9 +180,9 @@ class Recorder:
         self._check = ocr.check_page
 
     def __enter__(self):
-        def check(rows, reread, threshold):
+        def check(rows, reread, threshold, **options):
             first = [[f.text for f in row] for row in rows]
-            self._check(rows, reread, threshold)
+            self._check(rows, reread, threshold, **options)
             for row, texts in zip(rows, first, strict=True):
                 for f, text in zip(row, texts, strict=True):
                     if f.region is not None:
@@ -222,7 +222,7 @@ def confusion_kind(truth: str, read: str) -> str:
     if truth.endswith(read) or digits.endswith(got):
         return "front of the figure lost (split box)"
     if truth.startswith(read) or digits.startswith(got):
-        return "end lost (a wrapped line not read)"
+        return "end lost (a wrapped line not read, or `00` read as `0`)"
     if read.startswith(truth) or got.startswith(digits):
         return "characters added at the end"
     if len(got) == len(digits):
@@ -248,7 +248,9 @@ def read_scan(scan: scans.Scan, seed: str, confusion: dict) -> tuple[str, list, 
         for cell in scan.cells:
             if cell.page != n or not NUMBER.match(norm(cell.text)):
                 continue
-            got = recorder.reading_of(cell.box)
+            # the reader reads pages finer than OCR_MAX_DPI at it: regions on its scale
+            scale = ocr.OCR_MAX_DPI / scan.dpi if scan.dpi > ocr.OCR_MAX_DPI else 1.0
+            got = recorder.reading_of(tuple(v * scale for v in cell.box))
             first, last, flagged = got if got else ("", "", False)
             confusion.setdefault(("cells", ""), 0)
             confusion[("cells", "")] += 1
@@ -258,6 +260,10 @@ def read_scan(scan: scans.Scan, seed: str, confusion: dict) -> tuple[str, list, 
             if last != cell.text:
                 key = ("checked", confusion_kind(cell.text, last), flagged)
                 confusion[key] = confusion.get(key, 0) + 1
+                confusion.setdefault(("examples", ""), []).append(
+                    f"{cell.text!r} -> first {first!r}, kept {last!r} "
+                    f"({'flagged' if flagged else 'NOT flagged'}; {seed} page {n})"
+                )
         w, h = image.size
         pages.append(Page(n, w * 72 / scan.dpi, h * 72 / scan.dpi, ocr=True))
     text, geometry = tabulate(rows, pages)
@@ -279,15 +285,20 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
         parsed = read_document(f"scan_{i}.txt", text.encode())
         got = {p["project"]: p for p in parsed["projects"] if p.get("level") == "project"}
         low_lines = {f.source_line for f in findings}
+        taken: set[int] = set()
         for truth in scan.projects:
             row = got.get(truth["project"])
-            if row is None:  # the name misread: match by position
+            if row is None:  # the name misread: the next project row no truth names
                 rest = [
                     p
                     for p in parsed["projects"]
-                    if p["project"] not in {t["project"] for t in scan.projects}
+                    if p.get("level") == "project"
+                    and p["project"] not in {t["project"] for t in scan.projects}
+                    and id(p) not in taken
                 ]
                 row = rest[0] if rest else None
+                if row is not None:
+                    taken.add(id(row))
                 misses.append(f"name {truth['project']!r} -> {row and row['project']!r}")
             if row is None:
                 missing += 1
@@ -319,6 +330,7 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
     ]
     out += [f"    {m}" for m in misses[:30]]
     cells = confusion.pop(("cells", ""), 0)
+    examples = confusion.pop(("examples", ""), [])
     first = sorted(((n, k[1]) for k, n in confusion.items() if k[0] == "first"), reverse=True)
     out.append(
         f"  confusion of the {cells} figure cells, as the detector's boxes read them "
@@ -333,6 +345,7 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
         f"{sum(n for n, _, f in last if f)} of them flagged):"
     )
     out += [f"    {n:3d}  {kind} ({'flagged' if f else 'NOT flagged'})" for n, kind, f in last]
+    out += [f"      {e}" for e in examples[:20]]
     return out
 
 

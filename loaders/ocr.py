@@ -42,6 +42,7 @@ from pathlib import Path
 
 from .findings import Finding
 from .ocr_figures import (
+    CONFIRM_STRETCHES,
     MIN_BLOB_PX,
     PAD_HEIGHT,
     PAD_WIDTH,
@@ -593,7 +594,12 @@ def read_page_image(
     ]
     height = statistics.median(w.height for w in words) if words else 0.0
     figures = [[_figure(cell, rules, height) for cell in cells] for cells in table]
-    check_page(figures, lambda fs: reread(upright, fs), CONFIDENCE_THRESHOLD)
+    check_page(
+        figures,
+        lambda fs: reread(upright, fs, RE_READ_STRETCHES),
+        CONFIDENCE_THRESHOLD,
+        confirm=lambda fs: reread(upright, fs, CONFIRM_STRETCHES),
+    )
     rows = []
     for cells, checked in zip(table, figures, strict=True):
         row = []
@@ -663,9 +669,10 @@ def unread_ink(ink, cell: Cell, text_height: float) -> bool:
     return False
 
 
-def reread(upright, figures: Sequence[Figure]) -> None:
+def reread(upright, figures: Sequence[Figure], stretches: Sequence[float]) -> None:
     """Each figure's ink cut from the upright page and read again, stretched sideways by each
-    of RE_READ_STRETCHES (one batch through the recogniser alone): its `readings`."""
+    of stretches it was not read at yet (one batch through the recogniser alone): added to its
+    `readings`."""
     import cv2
 
     crops, owners = [], []
@@ -673,7 +680,8 @@ def reread(upright, figures: Sequence[Figure]) -> None:
         crop = ink_crop(upright, figure.region, figure.ruled)
         if crop is None:
             continue
-        for s in RE_READ_STRETCHES:
+        for s in (s for s in stretches if s not in figure.stretched):
+            figure.stretched.append(s)
             scaled = (
                 crop
                 if s == 1.0

@@ -14,9 +14,9 @@ out right nearly always. So, on one page:
    its ink (inside its ruled cell, rule remnants dropped) is cut out, padded and read again at
    RE_READ_STRETCHES. The reading most of the readings agree on among the well-formed ones is
    kept.
-2. Arithmetic: a row holding a rate (`98.60%`) beside an amount has all its figures re-read
-   (an amount misread can still pass the check below), and must have two figures whose
-   quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
+2. Arithmetic: a row holding a rate (`98.60%`) beside an amount has its amounts and rates
+   read once more (an amount misread can still pass the check below), fully and by vote where
+   that reading differs, and must have two figures whose quotient is the rate, within what the printed roundings allow (执行数 ÷ 预算数 =
    执行率 whatever the columns are called). Where the readings most agree on fail it, the
    combination of readings that passes wins; when it differs from what the readings alone
    would give, the cell keeps the other readings (a VALUE_INFERRED finding names them).
@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 # among. The recogniser sees every line 48 pixels high whatever its scale, so scaling changes
 # nothing; stretching gives each character more columns, and `00` no longer reads as `0`.
 RE_READ_STRETCHES = (1.2, 1.45, 1.7)
+# A figure that passed its checks but sits in a row with a rate is read once more at this one;
+# only where that reading differs is it read at the others and voted on.
+CONFIRM_STRETCHES = (1.45,)
 # Padding around a figure's ink before reading it: shares of the ink's height.
 PAD_HEIGHT = 0.3
 PAD_WIDTH = 0.6
@@ -67,6 +70,7 @@ class Figure:
     ruled: bool = False
     unread: bool = False  # the cell holds ink that no box read
     readings: list[tuple[str, float]] = field(default_factory=list)  # re-read, not the first
+    stretched: list[float] = field(default_factory=list)  # the stretches it was re-read at
     doubt: str | None = None
     others: tuple[str, ...] = ()  # readings the arithmetic chose against
 
@@ -215,9 +219,11 @@ def check_page(
     rows: Sequence[Sequence[Figure]],
     reread: Callable[[list[Figure]], None],
     threshold: float,
+    confirm: Callable[[list[Figure]], None] | None = None,
 ) -> None:
     """Check and settle the figures of one page in place (see the module's docstring).
-    reread(figures) fills each figure's `readings`."""
+    reread(figures) adds readings to each figure; confirm(figures) adds one (a figure that
+    reads the same again is kept; one that does not is read fully and voted on)."""
     style = page_style(rows)
     doubtful = [
         f
@@ -230,21 +236,39 @@ def check_page(
         reread([f for f in doubtful if f.region is not None])
         for f in doubtful:
             choose(f, style)
-    # Rows with a rate beside amounts (funds rows, totals): every figure read twice, since a
-    # misread amount can still pass the arithmetic (`221,073,412.00` beside a 年初预算数 and a
-    # 执行数 of 21,073,412.00 at 100.00%).
+    # Rows with a rate beside amounts (funds rows, totals): their amounts and rates read twice,
+    # since a misread amount can still pass the arithmetic (`221,073,412.00` beside a 年初预算数
+    # and a 执行数 of 21,073,412.00 at 100.00%); the other figures (序号, 分值) where it fails.
     checked = [
         [f for f in row if f.is_figure]
         for row in rows
         if rate_explained([f.text for f in row if f.is_figure]) is not None
     ]
-    rest = [f for row in checked for f in row if not f.readings and f.region is not None]
+    again = [
+        f
+        for row in checked
+        for f in row
+        if (is_amount(f.text) or is_rate(f.text)) and not f.readings and f.region is not None
+    ]
+    if again and confirm is not None:
+        confirm(again)
+        again = [f for f in again if any(_bare(t) != _bare(f.text) for t, _ in f.readings)]
+    _reread_and_choose(again, reread, style)
+    for figures in checked:
+        if not rate_explained([f.text for f in figures]):
+            _reread_and_choose(figures, reread, style)
+        _settle_row(figures, style)
+
+
+def _reread_and_choose(
+    figures: Sequence[Figure], reread: Callable[[list[Figure]], None], style: Style
+) -> None:
+    """The figures not read fully again yet, read again and settled by their readings."""
+    rest = [f for f in figures if len(f.readings) < 2 and f.region is not None]
     if rest:
         reread(rest)
         for f in rest:
             choose(f, style)
-    for figures in checked:
-        _settle_row(figures, style)
 
 
 def _settle_row(figures: list[Figure], style: Style) -> None:

@@ -746,7 +746,16 @@ def _merge_into(last: _Row, rest: _Row) -> None:
     """The text of rest's cells appended to last's (last keeps its page and boxes)."""
     last.open_bottom = rest.open_bottom  # a row over three pages goes on again
     last.cells = [
-        PageCell(join_lines([a.text, b.text]), a.page, a.box, a.confidence) if b.text else a
+        PageCell(
+            join_lines([a.text, b.text]),
+            a.page,
+            a.box,
+            min((c for c in (a.confidence, b.confidence) if c is not None), default=None),
+            a.doubt or b.doubt,  # an OCR reading in doubt stays so when its row is joined
+            a.others + b.others,
+        )
+        if b.text
+        else a
         for a, b in zip(last.cells, rest.cells, strict=True)
     ]
 

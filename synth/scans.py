@@ -276,10 +276,10 @@ FIXTURES = (
 )
 
 
-# Pages of bench/bench_ocr.py's round trip (seed 0, scan index) whose detector boxes misread
-# figures at a high confidence: `2,309..12`, `2,6714` for `2,670.14` (a 项目绩效自评表), and
-# amounts in 元 wrapped in their cells, read `18,689,794.010` (a 项目支出绩效自评表).
-BENCH_FIXTURES = (("summary_form_misread.jpg", 3), ("eval_form_wrapped.jpg", 26))
+# First pages of bench/bench_ocr.py's round-trip scans (seed 0, scan index) that the detector
+# misreads: `5,410,48.0` for `5,410,548.00` at 0.9 (a 项目支出绩效自评表), and a lone `1` it
+# draws no box around (a 项目绩效自评表). loaders/ocr_figures.py re-reads both right.
+BENCH_FIXTURES = (("eval_form_misread.jpg", 6), ("summary_form_unread.jpg", 9))
 
 
 def bench_page(index: int, seed: int = 0, dpi: float = 150.0) -> tuple[Scan, float, bytes]:
@@ -296,7 +296,8 @@ def write_fixtures(out: Path, seed: int = 0, dpi: float = 150.0) -> dict:
     truth = {}
     for name, index in BENCH_FIXTURES:
         scan, angle, data = bench_page(index, seed, dpi)
-        assert len(scan.pages) == 1, name
+        on_page = {c.text for c in scan.cells if c.page == 1}
+        scan.projects = [p for p in scan.projects if p["project"] in on_page]
         (out / name).write_bytes(data)
         truth[name] = {**truth_of(scan), "rotation_degrees": round(angle, 3), "dpi": dpi}
     for name, kind, angle, saved in FIXTURES:

@@ -739,3 +739,20 @@ def test_zero_total_row_with_zero_components_stays_zero():
     text = ZERO_TOTAL.replace("120.00\t120.00\t96.00", "0\t0\t0")
     (project,) = parse(Doc.from_text(text)).projects
     assert project["budget_wan"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("label", "unit"),
+    [
+        ("项目资金（万元）", "万元"),
+        ("项目资金(元)", "元"),
+        ("项目资金元）", "元"),  # a scan lost the opening bracket
+        ("项目资金（元", "元"),
+        ("项目资金", None),
+    ],
+)
+def test_unit_in_a_funds_label(label, unit):
+    from loaders.kinds.project_eval_tables import _UNIT_IN_LABEL
+
+    m = _UNIT_IN_LABEL.search(label)
+    assert (m and (m.group(1) or m.group(2))) == unit

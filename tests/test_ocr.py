@@ -30,9 +30,9 @@ SCANS = ROOT / "tests" / "fixtures" / "scans"
 TRUTH = json.loads((SCANS / "truth.json").read_text(encoding="utf-8"))
 ROTATED = "eval_form_rotated.jpg"
 BILEVEL = "summary_form.png"
-# Pages of the bench whose detector boxes misread figures at high confidence (synth/scans.py
-# BENCH_FIXTURES): a doubled and a lost decimal point, and amounts in 元 wrapped in their cells.
-MISREAD = ("summary_form_misread.jpg", "eval_form_wrapped.jpg")
+# Pages of the bench the detector misreads at high confidence (synth/scans.py BENCH_FIXTURES):
+# digits of an amount lost, and a lone digit it draws no box around.
+MISREAD = ("eval_form_misread.jpg", "summary_form_unread.jpg")
 AMOUNT_KEYS = ("budget_wan", "actual_wan", "reported_rate_pct")
 # Where summary_form.png prints project 1's 执行数 7,704,061.00 (pixels, x0, y0, x1, y1).
 ACTUAL_CELL_PX = (613, 259, 727, 282)
@@ -148,6 +148,14 @@ def test_the_detectors_misread_figures_are_read_again_or_flagged(tmp_path):
     first = [text for _c, text, _s, _ch in ocr.recognise(np.asarray(image))]
     # the page still provokes the misreading: a figure read at high confidence, not well formed
     assert any(Figure(t, 1.0, None).is_figure and not well_formed(t) for t in first)
+    # a lone 序号 the detector draws no box around is read from the ink in its cell
+    name = MISREAD[1]
+    rows, _pages, _findings = ocr.read_image_file((SCANS / name).read_bytes(), name)
+    project = TRUTH[name]["projects"][0]["project"]
+    assert [c.text for c in next(r for r in rows if len(r) > 1 and r[1].text == project)][:2] == [
+        "1",
+        project,
+    ]
     raw = tmp_path / "raw"
     raw.mkdir()
     for name in MISREAD:

@@ -105,7 +105,8 @@ _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 # The fiscal component row under 年度资金总额: 其中：当年财政拨款 / 财政拨款 / 财政资金.
 _FISCAL = re.compile(r"财政(?:拨款|资金)")
 _NAME_YEAR = re.compile(r"^((?:19|20)\d{2})年(?!\d)")
-_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
+# The unit in a funds header's label, a bracket allowed lost (a scan read `项目资金元）`).
+_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]?|(万元|元)[)）]")
 _SUFFIX = re.compile(r"[(（][A-Za-z/%+\-×*＋]{0,5}[)）]$")
 
 # Tokens are the layout stage's cells; what label a cell is, is this kind's reading of its key.
@@ -453,7 +454,7 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
                 b.unit = b.unit or (value and re.sub(r"\s+", "", value))
         elif kind == "funds_header":
             m = _UNIT_IN_LABEL.search(t.key)
-            b.amount_unit = m.group(1) if m else b.amount_unit
+            b.amount_unit = (m.group(1) or m.group(2)) if m else b.amount_unit
             roles = _funds_run(toks, i + 1)
             i += 1 + _run_length(toks, i + 1, roles)
             _header(b, roles, toks, i)
@@ -550,7 +551,7 @@ def _header(b: Block, roles: list[tuple[str, Tok]], toks: list[Tok], i: int) -> 
     b.funds_roles = roles
     for _, tok in roles:
         m = _UNIT_IN_LABEL.search(tok.key)
-        b.amount_unit = m.group(1) if m and not b.amount_unit else b.amount_unit
+        b.amount_unit = (m.group(1) or m.group(2)) if m and not b.amount_unit else b.amount_unit
     j = i
     while j < len(toks) and j - i < len(roles) + 1 and _is_value(toks[j]):
         j += 1
