@@ -19,11 +19,14 @@ project_eval_tables documents are also printed, a share of them drawn from a ran
 their own (so that the rest of the corpus does not move), in the layout classes of synth.layouts
 that real 自评表 come in: one cell per line ending in ' |' (as_pipe_end), 'a | b' rows
 (as_pipe_rows), markdown tables (as_markdown), one cell per line with runs of blank lines between
-cells (as_bare_gaps). Not generated yet (issue 11, item 6): glued cells and whole documents in
-traditional characters, which the loaders do not read (a glued 总分 row '总分10090' reads as one
-score of 10090, the funds row gives nothing; a traditional document's head matches no kind's
-simplified keywords); and, not yet tried, prose 自评报告, zero 年度资金总额 rows over a 财政拨款
-row, split headers and the 转移支付区域(项目)绩效自评表.
+cells (as_bare_gaps). A share of the documents of every kind but final_accounts (whose prose
+the loaders match in simplified characters only) is printed in traditional
+characters (衛生, 預算, 執行: synth.layouts.TRADITIONAL); their truth keeps the names (unit,
+project, indicator) as printed, and 一级/二级 and 基本/项目支出 in simplified characters, as the
+loaders read those categories. Not generated yet (issue 11, item 6): glued cells, which the loaders
+do not read (a glued 总分 row '总分10090' reads as one score of 10090, the funds row gives
+nothing); and, not yet tried, prose 自评报告, zero 年度资金总额 rows over a 财政拨款 row, split
+headers and the 转移支付区域(项目)绩效自评表.
 
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
 - department_overall_eval: wrapped names but in the tab-led one-cell-per-line export (tab and
@@ -355,6 +358,7 @@ class Synthetic:
     tables: list[Table] = field(default_factory=list)
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
+    traditional: bool = False  # printed in traditional characters
 
     def wrap(self, rng: random.Random, name: str) -> str:
         printed = _wrapped(rng, self.style, name)
@@ -1069,6 +1073,7 @@ class KindSpec:
     overflow: bool = False  # the parser records OVERFLOW_CELL for a ##### money cell
     page_break_layouts: tuple[str, ...] = ()
     extra_layouts: tuple[str, ...] = ()  # of EXTRA_LAYOUTS, for a share of the documents
+    traditional: bool = True  # a share of the documents is printed in traditional characters
 
 
 KINDS: dict[str, KindSpec] = {
@@ -1087,8 +1092,14 @@ KINDS: dict[str, KindSpec] = {
         overall_eval, tuple(LAYOUTS), wrap_layouts=("as_cell_lines",)
     ),
     "target_declaration": KindSpec(declaration, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS),
+    # 部门决算 in traditional characters is not read yet: its prose (预算数 … 万元 in sentences)
+    # and 附件 headings are matched in simplified characters.
     "final_accounts": KindSpec(
-        final_accounts, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS, overflow=True
+        final_accounts,
+        tuple(LAYOUTS),
+        wrap_layouts=WRAPPING_LAYOUTS,
+        overflow=True,
+        traditional=False,
     ),
 }
 
@@ -1119,9 +1130,32 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
     doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
     doc.tables = spec.writer(rng, doc)
     doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
+    if variants.random() < TRADITIONAL_SHARE and spec.traditional:
+        _in_traditional(doc)
     from .years import in_place_of  # synth.years builds on this module
 
     return in_place_of(index, seed, doc) if series else doc
+
+
+# Share of the documents printed in traditional characters (synth.layouts.TRADITIONAL: 衛生,
+# 預算, 執行); the loaders read their labels like simplified ones and keep names as printed.
+TRADITIONAL_SHARE = 0.08
+
+
+def _in_traditional(doc: Synthetic) -> None:
+    """The document printed in traditional characters, the names of its truth with it."""
+    from .layouts import to_traditional
+
+    doc.text = to_traditional(doc.text)
+    doc.unit = to_traditional(doc.unit)
+    doc.traditional = True
+    for rows in (doc.projects, doc.indicators, doc.findings):
+        for row in rows:
+            if row.get("level") == "expenditure_type":
+                continue  # 基本支出 / 项目支出 are categories, named by the loaders
+            for key in ("project", "name"):  # 一级/二级 are categories, read as simplified
+                if isinstance(row.get(key), str):
+                    row[key] = to_traditional(row[key])
 
 
 def file_name(index: int, doc: Synthetic) -> str:

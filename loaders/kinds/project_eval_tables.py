@@ -49,12 +49,14 @@ from ..vocab import (
     NAME_LABELS,
     OTHER_LABELS,
     PARENT_LABELS,
+    TRAD_TO_SIMP,
     UNIT_LABELS,
     funds_role,
     indicator_role,
     is_level2,
     key_of,
     source_columns,
+    squeeze_key,
 )
 from . import Parsed
 
@@ -331,11 +333,21 @@ class Block:
     levels: dict = field(default_factory=lambda: {"level1": None, "level2": None})
 
 
+# Each simplified character of a label with the traditional forms the vocabulary reads as it.
+_TRADITIONAL_OF: dict[str, str] = {}
+for _trad, _simp in TRAD_TO_SIMP.items():
+    _TRADITIONAL_OF[chr(_simp)] = _TRADITIONAL_OF.get(chr(_simp), "") + chr(_trad)
+
+
 def _label_pattern(label: str) -> str:
-    """A label as printed: either kind of bracket, spaces anywhere (OCR, wrapping)."""
+    """A label as printed: either kind of bracket, spaces anywhere (OCR, wrapping), in simplified
+    or traditional characters (項目名稱)."""
     out = []
     for ch in label:
-        out.append({"(": "[(（]", ")": "[)）]"}.get(ch, re.escape(ch)))
+        if ch in _TRADITIONAL_OF:
+            out.append(f"[{ch}{_TRADITIONAL_OF[ch]}]")
+        else:
+            out.append({"(": "[(（]", ")": "[)）]"}.get(ch, re.escape(ch)))
     return r"\s*".join(out)
 
 
@@ -785,7 +797,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     before = texts[: k + 1]
     lead: list[str] = []
     while len(before) > 3 and (
-        (not lead and squeeze(before[0]) in LEVEL1_WORDS) or is_level2(squeeze(before[0]))
+        (not lead and squeeze_key(before[0]) in LEVEL1_WORDS) or is_level2(squeeze_key(before[0]))
     ):
         lead.append(before.pop(0))
     if len(before) >= 3:
@@ -799,10 +811,10 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     # Two leading cells are 一级 + 二级 even when their words are new to us.
     if len(name_parts) >= 3 and not lead:
         lead, name_parts = name_parts[:2], name_parts[2:]
-    elif len(name_parts) == 2 and not lead and is_level2(squeeze(name_parts[0])):
+    elif len(name_parts) == 2 and not lead and is_level2(squeeze_key(name_parts[0])):
         lead, name_parts = name_parts[:1], name_parts[1:]
     for text in lead:
-        fields["level1" if squeeze(text) in LEVEL1_WORDS else "level2"] = text
+        fields["level1" if squeeze_key(text) in LEVEL1_WORDS else "level2"] = text
     if len(lead) == 2 and "level2" not in fields:
         fields["level1"], fields["level2"] = lead
     fields["name"] = _join(name_parts)
@@ -817,10 +829,10 @@ def _by_words(texts: list[str], roles: list[str]) -> dict | None:
     """Fields of a row of a table without 分值 / 得分 (the transfer-payment form): level words
     first, then name, target, actual and reason in the header's order. A row whose cells were
     printed with single spaces inside wider gaps is split at its single spaces too."""
-    cells = [t for t in texts if squeeze(t) != "绩效指标"]
+    cells = [t for t in texts if squeeze_key(t) != "绩效指标"]
     fields: dict[str, str] = {}
-    while cells and (is_level2(squeeze(cells[0])) or squeeze(cells[0]) in LEVEL1_WORDS):
-        fields["level1" if squeeze(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
+    while cells and (is_level2(squeeze_key(cells[0])) or squeeze_key(cells[0]) in LEVEL1_WORDS):
+        fields["level1" if squeeze_key(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
     wanted = [r for r in roles if r in _TEXT_ROLES]
     if len(cells) < min(3, len(wanted)):
         cells = [w for c in cells for w in layout.split_loose(c)[0]] if cells else []
