@@ -23,9 +23,10 @@ cells (as_bare_gaps). A share of the documents of every kind but final_accounts 
 the loaders match in simplified characters only) is printed in traditional
 characters (衛生, 預算, 執行: synth.layouts.TRADITIONAL); their truth keeps the names (unit,
 project, indicator) as printed, and 一级/二级 and 基本/项目支出 in simplified characters, as the
-loaders read those categories. Not generated yet (issue 11, item 6): glued cells, which the loaders
-do not read (a glued 总分 row '总分10090' reads as one score of 10090, the funds row gives
-nothing); and, not yet tried, prose 自评报告, zero 年度资金总额 rows over a 财政拨款 row, split
+loaders read those categories. A few 自评表 blocks print their 年度资金总额 row as 0 over a 其中：财政拨款 row
+with the amounts (truth: the component's amounts and a VALUE_CONFLICT finding). Not generated yet
+(issue 11, item 6): glued cells, which the loaders do not read (a glued 总分 row '总分10090' reads
+as one score of 10090, the funds row gives nothing); and, not yet tried, prose 自评报告, split
 headers and the 转移支付区域(项目)绩效自评表.
 
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
@@ -359,6 +360,8 @@ class Synthetic:
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
     traditional: bool = False  # printed in traditional characters
+    # Draws for the variants of issue 11 (a stream of its own: the rest of the corpus stays put).
+    variants: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     def wrap(self, rng: random.Random, name: str) -> str:
         printed = _wrapped(rng, self.style, name)
@@ -432,15 +435,21 @@ def _status(weight: float, score: float) -> str:
 
 
 def _funds_cells(
-    rng: random.Random, doc: Synthetic, project: str, values: dict[str, float]
+    rng: random.Random,
+    doc: Synthetic,
+    project: str,
+    values: dict[str, float],
+    printed: bool = True,
 ) -> dict[str, str]:
-    """The printed money cells of one row; a wide number may overflow (its truth becomes null)."""
+    """The printed money cells of one row; a wide number may overflow (its truth becomes null).
+    printed=False: the cells are not printed after all (the draws are made all the same)."""
     out = {}
     for key, wan in values.items():
         text = doc.style.money(wan)
         if doc.style.overflows(rng, text):
             text = OVERFLOW_MARK
-            doc.overflow_finding(project)
+            if printed:
+                doc.overflow_finding(project)
         out[key] = text
     return out
 
@@ -473,6 +482,24 @@ def _scored_row(
     return row, score
 
 
+# Share of the 自评表 blocks whose 年度资金总额 row is printed as 0 over a 其中：财政拨款 row with
+# the amounts (some provinces' forms): the loaders take the component and record VALUE_CONFLICT.
+ZERO_TOTAL_SHARE = 0.04
+
+
+def _zero_total_rows(
+    doc: Synthetic, initial: float, budget: float, actual: float, rate: float
+) -> Rows:
+    """A 年度资金总额 row of zeros (得分 0), then the 财政拨款 row that holds the amounts."""
+    zero = doc.style.money(0)
+    return [
+        ["", "年度资金总额", zero, zero, zero, f"{FUNDS_WEIGHT:g}", "0.00%", "0.00"],
+        ["", "其中：财政拨款"]
+        + [doc.style.money(initial), doc.style.money(budget), doc.style.money(actual)]
+        + ["—", f"{rate:.2f}%", "—"],
+    ]
+
+
 def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
     """project_eval_tables: one 项目支出绩效自评表 block per project."""
     s = doc.style
@@ -482,8 +509,13 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         budget, actual = _money_pair(rng, s)
         rate = _rate(budget, actual)
         funds_score = round(FUNDS_WEIGHT * min(rate, 100) / 100, 2)
+        zero_total = doc.variants.random() < ZERO_TOTAL_SHARE
         printed = _funds_cells(
-            rng, doc, name, {"initial": initial, "budget": budget, "actual": actual}
+            rng,
+            doc,
+            name,
+            {"initial": initial, "budget": budget, "actual": actual},
+            printed=not zero_total,  # else the 财政拨款 row prints them, whole
         )
         n = rng.randint(*INDICATORS_PER_PROJECT)
         weights = _weights(rng, n, 100 - FUNDS_WEIGHT)
@@ -496,14 +528,20 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
             ["主管部门", f"{doc.city}卫生健康委员会", "实施单位", doc.unit],
             [f"项目资金（{s.unit_word}）", "年初预算数", "全年预算数", "全年执行数", "分值"]
             + ["执行率", "得分"],
-            ["", "年度资金总额", printed["initial"], printed["budget"], printed["actual"]]
-            + [f"{FUNDS_WEIGHT:g}", f"{rate:.2f}%", f"{funds_score:.2f}"],
+            *(
+                _zero_total_rows(doc, initial, budget, actual, rate)
+                if zero_total
+                else [
+                    ["", "年度资金总额", printed["initial"], printed["budget"], printed["actual"]]
+                    + [f"{FUNDS_WEIGHT:g}", f"{rate:.2f}%", f"{funds_score:.2f}"]
+                ]
+            ),
             ["年度总体目标", "预期目标", "实际完成情况"],
             ["", f"完成{name}年度任务", "已按计划完成"],
             header,
         ]
         used: set[str] = set()
-        total = funds_score
+        total = 0.0 if zero_total else funds_score
         last1 = last2 = None
         for weight in weights:
             level1, level2, ind, target, _, actual_text, _ = _indicator(rng, used)
@@ -524,9 +562,11 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         rows += [["总分", "", "", "", "", "", "100", f"{total:g}", ""], ["评分等级", "优"]]
         blocks.append(rows)
         seen = {
-            k: None if printed[k] == OVERFLOW_MARK else v
+            k: None if printed[k] == OVERFLOW_MARK and not zero_total else v
             for k, v in (("initial", initial), ("budget", budget), ("actual", actual))
         }
+        if zero_total:
+            doc.findings.append({"code": "VALUE_CONFLICT", "project": name})
         computed = (
             seen["actual"] / seen["budget"] * 100
             if seen["budget"] and seen["actual"] is not None
@@ -1127,7 +1167,7 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
         layout = variants.choice(spec.extra_layouts)
         style = replace(style, layout=layout, page_break=False, wrap=False)
     unit, province, city = _unit(rng)
-    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
+    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS), variants=variants)
     doc.tables = spec.writer(rng, doc)
     doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
     if variants.random() < TRADITIONAL_SHARE and spec.traditional:

@@ -955,15 +955,19 @@ def _funds(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
     return dict(reading.printed), True, reading
 
 
-def _component(b: Block, unit: str) -> tuple[str, float, float | None, str | None] | None:
-    """(label, budget, actual, printed rate) of the 财政拨款 row, by the funds header's columns."""
+def _component(
+    b: Block, unit: str
+) -> tuple[str, float, float | None, str | None, float | None] | None:
+    """(label, budget, actual, printed rate, 年初预算数) of the 财政拨款 row, by the funds header's
+    columns."""
     label, values = b.component
     roles = [r for r, _ in b.funds_roles] or list(FUNDS_COLUMNS)
     cells = dict(zip(roles, (v.text for v in values), strict=False))
     budget = to_wan(_num(cells.get("budget")), unit)
     if not budget:
         return None
-    return label.text, budget, to_wan(_num(cells.get("actual")), unit), cells.get("rate")
+    actual = to_wan(_num(cells.get("actual")), unit)
+    return label.text, budget, actual, cells.get("rate"), to_wan(_num(cells.get("initial")), unit)
 
 
 def funds_of(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
@@ -1006,8 +1010,10 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
         # A 年度资金总额 row printed as 0 over a 财政拨款 row with amounts is no zero budget.
         part = _component(b, unit)
         if part is not None:
-            label, budget, actual, printed_rate = part
+            label, budget, actual, printed_rate, part_initial = part
             rate = parse_rate(printed_rate, rate_pct(actual, budget))
+            if not initial and part_initial:
+                initial = part_initial  # the 年初预算数 the zero row left out too
             findings.append(
                 Finding(
                     "VALUE_CONFLICT",
