@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .. import layout
 from ..crosscheck import check_weights
@@ -797,7 +798,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     before = texts[: k + 1]
     lead: list[str] = []
     while len(before) > 3 and (
-        (not lead and squeeze_key(before[0]) in LEVEL1_WORDS) or is_level2(squeeze_key(before[0]))
+        (not lead and _words_key(before[0]) in LEVEL1_WORDS) or is_level2(_words_key(before[0]))
     ):
         lead.append(before.pop(0))
     if len(before) >= 3:
@@ -811,14 +812,21 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     # Two leading cells are 一级 + 二级 even when their words are new to us.
     if len(name_parts) >= 3 and not lead:
         lead, name_parts = name_parts[:2], name_parts[2:]
-    elif len(name_parts) == 2 and not lead and is_level2(squeeze_key(name_parts[0])):
+    elif len(name_parts) == 2 and not lead and is_level2(_words_key(name_parts[0])):
         lead, name_parts = name_parts[:1], name_parts[1:]
     for text in lead:
-        fields["level1" if squeeze_key(text) in LEVEL1_WORDS else "level2"] = text
+        fields["level1" if _words_key(text) in LEVEL1_WORDS else "level2"] = text
     if len(lead) == 2 and "level2" not in fields:
         fields["level1"], fields["level2"] = lead
     fields["name"] = _join(name_parts)
     return fields if fields["name"] else None
+
+
+@lru_cache(maxsize=CELL_CACHE_SIZE)
+def _words_key(text: str) -> str:
+    """A cell's text squeezed as a key (traditional characters simplified): level words and
+    frame labels repeat from row to row, so it is cached."""
+    return squeeze_key(text)
 
 
 # The text columns of an indicator row, in the order a header without scores prints them.
@@ -829,10 +837,10 @@ def _by_words(texts: list[str], roles: list[str]) -> dict | None:
     """Fields of a row of a table without 分值 / 得分 (the transfer-payment form): level words
     first, then name, target, actual and reason in the header's order. A row whose cells were
     printed with single spaces inside wider gaps is split at its single spaces too."""
-    cells = [t for t in texts if squeeze_key(t) != "绩效指标"]
+    cells = [t for t in texts if _words_key(t) != "绩效指标"]
     fields: dict[str, str] = {}
-    while cells and (is_level2(squeeze_key(cells[0])) or squeeze_key(cells[0]) in LEVEL1_WORDS):
-        fields["level1" if squeeze_key(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
+    while cells and (is_level2(_words_key(cells[0])) or _words_key(cells[0]) in LEVEL1_WORDS):
+        fields["level1" if _words_key(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
     wanted = [r for r in roles if r in _TEXT_ROLES]
     if len(cells) < min(3, len(wanted)):
         cells = [w for c in cells for w in layout.split_loose(c)[0]] if cells else []
