@@ -7,6 +7,12 @@ from dashboard.filters import sync_filters
 from dashboard.markup import md_escape
 
 st.set_page_config(page_title="绩效看板", page_icon=":material/monitoring:", layout="wide")
+# Streamlit's wide layout keeps 5rem either side of the page at a desk: 2rem leave a table
+# ~100 px more.
+st.html(
+    "<style>@media (min-width: 992px) {.stMainBlockContainer "
+    "{padding-left: 2rem; padding-right: 2rem}}</style>"
+)
 
 # The page scripts live in views/, not pages/: with a pages/ folder next to app.py, Streamlit
 # 1.67 runs a deep link (/low_execution) opened first after a restart, and every AppTest rerun,
@@ -24,11 +30,13 @@ PAGES = [
     st.Page("views/data_quality.py", title="数据质量", icon=":material/rule:"),
     st.Page("views/documents.py", title="文档", icon=":material/folder_open:"),
     st.Page("views/source_viewer.py", title="原文", icon=":material/article:"),
+    st.Page("views/review.py", title="校对", icon=":material/edit_note:"),
     st.Page("views/import_documents.py", title="导入文档", icon=":material/upload_file:"),
 ]
 
 serving.check_once()  # open to the network without a password, upload limit: said in the log
-page = st.navigation(PAGES)
+# every page listed: folded, the menu ends in Streamlit's English "View 3 more"
+page = st.navigation(PAGES, expanded=True)
 filters = sync_filters(data.documents())
 st.title(f"绩效看板 · {page.title}")
 built = data.data_date()

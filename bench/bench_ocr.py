@@ -15,16 +15,21 @@ quality 70). Three parts:
    from its right ones, at a few thresholds.
 3. Round trip: --docs scans (rotated) read by loaders.ocr page by page and parsed by the
    loaders; projects, amounts and rates compared with the truth; every mismatch should carry an
-   OCR_LOW_CONFIDENCE finding. Seconds per page (wall and CPU) printed.
+   OCR_LOW_CONFIDENCE (or VALUE_INFERRED) finding. Seconds per page (median wall and CPU, and
+   the machine's load average: other work on the two cores slows the wall time) printed, and
+   the confusion of the figure cells: what the detector's boxes read wrong, and what is still
+   wrong after loaders/ocr_figures.py re-read and checked them.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,31 +171,111 @@ def threshold_part(readings) -> list[str]:
 # --- round trip -------------------------------------------------------------------------------
 
 
-def read_scan(scan: scans.Scan, seed: str) -> tuple[str, list, float, float]:
-    """The scan's pages degraded and read: tabulated text, findings, wall and CPU seconds."""
+class Recorder:
+    """Each figure cell's first reading (the detector's boxes) and its reading after the format
+    and arithmetic checks, with its region on the upright page: loaders.ocr.check_page wrapped."""
+
+    def __init__(self):
+        self.figures: list[tuple[tuple, str, str, bool]] = []  # region, first, last, flagged
+        self._check = ocr.check_page
+
+    def __enter__(self):
+        def check(rows, reread, threshold):
+            first = [[f.text for f in row] for row in rows]
+            self._check(rows, reread, threshold)
+            for row, texts in zip(rows, first, strict=True):
+                for f, text in zip(row, texts, strict=True):
+                    if f.region is not None:
+                        flagged = bool(f.doubt or f.others) or (
+                            f.confidence is not None and f.confidence < threshold
+                        )
+                        self.figures.append((f.region, text, f.text, flagged))
+
+        ocr.check_page = check
+        self.figures = []
+        return self
+
+    def __exit__(self, *exc):
+        ocr.check_page = self._check
+
+    def reading_of(self, box) -> tuple[str, str, bool] | None:
+        """The cell whose region holds the centre of a drawn cell (upright ≈ as drawn)."""
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        for (x0, y0, x1, y1), first, last, flagged in self.figures:
+            if x0 <= cx <= x1 and y0 <= cy <= y1:
+                return first, last, flagged
+        return None
+
+
+def confusion_kind(truth: str, read: str) -> str:
+    """What went wrong between a printed figure and its reading, in a few words."""
+    digits = re.sub(r"\D", "", truth)
+    got = re.sub(r"\D", "", read)
+    if not read:
+        return "figure not read at all (no box)"
+    if ".." in read:
+        return "decimal point doubled (two overlapping boxes)"
+    if got == digits:
+        if read.count(".") < truth.count("."):
+            return "decimal point lost"
+        return "comma lost or added"
+    if truth.endswith(read) or digits.endswith(got):
+        return "front of the figure lost (split box)"
+    if truth.startswith(read) or digits.startswith(got):
+        return "end lost (a wrapped line not read)"
+    if read.startswith(truth) or got.startswith(digits):
+        return "characters added at the end"
+    if len(got) == len(digits):
+        pairs = [f"{a}→{b}" for a, b in zip(digits, got, strict=True) if a != b]
+        return "digit read as another: " + ", ".join(pairs)
+    if len(got) < len(digits):
+        return "digits lost (and separators)"
+    return "digits added"
+
+
+def read_scan(scan: scans.Scan, seed: str, confusion: dict) -> tuple[str, list, list, list]:
+    """The scan's pages degraded and read: tabulated text, findings, wall and CPU seconds per
+    page; each figure cell's readings tallied into confusion[(stage, kind)]."""
     rows, pages = [], []
-    wall = cpu = 0.0
+    walls, cpus = [], []
     for n, page in enumerate(scan.pages, 1):
         image = degraded(page, f"{seed}:{n}", None)
-        t, c = time.perf_counter(), time.process_time()
-        rows += ocr.read_page_image(image, n, dpi=scan.dpi)
-        wall += time.perf_counter() - t
-        cpu += time.process_time() - c
+        with Recorder() as recorder:
+            t, c = time.perf_counter(), time.process_time()
+            rows += ocr.read_page_image(image, n, dpi=scan.dpi)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        for cell in scan.cells:
+            if cell.page != n or not NUMBER.match(norm(cell.text)):
+                continue
+            got = recorder.reading_of(cell.box)
+            first, last, flagged = got if got else ("", "", False)
+            confusion.setdefault(("cells", ""), 0)
+            confusion[("cells", "")] += 1
+            if first != cell.text:
+                key = ("first", confusion_kind(cell.text, first))
+                confusion[key] = confusion.get(key, 0) + 1
+            if last != cell.text:
+                key = ("checked", confusion_kind(cell.text, last), flagged)
+                confusion[key] = confusion.get(key, 0) + 1
         w, h = image.size
         pages.append(Page(n, w * 72 / scan.dpi, h * 72 / scan.dpi, ocr=True))
     text, geometry = tabulate(rows, pages)
-    return text, ocr.confidence_findings(rows, geometry), wall, cpu
+    return text, ocr.confidence_findings(rows, geometry), walls, cpus
 
 
 def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
-    checked = exact = caught = pages = 0
-    wall = cpu = 0.0
-    confusion: list[str] = []
+    checked = exact = caught = 0
+    walls: list[float] = []
+    cpus: list[float] = []
+    misses: list[str] = []
+    confusion: dict = {}
     missing = 0
     for i in range(n_docs):
         scan = scans.make_scan(i, seed, dpi)
-        text, findings, w, c = read_scan(scan, f"trip:{seed}:{i}")
-        wall, cpu, pages = wall + w, cpu + c, pages + len(scan.pages)
+        text, findings, w, c = read_scan(scan, f"trip:{seed}:{i}", confusion)
+        walls += w
+        cpus += c
         parsed = read_document(f"scan_{i}.txt", text.encode())
         got = {p["project"]: p for p in parsed["projects"] if p.get("level") == "project"}
         low_lines = {f.source_line for f in findings}
@@ -203,7 +288,7 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
                     if p["project"] not in {t["project"] for t in scan.projects}
                 ]
                 row = rest[0] if rest else None
-                confusion.append(f"name {truth['project']!r} -> {row and row['project']!r}")
+                misses.append(f"name {truth['project']!r} -> {row and row['project']!r}")
             if row is None:
                 missing += 1
                 checked += 3
@@ -217,18 +302,37 @@ def round_trip(n_docs: int, seed: int, dpi: float) -> list[str]:
                     continue
                 flagged = bool(lines & low_lines)
                 caught += flagged
-                confusion.append(
+                misses.append(
                     f"{key} {want} -> {have} ({scan.kind}, {truth['project']}, "
                     f"{'flagged' if flagged else 'NOT flagged'})"
                 )
+    load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     out = [
-        f"  {n_docs} scans, {pages} pages at {dpi:g} dpi, rotated ±1–3°, noise, blur, JPEG 70",
+        f"  {n_docs} scans, {len(walls)} pages at {dpi:g} dpi, rotated ±1–3°, noise, blur, JPEG 70",
         f"  amounts and rates exact: {exact}/{checked} ({100 * exact / max(1, checked):.1f} %); "
         f"projects not found: {missing}",
-        f"  mismatches with an OCR_LOW_CONFIDENCE finding on their lines: {caught}/{checked - exact}",
-        f"  seconds per page: {wall / max(1, pages):.2f} wall, {cpu / max(1, pages):.2f} CPU",
+        f"  mismatches with an OCR finding (OCR_LOW_CONFIDENCE or VALUE_INFERRED) on their "
+        f"lines: {caught}/{checked - exact}",
+        f"  seconds per page, median of {len(walls)}: {statistics.median(walls):.2f} wall, "
+        f"{statistics.median(cpus):.2f} CPU (mean {statistics.mean(walls):.2f} wall, "
+        f"{statistics.mean(cpus):.2f} CPU); load average {load} on {os.cpu_count()} cores",
     ]
-    out += [f"    {c}" for c in confusion[:30]]
+    out += [f"    {m}" for m in misses[:30]]
+    cells = confusion.pop(("cells", ""), 0)
+    first = sorted(((n, k[1]) for k, n in confusion.items() if k[0] == "first"), reverse=True)
+    out.append(
+        f"  confusion of the {cells} figure cells, as the detector's boxes read them "
+        f"({sum(n for n, _ in first)} wrong):"
+    )
+    out += [f"    {n:3d}  {kind}" for n, kind in first]
+    last = sorted(
+        ((n, k[1], k[2]) for k, n in confusion.items() if k[0] == "checked"), reverse=True
+    )
+    out.append(
+        f"  after re-reading and the checks ({sum(n for n, *_ in last)} wrong, "
+        f"{sum(n for n, _, f in last if f)} of them flagged):"
+    )
+    out += [f"    {n:3d}  {kind} ({'flagged' if f else 'NOT flagged'})" for n, kind, f in last]
     return out
 
 

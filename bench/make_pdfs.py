@@ -12,8 +12,10 @@ goes to OUT/truth/*.parquet as `python -m synth` writes it (doc ids of the PDFs'
 PDFs to OUT/raw/. With --check, the PDFs are then built and compared with the truth (the
 accuracy the report gives: projects, amounts, rates, scores, indicators).
 
-Text artefacts of the synthetic text layouts (a "\\f- 2 -" page marker row and the blank row
-after it) are not printed: a PDF breaks its pages itself.
+Text artefacts of the synthetic text layouts (a "\\f- 2 -" page marker row, the blank row after
+it, and the form's title, project name and header row the text repeats on its next page) are
+not printed: a
+PDF breaks its pages itself (a long table's header row is repeated by the printer).
 """
 
 from __future__ import annotations
@@ -58,12 +60,31 @@ PROSE_KINDS = ("final_accounts",)
 # The small fixed set of tests/fixtures/pdf: (file stem, corpus seed, index, producer, options).
 # Chosen for what they exercise: a seed-like project_eval_tables block list over many pages
 # (tables continued across pages, repeated headers), a target_declaration form, a summary
-# table printed from a spreadsheet without ruling lines, a department form from Chromium.
+# table printed from a spreadsheet without ruling lines, a department form from Chromium, eval
+# blocks printed by Chromium without ruling lines, each indicator table's header at the top of a
+# page (no running header, though it repeats in the top band of most pages), and a 部门决算 from
+# Word whose ruled table is followed by a paragraph (附件二：, no wrapped rest of the table), and
+# eval blocks from Chromium without ruling lines whose wrapped cells are centred vertically.
 FIXTURE_SPECS = (
     ("eval_tables_writer", 3, 17, "writer", {"max_projects": 3}),
     ("declaration_calc", 12, 7, "calc", {}),
     ("summary_plain_calc", 12, 3, "calc", {"borders": False}),
     ("overall_chromium", 12, 4, "chromium", {}),
+    (
+        "eval_plain_chromium",
+        12,
+        2,
+        "chromium",
+        {"borders": False, "max_projects": 3, "break_before_head": True},
+    ),
+    ("accounts_writer", 12, 56, "writer", {}),
+    (
+        "eval_middle_chromium",
+        5,
+        8,
+        "chromium",
+        {"borders": False, "middle": True, "first_project": 5, "max_projects": 2},
+    ),
 )
 
 
@@ -75,26 +96,32 @@ def printable(table) -> list[list[str]] | Prose:
     if isinstance(table, Prose):
         return table
     rows: list[list[str]] = []
-    skip_blank = False
+    after_marker = 0  # 1: after a page marker, 2: its blank row, 3: the title repeated
     for row in table:
         if row and row[0].startswith("\f"):
-            skip_blank = True
+            after_marker = 1
             continue
-        if skip_blank and not any(row):
-            skip_blank = False
+        if after_marker == 1 and not any(row):
+            after_marker = 2
             continue
-        skip_blank = False
+        if rows and list(row) == rows[0] and len(row) == 1:
+            after_marker = 3  # the form's title the text repeats on its next page
+            continue
+        if after_marker == 3 and list(row) in rows:
+            continue  # the project's name and the header row the text repeats under it
+        after_marker = 0
         rows.append(list(row))
     return rows
 
 
-def parts(doc, max_projects: int | None = None) -> list:
-    """The document's tables and prose, in order; with max_projects, only the first blocks of a
+def parts(doc, max_projects: int | None = None, first: int = 0) -> list:
+    """The document's tables and prose, in order; with max_projects, only the first blocks
+    (from block `first` of a project_eval_tables document on) of a
     project_eval_tables document (and only their truth: see trimmed_truth)."""
     tables = [printable(t) for t in doc.tables]
     if max_projects is not None and doc.kind in ("project_eval_tables", "project_summary_table"):
         if doc.kind == "project_eval_tables":
-            tables = tables[:max_projects]
+            tables = tables[first : first + max_projects]
         else:
             (rows,) = tables
             head, body, total = rows[:3], rows[3:-1], rows[-1]
@@ -102,12 +129,13 @@ def parts(doc, max_projects: int | None = None) -> list:
     return tables
 
 
-def trimmed_truth(doc, max_projects: int | None) -> None:
+def trimmed_truth(doc, max_projects: int | None, first: int = 0) -> None:
     """Keep the truth of the projects parts() printed (a summary's 合计 row then no longer adds
     up, which the loaders report as a finding: the truth has no findings but ##### ones)."""
     if max_projects is None or doc.kind not in ("project_eval_tables", "project_summary_table"):
         return
-    keep = {p["project"] for p in doc.projects[:max_projects]}
+    start = first if doc.kind == "project_eval_tables" else 0
+    keep = {p["project"] for p in doc.projects[start : start + max_projects]}
     doc.projects = [p for p in doc.projects if p["project"] in keep]
     doc.indicators = [i for i in doc.indicators if i["project"] in keep]
     doc.findings = [f for f in doc.findings if f.get("project") in keep]
@@ -280,8 +308,12 @@ def xlsx_bytes(tables: list, borders: bool) -> bytes:
 # ------------------------------------------------------------------ HTML (Chromium)
 
 
-def html_text(tables: list, borders: bool = True) -> str:
-    """An HTML page: prose as paragraphs, tables with a thead (Chromium repeats it per page)."""
+def html_text(
+    tables: list, borders: bool = True, break_before_head: bool = False, middle: bool = False
+) -> str:
+    """An HTML page: prose as paragraphs, tables with a thead (Chromium repeats it per page);
+    with break_before_head, every table with a thead starts a page (a page break an office put
+    before each indicator table: its header row then sits at the top of a page)."""
     line = "1px solid #000" if borders else "none"
     out = [
         "<!doctype html><html><head><meta charset='utf-8'><style>",
@@ -290,13 +322,17 @@ def html_text(tables: list, borders: bool = True) -> str:
         f"td,th{{border:{line};padding:2pt 4pt;font-weight:normal;text-align:left}}",
         # without ruling lines, cells are top-aligned: a wrapped cell's rest then sits under its
         # first line (vertically centred wrapped cells are not rejoined: see loaders/pdf.py)
-        "td,th{vertical-align:" + ("middle" if borders else "top") + "}",
+        "td,th{vertical-align:" + ("middle" if borders or middle else "top") + "}",
         "@page{size:A4 landscape;margin:12mm}",
         "</style></head><body>",
     ]
     for table in tables:
         if isinstance(table, Prose):
-            out += [f"<p>{html.escape(t)}</p>" for t in table.lines if t.strip()]
+            # a line break inside a prose line is where the text layout wrapped it, no space
+            # (as the Word producer prints it); HTML would print it as one
+            out += [
+                f"<p>{html.escape(t.replace(chr(10), ''))}</p>" for t in table.lines if t.strip()
+            ]
             continue
         titles, rows = split_titles(table)
         out += [f"<h3>{html.escape(t)}</h3>" for t in titles]
@@ -319,7 +355,11 @@ def html_text(tables: list, borders: bool = True) -> str:
         if cut:
             out.append("<table>" + "".join(row_html(r) for r in rows[:cut]) + "</table>")
             rows = rows[cut:]
-        out.append("<table>")
+        out.append(
+            "<table style='break-before:page;margin-top:0'>"
+            if break_before_head and cut
+            else "<table>"
+        )
         if cut is not None:
             out.append("<thead>" + row_html(rows[0], "th") + "</thead>")
             rows = rows[1:]
@@ -391,7 +431,7 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
         work = Path(tmp)
         office = []
         for stem, doc, producer, options in specs:
-            tables = parts(doc, options.get("max_projects"))
+            tables = parts(doc, options.get("max_projects"), options.get("first_project", 0))
             rng = random.Random(stem)
             if producer == "writer":
                 (work / f"{stem}.docx").write_bytes(docx_bytes(tables, rng))
@@ -403,13 +443,19 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
                 office.append(work / f"{stem}.xlsx")
             else:
                 page = work / f"{stem}.html"
-                page.write_text(html_text(tables, options.get("borders", True)), encoding="utf-8")
+                text = html_text(
+                    tables,
+                    options.get("borders", True),
+                    options.get("break_before_head", False),
+                    options.get("middle", False),
+                )
+                page.write_text(text, encoding="utf-8")
                 chromium_to_pdf(page, raw / f"{stem}.pdf")
         for start in range(0, len(office), 20):  # one LibreOffice start per 20 files
             soffice_to_pdf(office[start : start + 20], raw)
     rows = {"documents": [], "projects": [], "indicators": [], "findings": []}
     for stem, doc, _producer, options in specs:
-        trimmed_truth(doc, options.get("max_projects"))
+        trimmed_truth(doc, options.get("max_projects"), options.get("first_project", 0))
         name = f"{stem}.pdf"
         doc_id = doc_id_for(name, hashlib.sha256((raw / name).read_bytes()).hexdigest())
         rows["documents"].append(
@@ -441,7 +487,7 @@ def make(specs: list[tuple[str, object, str, dict]], out: Path) -> dict[str, int
     return {name: len(r) for name, r in rows.items()}
 
 
-def corpus_specs(n: int, seed: int, producers: tuple[str, ...]) -> list:
+def corpus_specs(n: int, seed: int, producers: tuple[str, ...], middle: bool = False) -> list:
     """n documents of the corpus of a seed, each printed by one producer in turn (prose-heavy
     kinds never by the spreadsheet), a third of the spreadsheets without ruling lines."""
     specs = []
@@ -449,7 +495,7 @@ def corpus_specs(n: int, seed: int, producers: tuple[str, ...]) -> list:
         doc = generate(index, seed)
         choices = [p for p in producers if not (p == "calc" and doc.kind in PROSE_KINDS)]
         producer = choices[index % len(choices)]
-        options = {"borders": not (producer != "writer" and index % 3 == 2)}
+        options = {"borders": not (producer != "writer" and index % 3 == 2), "middle": middle}
         specs.append((f"pdf_{index:05d}_{doc.kind}_{producer}", doc, producer, options))
     return specs
 
@@ -467,6 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, default=Path("/tmp/make_pdfs"))
     parser.add_argument("--producers", nargs="+", default=list(PRODUCERS), choices=PRODUCERS)
+    parser.add_argument(
+        "--middle",
+        action="store_true",
+        help="HTML tables without ruling lines with vertically centred cells (else top-aligned)",
+    )
     parser.add_argument("--fixtures", action="store_true", help="regenerate tests/fixtures/pdf")
     parser.add_argument("--check", action="store_true", help="build the PDFs and score them")
     args = parser.parse_args(argv)
@@ -479,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = args.out
         shutil.rmtree(out, ignore_errors=True)
-        counts = make(corpus_specs(args.docs, args.seed, tuple(args.producers)), out)
+        counts = make(corpus_specs(args.docs, args.seed, tuple(args.producers), args.middle), out)
     log.info("wrote %s to %s in %.1f s", counts, out, time.perf_counter() - started)
     if args.check:
         from bench.score_pdfs import report

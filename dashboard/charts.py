@@ -33,8 +33,8 @@ from .queries import band, bands_of, fmt_pct, fmt_wan, rate_pct, top_with_rest
 
 BAND_ORDER = ("red", "amber", "green", "over", "none")
 WAN_HOVER = "%{x:,.2f} 万元"
-# Long project names are cut on the axis (full name in the hover box).
-MAX_LABEL_CHARS = 18
+# Project names on a bar axis: two lines of this many characters (full name in the hover box).
+MAX_LABEL_CHARS = 9
 # With few rows a bar group takes this share of the plot height per row; never less gap than
 # MIN_BARGAP.
 FEW_ROWS_BAR_SHARE = 0.3
@@ -45,21 +45,59 @@ OVERALL_MAX_BARS = 40
 # budgets and a fixed sample of the rest, named in the title.
 SCATTER_MAX_POINTS = 4_000
 SCATTER_SEED = 0
-# Share of the longest bar added to the x axis for labels printed beyond the bar's end.
+# Share of the longest bar added to the x axis for labels printed beyond the bar's end; amounts
+# with their rate ("8,557.55（59.3 %）") need more than a count.
 LABEL_ROOM = 1.18
+AMOUNT_LABEL_ROOM = 1.5
 
 
 AXIS = {"gridcolor": "#e6e9ee", "zerolinecolor": "#c5ccd6", "automargin": True}
+# The title at the top of the figure, the legend at its bottom, both placed in the figure (not
+# the plot area) so that plotly reserves room for each: a legend above the plot wraps over the
+# title as soon as the chart is narrow (a half-width column, a phone).
+TITLE = {
+    "font": {"size": TITLE_FONT_SIZE, "weight": 600},
+    "x": 0,
+    "xanchor": "left",
+    "xref": "container",
+    "y": 1,
+    "yanchor": "top",
+    "yref": "container",
+    "pad": {"t": 14, "l": 10},
+    "automargin": True,
+}
+LEGEND = {
+    "traceorder": "normal",
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "xref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+    "yref": "container",
+}
+# Height added to a figure for its legend row(s) under the plot.
+LEGEND_PX = 40
+# Axis names (units, projects, categories) are wrapped onto two lines of this many characters
+# and cut after them, the full name in the hover box: a phone's 390 px leave ~120 px for them.
+AXIS_LABEL_CHARS = 8
+AXIS_LABEL_LINES = 2
+# Where _axis_label breaks a line (U+2028, LINE SEPARATOR): <br> once the text is escaped.
+LINE_BREAK = "\u2028"
+PROJECT_ROW_PX = 40  # a project bar with a two-line name
 # Trace keys holding text from the documents (categories, printed labels, hover data).
 TEXT_KEYS = ("x", "y", "text", "customdata", "name")
 
 
 def _escaped(values):
-    """values with every text escaped for plotly's HTML-like labels (lists and arrays too)."""
+    """values with every text escaped for plotly's HTML-like labels (lists and arrays too); the
+    line breaks _axis_label put in become <br>."""
     if isinstance(values, np.ndarray):
         return _escaped(values.tolist()) if values.dtype == object else values
     if isinstance(values, (list, tuple)):
         return [_escaped(v) for v in values]
+    if isinstance(values, str) and LINE_BREAK in values:
+        return plot_escape(values).replace(LINE_BREAK, "<br>")
     return plot_escape(values)
 
 
@@ -91,28 +129,16 @@ def _figure(
     return go.Figure(
         data=plot_safe(traces),
         layout={
-            "title": {
-                "text": plot_escape(title),
-                "font": {"size": TITLE_FONT_SIZE, "weight": 600},
-                "x": 0,
-                "xanchor": "left",
-            },
+            "title": TITLE | {"text": plot_escape(title)},
             "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": "#1f2933"},
             "hoverlabel": {"font": {"family": FONT_FAMILY}},
-            "height": height,
-            "margin": {"l": 10, "r": 30, "t": 90 if legend else 60, "b": 40},
+            "height": min(CHART_MAX_HEIGHT, height + (LEGEND_PX if legend else 0)),
+            "margin": {"l": 10, "r": 30, "t": 60, "b": 10},
             "separators": ".,",
             "plot_bgcolor": "white",
             "paper_bgcolor": "white",
             "showlegend": legend,
-            "legend": {
-                "traceorder": "normal",
-                "orientation": "h",
-                "yanchor": "bottom",
-                "y": 1.0,
-                "xanchor": "left",
-                "x": 0,
-            },
+            "legend": LEGEND,
             "xaxis": {**AXIS, **(xaxis or {})},
             "yaxis": y,
             **layout,
@@ -134,21 +160,39 @@ def _wan_axis(log: bool = False, values=None, title: str = "万元") -> dict:
     """An amount axis in 万元 with thousands separators; with values, room for outside labels."""
     axis = {"title": {"text": title}, "tickformat": ",.0f", "type": "log" if log else "linear"}
     if values is not None:
-        axis.update(_room_for_labels(values))
+        axis.update(_room_for_labels(values, AMOUNT_LABEL_ROOM))
     return axis
 
 
-def _room_for_labels(values) -> dict:
+def _room_for_labels(values, room: float = LABEL_ROOM) -> dict:
     """A linear axis range that leaves room for text printed beyond the longest bar."""
     top = pd.Series(values, dtype="float64").max()
     if pd.notna(top) and top > 0:
-        return {"range": [0, float(top) * LABEL_ROOM]}
+        return {"range": [0, float(top) * room], "nticks": 5}
     return {}
 
 
 def _short(text: str, limit: int = MAX_LABEL_CHARS) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _axis_label(text, width: int = AXIS_LABEL_CHARS, lines: int = AXIS_LABEL_LINES) -> str:
+    """A name for a bar axis: wrapped onto `lines` lines of `width` characters, cut after them."""
+    text = str(text)
+    out = []
+    while len(out) < lines - 1 and len(text) > width + 2:
+        # at a space where one is near ("单位 2020"), else after `width` characters
+        space = text.rfind(" ", 1, width + 3)
+        cut = space if space > 0 else width
+        out.append(text[:cut])
+        text = text[cut:].lstrip()
+    return LINE_BREAK.join([*out, _short(text, width + 2)])
+
+
+def _axis_labels(values, width: int = AXIS_LABEL_CHARS) -> list[str]:
+    """_axis_label of each value, kept apart where two names are cut alike."""
+    return _unique_labels([_axis_label(v, width) for v in values])
 
 
 def _values(series: pd.Series) -> list:
@@ -183,30 +227,45 @@ def budget_actual_bars(
     *,
     budget_name: str,
     rate_in_hover: bool = False,
+    axis_labels: list | None = None,
 ) -> list[dict]:
-    """The paired horizontal bars of budget and actual, the rate printed beside the actual bar."""
-    hover_rate = "，执行率 %{text}" if rate_in_hover else ""
+    """The paired horizontal bars of budget and actual, each with its amount printed beside it
+    and the rate after the actual amount; labels are cut for the axis, whole in the hover box."""
+    hover_rate = "，执行率 %{customdata[1]}" if rate_in_hover else ""
+    names = _unique_labels(axis_labels) if axis_labels else _axis_labels(labels)
+    rate_texts = [fmt_pct(r) if pd.notna(r) else "" for r in rates]
     return [
         {
             "type": "bar",
-            "y": labels,
+            "y": names,
             "x": _values(budget),
             "name": budget_name,
             "orientation": "h",
             "marker": {"color": LIGHT_BLUE},
-            "hovertemplate": "%{y}<br>预算 " + WAN_HOVER + "<extra></extra>",
+            "text": [fmt_wan(v) if pd.notna(v) else "" for v in budget],
+            "textposition": "auto",  # inside a long bar, beyond a short one
+            "cliponaxis": False,
+            "customdata": list(labels),
+            "hovertemplate": "%{customdata}<br>预算 " + WAN_HOVER + "<extra></extra>",
         },
         {
             "type": "bar",
-            "y": labels,
+            "y": names,
             "x": _values(actual),
             "name": "执行",
             "orientation": "h",
             "marker": {"color": BLUE},
-            "text": [fmt_pct(r) if pd.notna(r) else "" for r in rates],
-            "textposition": "outside",
+            "text": [
+                f"{fmt_wan(a)}（{r}）" if pd.notna(a) and r else (fmt_wan(a) if pd.notna(a) else "")
+                for a, r in zip(actual, rate_texts, strict=True)
+            ],
+            "textposition": "auto",  # inside a long bar, beyond a short one
             "cliponaxis": False,
-            "hovertemplate": "%{y}<br>执行 " + WAN_HOVER + hover_rate + "<extra></extra>",
+            "customdata": [[n, r] for n, r in zip(labels, rate_texts, strict=True)],
+            "hovertemplate": "%{customdata[0]}<br>执行 "
+            + WAN_HOVER
+            + hover_rate
+            + "<extra></extra>",
         },
     ]
 
@@ -232,7 +291,7 @@ def budget_vs_actual_by_unit(
         traces.append(
             {
                 "type": "bar",
-                "y": labels,
+                "y": traces[0]["y"],
                 "x": _values(units["declared_budget_wan"].where(declared > 0)),
                 "name": "申报预算（无执行数）",
                 "orientation": "h",
@@ -241,10 +300,13 @@ def budget_vs_actual_by_unit(
                     "line": {"color": GREY, "width": 1.5},
                     "pattern": {"shape": "/"},
                 },
-                "text": ["申报，无执行数" if v > 0 else "" for v in declared],
+                "text": [f"{fmt_wan(v)}（申报）" if v > 0 else "" for v in declared],
                 "textposition": "outside",
                 "cliponaxis": False,
-                "hovertemplate": "%{y}<br>申报预算 " + WAN_HOVER + "（无执行数）<extra></extra>",
+                "customdata": labels,
+                "hovertemplate": "%{customdata}<br>申报预算 "
+                + WAN_HOVER
+                + "（无执行数）<extra></extra>",
             }
         )
     amounts = pd.concat([units["budget_wan"], units["actual_wan"], units["declared_budget_wan"]])
@@ -271,7 +333,10 @@ def rate_bands(
     order = [b for b in BAND_ORDER if counts.get(b, 0)]
     trace = {
         "type": "bar",
-        "x": [BAND_LABELS[b].format(red=red_below, green=green_from) for b in order],
+        # two short lines each: four labels side by side fit a phone
+        "x": [
+            _axis_label(BAND_LABELS[b].format(red=red_below, green=green_from), 4) for b in order
+        ],
         "y": [int(counts[b]) for b in order],
         "marker": {"color": [BAND_COLOURS[b] for b in order]},
         "text": [int(counts[b]) for b in order],
@@ -296,7 +361,7 @@ def status_stack(
         return empty_figure(title)
     counts = [c for c in (*STATUS_ORDER, "total") if c in table.columns]
     table = top_with_rest(table, top, by, counts, what="项")
-    names = [_short(v) for v in table[by]]
+    names = _axis_labels(table[by])
     full = _values(table[by])
     traces = [
         {
@@ -353,11 +418,15 @@ def project_bullets(
     projects = top_with_rest(
         projects, top, "project", ["budget_wan", "actual_wan"], what="个项目（合计）"
     )
-    names = _unique_labels([_short(p) for p in projects["project"].fillna("（未命名）")])
+    names = _axis_labels(projects["project"].fillna("（未命名）"), width=MAX_LABEL_CHARS)
     full = _values(projects["project"])
     rate_text = [
         "申报（无执行数）" if pd.isna(a) else fmt_pct(r)
         for a, r in zip(projects["actual_wan"], projects["rate_pct"], strict=True)
+    ]
+    amount_text = [
+        t if pd.isna(a) else f"{fmt_wan(a)}（{t}）"
+        for a, t in zip(projects["actual_wan"], rate_text, strict=True)
     ]
     traces = [
         {
@@ -393,7 +462,7 @@ def project_bullets(
             "y": names,
             "x": _values(projects["budget_wan"]),
             "mode": "text",
-            "text": [" " + t for t in rate_text],
+            "text": [" " + t for t in amount_text],
             "textposition": "middle right",
             "showlegend": False,
             "hoverinfo": "skip",
@@ -404,7 +473,7 @@ def project_bullets(
     return _figure(
         traces,
         title,
-        _rows_height(len(projects)),
+        _rows_height(len(projects), per_row=PROJECT_ROW_PX),
         xaxis=_wan_axis(values=amounts),
         horizontal=True,
         barmode="overlay",
@@ -495,8 +564,9 @@ def unspent_by_unit_chart(
     table = top_with_rest(table, top, "label", ["unspent_wan", "n_low"])
     trace = {
         "type": "bar",
-        "y": _values(table["label"]),
+        "y": _axis_labels(table["label"]),
         "x": _values(table["unspent_wan"]),
+        "customdata": _values(table["label"]),
         "orientation": "h",
         "marker": {"color": RED},
         "text": [
@@ -505,14 +575,14 @@ def unspent_by_unit_chart(
         ],
         "textposition": "outside",
         "cliponaxis": False,
-        "hovertemplate": "%{y}<br>未执行 " + WAN_HOVER + "<extra></extra>",
+        "hovertemplate": "%{customdata}<br>未执行 " + WAN_HOVER + "<extra></extra>",
     }
     return _figure(
         [trace],
         title,
         _rows_height(len(table), per_row=48),
         legend=False,
-        xaxis=_wan_axis(values=table["unspent_wan"] * 1.15),
+        xaxis=_wan_axis(values=table["unspent_wan"]),
         horizontal=True,
     )
 
@@ -524,15 +594,15 @@ def points_lost_chart(table: pd.DataFrame, by: str, title: str) -> go.Figure:
         return empty_figure(title, "当前筛选条件下没有失分的指标")
     trace = {
         "type": "bar",
-        "y": [_short(v) for v in rows[by]],
+        "y": _axis_labels(rows[by]),
         "x": _values(rows["points_lost"]),
         "orientation": "h",
         "marker": {"color": RED},
-        "text": [f"{v:g}" for v in rows["points_lost"]],
+        "text": [f"{v:.2f}" for v in rows["points_lost"]],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": _values(rows[by]),
-        "hovertemplate": "%{customdata}<br>失分 %{x:g}<extra></extra>",
+        "hovertemplate": "%{customdata}<br>失分 %{x:.2f}<extra></extra>",
     }
     return _figure(
         [trace],
@@ -569,8 +639,8 @@ def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型�
         rows = _overall_by_level(rows)
         title = f"{title}（按层级合计）"
     # a department row is named after its unit: call it 部门整体 instead of repeating the name
-    labels = [
-        _short(f"{u}｜{lvl if level == 'department' or not p else p}", 30)
+    named = [
+        (u, lvl if level == "department" or not p else p)
         for u, p, level, lvl in zip(
             rows["unit"].fillna(""),
             rows["project"],
@@ -580,7 +650,15 @@ def overall_chart(rows: pd.DataFrame, title: str = "部门整体与支出类型�
         )
     ]
     traces = budget_actual_bars(
-        labels, rows["budget_wan"], rows["actual_wan"], rows["rate_pct"], budget_name="预算"
+        [f"{u}｜{what}" for u, what in named],
+        rows["budget_wan"],
+        rows["actual_wan"],
+        rows["rate_pct"],
+        budget_name="预算",
+        axis_labels=[
+            f"{_short(u, AXIS_LABEL_CHARS + 2)}{LINE_BREAK}{_short(what, AXIS_LABEL_CHARS)}"
+            for u, what in named
+        ],
     )
     return _figure(
         traces,

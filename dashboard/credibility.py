@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from loaders.targets import parse_target, qualitative
 
-from .charts import plot_safe
+from .charts import LEGEND, LEGEND_PX, TITLE, plot_safe
 from .constants import (
     FONT_FAMILY,
     FONT_SIZE,
@@ -28,7 +28,6 @@ from .constants import (
     LOW_SPEND_PCT,
     SCORE_GAP_RED_PCT,
     SCORE_TOLERANCE,
-    TITLE_FONT_SIZE,
     UNSPENT_AMBER_PCT,
     WARNING_COLOURS,
     WARNING_LABELS,
@@ -542,13 +541,13 @@ def score_scatter(
     return go.Figure(
         data=plot_safe(traces),
         layout={
-            "title": {"text": title, "font": {"size": TITLE_FONT_SIZE, "weight": 600}, "x": 0},
+            "title": TITLE | {"text": title},
             "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": "#1f2933"},
-            "height": 460,
-            "margin": {"l": 10, "r": 30, "t": 90, "b": 40},
+            "height": 460 + LEGEND_PX,
+            "margin": {"l": 10, "r": 30, "t": 60, "b": 10},
             "plot_bgcolor": "white",
             "paper_bgcolor": "white",
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+            "legend": LEGEND,
             "xaxis": {"title": {"text": "预算执行率（%）"}, "range": [-3, x_top],
                       "gridcolor": "#e6e9ee", "zeroline": False},
             "yaxis": {"title": {"text": "自评得分"}, "range": [y_low, 101],

@@ -1,4 +1,4 @@
-"""Download buttons of the pages: chart images, table files and the 导出会议材料 deck."""
+"""Download buttons of the pages: chart images, table files and the meeting pack (PPTX, PDF, Word)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import data, exports
+from . import data, exports, report_docx, report_pdf
 from .constants import KIND_LABELS
+from .trace import LINK_HEADER
 
 # session_state key -> label on the title slide and in the footer
 FILTER_LABELS = {
@@ -35,16 +36,20 @@ _warm_started = False
 def chart_downloads(fig: go.Figure, name: str, key: str) -> None:
     """PNG (2×) and SVG buttons under a chart; an HTML download and the reason without Chromium.
 
+    Both images carry a caption under the chart: the filters, the years of the sources, the data
+    date and the number of source documents, so a picture pasted elsewhere keeps its context.
+
     The files are made when a button is clicked (a callable as data), so a page run costs
     nothing, and on_click="ignore" keeps the click from rerunning the app.
     """
     stem = exports.file_stem(name)
+    context = _context()
     with st.container(horizontal=True, key=f"{key}_chart_exports"):
         if exports.chromium_available():
             _warm_up()
             st.download_button(
                 "下载 PNG",
-                data=lambda: exports.figure_png(fig),
+                data=lambda: exports.figure_png(fig, caption=context().caption),
                 file_name=f"{stem}.png",
                 mime=exports.MIME_PNG,
                 key=f"{key}_png",
@@ -54,7 +59,7 @@ def chart_downloads(fig: go.Figure, name: str, key: str) -> None:
             )
             st.download_button(
                 "下载 SVG",
-                data=lambda: exports.figure_svg(fig),
+                data=lambda: exports.figure_svg(fig, caption=context().caption),
                 file_name=f"{stem}.svg",
                 mime=exports.MIME_SVG,
                 key=f"{key}_svg",
@@ -118,50 +123,104 @@ def meeting_pack(
     table_title: str | None = None,
     more_tables: list[tuple[str, pd.DataFrame]] | None = None,
 ) -> None:
-    """The 导出会议材料 button: a PPTX of this page's charts and table under the active filters.
+    """The 导出会议材料 buttons: this page's charts and tables under the active filters as a PPTX
+    deck, a print-ready PDF and a Word report.
 
-    more_tables: further (title, table) pairs put on slides after the first table.
+    more_tables: further (title, table) pairs after the first table. Link columns (原文) are
+    left out of every file.
     """
+    heading = table_title or f"{page_title} · 明细"
+    tables = [(heading, table), *(more_tables or ())]
+    tables = [(name, _printable(frame)) for name, frame in tables if frame is not None]
+    charts = list(charts)
+    if exports.chromium_available() and charts:
+        _warm_up()
+    context = _context(page_title)
+
+    def make_pack() -> exports.Pack:
+        pack = context()
+        return exports.Pack(
+            page_title,
+            pack.filters,
+            pack.data_date,
+            pack.documents,
+            charts,
+            tables,
+            pack.footer,  # 绩效看板 · page, and the hand corrections where there are any
+            pack.years,
+        )
+
+    pack_buttons(make_pack, exports.file_stem(f"{page_title}_会议材料_{date.today():%Y%m%d}"), key)
+
+
+def pack_buttons(make_pack, stem: str, key: str) -> None:
+    """PPTX, PDF and Word buttons of a meeting pack; make_pack() builds it on click. Without
+    Chromium there is no PDF (the deck and the report say why their charts are missing)."""
+    with st.container(horizontal=True, horizontal_alignment="right", key=f"{key}_pack_exports"):
+        st.download_button(
+            "导出会议材料",
+            data=lambda: exports.pack_pptx(make_pack()),
+            file_name=f"{stem}.pptx",
+            mime=exports.MIME_PPTX,
+            key=f"{key}_pptx",
+            on_click="ignore",
+            type="primary",
+            icon=":material/slideshow:",
+            help="PPTX：标题页（筛选条件、数据日期、来源文档）、本页每张图、明细表（原生表格）",
+        )
+        if exports.chromium_available():  # Chromium prints the PDF
+            st.download_button(
+                "打印版 PDF",
+                data=lambda: report_pdf.pdf_bytes(make_pack()),
+                file_name=f"{stem}.pdf",
+                mime=report_pdf.MIME_PDF,
+                key=f"{key}_pdf",
+                on_click="ignore",
+                icon=":material/picture_as_pdf:",
+                help="A4 打印版：本页的图和表，页眉注明筛选条件与数据日期，页脚有页码；宽表横排",
+            )
+        st.download_button(
+            "Word 报告",
+            data=lambda: report_docx.docx_bytes(make_pack()),
+            file_name=f"{stem}.docx",
+            mime=report_docx.MIME_DOCX,
+            key=f"{key}_docx",
+            on_click="ignore",
+            icon=":material/description:",
+            help="DOCX：每节一个标题，图为图片，表为 Word 表格（数字格式同本页），可继续编辑",
+        )
+
+
+def _printable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as exported: without its link columns (原文, 校对), which only work in the app."""
+    links = [
+        c
+        for c in frame.columns
+        if str(c).startswith(LINK_HEADER) or c == "校对"  # dashboard.review.LINK_HEADER
+    ]
+    return frame.drop(columns=links) if links else frame
+
+
+def _context(page_title: str = ""):
+    """A function giving the export context of this run's filters (an empty Pack: filters,
+    data date, source documents and their years); the documents are listed when it is called,
+    on click: labelling 10,000 documents costs half a second per page run."""
     state = st.session_state
     filters = {label: _filter_display(k, state.get(k)) for k, label in FILTER_LABELS.items()}
     selection = {column: state.get(k) for k, column in FILTER_COLUMNS.items()}
     all_documents = data.documents()
-    built = data.data_date()
-    footer = f"{APP_NAME} · {page_title}"
-    heading = table_title or f"{page_title} · 明细"
-    charts = list(charts)
-    if exports.chromium_available() and charts:
-        _warm_up()
+    footer = f"{APP_NAME} · {page_title}" if page_title else APP_NAME
 
-    def build() -> bytes:
-        # listed on click only: labelling 10,000 documents costs half a second per page run
-        documents = exports.document_labels(
-            exports.selected_documents(all_documents, selection), KIND_LABELS
-        )
-        return exports.pptx_bytes(
-            page_title,
-            filters,
-            built,
-            documents,
-            charts,
-            table,
-            footer,
-            table_title=heading,
-            more_tables=more_tables or (),
-        )
+    def context() -> exports.Pack:
+        built = data.data_date()  # a file read: on click, not on every run of every chart
+        chosen = exports.selected_documents(all_documents, selection)
+        documents = exports.document_labels(chosen, KIND_LABELS)
+        years = chosen["year"].dropna().tolist() if "year" in chosen.columns else []
+        fixes = exports.corrections_text(chosen)  # values corrected by hand (校对)
+        noted = f"{footer} · {fixes}" if fixes else footer
+        return exports.Pack(APP_NAME, filters, built, documents, (), (), noted, years)
 
-    stem = exports.file_stem(f"{page_title}_会议材料_{date.today():%Y%m%d}")
-    st.download_button(
-        "导出会议材料",
-        data=build,
-        file_name=f"{stem}.pptx",
-        mime=exports.MIME_PPTX,
-        key=f"{key}_pptx",
-        on_click="ignore",
-        type="primary",
-        icon=":material/slideshow:",
-        help="PPTX：标题页（筛选条件、数据日期、来源文档）、本页每张图一页、明细表（原生表格）",
-    )
+    return context
 
 
 def workbook_download(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:

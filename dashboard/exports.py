@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import hashlib
 import html
 import io
 import logging
 import math
+import numbers
 import os
 import re
+import subprocess
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.constants import FONT_FAMILY
-from dashboard.markup import plot_escape
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ RENDER_TIMEOUT_S = 60.0
 RESTART_AFTER_FAILURE_S = 300.0  # after a failed start, offer HTML for this long, then retry
 RENDER_TABS = 1  # browser tabs; one renders in ~0.3 s and each extra tab slows the start
 RENDER_CACHE_ENTRIES = 64
+TITLE_PAD_PX = 10
 
 NO_CHROMIUM_MESSAGE = (
     "服务器上没有可用的 Chromium 浏览器，无法生成 PNG/SVG 图片；"
@@ -104,6 +109,9 @@ def export_figure(fig: go.Figure) -> go.Figure:
     out.update_layout(font_family=family)
     if out.layout.paper_bgcolor is None:
         out.update_layout(paper_bgcolor="white")
+    if out.layout.title.text and not out.layout.title.pad.l:
+        # a title at the left edge of the page's container would touch the image's edge
+        out.update_layout(title_pad_l=TITLE_PAD_PX)
     _formula_safe_texts(out)
     return out
 
@@ -142,17 +150,145 @@ def figure_png(
     *,
     width: int | None = None,
     height: int | None = None,
+    caption: str | None = None,
 ) -> bytes:
     """The chart as a PNG of figure_size(fig) × scale pixels, rendered by kaleido + Chromium.
 
     width and height (pixels before scaling) override the figure's own size, e.g. for a slide.
+    caption: a line of context (filters, year, data date, sources) printed in a strip under the
+    chart, which makes the image that much taller.
     """
-    return _render(fig, "png", scale, width, height)
+    image = _render(fig, "png", scale, width, height)
+    return captioned_png(image, caption, scale) if caption else image
 
 
-def figure_svg(fig: go.Figure) -> bytes:
-    """The chart as SVG (text stays text, so CJK labels remain searchable and sharp)."""
-    return _render(fig, "svg", 1)
+def figure_svg(fig: go.Figure, *, caption: str | None = None) -> bytes:
+    """The chart as SVG (text stays text, so CJK labels remain searchable and sharp);
+    caption as in figure_png, as SVG text."""
+    image = _render(fig, "svg", 1)
+    return captioned_svg(image, caption) if caption else image
+
+
+# Caption strip under an exported chart: its font size and padding in pixels before scaling.
+CAPTION_PX = 12
+CAPTION_LINE_PX = 18
+CAPTION_PAD_PX = 10
+CAPTION_COLOUR = (0x5F, 0x6B, 0x7A)
+CAPTION_RULE = (0xC8, 0xD2, 0xDE)
+
+
+def cjk_font_file() -> tuple[str, int] | None:
+    """The file and face index of CJK_FONT (fontconfig's answer), None where it is missing."""
+    return _cjk_font_file()
+
+
+@functools.cache
+def _cjk_font_file() -> tuple[str, int] | None:
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}\t%{index}\t%{family}", CJK_FONT],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path, index, family = (found.split("\t") + ["", "", ""])[:3]
+    if "CJK" not in family or not os.path.exists(path):
+        return None
+    return path, int(index or 0)
+
+
+def _caption_font(size_px: int):
+    from PIL import ImageFont
+
+    found = cjk_font_file()
+    if found is None:
+        return ImageFont.load_default(size_px)
+    return ImageFont.truetype(found[0], size_px, index=found[1])
+
+
+def wrap_caption(caption: str, width_px: float, size_px: int = CAPTION_PX) -> list[str]:
+    """The caption broken into lines no wider than width_px at size_px (measured with the CJK
+    font), breaking after a separator where one is near, else between any two characters."""
+    font = _caption_font(size_px)
+    lines: list[str] = []
+    for paragraph in caption.splitlines() or [""]:
+        line = ""
+        for ch in paragraph:
+            if font.getlength(line + ch) <= width_px or not line:
+                line += ch
+                continue
+            cut = max(line.rfind(sep) for sep in ("；", "｜", "，", " "))
+            if cut > len(line) // 2:
+                lines.append(line[: cut + 1].rstrip())
+                line = line[cut + 1 :].lstrip() + ch
+            else:
+                lines.append(line)
+                line = ch
+        lines.append(line)
+    return lines
+
+
+def captioned_png(png: bytes, caption: str, scale: float = PNG_SCALE) -> bytes:
+    """png with the caption printed in a white strip underneath (a thin rule above it)."""
+    from PIL import Image, ImageDraw
+
+    with Image.open(io.BytesIO(png)) as chart:
+        chart = chart.convert("RGB")
+    pad, line_h = round(CAPTION_PAD_PX * scale), round(CAPTION_LINE_PX * scale)
+    lines = wrap_caption(caption, chart.width / scale - 2 * CAPTION_PAD_PX)
+    out = Image.new("RGB", (chart.width, chart.height + 2 * pad + line_h * len(lines)), "white")
+    out.paste(chart, (0, 0))
+    draw = ImageDraw.Draw(out)
+    draw.line([(pad, chart.height), (chart.width - pad, chart.height)], fill=CAPTION_RULE)
+    font = _caption_font(round(CAPTION_PX * scale))
+    for i, line in enumerate(lines):
+        draw.text((pad, chart.height + pad + i * line_h), line, font=font, fill=CAPTION_COLOUR)
+    buffer = io.BytesIO()
+    out.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+_SVG_ROOT = re.compile(rb"<svg\b[^>]*>")
+_SVG_HEIGHT = re.compile(rb'(\sheight=")([\d.]+)(")')
+_SVG_VIEWBOX = re.compile(rb'(\sviewBox="[\d.\-]+ [\d.\-]+ [\d.]+ )([\d.]+)(")')
+_SVG_WIDTH = re.compile(rb'\swidth="([\d.]+)"')
+
+
+def captioned_svg(svg: bytes, caption: str) -> bytes:
+    """svg made taller by a caption strip: white background, a rule and the caption as text."""
+    root = _SVG_ROOT.search(svg)
+    width = _SVG_WIDTH.search(root.group()) if root else None
+    height = _SVG_HEIGHT.search(root.group()) if root else None
+    if root is None or width is None or height is None:
+        raise ExportError("SVG without a size: caption not added")
+    w, h = float(width.group(1)), float(height.group(2))
+    lines = wrap_caption(caption, w - 2 * CAPTION_PAD_PX)
+    extra = 2 * CAPTION_PAD_PX + CAPTION_LINE_PX * len(lines)
+    tag = _SVG_HEIGHT.sub(
+        lambda m: m.group(1) + f"{h + extra:g}".encode() + m.group(3), root.group()
+    )
+    tag = _SVG_VIEWBOX.sub(lambda m: m.group(1) + f"{h + extra:g}".encode() + m.group(3), tag)
+    rule = "#{:02x}{:02x}{:02x}".format(*CAPTION_RULE)
+    colour = "#{:02x}{:02x}{:02x}".format(*CAPTION_COLOUR)
+    parts = [
+        f'<g class="export-caption"><rect x="0" y="{h:g}" width="{w:g}" height="{extra:g}" '
+        'fill="white"/>',
+        f'<line x1="{CAPTION_PAD_PX}" y1="{h:g}" x2="{w - CAPTION_PAD_PX:g}" y2="{h:g}" '
+        f'stroke="{rule}" stroke-width="1"/>',
+    ]
+    for i, line in enumerate(lines):
+        y = h + CAPTION_PAD_PX + CAPTION_PX + i * CAPTION_LINE_PX
+        parts.append(
+            f'<text x="{CAPTION_PAD_PX}" y="{y:g}" font-family="{CJK_FONT}, sans-serif" '
+            f'font-size="{CAPTION_PX}px" fill="{colour}">{html.escape(line)}</text>'
+        )
+    parts.append("</g>")
+    body = svg[: root.start()] + tag + svg[root.end() :]
+    end = body.rfind(b"</svg>")
+    return body[:end] + "".join(parts).encode("utf-8") + body[end:]
 
 
 def figure_html(fig: go.Figure, message: str = NO_CHROMIUM_MESSAGE) -> bytes:
@@ -307,9 +443,21 @@ _render_cache = _BytesCache(RENDER_CACHE_ENTRIES)
 # ---------------------------------------------------------------------------------------------
 # Tables: CSV and XLSX
 
+# One number format in every export, as the pages show them: 万元 with two decimals and thousands
+# separators, rates (%) with one decimal, scores, points and percentage points with two. CSV
+# writes the rounded figure, XLSX keeps full precision under a display format, slides, PDF and
+# Word print format_cell's text.
+MONEY_DECIMALS = 2
+PERCENT_DECIMALS = 1
+SCORE_DECIMALS = 2
+OTHER_DECIMALS = 2  # a float column of no known kind (a ratio, a difference)
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = '0.0"%"'  # rates are stored as percentages (97.5), not fractions
+SCORE_FORMAT = "0.00"
+OTHER_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "0"
+# Headers of scores and points (自评得分, 分值, 失分, 印发总分, 复算−印发); 核对 columns are text.
+SCORE_WORDS = ("得分", "分值", "总分", "失分", "−")
 HEADER_FILL = "1F5FA8"
 MIN_COLUMN_WIDTH = 8
 MAX_COLUMN_WIDTH = 60
@@ -330,6 +478,82 @@ def is_percent_column(name: object) -> bool:
     """Columns holding percentages: *_pct in the parquet, or a display header with 率 or %."""
     text = str(name)
     return text.endswith("_pct") or "率" in text or "%" in text or "％" in text
+
+
+def is_score_column(name: object) -> bool:
+    """Scores and points: score/weight in the parquet, 得分/分值/总分/失分 or 百分点 in a header."""
+    text = str(name)
+    if "核对" in text:
+        return False
+    return (
+        text in ("score", "weight", "points_lost", "indicator_score")
+        or "百分点" in text
+        or any(w in text for w in SCORE_WORDS)
+    )
+
+
+def number_kind(name: object) -> str | None:
+    """'money', 'score', 'percent' or None: how a numeric column of that header is shown.
+
+    A header naming percentage points (得分率差（百分点）) is a score-like difference; one naming
+    % is a rate even with 得分 in it (指标得分率（%）); score words come before a bare 率.
+    """
+    text = str(name)
+    if is_money_column(text):
+        return "money"
+    if "百分点" in text:
+        return "score"
+    if text.endswith("_pct") or "%" in text or "％" in text:
+        return "percent"
+    if is_score_column(text):
+        return "score"
+    if is_percent_column(text):
+        return "percent"
+    return None
+
+
+_KIND_DECIMALS = {"money": MONEY_DECIMALS, "score": SCORE_DECIMALS, "percent": PERCENT_DECIMALS}
+_KIND_FORMATS = {"money": MONEY_FORMAT, "score": SCORE_FORMAT, "percent": PERCENT_FORMAT}
+
+
+def _is_number_column(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    """True when every value of the column is a whole number (a count or a year held as float
+    because of a missing value)."""
+    if pd.api.types.is_integer_dtype(series):
+        return True
+    values = series.dropna()
+    return bool(len(values)) and bool(((values % 1) == 0).all())
+
+
+def column_decimals(name: object, series: pd.Series) -> int | None:
+    """Decimals a numeric column is shown with; None for whole numbers (years, counts)."""
+    kind = number_kind(name)
+    if kind:
+        return _KIND_DECIMALS[kind]
+    if _whole_numbers(series):
+        return None
+    return OTHER_DECIMALS
+
+
+def rounded_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """df with its numeric columns written as shown (column_decimals): 62.3 instead of
+    62.303474968517335, 1234.50 for 万元, 2023 for a year held as float; missing stays empty."""
+    out = df
+    for index in range(len(df.columns)):
+        series = df.iloc[:, index]
+        if not _is_number_column(series) or pd.api.types.is_integer_dtype(series):
+            continue
+        decimals = column_decimals(df.columns[index], series)
+        spec = f"{{:.{decimals or 0}f}}"
+        texts = series.map(lambda v, spec=spec: None if pd.isna(v) else spec.format(v))
+        if out is df:
+            out = df.copy()
+        out.isetitem(index, texts.astype("object"))
+    return out
 
 
 def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -359,8 +583,12 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
     Rows end in CRLF, so that a cell holding a lone carriage return is quoted: unquoted, a
     reader starts a new row there and "a\r=1+1" becomes a formula cell.
+
+    Numbers are written as the page shows them (rounded_frame), after formula_safe: a negative
+    amount written as text stays -3.50, not '-3.50.
     """
-    return formula_safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    frame = rounded_frame(formula_safe_frame(df))
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
@@ -409,6 +637,11 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def xml_text(text: str) -> str:
+    """text with the control characters an XML document cannot hold (Word, Excel) as U+FFFD."""
+    return _XLSX_ILLEGAL.sub("\ufffd", text)
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
     base = _SHEET_NAME_BAD.sub("_", str(name)).strip("'") or "Sheet"
     base = base[:SHEET_NAME_MAX]
@@ -447,15 +680,15 @@ def _cell_value(value):
 
 
 def _number_format(column: object, series: pd.Series) -> str | None:
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+    """The display format of a numeric column (values keep their full precision)."""
+    if not _is_number_column(series):
         return None
-    if is_money_column(column):
-        return MONEY_FORMAT
-    if is_percent_column(column):
-        return PERCENT_FORMAT
-    if pd.api.types.is_integer_dtype(series):
+    kind = number_kind(column)
+    if kind:
+        return _KIND_FORMATS[kind]
+    if _whole_numbers(series):
         return INTEGER_FORMAT  # years and counts without thousands separators
-    return None
+    return OTHER_FORMAT
 
 
 def display_width(text: str) -> int:
@@ -491,23 +724,24 @@ TITLE_BAR_IN = 0.95
 SLIDE_CHART_PX = (1200, 565)
 FOOTER_IN = 0.45
 MARGIN_IN = 0.45
-TABLE_FONT_PT = 11
+TABLE_FONT_PT = 10  # the smallest readable size on a projected slide
 # one text line in a table cell: Noto Sans CJK's ascent + descent are 1.45 em
 TABLE_LINE_IN = TABLE_FONT_PT * 1.45 / 72
-# a digit or Latin letter at TABLE_FONT_PT; CJK characters count two (1.2 em, a little room)
-TABLE_HALF_WIDTH_IN = TABLE_FONT_PT * 0.6 / 72
-TABLE_SHORT_HALF_WIDTHS = 12  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
-TABLE_MIN_TEXT_HALF_WIDTHS = 10  # a text column is at least five CJK characters wide
-TABLE_MAX_TEXT_HALF_WIDTHS = 60  # a text column wants at most this much on one line
+# Text widths are measured in em with the CJK font's own advances (a CJK character 1 em, a digit
+# 0.55 em), so that a slide table wraps where PowerPoint will.
+TABLE_SHORT_EM = 6.5  # values up to this wide (2023, ≥90%, 1,234.50) are not wrapped
+TABLE_MIN_TEXT_EM = 5.0  # a text column is at least five CJK characters wide
+TABLE_MAX_TEXT_EM = 30.0  # a text column wants at most this much on one line
 TABLE_CELL_MARGIN_IN = 0.04  # top/bottom (and half the left/right) cell margin
 TABLE_ROW_SLACK_IN = 0.02
-TABLE_FILL_RATIO = 0.95  # wrapped lines are rarely full (words and punctuation move down)
+TABLE_FILL_RATIO = 0.96  # wrapped lines are rarely full (words and punctuation move down)
 TABLE_NOTE_IN = 0.3  # room kept below a table for the "only the first rows" note
 TABLE_MAX_ROWS = 300  # rows beyond this are left to the XLSX download
 TABLE_CELL_MAX_CHARS = 80  # long explanations are cut (with …) to keep rows readable
 TITLE_DOCUMENTS_MAX = 12  # documents listed by name on the title slide
 FOOTER_DOCUMENTS_MAX = 3
 ALL_LABEL = "全部"
+YEAR_LABEL = "年度"
 
 
 def filters_text(filters: Mapping[str, object]) -> str:
@@ -534,6 +768,76 @@ def sources_text(documents: Sequence[str], limit: int = FOOTER_DOCUMENTS_MAX) ->
     return f"来源：{shown}{rest}"
 
 
+def years_text(years: Sequence[object]) -> str:
+    """'2021、2022、2023' — the budget years of the source documents, in order."""
+    shown = sorted({_as_text(y) for y in years if _as_text(y)})
+    return "、".join(shown)
+
+
+def caption_text(
+    filters: Mapping[str, object],
+    data_date: str,
+    n_documents: int,
+    years: Sequence[object] = (),
+    source: str = "",
+) -> str:
+    """The context an exported chart or report carries: where it comes from, the filters (the
+    years of the sources beside 年度 when no year is chosen), the data date and the number of
+    source documents."""
+    parts = []
+    for label, value in filters.items():
+        text = _filter_value(value)
+        if label == YEAR_LABEL and text == ALL_LABEL and years_text(years):
+            text = f"{ALL_LABEL}（{years_text(years)}）"
+        parts.append(f"{label}：{text}")
+    if YEAR_LABEL not in filters and years_text(years):
+        parts.append(f"{YEAR_LABEL}：{years_text(years)}")
+    pieces = [
+        source,
+        "；".join(parts) or f"筛选：{ALL_LABEL}",
+        f"数据日期：{data_date or '未知'}",
+        f"来源文档 {n_documents} 份",
+    ]
+    return " ｜ ".join(p for p in pieces if p)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What a page exports as meeting material (PPTX, PDF, Word): its charts and tables under
+    the active filters, with the context every file repeats.
+
+    filters maps a label (地区) to the chosen value(s); documents names the source documents;
+    years are the budget years of those documents; footer is a short line of the caller's
+    (绩效看板 · 低执行率项目) that starts every footer.
+    """
+
+    title: str
+    filters: Mapping[str, object]
+    data_date: str
+    documents: Sequence[str]
+    charts: Sequence[tuple[str, go.Figure]]
+    tables: Sequence[tuple[str, pd.DataFrame]]
+    footer: str
+    years: Sequence[object] = ()
+
+    @property
+    def caption(self) -> str:
+        return caption_text(
+            self.filters, self.data_date, len(self.documents), self.years, source=self.footer
+        )
+
+    @property
+    def footer_line(self) -> str:
+        """footer, the sources and the filters in one line (the foot of every slide or page)."""
+        parts = (self.footer, sources_text(self.documents), filters_text(self.filters))
+        return "  |  ".join(p for p in parts if p)
+
+    def printed_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tables worth printing: with columns and at least one row (never a header-only
+        table)."""
+        return [(n, f) for n, f in self.tables if f is not None and len(f.columns) and len(f)]
+
+
 def pptx_bytes(
     title: str,
     filters: Mapping[str, object],
@@ -545,15 +849,21 @@ def pptx_bytes(
     *,
     table_title: str = "明细表",
     more_tables: Sequence[tuple[str, pd.DataFrame]] = (),
+    years: Sequence[object] = (),
 ) -> bytes:
-    """A 16:9 meeting deck: title slide, one slide per chart, then the table as native tables.
+    """pack_pptx of these parts: table and more_tables are the pack's tables in order."""
+    tables = [(table_title, table), *more_tables]
+    pack = Pack(title, filters, data_date, documents, charts, tables, footer, years)
+    return pack_pptx(pack)
 
-    more_tables: further (title, table) pairs, each on its own slides after the first table.
 
-    filters maps a label (地区) to the chosen value(s); documents names the source documents;
-    footer is a short line of the caller's (e.g. 绩效看板 · 低执行率项目) that starts the footer
-    of every chart and table slide, followed by the sources and the filters. Charts are PNG
-    images where Chromium is available, otherwise a note says why the image is missing.
+def pack_pptx(pack: Pack) -> bytes:
+    """A 16:9 meeting deck: title slide, the charts (a tall bar chart over several slides),
+    then the tables as native tables over as many slides as their rows need.
+
+    Every chart and table slide carries pack.footer_line. Charts are PNG images where Chromium
+    is available, otherwise a note says why the image is missing. Tables without rows get no
+    slide; a chart's own title becomes its slide's heading and is not drawn again.
     """
     from pptx import Presentation
 
@@ -561,29 +871,27 @@ def pptx_bytes(
     deck.slide_width = SLIDE_WIDTH_EMU
     deck.slide_height = SLIDE_HEIGHT_EMU
     blank = deck.slide_layouts[6]
-    footer_line = "  |  ".join(
-        part for part in (footer, sources_text(documents), filters_text(filters)) if part
-    )
+    footer_line = pack.footer_line
 
-    _title_slide(deck.slides.add_slide(blank), title, filters, data_date, documents)
+    _title_slide(
+        deck.slides.add_slide(blank), pack.title, pack.filters, pack.data_date, pack.documents
+    )
     images = chromium_available()
-    for name, fig in charts:
-        slide = deck.slides.add_slide(blank)
-        _slide_frame(slide, name, footer_line, len(deck.slides))
-        image = None
-        if images:
-            try:
-                slide_fig, width, height = _slide_figure(fig, name)
-                image = figure_png(slide_fig, width=width, height=height)
-            except ExportError as exc:
-                log.warning("chart %r not rendered: %s", name, exc)
-        if image:
-            _place_picture(slide, image)
-        else:
-            _note(slide, NO_CHART_IMAGE_NOTE)
-    for title_, frame in [(table_title, table), *more_tables]:
-        if frame is None or not len(frame.columns):
-            continue
+    for name, fig in pack.charts:
+        for part in slide_charts(name, fig):
+            slide = deck.slides.add_slide(blank)
+            _slide_frame(slide, part.heading, footer_line, len(deck.slides))
+            image = None
+            if images:
+                try:
+                    image = figure_png(part.figure, width=part.width_px, height=part.height_px)
+                except ExportError as exc:
+                    log.warning("chart %r not rendered: %s", name, exc)
+            if image:
+                _place_picture(slide, image)
+            else:
+                _note(slide, NO_CHART_IMAGE_NOTE)
+    for title_, frame in pack.printed_tables():
         for index, total, layout in _table_pages(frame):
             slide = deck.slides.add_slide(blank)
             heading = title_ if total == 1 else f"{title_}（{index}/{total}）"
@@ -594,22 +902,180 @@ def pptx_bytes(
     return buffer.getvalue()
 
 
-def _slide_figure(fig: go.Figure, name: str) -> tuple[go.Figure, int, int]:
-    """The chart as drawn on a slide, with its render size in pixels before scaling.
+# Charts on slides: no text smaller than this once the picture is fitted to the slide body.
+MIN_CHART_PT = 9.5
+PLOTLY_DEFAULT_FONT_PX = 12
+# A horizontal bar chart split over slides keeps at least this many pixels per bar.
+MIN_SLIDE_ROW_PX = 26
+# Pixels of a horizontal bar chart that are not rows (title, legend, axis, margins).
+CHART_FIXED_PX = 170
 
-    It takes the slide's shape; its title is dropped when the slide heading already says it. A
-    chart drawn taller than the slide (one bar per project) keeps its height, so that every
-    category label still has room, and is scaled down as a whole.
+
+@dataclass(frozen=True)
+class SlideChart:
+    """One chart picture of a deck or a report: its heading, the figure to render and its size
+    in pixels, and the points a pixel takes once the picture is placed."""
+
+    heading: str
+    figure: go.Figure
+    width_px: int
+    height_px: int
+    points_per_px: float
+
+
+def plain_title(fig: go.Figure) -> str:
+    """The figure's title as text (plotly's entities and tags such as <br> resolved)."""
+    text = fig.layout.title.text if fig.layout.title else None
+    if not text:
+        return ""
+    text = re.sub(r"<br\s*/?>", " ", str(text), flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    return " ".join(html.unescape(text).split())
+
+
+def min_font_px(fig: go.Figure) -> float:
+    """The smallest font size (pixels) a figure prints: layout, title, legend, axes, annotations
+    and trace texts; sizes not set inherit the layout's (plotly's default 12)."""
+    layout = fig.layout
+    base = layout.font.size or PLOTLY_DEFAULT_FONT_PX
+    sizes = [base]
+
+    def add(font) -> None:
+        if font is not None and font.size:
+            sizes.append(font.size)
+
+    if layout.title and layout.title.text:
+        add(layout.title.font)
+    if layout.showlegend is not False:
+        add(layout.legend.font)
+    for axes in (fig.select_xaxes(), fig.select_yaxes()):
+        for axis in axes:
+            add(axis.tickfont)
+            add(axis.title.font)
+    for note in layout.annotations:
+        add(note.font)
+    for trace in fig.data:
+        for key in ("textfont", "insidetextfont", "outsidetextfont"):
+            if key in trace:
+                add(trace[key])
+    return float(min(sizes))
+
+
+LEGEND_ITEM_PX = 40  # a legend entry's symbol and gaps, beside its text
+LEGEND_ROW_PX = 22
+AXIS_BELOW_PX = 80  # tick labels and the axis title under the plot
+
+
+def _room_for_legend_below(fig: go.Figure, width: int, height: int) -> int:
+    """Pixels added to a figure drawn width wide whose horizontal legend sits under the plot:
+    the legend wraps onto more rows than on the page, so it is moved below the axis title and
+    given the rows it needs (in place; the plot keeps its height)."""
+    legend = fig.layout.legend
+    if legend.orientation != "h" or legend.y is None or legend.y >= 0:
+        return 0
+    size = legend.font.size or fig.layout.font.size or PLOTLY_DEFAULT_FONT_PX
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if not names:
+        return 0
+    margin = fig.layout.margin
+    usable = width - (margin.l or 0) - (margin.r or 0)
+    # a wrapped horizontal legend lines its entries up in columns as wide as the widest
+    widest = max(text_em(plain_title(go.Figure(layout={"title": n}))) for n in names)
+    per_row = max(int(usable // (widest * size + LEGEND_ITEM_PX)), 1)
+    rows = math.ceil(len(names) / per_row)
+    below = AXIS_BELOW_PX + rows * LEGEND_ROW_PX + 10
+    old_b = margin.b if margin.b is not None else 80
+    plot = max(height - (margin.t or 0) - old_b, 1)
+    fig.update_layout(
+        margin_b=max(old_b, below), legend_y=-AXIS_BELOW_PX / plot, legend_yanchor="top"
+    )
+    extra = max(below - old_b, 0)
+    fig.update_layout(height=height + extra)
+    return extra
+
+
+def _horizontal_categories(fig: go.Figure) -> list:
+    """The categories of a horizontal bar chart in drawing order ([] for other charts)."""
+    if len(list(fig.select_yaxes())) != 1:
+        return []
+    categories: list = []
+    seen: set = set()
+    for trace in fig.data:
+        if trace.type != "bar" or trace.orientation != "h" or trace.y is None:
+            continue
+        for value in trace.y:
+            if not isinstance(value, str) or value in seen:
+                continue
+            seen.add(value)
+            categories.append(value)
+    return categories
+
+
+def slide_charts(name: str, fig: go.Figure) -> list[SlideChart]:
+    """The chart as drawn on slides: each picture fills the slide body (chart_parts)."""
+    _, _, width, height = _body_box()
+    return chart_parts(name, fig, width, height, fill=True)
+
+
+def chart_parts(
+    name: str,
+    fig: go.Figure,
+    box_width_in: float,
+    box_height_in: float,
+    *,
+    fill: bool,
+    min_pt: float = MIN_CHART_PT,
+    max_width_px: int = SLIDE_CHART_PX[0],
+) -> list[SlideChart]:
+    """The chart as placed in a box of that size: one picture, or one per group of bars when a
+    horizontal bar chart is too tall for the box at a readable size.
+
+    The picture is as wide as the box, rendered at a width in pixels that prints the figure's
+    smallest text at min_pt or more. fill: the picture has the box's shape (a slide); else it
+    keeps the figure's own height (a page of a report) up to the box's. The figure's own title
+    becomes the heading (name when it has none) and is not drawn again.
     """
     out = go.Figure(fig)
-    title = out.layout.title.text if out.layout.title else None
-    if title and title.strip() in (name.strip(), plot_escape(name).strip()):
-        out.update_layout(title_text=None, margin_t=40)
-    width, height = SLIDE_CHART_PX
-    own_height = out.layout.height or height
-    if own_height > height:
-        width, height = round(own_height * width / height), int(own_height)
-    return out, width, height
+    heading = plain_title(out) or name
+    legend = out.layout.showlegend is not False and len(out.data) > 1
+    out.update_layout(title_text=None, margin_t=50 if legend else 20)
+    smallest = min_font_px(out)
+    width = min(max_width_px, int(box_width_in * 72 * smallest / min_pt))
+    pt_per_px = box_width_in * 72 / width
+    max_height = int(box_height_in * 72 / pt_per_px)
+    if any(getattr(t, "text", None) is not None for t in out.data):
+        out.update_layout(uniformtext_minsize=smallest, uniformtext_mode="hide")
+    own_height = int(out.layout.height or DEFAULT_HEIGHT_PX)
+    # the own height less the title's room, which the heading now takes
+    own_height = max(own_height - 40, CHART_FIXED_PX) if plain_title(fig) else own_height
+    own_height += _room_for_legend_below(out, width, own_height)
+    height = max_height if fill else min(own_height, max_height)
+    categories = _horizontal_categories(out)
+    if own_height <= max_height or not categories:
+        if own_height > max_height:  # not a bar chart: scaled down as a whole
+            pt_per_px *= max_height / own_height
+            width, height = round(own_height * width / max_height), own_height
+        return [SlideChart(heading, out, width, height, pt_per_px)]
+    per_row = max((own_height - CHART_FIXED_PX) / len(categories), MIN_SLIDE_ROW_PX)
+    rows = max(int((max_height - CHART_FIXED_PX) // per_row), 1)
+    pages = math.ceil(len(categories) / rows)
+    rows = math.ceil(len(categories) / pages)  # 33 bars at 12 a slide: 11 + 11 + 11
+    if not fill:
+        height = min(int(CHART_FIXED_PX + rows * per_row), max_height)
+    reversed_ = out.layout.yaxis.autorange == "reversed"
+    parts = []
+    for index, start in enumerate(range(0, len(categories), rows), start=1):
+        stop = min(start + rows, len(categories))
+        low, high = start - 0.5, start + rows - 0.5  # the last part keeps the bar width
+        part = go.Figure(out)
+        part.update_layout(
+            height=height,
+            yaxis_autorange=False,
+            yaxis_range=[high, low] if reversed_ else [low, high],
+        )
+        title = f"{heading}（{index}/{pages}，第 {start + 1}–{stop} 项）"
+        parts.append(SlideChart(title, part, width, height, pt_per_px))
+    return parts
 
 
 def _run_style(run, size_pt: float, *, bold: bool = False, colour=PPTX_TEXT) -> None:
@@ -762,62 +1228,192 @@ def _note(slide, text: str) -> None:
     _textbox(slide, left + 1.3, top + height / 2 - 0.6, width - 2.6, 1.2, [text], size_pt=16)
 
 
-def format_cell(column: object, value: object) -> str:
-    """A value as printed in a slide table: 1,234.50 for 万元, 97.5 % for rates, — for none;
-    text starting like a formula gets a leading ' (formula_safe), numbers never do."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, numbers.Number)) and not isinstance(value, (bool, str))
+
+
+def format_number(value: float, decimals: int | None, kind: str | None) -> str:
+    """1,234.50 with decimals (None: a whole number, 2023 without a separator); rates end in %."""
+    if decimals is None:
+        return str(int(round(float(value))))
+    text = f"{float(value):,.{decimals}f}"
+    return f"{text} %" if kind == "percent" else text
+
+
+def format_cell(column: object, value: object, max_chars: int | None = TABLE_CELL_MAX_CHARS) -> str:
+    """A value as printed in a slide, PDF or Word table: 1,234.50 for 万元, 97.5 % for rates,
+    96.00 for scores, — for none; text starting like a formula gets a leading ' (formula_safe),
+    numbers never do. Text longer than max_chars is cut with … (None: never)."""
+    if _is_missing(value):
         return "—"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if is_money_column(column):
-            return f"{value:,.2f}"
-        if is_percent_column(column):
-            return f"{value:.1f} %"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return f"{value:,.2f}" if isinstance(value, float) else str(value)
+    if _is_number(value):
+        kind = number_kind(column)
+        if kind:
+            return format_number(value, _KIND_DECIMALS[kind], kind)
+        whole = isinstance(value, (int, numbers.Integral)) or float(value).is_integer()
+        return format_number(value, None if whole else OTHER_DECIMALS, None)
     text = " ".join(str(value).split())
-    if len(text) > TABLE_CELL_MAX_CHARS:
-        text = text[: TABLE_CELL_MAX_CHARS - 1] + "…"
+    if max_chars and len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
     return formula_safe(text) if isinstance(value, str) else text
 
 
-def _column_inches(frame: pd.DataFrame, total: float) -> list[float]:
-    """Column widths as a browser lays out an automatic table: every column first gets its
-    minimum (numbers and short codes unbroken, text about TABLE_MIN_TEXT_HALF_WIDTHS), then the
-    rest of the slide width goes to the columns in proportion to what they lack of one line."""
+def format_column(
+    column: object, series: pd.Series, max_chars: int | None = TABLE_CELL_MAX_CHARS
+) -> list[str]:
+    """format_cell over a column, numbers with one number of decimals for the whole column
+    (a float column of no known kind holding 3 and 2.5 prints 3.00 and 2.50)."""
+    if _is_number_column(series):
+        kind = number_kind(column)
+        decimals = column_decimals(column, series)
+        return [
+            "—" if _is_missing(v) else format_number(v, decimals, kind) for v in series.tolist()
+        ]
+    return [format_cell(column, v, max_chars) for v in series.tolist()]
+
+
+def table_texts(
+    frame: pd.DataFrame, max_chars: int | None = TABLE_CELL_MAX_CHARS
+) -> list[list[str]]:
+    """The rows of frame as printed (format_column per column)."""
+    columns = [format_column(c, frame.iloc[:, j], max_chars) for j, c in enumerate(frame.columns)]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Which columns hold numbers (right-aligned in printed tables)."""
+    return [_is_number_column(frame.iloc[:, j]) for j in range(len(frame.columns))]
+
+
+def column_widths(frame: pd.DataFrame, total: float, font_pt: float = TABLE_FONT_PT) -> list[float]:
+    """Column widths (inches, adding up to total) for a table printed at font_pt: every column
+    first gets its minimum (numbers and short codes unbroken, text TABLE_MIN_TEXT_EM), then the
+    spare width goes where it saves the most wrapped lines (_fewest_lines)."""
     if not len(frame.columns):
         return []
+    em_in = font_pt / 72
+    pad = 4 * TABLE_CELL_MARGIN_IN
+    sample = frame.head(WIDTH_SAMPLE_ROWS)
+    headers = [str(c) for c in frame.columns]
+    rows = table_texts(sample)
+    cells = np.array([[text_em(t) for t in row] for row in [headers, *rows]], dtype=float)
     low, high = [], []
-    for column in frame.columns:
-        texts = [format_cell(column, v) for v in frame[column].head(WIDTH_SAMPLE_ROWS)]
-        widest = max([display_width(t) for t in texts], default=0)
-        header = display_width(str(column))
-        longest = min(max(widest, header), TABLE_MAX_TEXT_HALF_WIDTHS)
-        if widest <= TABLE_SHORT_HALF_WIDTHS:
+    for j in range(len(headers)):
+        widest = cells[1:, j].max() if len(rows) else 0.0
+        header = cells[0, j]
+        longest = min(max(widest, header), TABLE_MAX_TEXT_EM)
+        if widest <= TABLE_SHORT_EM:
             shortest = max(widest, math.ceil(header / 2))  # short values never wrap
         else:
-            shortest = max(TABLE_MIN_TEXT_HALF_WIDTHS, math.ceil(header / 2))
-        pad = 4 * TABLE_CELL_MARGIN_IN
-        low.append(shortest * TABLE_HALF_WIDTH_IN + pad)
-        high.append(max(longest, shortest) * TABLE_HALF_WIDTH_IN + pad)
+            shortest = max(TABLE_MIN_TEXT_EM, math.ceil(header / 2))
+        low.append((shortest + WRAP_LOSS_EM) / TABLE_FILL_RATIO * em_in + pad)
+        high.append((max(longest, shortest) + WRAP_LOSS_EM) / TABLE_FILL_RATIO * em_in + pad)
     if sum(low) >= total:
         return [w * total / sum(low) for w in low]
     if sum(high) <= total:
         return [w * total / sum(high) for w in high]
-    spare = total - sum(low)
-    lack = [h - w for w, h in zip(low, high, strict=True)]
-    return [w + spare * d / sum(lack) for w, d in zip(low, lack, strict=True)]
+    return _fewest_lines(cells, low, high, total, em_in)
 
 
-def _lines_needed(text: str, width_in: float) -> int:
+WRAP_LOSS_EM = 0.5
+
+
+def _fewest_lines(
+    cells: np.ndarray, low: list[float], high: list[float], total: float, em_in: float
+) -> list[float]:
+    """Widths from low towards high adding up to total: the spare width goes, piece by piece,
+    to the column whose widening (by any number of characters) saves the most wrapped lines per inch over
+    all rows (a long explanation gets room before a column of short names); what no widening
+    saves is shared in proportion to what the columns lack of one line.
+
+    cells: the width in em of every cell (the header first)."""
+    widths = np.array(low, dtype=float)
+    ceiling = np.array(high, dtype=float)
+    pad = 4 * TABLE_CELL_MARGIN_IN
+
+    def lines(w: np.ndarray) -> float:
+        # a line ends half a character early on average (a CJK character never splits)
+        per_line = np.maximum(_line_em(w, em_in) - WRAP_LOSS_EM, 1)
+        return np.maximum(np.ceil(cells / per_line), 1).max(axis=1).sum()
+
+    while True:
+        spare = total - widths.sum()
+        now = lines(widths)
+        best, best_rate = None, 0.0
+        for j in np.flatnonzero(widths + 1e-9 < ceiling):
+            chars = math.floor(_line_em(widths[j], em_in))
+            for extra in range(1, math.ceil(TABLE_MAX_TEXT_EM + WRAP_LOSS_EM) + 2):
+                target = min((chars + extra) / TABLE_FILL_RATIO * em_in + pad, ceiling[j])
+                grow = target - widths[j]
+                if grow > spare:
+                    break
+                if grow <= 1e-9:
+                    continue
+                trial = widths.copy()
+                trial[j] = target
+                rate = (now - lines(trial)) / grow
+                if rate > best_rate:
+                    best, best_rate = (j, target), rate
+                if target >= ceiling[j]:
+                    break
+        if best is None:
+            break
+        widths[best[0]] = best[1]
+    spare = total - widths.sum()
+    lack = ceiling - widths
+    if spare > 1e-9 and lack.sum() > 1e-9:
+        widths += lack * min(spare / lack.sum(), 1.0)
+    spare = total - widths.sum()
+    if spare > 1e-9:  # every column at its ceiling: the rest in proportion
+        widths += spare * widths / widths.sum()
+    return widths.tolist()
+
+
+def _line_em(width_in, em_in: float):
+    """The text width (em) one line of a cell that wide holds."""
+    return (width_in - 4 * TABLE_CELL_MARGIN_IN) / em_in * TABLE_FILL_RATIO
+
+
+@functools.cache
+def _advance_em(ch: str) -> float:
+    font = _measuring_font()
+    if font is None:
+        return 1.0 if ord(ch) > 0x2E80 else 0.6
+    return font.getlength(ch) / MEASURE_PX
+
+
+MEASURE_PX = 1000
+
+
+@functools.cache
+def _measuring_font():
+    found = cjk_font_file()
+    if found is None:
+        return None
+    from PIL import ImageFont
+
+    return ImageFont.truetype(found[0], MEASURE_PX, index=found[1])
+
+
+def text_em(text: str) -> float:
+    """The width of text in em in the CJK font (0.6 em a Latin character where it is missing)."""
+    return sum(_advance_em(ch) for ch in text)
+
+
+def _lines_needed(text: str, width_in: float, font_pt: float = TABLE_FONT_PT) -> int:
     """Lines a text wraps onto in a cell of that width (characters never split)."""
-    usable = max(width_in - 4 * TABLE_CELL_MARGIN_IN, TABLE_HALF_WIDTH_IN)
-    per_line = max(usable / TABLE_HALF_WIDTH_IN * TABLE_FILL_RATIO, 2)
-    lines, used = 1, 0
+    per_line = max(_line_em(width_in, font_pt / 72), 1.0)
+    lines, used = 1, 0.0
     for ch in text:
-        w = 2 if ord(ch) > 0x2E80 else 1
-        if used + w > per_line:
-            lines, used = lines + 1, 0
+        w = _advance_em(ch)
+        if used + w > per_line and used:
+            lines, used = lines + 1, 0.0
         used += w
     return lines
 
@@ -831,30 +1427,41 @@ def _table_pages(table: pd.DataFrame):
     """(page, pages, header, rows) per slide: rows are (texts, height) that fit in one slide.
 
     Heights are estimated from text length and column width so that wrapped explanations take
-    the room they need; widths are shared by all pages so the columns do not jump.
+    the room they need; widths are shared by all pages so the columns do not jump. The rows
+    are spread evenly over the fewest slides (33 rows: 11 + 11 + 11, not 16 + 16 + 1).
     """
     frame = table.head(TABLE_MAX_ROWS)
     _, _, width, height = _body_box()
-    widths = _column_inches(frame, width)
+    widths = column_widths(frame, width)
     header_texts = [formula_safe(str(c)) for c in frame.columns]
     header = (header_texts, _row_height(header_texts, widths))
-    budget = height - header[1] - TABLE_NOTE_IN
-    pages: list[list[tuple[list[str], float]]] = [[]]
+    budget = height - header[1] - (TABLE_NOTE_IN if len(table) > TABLE_MAX_ROWS else 0.0)
+    rows = [(texts, _row_height(texts, widths)) for texts in table_texts(frame)]
+    pages = _pack_rows(rows, budget)
+    low, high = max((h for _, h in rows), default=budget), budget
+    while high - low > 0.01:  # the smallest height that needs no more slides
+        middle = (low + high) / 2
+        if len(_pack_rows(rows, middle)) == len(pages):
+            high = middle
+        else:
+            low = middle
+    pages = _pack_rows(rows, high)
+    numeric = numeric_columns(frame)
+    for index, page in enumerate(pages, start=1):
+        yield index, len(pages), (widths, numeric, header, page)
+
+
+def _pack_rows(rows: list[tuple[list[str], float]], budget: float) -> list[list]:
+    """The rows in order, as many to a slide as fit the height budget."""
+    pages: list[list] = [[]]
     used = 0.0
-    for row in frame.itertuples(index=False, name=None):
-        texts = [format_cell(c, v) for c, v in zip(frame.columns, row, strict=True)]
-        row_h = _row_height(texts, widths)
-        if used + row_h > budget and pages[-1]:
+    for row in rows:
+        if used + row[1] > budget and pages[-1]:
             pages.append([])
             used = 0.0
-        pages[-1].append((texts, row_h))
-        used += row_h
-    numeric = [
-        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-        for c in frame.columns
-    ]
-    for index, rows in enumerate(pages, start=1):
-        yield index, len(pages), (widths, numeric, header, rows)
+        pages[-1].append(row)
+        used += row[1]
+    return pages
 
 
 def _add_table(slide, layout, *, cut: bool) -> None:
@@ -949,6 +1556,24 @@ def _as_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def corrections_text(documents: pd.DataFrame) -> str:
+    """'校对：1 份文档共 2 处经人工校对' for a footer, '' when none of the documents was corrected."""
+    if "n_corrections" not in documents.columns:
+        return ""
+    counts = pd.to_numeric(documents["n_corrections"], errors="coerce").fillna(0)
+    confirmed = (
+        int((documents["review_status"] == "confirmed").sum())
+        if "review_status" in documents.columns
+        else 0
+    )
+    parts = []
+    if counts.sum():
+        parts.append(f"{int((counts > 0).sum())} 份文档共 {int(counts.sum())} 处经人工校对")
+    if confirmed:
+        parts.append(f"{confirmed} 份已校对确认")
+    return ("校对：" + "，".join(parts)) if parts else ""
 
 
 def document_labels(documents: pd.DataFrame, kind_labels: Mapping[str, str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -109,3 +111,10 @@ def sync_filters(documents: pd.DataFrame) -> Filters:
 def current() -> Filters:
     """The filters as set by the sidebar in this run (pages call this)."""
     return Filters.from_state(st.session_state)
+
+
+def link_query() -> str:
+    """The filters as query parameters to append to a link (`&filter_region=湖南…`, '' for
+    none): a 原文 tab opened from a table keeps the view it came from."""
+    pairs = [(k, str(v)) for k in FILTER_KEYS for v in st.session_state.get(k) or []]
+    return "&" + urlencode(pairs) if pairs else ""

@@ -62,6 +62,7 @@ COLUMN_LABELS = {
     "source_line": "行号",
     "severity_label": "级别",
     "code": "代码",
+    "code_label": "问题",
     "message": "说明",
 }
 
@@ -316,9 +317,39 @@ def with_notes(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     problems = findings[findings["severity"].isin(PROBLEM_SEVERITIES) & findings["project"].notna()]
     notes = problems.groupby(["doc_id", "project"])["code"].agg(_note_text)
     if rows.empty or notes.empty:
-        return rows.assign(notes=None)
-    keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
-    return rows.assign(notes=notes.reindex(keys).to_numpy())
+        out = rows.assign(notes=None)
+    else:
+        keys = pd.MultiIndex.from_arrays([rows["doc_id"], rows["project"]])
+        out = rows.assign(notes=notes.reindex(keys).to_numpy())
+    return with_correction_marks(out)
+
+
+def with_correction_marks(rows: pd.DataFrame) -> pd.DataFrame:
+    """notes led by '✎ 已校对：预算数（万元）（理由）' on rows a reviewer corrected (校对)."""
+    if rows.empty or "corrected_fields" not in rows.columns:
+        return rows
+    marked = rows["corrected_fields"].notna()
+    if not marked.any():
+        return rows
+    from loaders.corrections import field_label
+
+    def mark(fields: str, reason, note) -> str:
+        names = [f for f in fields.split(",") if f]
+        what = (
+            "补录" if names == ["added"] else "、".join(field_label("projects", f) for f in names)
+        )
+        text = f"✎ 已校对：{what}" + (f"（{reason}）" if isinstance(reason, str) and reason else "")
+        return f"{text}；{note}" if isinstance(note, str) and note else text
+
+    notes = rows["notes"].astype(object).copy()
+    sub = rows[marked]
+    notes[marked.to_numpy()] = [
+        mark(f, r, n)
+        for f, r, n in zip(
+            sub["corrected_fields"], sub["correction_reason"], sub["notes"], strict=True
+        )
+    ]
+    return rows.assign(notes=notes.to_numpy())
 
 
 def unit_notes(findings: pd.DataFrame) -> pd.DataFrame:
@@ -345,13 +376,21 @@ def completion_rate(counts: dict[str, int]) -> float | None:
 
 
 def overview_kpis(
-    documents: pd.DataFrame, lines: pd.DataFrame, indicators: pd.DataFrame, findings: pd.DataFrame
+    documents: pd.DataFrame,
+    lines: pd.DataFrame,
+    indicators: pd.DataFrame,
+    findings: pd.DataFrame,
+    overall: pd.DataFrame | None = None,
 ) -> dict:
-    """The numbers of the KPI cards on the overview page."""
+    """The numbers of the KPI cards on the overview page; with overall, the totals of the units
+    known only by their 部门整体 figures (department_totals)."""
     counts = status_counts(indicators)
     totals = execution_totals(lines)
     severities = findings["severity"].value_counts()
+    departments = department_only(lines, overall) if overall is not None else None
     return {
+        "department": department_totals(departments) if departments is not None else None,
+        "n_info": int(severities.get("info", 0)),
         "n_documents": int(len(documents)),
         "n_units": int(documents["unit"].dropna().nunique()),
         "n_lines": int(len(lines)),
@@ -362,6 +401,62 @@ def overview_kpis(
         "n_findings": int(severities.get("error", 0) + severities.get("warning", 0)),
         "n_errors": int(severities.get("error", 0)),
     }
+
+
+def department_only(lines: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """The 部门整体 rows of the unit-years that have no budget lines (a 部门整体支出绩效自评表
+    alone): their money is counted on its own, never added to project totals."""
+    departments = overall[overall["level"] == "department"]
+    if departments.empty:
+        return departments
+    have = set(zip(lines["unit"], lines["year"].fillna(-1), strict=True))
+    alone = [
+        (u, y) not in have
+        for u, y in zip(departments["unit"], departments["year"].fillna(-1), strict=True)
+    ]
+    return departments[alone]
+
+
+def department_totals(departments: pd.DataFrame) -> dict:
+    """Budget, actual and rate of department rows that print both amounts, and their units."""
+    both = departments[departments["budget_wan"].notna() & departments["actual_wan"].notna()]
+    budget, actual = float(both["budget_wan"].sum()), float(both["actual_wan"].sum())
+    return {
+        "n_units": int(departments["unit"].nunique()),
+        "n_rows": int(len(both)),
+        "budget_wan": budget if len(both) else None,
+        "actual_wan": actual if len(both) else None,
+        "rate_pct": rate_pct(actual, budget) if len(both) else None,
+    }
+
+
+DEPARTMENT_SUFFIX = "（部门整体）"
+
+
+def by_unit_and_department(lines: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """by_unit, plus one row per unit-year known only by its 部门整体 figures (labelled so)."""
+    units = by_unit(lines)
+    alone = department_only(lines, overall)
+    if alone.empty:
+        return units
+    extra = pd.DataFrame(
+        {
+            "unit": alone["unit"].to_numpy(),
+            "year": alone["year"].to_numpy(),
+            "budget_wan": alone["budget_wan"].to_numpy(),
+            "actual_wan": alone["actual_wan"].to_numpy(),
+            "execution_rate_pct": alone["rate_pct"].to_numpy(),
+            "declared_budget_wan": None,
+            "n_lines": 0,
+            "n_low": 0,
+            "notes": None,
+        }
+    )
+    extra["label"] = unit_labels(extra) + DEPARTMENT_SUFFIX
+    out = pd.concat([units, extra[units.columns]], ignore_index=True) if len(units) else extra
+    return out.sort_values(["budget_wan", "declared_budget_wan"], ascending=False)[
+        units.columns
+    ].reset_index(drop=True)
 
 
 def coverage(documents: pd.DataFrame) -> pd.DataFrame:

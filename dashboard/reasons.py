@@ -453,8 +453,5 @@ def group_chart(table: pd.DataFrame, by: str, title: str, top: int = CHART_TOP_U
         horizontal=True,
         barmode="stack",
     )
-    # the legend below the bars: eleven categories above them would cover the title
-    return fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top"},
-        margin={"t": 60, "b": 130},
-    )
+    # the legend below the bars (_figure's): eleven categories above them would cover the title
+    return fig

@@ -22,6 +22,12 @@ from .credibility import indicator_totals
 AGREES, DIFFERS, MISSING = "一致", "不一致", "缺失"
 # A printed total above the sum of its rows when some rows' amounts could not be read (#####).
 UNCHECKABLE = "无法核对"
+# States of the narrative-vs-annex and printed-vs-computed rate checks.
+ANNEX_MISSING = "附件缺表"  # the project has no annex table
+ANNEX_PARTIAL = "附件部分缺失"  # its annex table lacks some values
+ANNEX_PRESENT = "有"
+NOT_PRINTED = "未印发"  # the document prints no rate
+UNCOMPUTABLE = "无法计算"  # no budget or actual to compute one from
 SEVERITY_ORDER = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}
 
 
@@ -107,7 +113,9 @@ def narrative_vs_annex(projects: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     out = rows.copy()
-    out["annex"] = out["alt_source_line"].map(lambda v: "有" if pd.notna(v) else "附件缺表")
+    out["annex"] = out["alt_source_line"].map(
+        lambda v: ANNEX_PRESENT if pd.notna(v) else ANNEX_MISSING
+    )
     states = []
     for column, alt, tolerance in PAIRS:
         diff = out[alt] - out[column]
@@ -118,10 +126,10 @@ def narrative_vs_annex(projects: pd.DataFrame) -> pd.DataFrame:
     out["n_differ"] = [sum(s == DIFFERS for s in row) for row in zip(*states, strict=True)]
     out["n_missing"] = [sum(s == MISSING for s in row) for row in zip(*states, strict=True)]
     out["state"] = [
-        "附件缺表" if a == "附件缺表" else DIFFERS if d else "附件部分缺失" if m else AGREES
+        ANNEX_MISSING if a == ANNEX_MISSING else DIFFERS if d else ANNEX_PARTIAL if m else AGREES
         for a, d, m in zip(out["annex"], out["n_differ"], out["n_missing"], strict=True)
     ]
-    order = out["state"].map({"附件缺表": 0, DIFFERS: 1, "附件部分缺失": 2, AGREES: 3})
+    order = out["state"].map({ANNEX_MISSING: 0, DIFFERS: 1, ANNEX_PARTIAL: 2, AGREES: 3})
     return (
         out.assign(_order=order)
         .sort_values(["_order", "source_line"])
@@ -174,12 +182,12 @@ def rate_checks(projects: pd.DataFrame) -> pd.DataFrame:
         return rows.assign(rate_diff=[], rate_state=[])
     out = rows.assign(rate_diff=rows["reported_rate_pct"] - rows["execution_rate_pct"])
     out["rate_state"] = [
-        "未印发" if pd.isna(r) else "无法计算" if pd.isna(c) else _state(d, RATE_TOLERANCE_PCT)
+        NOT_PRINTED if pd.isna(r) else UNCOMPUTABLE if pd.isna(c) else _state(d, RATE_TOLERANCE_PCT)
         for r, c, d in zip(
             out["reported_rate_pct"], out["execution_rate_pct"], out["rate_diff"], strict=True
         )
     ]
-    order = out["rate_state"].map({DIFFERS: 0, "未印发": 1, "无法计算": 2, AGREES: 3})
+    order = out["rate_state"].map({DIFFERS: 0, NOT_PRINTED: 1, UNCOMPUTABLE: 2, AGREES: 3})
     out = out.assign(_order=order, _size=out["rate_diff"].abs())
     out = out.sort_values(["_order", "_size", "source_line"], ascending=[True, False, True])
     return out.drop(columns=["_order", "_size"]).reset_index(drop=True)

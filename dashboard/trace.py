@@ -292,6 +292,7 @@ DOCUMENT_COLUMNS = [
     "n_indicators",
     "n_findings",
     "n_problems",
+    "review",
     "n_lines",
     "source_file",
     "sha256",
@@ -322,10 +323,21 @@ def documents_table(
         .map(YEAR_SOURCE_LABELS)
         .fillna(documents["year_source"]),
         doc_kind=documents["doc_kind"].map(KIND_LABELS).fillna(documents["doc_kind"]),
+        review=[review_state(d) for d in documents.to_dict("records")],
     )
     return (
         out.sort_values(["region", "unit", "year"]).reindex(columns=columns).reset_index(drop=True)
     )
+
+
+def review_state(document: Mapping) -> str:
+    """'已校对' for a document confirmed on the 校对 page, '已修改 2 处' for one corrected, else ''."""
+    if document.get("review_status") == "confirmed":
+        return "已校对"
+    count = document.get("n_corrections")
+    if isinstance(count, int | float) and not math.isnan(count) and count > 0:
+        return f"已修改 {int(count)} 处"
+    return ""
 
 
 def rows_at(

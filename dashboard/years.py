@@ -339,9 +339,5 @@ def year_chart(years: pd.DataFrame, unit: str) -> go.Figure:
             "showgrid": False,
         },
     )
-    # the legend under the plot: above it, four entries wrap over the title on a phone
-    return fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.22, "yanchor": "top"},
-        margin={"t": 60, "b": 110, "r": 50},
-    )
-
+    # the legend under the plot (_figure's): above it, four entries wrap over the title on a phone
+    return fig.update_layout(margin={"r": 50})

@@ -1,4 +1,4 @@
-"""Command line: python -m loaders build | add FILE | remove DOC_ID | list."""
+"""Command line: python -m loaders build | add FILE | remove DOC_ID | list | correct … | corrections list."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip when data/raw and the loaders are unchanged since the last build",
     )
     add_import_commands(sub)
+    add_correction_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command != "build":
@@ -180,6 +181,142 @@ def run_list(args) -> int:
     lines = ["\t".join(columns)]
     for row in rows:
         lines.append("\t".join("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def add_correction_commands(sub) -> None:
+    """correct set|add|delete|confirm|undo and corrections list: the 校对 page's operations."""
+
+    def common(p, row: bool = False) -> None:
+        p.add_argument("doc", help="doc_id as shown by list (or the file name in data/raw)")
+        p.add_argument("--who", default=None, help="reviewer's name (default: $USER)")
+        p.add_argument("--reason", default=None, help="why (optional)")
+        p.add_argument("--raw", type=Path, default=None)
+        p.add_argument("--out", type=Path, default=None)
+        if row:
+            p.add_argument(
+                "--table", choices=("projects", "indicators", "documents"), default="projects"
+            )
+            p.add_argument("--row", help="the project (projects) or indicator (indicators) name")
+            p.add_argument("--project", help="indicators: the project the indicator belongs to")
+            p.add_argument(
+                "--n", type=int, default=None, help="which of rows with the same name (0 = first)"
+            )
+
+    c = sub.add_parser("correct", help="correct what the loaders read (校对) and rebuild")
+    ops = c.add_subparsers(dest="op", required=True)
+    s = ops.add_parser("set", help="set one value: --field budget_wan --value 120.5")
+    common(s, row=True)
+    s.add_argument("--field", required=True)
+    s.add_argument("--value", required=True, help="the value; an empty string clears it")
+    a = ops.add_parser("add", help="add a missing row: --set project=名称 --set budget_wan=10")
+    common(a, row=True)
+    a.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    d = ops.add_parser("delete", help="delete a spurious row")
+    common(d, row=True)
+    ops_confirm = ops.add_parser("confirm", help="confirm the document as checked")
+    common(ops_confirm)
+    u = ops.add_parser("undo", help="undo the newest correction in force, or --id")
+    common(u)
+    u.add_argument("--id", default=None, help="the correction to undo (see corrections list)")
+    c.set_defaults(run=run_correct)
+    lst = sub.add_parser("corrections", help="corrections list [--doc DOC]")
+    lst.add_argument("action", choices=("list",))
+    lst.add_argument("--doc", default=None, help="one document (doc_id or file name)")
+    lst.add_argument("--raw", type=Path, default=None)
+    lst.set_defaults(run=run_corrections_list)
+
+
+def _password_ok() -> bool:
+    """True when no import password is set, or the one given (IMPORT_PASSWORD or typed) matches."""
+    import getpass
+    import os
+
+    from dashboard import auth
+
+    if not auth.required():
+        return True
+    password = os.environ.get("IMPORT_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("导入密码：")
+    if auth.misconfigured() or not auth.check(password):
+        log.error("需要导入密码：请设置环境变量 IMPORT_PASSWORD 或在提示时输入正确的密码。")
+        return False
+    return True
+
+
+def run_correct(args) -> int:
+    import getpass
+
+    from . import review
+    from .corrections import CorrectionRefused
+
+    if not _password_ok():
+        return EXIT_NOTHING_WRITTEN
+    raw = args.raw or intake.raw_dir()
+    out = args.out or intake.parquet_dir()
+    who = args.who if args.who is not None else getpass.getuser()
+    try:
+        options: dict = {"who": who, "reason": args.reason, "raw": raw, "out": out}
+        if args.op in ("set", "add", "delete"):
+            options["table"] = args.table
+        if args.op in ("set", "delete") and args.table != "documents":
+            if not args.row:
+                raise CorrectionRefused("请用 --row 指定项目或指标名称。")
+            options["select"] = (args.row, args.project, args.n)
+        if args.op == "set":
+            options.update(field=args.field, value=args.value if args.value != "" else None)
+        if args.op == "add":
+            row = {}
+            for item in args.set:
+                name, sep, value = item.partition("=")
+                if not sep:
+                    raise CorrectionRefused(f"--set 应写作 字段=值，而不是 {item}。")
+                row[name.strip()] = value
+            options["row"] = row
+        if args.op == "undo":
+            options["undoes"] = args.id
+        saved = review.save(args.doc, args.op, **options)
+    except CorrectionRefused as exc:
+        log.error("%s", exc)
+        return EXIT_NOTHING_WRITTEN
+    from .corrections import describe
+
+    log.info("已保存校对记录 %s：%s；数据表已重建。", saved.event["id"], describe(saved.event))
+    return EXIT_OK
+
+
+def run_corrections_list(args) -> int:
+    from . import corrections, review
+
+    raw = args.raw or intake.raw_dir()
+    if args.doc:
+        try:
+            names = [intake.find(raw, args.doc).name]
+        except ImportRefused as exc:
+            names = [args.doc] if corrections.path_for(raw, args.doc).exists() else []
+            if not names:
+                log.error("%s", exc)
+                return EXIT_NOTHING_WRITTEN
+    else:
+        names = sorted(corrections.load_all(raw))
+    columns = ("source_file", "id", "state", "op", "table", "what", "who", "at", "reason")
+    lines = ["\t".join(columns)]
+    for name in names:
+        for e in reversed(review.history(raw, name)):
+            values = (
+                name,
+                e.get("id"),
+                e["state"],
+                e.get("op"),
+                e.get("table"),
+                e["text"],
+                e.get("who"),
+                e.get("at"),
+                e.get("reason"),
+            )
+            lines.append("\t".join("" if v is None else str(v) for v in values))
     sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 

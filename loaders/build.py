@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import LOADER_VERSION
+from . import LOADER_VERSION, corrections
 from .buildcache import BuildCache, cache_dir_for, stat_key
 from .crosscheck import check_rates
 from .document import DecodeError, Doc
@@ -385,6 +385,7 @@ def is_current(raw_dir: Path, out_dir: Path) -> bool:
         return (
             stamp["raw_digest"] == raw_digest(raw_dir)
             and stamp.get("code_digest") == code_digest()
+            and stamp.get("corrections_digest") == corrections.digest(raw_dir)
             and not stamp.get("retry")  # documents a missing converter left unread
             and all((out_dir / f"{name}.parquet").is_file() for name in TABLES)
         )
@@ -510,14 +511,18 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         parts = [*previous[name], fresh[name]]
         tables[name] = pa.concat_tables(parts) if len(parts) > 1 else fresh[name]
     build_id = uuid.uuid4().hex
+    # 校对 last, on every build: the cache keeps the rows as parsed (corrections never reach it)
+    fixes = corrections.digest(raw_dir)
+    written = corrections.apply_tables(tables, raw_dir)
     stamp = {
         "raw_digest": _digest(listing),
         "code_digest": code,
+        "corrections_digest": fixes,
         "loader_version": LOADER_VERSION,
         "build_id": build_id,
         "retry": sorted(retry),
     }
-    write_tables(tables, out_dir, stamp)
+    write_tables(written, out_dir, stamp)
     index = {name: {**seen[name], "doc_id": doc_id} for name, doc_id in kept.items()}
     for doc in documents:
         entry = seen.get(doc["source_file"], {"key": "", "sha": "", "stat": None})
@@ -526,8 +531,8 @@ def build(raw_dir: Path, out_dir: Path) -> dict:
         index[doc["source_file"]] = {**entry, "doc_id": doc["doc_id"]}
     parsed_ids = [doc["doc_id"] for doc in documents]
     cache.save(build_id, hashed_ns, index, used, fresh, parsed_ids, tables)
-    counts = {name: table.num_rows for name, table in tables.items()}
-    findings = tables["findings"]
+    counts = {name: table.num_rows for name, table in written.items()}
+    findings = written["findings"]
     counts["unreadable"] = pc.sum(pc.equal(findings["code"], "UNREADABLE")).as_py() or 0
     counts["parsed"], counts["reused"] = len(to_parse), len(kept)
     counts["seconds"] = round(time.perf_counter() - started, 3)

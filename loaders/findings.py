@@ -53,12 +53,22 @@ CODES: dict[str, tuple[str, str]] = {
     "UNREADABLE": ("error", "the file could not be decoded or matched no known document kind"),
     "OCR_LOW_CONFIDENCE": (
         "warning",
-        "text on a scan or photo was read with low OCR confidence; check it against the page",
+        "text on a scan or photo read with low OCR confidence, or a figure its format or its"
+        " row's arithmetic rejects after re-reading; check it against the page",
     ),
     "SCANNED_PAGE": (
         "warning",
         "a PDF page has no text layer (a scan) and no OCR could read it; the page is left out",
     ),
+    "CORRECTED": (
+        "info",
+        "a reviewer corrected, added or deleted a value on the 校对 page; the value read is kept",
+    ),
+    "CORRECTION_ORPHANED": (
+        "warning",
+        "a reviewer's correction whose row is gone (the document changed); kept, not applied",
+    ),
+    "REVIEW_CONFIRMED": ("info", "a reviewer confirmed the document as checked"),
 }
 # code -> its short Chinese name, shown by the dashboard beside a row (数据提示) and on 数据质量.
 # Every code of CODES has one (tests/test_contract.py).
@@ -85,6 +95,9 @@ CODE_LABELS: dict[str, str] = {
     "UNREADABLE": "无法读取",
     "OCR_LOW_CONFIDENCE": "文字识别置信度低",
     "SCANNED_PAGE": "扫描页未识别",
+    "CORRECTED": "已校对",
+    "CORRECTION_ORPHANED": "校对记录未应用",
+    "REVIEW_CONFIRMED": "文档已校对确认",
 }
 
 

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pyarrow.parquet as pq
 import tomli_w
 
+from . import corrections
 from .build import (
     IGNORED_NAMES,
     MANIFEST_YEARS,
@@ -735,6 +736,9 @@ def _trash(undo: _Journal, raw: Path, name: str, entry: dict | None) -> None:
     if entry:
         sidecar = target.with_name(target.name + ".sources.toml")
         undo.write(sidecar, entry_text(entry).encode("utf-8"))
+    fixes = corrections.path_for(raw, name)
+    if fixes.exists():  # 校对 records go with their document (a new version got a copy)
+        undo.move(fixes, target.with_name(target.name + corrections.SUFFIX))
 
 
 def add(
@@ -794,6 +798,10 @@ def add(
             if new_text != text:
                 undo.write(raw / MANIFEST_NAME, new_text.encode("utf-8"))
             for old in sorted(old_names):
+                carried = corrections.carry_over(raw, old, stored)
+                if carried is not None:
+                    corrections.folder(raw).mkdir(exist_ok=True)
+                    undo.write(corrections.path_for(raw, stored), carried)
                 _trash(undo, raw, old, manifest.get(old))
 
         counts = _transaction(raw, out, apply)

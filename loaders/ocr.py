@@ -41,6 +41,15 @@ from functools import cache
 from pathlib import Path
 
 from .findings import Finding
+from .ocr_figures import (
+    MIN_BLOB_PX,
+    PAD_HEIGHT,
+    PAD_WIDTH,
+    RE_READ_STRETCHES,
+    RULE_INSET_PX,
+    Figure,
+    check_page,
+)
 from .pages import Geometry, Page, PageCell, tabulate, union
 
 log = logging.getLogger(__name__)
@@ -55,6 +64,11 @@ CONFIDENCE_THRESHOLD = 0.80
 MIN_BOX_SCORE = 0.3
 # Pages at a finer resolution are read at this one: the same text, half the time of 200 dpi.
 OCR_MAX_DPI = 150.0
+# An A4 page measured at 150.04 dpi is not resampled for the difference.
+DPI_SLACK = 0.02
+# The text detector sees the page with its longer side at most this many pixels (an A4 page at
+# 110 dpi): 9-point text is still 14 pixels high, ample for it (bench/bench_ocr.py).
+DET_MAX_SIDE = 1280
 # Skew corrected in coordinates; beyond it a page is read as it lies.
 MAX_SKEW_DEGREES = 5.0
 MIN_SKEW_DEGREES = 0.05
@@ -83,6 +97,15 @@ RULE_CUT_MARGIN = 0.3
 LINE_OVERLAP = 0.3
 # Two boxes on one line closer than this many text heights are pieces of one cell (no rules).
 CELL_GAP_HEIGHTS = 1.2
+# A figure outside ruled cells is re-read from its boxes widened by this many text heights.
+UNRULED_PAD_HEIGHTS = 0.5
+# A band of ink lower than this share of the tallest line in a cell is a speck, not a line.
+LINE_MIN_SHARE = 0.4
+# The lines of a wrapped figure are read side by side, this many line heights apart.
+LINE_JOIN_GAP = 0.15
+# A blob of ink in a ruled cell outside every box read is a stroke the detector missed when its
+# area is at least this share of a text height squared (a `1` is about 0.08, a speck less).
+UNREAD_MIN_AREA = 0.03
 
 
 def model_dir() -> Path:
@@ -96,9 +119,10 @@ def model_dir() -> Path:
 def engine():
     """The recogniser, loaded once per process from the package's own model files."""
     from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
     models = model_dir()
-    return RapidOCR(
+    ocr = RapidOCR(
         det_model_path=str(models / "ch_PP-OCRv4_det_infer.onnx"),
         rec_model_path=str(models / "ch_PP-OCRv4_rec_infer.onnx"),
         cls_model_path=str(models / "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
@@ -111,6 +135,14 @@ def engine():
         # Short crops padded to 160 pixels instead of 320: the same text, a third less CPU.
         rec_img_shape=[3, 48, 160],
     )
+    # Detection on the page scaled to DET_MAX_SIDE (the recogniser still reads each box from
+    # the page as it is): half the detector's time, and one box where the full page gave two
+    # overlapping ones (`2,309.` + `.12`). rapidocr's own setting never scales a page down.
+    det = ocr.text_det
+    ocr.text_det.get_preprocess = lambda _longest: DetPreProcess(
+        DET_MAX_SIDE, "max", det.mean, det.std
+    )
+    return ocr
 
 
 # --- boxes -----------------------------------------------------------------------------------
@@ -329,15 +361,23 @@ def ink_of(gray):
     return mask.astype(bool)
 
 
-def find_rules(gray, frame: Frame) -> Rules | None:
-    """The page's horizontal ruling lines, found on the upright page; None when it has none."""
+def upright_of(gray, frame: Frame):
+    """The grey page turned upright (the frame's skew undone)."""
+    import cv2
+
+    if abs(frame.angle) < MIN_SKEW_DEGREES:
+        return gray
+    h, w = gray.shape
+    turn = cv2.getRotationMatrix2D((frame.cx, frame.cy), frame.angle, 1.0)
+    return cv2.warpAffine(gray, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def find_rules(gray) -> Rules | None:
+    """The horizontal ruling lines of the upright grey page; None when it has none."""
     import cv2
     import numpy as np
 
     h, w = gray.shape
-    if abs(frame.angle) >= MIN_SKEW_DEGREES:
-        turn = cv2.getRotationMatrix2D((frame.cx, frame.cy), frame.angle, 1.0)
-        gray = cv2.warpAffine(gray, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
     ink = ink_of(gray)
     length = max(20, int(w * RULE_MIN_WIDTH_SHARE))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
@@ -527,7 +567,7 @@ def read_page_image(
 
     if progress:
         progress(0, 1)
-    if dpi > OCR_MAX_DPI:
+    if dpi > OCR_MAX_DPI * (1 + DPI_SLACK):
         scale = OCR_MAX_DPI / dpi
         image = image.resize((round(image.width * scale), round(image.height * scale)))
         dpi = OCR_MAX_DPI
@@ -545,25 +585,32 @@ def read_page_image(
     log.debug("page %d: %d text boxes, skew %.2f°", page_number, len(boxes), angle)
     frame = Frame(angle, width, height)
     words = words_of(boxes, frame)
-    rules = find_rules(gray, frame) if words else None
+    upright = upright_of(gray, frame) if words else gray
+    rules = find_rules(upright) if words else None
     scale = 72.0 / dpi
+    table = [
+        [cell for cell in cells if cell.box or cell.words] for cells in table_rows(words, rules)
+    ]
+    height = statistics.median(w.height for w in words) if words else 0.0
+    figures = [[_figure(cell, rules, height) for cell in cells] for cells in table]
+    check_page(figures, lambda fs: reread(upright, fs), CONFIDENCE_THRESHOLD)
     rows = []
-    for cells in table_rows(words, rules):
+    for cells, checked in zip(table, figures, strict=True):
         row = []
-        for cell in cells:
+        for cell, figure in zip(cells, checked, strict=True):
             if cell.box is not None:
                 box = frame.image_box(cell.box)
-            elif cell.words:
-                box = union(_corner_box(w) for w in cell.words)
             else:
-                continue
-            confidence = min((w.confidence for w in cell.words), default=None)
+                box = union(_corner_box(w) for w in cell.words)
+            confidence = figure.confidence
             row.append(
                 PageCell(
-                    cell_text(cell.words),
+                    figure.text,
                     page_number,
                     tuple(round(v * scale, 2) for v in box),
                     None if confidence is None else round(confidence, 4),
+                    figure.doubt,
+                    figure.others,
                 )
             )
         if any(c.text for c in row):
@@ -571,6 +618,133 @@ def read_page_image(
     if progress:
         progress(1, 1)
     return rows
+
+
+def _figure(cell: Cell, rules: Rules | None, text_height: float) -> Figure:
+    """A cell as a reading to check: its text, lowest confidence, where its ink lies, and
+    whether the cell holds ink no box read."""
+    confidence = min((w.confidence for w in cell.words), default=None)
+    region = cell.box
+    unread = cell.box is not None and rules is not None and unread_ink(rules.ink, cell, text_height)
+    if region is None and cell.words:
+        h = statistics.median(w.height for w in cell.words)
+        region = (
+            min(w.x0 for w in cell.words) - UNRULED_PAD_HEIGHTS * h,
+            min(w.y0 for w in cell.words) - UNRULED_PAD_HEIGHTS * h / 2,
+            max(w.x1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h,
+            max(w.y1 for w in cell.words) + UNRULED_PAD_HEIGHTS * h / 2,
+        )
+    return Figure(
+        cell_text(cell.words), confidence, region, ruled=cell.box is not None, unread=unread
+    )
+
+
+def unread_ink(ink, cell: Cell, text_height: float) -> bool:
+    """Whether the ruled cell holds a stroke of ink outside every box read in it: a wrapped
+    `0` on a line of its own, the front of a figure, a lone digit the detector missed."""
+    import cv2
+    import numpy as np
+
+    x0, y0, x1, y1 = cell.box
+    top, left = int(y0) + RULE_INSET_PX, int(x0) + RULE_INSET_PX
+    cut = ink[top : int(y1) - RULE_INSET_PX + 1, left : int(x1) - RULE_INSET_PX + 1]
+    if cut.shape[0] < 4 or cut.shape[1] < 4:
+        return False
+    n, _labels, stats, centres = cv2.connectedComponentsWithStats(cut.astype(np.uint8), 8)
+    least = UNREAD_MIN_AREA * text_height**2
+    for k in range(1, n):
+        bx, by, bw, bh, area = stats[k]
+        edge = bx == 0 or by == 0 or bx + bw == cut.shape[1] or by + bh == cut.shape[0]
+        if edge or area < least:
+            continue
+        cx, cy = centres[k][0] + left, centres[k][1] + top
+        if not any(w.x0 <= cx <= w.x1 and w.y0 <= cy <= w.y1 for w in cell.words):
+            return True
+    return False
+
+
+def reread(upright, figures: Sequence[Figure]) -> None:
+    """Each figure's ink cut from the upright page and read again, stretched sideways by each
+    of RE_READ_STRETCHES (one batch through the recogniser alone): its `readings`."""
+    import cv2
+
+    crops, owners = [], []
+    for figure in figures:
+        crop = ink_crop(upright, figure.region, figure.ruled)
+        if crop is None:
+            continue
+        for s in RE_READ_STRETCHES:
+            scaled = (
+                crop
+                if s == 1.0
+                else cv2.resize(crop, None, fx=s, fy=1.0, interpolation=cv2.INTER_CUBIC)
+            )
+            crops.append(cv2.cvtColor(scaled, cv2.COLOR_GRAY2RGB))
+            owners.append(figure)
+    if not crops:
+        return
+    results, _elapsed = engine().text_rec(crops)
+    for figure, (text, score, *_rest) in zip(owners, results, strict=True):
+        figure.readings.append(("".join(str(text).split()), float(score)))
+
+
+def ink_crop(upright, region, ruled: bool):
+    """The figure's ink cut from the page, tight and padded with the paper's grey, as one line
+    (the recogniser reads a line filling its height): the lines of a figure wrapped in its cell
+    are set side by side, since a lone `0` on a line of its own is read as anything."""
+    import numpy as np
+
+    lines = ink_lines(upright, region, ruled)
+    if not lines:
+        return None
+    height = max(line.shape[0] for line in lines)
+    paper = int(
+        np.median(upright[int(region[1]) : int(region[3]), int(region[0]) : int(region[2])])
+    )
+    gap = np.full((height, max(1, round(LINE_JOIN_GAP * height))), paper, dtype=upright.dtype)
+    parts = []
+    for line in lines:
+        top = (height - line.shape[0]) // 2
+        bottom = height - line.shape[0] - top
+        parts += [np.pad(line, ((top, bottom), (0, 0)), constant_values=paper), gap]
+    row = np.hstack(parts[:-1])
+    pad_y, pad_x = round(PAD_HEIGHT * height), round(PAD_WIDTH * height)
+    return np.pad(row, ((pad_y, pad_y), (pad_x, pad_x)), constant_values=paper)
+
+
+def ink_lines(upright, region, ruled: bool) -> list:
+    """The figure's ink, one tight cut per printed line. In a ruled cell the blobs touching the cut's edge (what is left of the rules) are dropped."""
+    import cv2
+    import numpy as np
+
+    if region is None:
+        return []
+    h, w = upright.shape
+    inset = RULE_INSET_PX if ruled else 0
+    x0, y0 = max(0, int(region[0]) + inset), max(0, int(region[1]) + inset)
+    x1, y1 = min(w, int(region[2]) - inset + 1), min(h, int(region[3]) - inset + 1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return []
+    cut = upright[y0:y1, x0:x1]
+    n, labels, stats, _c = cv2.connectedComponentsWithStats(ink_of(cut).astype(np.uint8), 8)
+    keep = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        left, top, width, height, area = stats[k]
+        edge = left == 0 or top == 0 or left + width == cut.shape[1] or top + height == cut.shape[0]
+        keep[k] = area >= MIN_BLOB_PX and not (ruled and edge)
+    mask = keep[labels]
+    bands = _spans(np.flatnonzero(mask.any(axis=1)))
+    if not bands:
+        return []
+    tallest = max(b - a + 1 for a, b in bands)
+    out = []
+    for a, b in bands:
+        if b - a + 1 < LINE_MIN_SHARE * tallest:  # a speck between lines
+            continue
+        xs = np.flatnonzero(mask[a : b + 1].any(axis=0))
+        tight = cut[max(0, a - 1) : b + 2, max(0, xs[0] - 1) : xs[-1] + 2]
+        out.append(tight)
+    return out
 
 
 def _corner_box(word: Word) -> tuple[float, float, float, float]:
@@ -704,22 +878,49 @@ def confidence_findings(
     geometry: Geometry,
     threshold: float = CONFIDENCE_THRESHOLD,
 ) -> list[Finding]:
-    """One OCR_LOW_CONFIDENCE finding per line of tabulate's text holding cells read below
-    threshold: its page, line and the text as read."""
+    """Per line of tabulate's text: one OCR_LOW_CONFIDENCE finding when it holds cells read
+    below threshold or in doubt (a figure its format or its row's arithmetic rejects), naming
+    page, line and text as read; one VALUE_INFERRED finding when the arithmetic chose a cell's
+    reading among several, naming them."""
     line_of = {(g.page, g.cells): n for n, g in geometry.lines.items()}
     findings = []
     for row in rows:
-        low = [c for c in row if c.confidence is not None and c.confidence < threshold and c.text]
-        if not low:
-            continue
         line = line_of.get((row[0].page, tuple(c.box for c in row)))
-        values = "、".join(f"“{c.text}”（{_floor2(c.confidence)}）" for c in low)
-        findings.append(
-            Finding(
-                "OCR_LOW_CONFIDENCE",
-                f"第 {row[0].page} 页第 {line} 行识别置信度低于 {threshold:.2f}：{values}，"
-                "请对照原文核对。",
-                source_line=line,
+        where = f"第 {row[0].page} 页第 {line} 行"
+        low = [
+            c
+            for c in row
+            if c.text and (c.doubt or (c.confidence is not None and c.confidence < threshold))
+        ]
+        if low:
+            values = "、".join(f"“{c.text}”（{_why(c)}）" for c in low)
+            findings.append(
+                Finding(
+                    "OCR_LOW_CONFIDENCE",
+                    f"{where}识别存疑（置信度低于 {threshold:.2f} 或数值核对不通过）：{values}，"
+                    "请对照原文核对。",
+                    source_line=line,
+                )
             )
-        )
+        chosen = [c for c in row if c.others and not c.doubt]
+        if chosen:
+            values = "、".join(
+                f"“{c.text}”（另识别为 {'、'.join(f'“{o}”' for o in c.others)}）" for c in chosen
+            )
+            findings.append(
+                Finding(
+                    "VALUE_INFERRED",
+                    f"{where}按 执行数 ÷ 预算数 = 执行率 在多次识别结果中选定：{values}，"
+                    "请对照原文核对。",
+                    source_line=line,
+                )
+            )
     return findings
+
+
+def _why(cell: PageCell) -> str:
+    """The confidence as a finding shows it, with the doubt where there is one."""
+    confidence = None if cell.confidence is None else _floor2(cell.confidence)
+    if not cell.doubt:
+        return confidence or ""
+    return f"置信度 {confidence}，{cell.doubt}" if confidence else cell.doubt

@@ -24,6 +24,8 @@ class PageCell:
     page: int
     box: Box
     confidence: float | None = None  # 0..1 where OCR read it; None for a text layer
+    doubt: str | None = None  # why an OCR reading is in doubt whatever its confidence
+    others: tuple[str, ...] = ()  # other OCR readings the form's arithmetic chose against
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +81,23 @@ def cell_text(text: str) -> str:
 
 
 def tabulate(
-    rows: Sequence[Sequence[PageCell]], pages: Sequence[Page] = (), joined: Collection[int] = ()
+    rows: Sequence[Sequence[PageCell]],
+    pages: Sequence[Page] = (),
+    joined: Collection[int] = (),
+    apart: Collection[int] = (),
 ) -> tuple[str, Geometry]:
     """The rows as tab-separated lines (a blank line between pages) and their geometry.
 
     A row's cells must be in reading order (left to right); an empty row is skipped. joined
     holds the indices of rows that go on with the row before them across a page break (a table
-    continued on the next page): no blank line before them.
+    continued on the next page): no blank line before them. apart holds the indices of rows
+    that stand apart from the row before them on the same page (the text after a table ends):
+    a blank line before them, as between the tables of a text document.
     """
     out: list[str] = []
     geometry = Geometry(pages=list(pages))
     last_page = None
-    joined = frozenset(joined)
+    joined, apart = frozenset(joined), frozenset(apart)
     for index, row in enumerate(rows):
         cells = [c for c in row if c is not None]
         if not cells:
@@ -98,6 +105,8 @@ def tabulate(
         page = cells[0].page
         if last_page is not None and page != last_page and index not in joined:
             out.append("")  # pages apart, as the text readers print a page break
+        elif last_page is not None and index in apart and out[-1]:
+            out.append("")
         last_page = page
         out.append("\t".join(cell_text(c.text) for c in cells))
         confidences = [c.confidence for c in cells if c.confidence is not None]

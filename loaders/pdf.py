@@ -15,11 +15,18 @@ A page is read as blocks in reading order (top to bottom):
   cells where the gap between two characters is wider than CELL_GAP_EM times the font size (a
   table without ruling lines, labels such as 项目名称 … 主管部门 …, titles, paragraphs). A line
   whose cells each sit under a cell of the row above, closer below it than rows stand apart, is
-  the rest of those cells wrapped (joined to them). Wrapped cells of such a table must be
-  top-aligned: vertically centred ones straddle their row's line and are not rejoined.
-Page numbers and running headers in the top and bottom margins are dropped. A table that runs
-over a page break goes on without the blank line that separates pages, and a header row the next
-page repeats is dropped (the rows keep their own page).
+  the rest of those cells wrapped (joined to them). A cell centred vertically and wrapped onto
+  two lines has them above and below its row's line, half a line away: they join that row
+  (one wrapped onto three lines or more is not rejoined: its first line stays apart). A line
+  of one cell that ran to the text's right edge goes on on the line under it: a paragraph is
+  one line (a space where it broke between figures or Latin words), as in the text seeds.
+Page numbers and running headers in the top and bottom margins are dropped (a table's header
+row there is kept). A table that runs over a page break goes on without the blank line that
+separates pages, a header row the next page repeats in the table's columns is dropped (the rows
+keep their own page), and a row the break cut in two is joined again. Where a table ends and
+text goes on below it, a blank line stands between them, as between a text document's tables.
+A page bomb (more than MAX_PAGES pages) is refused before pdfplumber lists the pages, and a page
+whose content inflates beyond MAX_CONTENT_BYTES is skipped with a finding.
 
 A page without a text layer (no characters, or only a few that are no text) is a scan: it is
 rendered at OCR_DPI and handed to `loaders.ocr.read_page_image` (boxes in points, each cell's
@@ -64,14 +71,30 @@ WRAP_MIN_ROWS = 3
 # is within this many font sizes of its own; rows up to COLUMN_LOOKBACK above are looked at.
 COLUMN_ALIGN_EM = 0.5
 COLUMN_LOOKBACK = 40
+# Two lines whose centres stand less than this many font sizes apart are one row of a table
+# whose cells are centred vertically (lines of text and rows stand a line height or more apart).
+CENTRED_EM = 1.0
+# A line of text ending within this many font sizes of the text's right edge was full: the next
+# line, starting under it, goes on with the same paragraph.
+PARAGRAPH_EDGE_EM = 2.0
+# A line of one cell under a row of a table without ruling lines, more than this many font sizes
+# below it, is a paragraph after the table (a blank line in the text, as after a ruled table).
+APART_LINES = 1.0
 # Top and bottom bands of a page (share of its height) where page numbers and running headers sit.
 MARGIN_SHARE = 0.08
 # A page with fewer readable characters than this has no text layer worth the name: a scan.
 MIN_TEXT_CHARS = 5
 # Pages rendered for OCR and for the 原文 view.
 OCR_DPI = 200
-# Beyond this many pages a PDF is refused rather than read for minutes.
+# Beyond this many pages a PDF is refused rather than read for minutes (counted by pdfium before
+# pdfplumber builds its page list: a page tree of 100,000 pages takes pdfium 0.1 s).
 MAX_PAGES = 1000
+# A page's content streams may inflate to at most this many bytes: a text page's hold a few
+# hundred KB, a decompression bomb inflates a small file to gigabytes (pdfminer would hold them
+# in memory and parse them for minutes). Such a page is skipped with a finding.
+MAX_CONTENT_BYTES = 64 << 20
+# Two ruling lines' ends within this many points meet (pdfplumber snaps within 3).
+LINE_SNAP = 1.5
 # A row a page break cut in two goes on with at most this many cells (its wrapped ones).
 SPLIT_ROW_MAX_CELLS = 2
 # A table's rows must line up with the previous page's table within this many points to go on
@@ -83,6 +106,7 @@ _PAGE_NUMBER = re.compile(
     r"(?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*/\s*\d+)$"
 )
 _DIGITS = re.compile(r"\d+")
+_FIGURE = re.compile(r"^[-+]?[\d,，. ]*\d%?$")
 _CLOSING = frozenset("）】」』〕》〉。，、：；！？")
 # CJK Radicals Supplement characters some PDF fonts map their glyphs to instead of the ideograph
 # (Chromium's and some Office PDFs: 部⻔ for 部门); the Kangxi radicals (⽀ for 支) are NFKC's.
@@ -137,6 +161,9 @@ class _Row:
     table: int | None = None  # id of the ruled table, None for a text line
     header: bool = False  # the first row of a ruled table
     continued: bool = False  # goes on with the previous page's table
+    open_top: bool = False  # a ruled row without its top line: the page break cut it
+    open_bottom: bool = False  # a ruled row without its bottom line: it goes on on the next page
+    apart: bool = False  # a line of text that stands apart below a table without ruling lines
 
 
 def normalise(text: str) -> str:
@@ -171,6 +198,16 @@ def join_lines(lines: Iterable[str]) -> str:
             text += " "
         text += line
     return text
+
+
+def paragraph_text(text: str, line: str) -> str:
+    """A paragraph's next line after its text: a space where the line broke between two Latin
+    letters or digits (a paragraph breaks a line at a space there, never inside a word or a
+    number: '0.00 | 2023年'), none between Chinese characters."""
+    if text and line and text[-1].isascii() and text[-1].isalnum():
+        if line[0].isascii() and line[0].isalnum():
+            return f"{text} {line}"
+    return text + line
 
 
 # ------------------------------------------------------------------------ characters to lines
@@ -225,13 +262,17 @@ def segments(line: Sequence[dict]) -> list[list[dict]]:
     """A line's characters cut into cells at gaps wider than CELL_GAP_EM font sizes."""
     out: list[list[dict]] = []
     last = None
+    end = 0.0  # where the cell's last character ends: its ink, or a space kept in it
     for c in line:
-        if last is not None and c["x0"] - _ink_end(last) <= CELL_GAP_EM * _size(last):
+        if last is not None and c["x0"] - end <= CELL_GAP_EM * _size(last):
             out[-1].append(c)
+            # a space inside a cell bridges its gap (prose: '、 帮助' after a full-width mark)
+            end = c["x1"] if c["text"].isspace() else _ink_end(c)
         elif c["text"].isspace():
             continue  # a space that separates two cells belongs to neither
         else:
             out.append([c])
+            end = _ink_end(c)
         if not c["text"].isspace():
             last = c
     return out
@@ -281,8 +322,11 @@ def _inside(c: dict, box: Box) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _table_rows(table, chars: list[dict], number: int, table_id: int) -> list[_Row]:
-    """A ruled table's rows: every cell's text, merged cells as empty cells after their text."""
+def _table_rows(
+    table, chars: list[dict], number: int, table_id: int, cuts: tuple[float | None, float | None]
+) -> list[_Row]:
+    """A ruled table's rows: every cell's text, merged cells as empty cells after their text.
+    cuts: where the page break cut a table open at the page's top and bottom (see _open_ends)."""
     rows: list[_Row] = []
     mine = [c for c in chars if _inside(c, table.bbox)]
     for k, row in enumerate(table.rows):
@@ -303,7 +347,52 @@ def _table_rows(table, chars: list[dict], number: int, table_id: int) -> list[_R
             continue
         top, bottom = float(row.bbox[1]), float(row.bbox[3])
         rows.append(_Row(cells, top, bottom, table_id, header=k == 0))
+        rows[-1].open_top = cuts[0] is not None and abs(top - cuts[0]) <= LINE_SNAP
+        rows[-1].open_bottom = cuts[1] is not None and abs(bottom - cuts[1]) <= LINE_SNAP
     return rows
+
+
+def _open_ends(page) -> tuple[list[dict], tuple[float | None, float | None]]:
+    """Lines that close a ruled table the page break cut open, and where they lie (top, bottom).
+
+    A table row that runs over a page break (Chromium and Word split a tall row) has its
+    column lines but no line under it on the first page and none above it on the next: the
+    table finder would lose the row. Where the topmost (bottommost) ends of two or more column
+    lines have no ruling line across them, one is added there."""
+    edges = [e for e in page.edges if max(e["x1"] - e["x0"], e["bottom"] - e["top"]) >= 3]
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    if len(vertical) < 2:
+        return [], (None, None)
+    lines: list[dict] = []
+    cuts: list[float | None] = []
+    for y, end in (
+        (min(e["top"] for e in vertical), "top"),
+        (max(e["bottom"] for e in vertical), "bottom"),
+    ):
+        reach = [e for e in vertical if abs(e[end] - y) <= LINE_SNAP]
+        x0, x1 = min(e["x0"] for e in reach), max(e["x1"] for e in reach)
+        covered = sum(
+            max(0.0, min(h["x1"], x1) - max(h["x0"], x0))
+            for h in horizontal
+            if abs(h["top"] - y) <= LINE_SNAP
+        )
+        if len(reach) < 2 or covered >= 0.9 * (x1 - x0):
+            cuts.append(None)
+            continue
+        lines.append(
+            {
+                "object_type": "line",
+                "x0": x0,
+                "x1": x1,
+                "top": y,
+                "bottom": y,
+                "width": x1 - x0,
+                "height": 0.0,
+            }
+        )
+        cuts.append(y)
+    return lines, (cuts[0], cuts[1])
 
 
 def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
@@ -313,10 +402,21 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
         cells = segments(line)
         if cells:
             spans.append((cells, min(c["top"] for c in line), max(c["bottom"] for c in line)))
+    spans = _centred_rows(spans)
     limit = _wrap_limit(spans)
+    right = max((c["x1"] for line in lines for c in line), default=0.0)
     rows: list[_Row] = []
     pieces: list[list[list[dict]]] = []  # per row, per cell, its characters
+    last: list[dict] = []  # the characters of the lowest line of the last row's first cell
     for cells, top, bottom in spans:
+        if rows and _paragraph_goes_on(rows[-1], pieces[-1], last, cells, top, right):
+            row = rows[-1]
+            pieces[-1][0] = pieces[-1][0] + cells[0]
+            last = cells[0]
+            text = paragraph_text(row.cells[0].text, segment_text(cells[0]))
+            row.cells[0] = PageCell(text, number, _box(pieces[-1][0]))
+            row.bottom = max(row.bottom, bottom)
+            continue
         targets = _wrapped_into(rows[-1], cells, top, limit) if rows else None
         if targets is not None:
             row = rows[-1]
@@ -326,10 +426,86 @@ def _line_rows(lines: list[list[dict]], number: int) -> list[_Row]:
             row.bottom = max(row.bottom, bottom)
             continue
         pieces.append(cells)
-        rows.append(_Row([PageCell(segment_text(s), number, _box(s)) for s in cells], top, bottom))
+        last = cells[0]
+        row = _Row([PageCell(cell_text(s), number, _box(s)) for s in cells], top, bottom)
+        if rows and len(cells) == 1 and len(rows[-1].cells) >= 2:
+            # no wrapped rest (that was joined above): a paragraph after the table if it stands
+            # further below than a line height (rows of a table stand apart by their padding)
+            row.apart = top - rows[-1].bottom > APART_LINES * max(_size(c) for c in cells[0])
+        rows.append(row)
     for k, row in enumerate(rows):
         _place_in_columns(row, rows[:k])
     return rows
+
+
+def _centred_rows(spans: list) -> list:
+    """Lines that are one row of a table without ruling lines whose cells are centred
+    vertically: a cell wrapped onto two lines has its lines above and below the centre line
+    where the row's other cells sit, each less than CENTRED_EM font sizes from the next (rows
+    and lines of text stand a line height or more apart). Such a line joins the row: each of
+    its cells under no cell of the row as a cell of its own, each under one as that cell's
+    next line."""
+    out: list = []
+    centre = 0.0  # of the last line added to out[-1]
+    for cells, top, bottom in spans:
+        mid = (top + bottom) / 2
+        if out:
+            row, row_top, row_bottom = out[-1]
+            size = max(_size(c) for piece in cells + row for c in piece)
+            joined = _join_centred(row, cells) if mid - centre < CENTRED_EM * size else None
+            if joined is not None:
+                out[-1] = (joined, min(row_top, top), max(row_bottom, bottom))
+                centre = mid
+                continue
+        out.append((cells, top, bottom))
+        centre = mid
+    return out
+
+
+def _join_centred(row: list[list[dict]], cells: list[list[dict]]) -> list[list[dict]] | None:
+    """row's cells with a line's cells added (see _centred_rows), or None where a cell of the
+    line lies under two cells of the row."""
+    joined = [list(piece) for piece in row]
+    for piece in cells:
+        x0, _, x1, _ = _box(piece)
+        under = [
+            k for k, cell in enumerate(joined) if min(x1, _box(cell)[2]) > max(x0, _box(cell)[0])
+        ]
+        if len(under) > 1:
+            return None
+        if under:
+            joined[under[0]] += piece
+        else:
+            joined.append(list(piece))
+    return sorted(joined, key=lambda piece: _box(piece)[0])
+
+
+def _paragraph_goes_on(
+    row: _Row,
+    above: list[list[dict]],
+    last: list[dict],
+    cells: list[list[dict]],
+    top: float,
+    right: float,
+) -> bool:
+    """Whether a line of one cell is the next line of the paragraph row ends: row is one cell
+    that runs to the text's right edge (within PARAGRAPH_EDGE_EM font sizes: the line was full
+    and wrapped), and the line starts under it (or left of it by a first-line indent) right
+    below it (closer than WRAP_GAP_LINES line heights), in the same font size. A paragraph is
+    then one line of text, as the text seeds print it, and a figure a wrap cut from its label
+    stays on the label's line."""
+    if len(row.cells) != 1 or len(cells) != 1 or row.table is not None:
+        return False
+    size = max(_size(c) for c in cells[0])
+    x0 = min(c["x0"] for c in cells[0])
+    start = min(c["x0"] for c in above[0])
+    return (
+        max(c["x1"] for c in last) >= right - PARAGRAPH_EDGE_EM * size
+        and top - row.bottom <= WRAP_GAP_LINES * size
+        # under the first line, or left of it by its indent (首行缩进), never indented itself
+        and start - (PARAGRAPH_EDGE_EM + 0.5) * size <= x0 <= start + 0.5 * size
+        and abs(max(_size(c) for c in last) - size) <= 0.15 * size
+    )
 
 
 def _place_in_columns(row: _Row, above: list[_Row]) -> None:
@@ -428,10 +604,12 @@ def _furniture(line: list[dict], page_height: float) -> bool:
 def page_rows(page, number: int, next_table: int) -> tuple[list[_Row], int]:
     """A page's rows in reading order: ruled tables and lines of text, top to bottom."""
     chars = _chars(page)
-    tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+    closing, cuts = _open_ends(page)
+    settings = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+    tables = page.find_tables({**settings, "explicit_horizontal_lines": closing})
     rows: list[_Row] = []
     for table in tables:
-        rows += _table_rows(table, chars, number, next_table)
+        rows += _table_rows(table, chars, number, next_table, cuts)
         next_table += 1
     boxes = [tuple(t.bbox) for t in tables]
     free = [c for c in chars if not any(_inside(c, b) for b in boxes)]
@@ -452,6 +630,22 @@ def _columns(row: _Row) -> tuple[float, ...]:
     return tuple(round(c.box[0]) for c in row.cells) + (round(row.cells[-1].box[2]),)
 
 
+def _head(row: _Row) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    return _texts(row), _columns(row)
+
+
+def _repeats(row: _Row, heads: set[tuple[tuple[str, ...], tuple[float, ...]]]) -> bool:
+    """Whether row repeats a header row of the running table: the same texts in the same
+    columns (a new table under the same header sits in columns of its own widths)."""
+    texts, columns = _head(row)
+    return any(
+        texts == t
+        and len(columns) == len(c)
+        and all(abs(x - y) <= COLUMN_TOLERANCE for x, y in zip(columns, c, strict=True))
+        for t, c in heads
+    )
+
+
 def _same_columns(a: _Row, b: _Row) -> bool:
     ca, cb = _columns(a), _columns(b)
     return len(ca) == len(cb) and all(
@@ -465,7 +659,7 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
     in two joined again."""
     out: list[_Row] = []
     previous: list[_Row] = []
-    heads: set[tuple[str, ...]] = set()  # header rows of the table running over the pages
+    heads: set = set()  # header rows (texts, columns) of the table running over the pages
     for rows in pages:
         goes_on = False
         if previous and rows:
@@ -481,15 +675,18 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
         if goes_on:
             last = previous[-1]
             if last.table is not None:
-                heads |= {_texts(r) for r in previous if r.table == last.table and r.header}
+                heads |= {_head(r) for r in previous if r.table == last.table and r.header}
             else:  # the rows of two or more cells the previous page ends with: its table
                 run = []
                 for r in reversed(previous):
                     if r.table is not None or len(r.cells) < 2:
                         break
-                    run.append(_texts(r))
-                heads |= set(run)
-            if _texts(rows[0]) in heads and len(rows) > 1:
+                    run.append(_head(r))
+                # a table that began on the previous page has its header there; only one that
+                # fills that page from a continued top goes on with the heads before it
+                whole = len(run) == len(previous) and previous[0].continued
+                heads = (heads if whole else set()) | set(run)
+            if len(rows) > 1 and _repeats(rows[0], heads):
                 rows = rows[1:]
             if _split_row(last, rows[0]):
                 _merge_into(last, rows[0])
@@ -504,22 +701,40 @@ def join_pages(pages: list[list[_Row]]) -> list[_Row]:
     return out
 
 
+def _table_ends(above: _Row, row: _Row) -> bool:
+    """Whether row is text under a ruled table on the same page: the table has ended (a
+    paragraph such as 附件二： is no wrapped rest of the table's last cell)."""
+    return (
+        above.table is not None
+        and row.table is None
+        and not row.continued
+        and above.cells[0].page == row.cells[0].page
+    )
+
+
 def _split_row(last: _Row, first: _Row) -> bool:
     """Whether first (a continued table's first row) is the rest of last, a row the page break
     cut (Word lets a row break across pages): the rest of its wrapped cells only, each under a
     filled cell of last (a row of its own fills its figures too)."""
     if last.table is None or first.table is None or len(last.cells) != len(first.cells):
         return False
+    if last.open_bottom and first.open_top:
+        return True  # no line under the one, none above the other: one row
     filled = [k for k, c in enumerate(first.cells) if c.text]
     return (
         0 < len(filled) <= SPLIT_ROW_MAX_CELLS
         and all(last.cells[k].text for k in filled)
         and sum(1 for c in last.cells if c.text) > len(filled)
+        # a figure under a figure is a row of its own (a 总分 row's scores), not a wrapped rest
+        and not any(
+            _FIGURE.match(first.cells[k].text) and _FIGURE.match(last.cells[k].text) for k in filled
+        )
     )
 
 
 def _merge_into(last: _Row, rest: _Row) -> None:
     """The text of rest's cells appended to last's (last keeps its page and boxes)."""
+    last.open_bottom = rest.open_bottom  # a row over three pages goes on again
     last.cells = [
         PageCell(join_lines([a.text, b.text]), a.page, a.box, a.confidence) if b.text else a
         for a, b in zip(last.cells, rest.cells, strict=True)
@@ -535,24 +750,36 @@ def _drop_running_headers(pages: list[list[_Row]], heights: list[float]) -> None
     for rows, height in zip(pages, heights, strict=True):
         seen = {
             _DIGITS.sub("#", "\t".join(_texts(r)))
-            for r in rows
-            if r.table is None and _in_margin(r, height)
+            for k, r in enumerate(rows)
+            if r.table is None and _in_margin(r, height) and not _heads_table(rows, k)
         }
         for key in seen:
             counts[key] = counts.get(key, 0) + 1
     running = {k for k, n in counts.items() if n >= max(2, len(pages) // 2 + 1)}
     if not running:
         return
-    for k, (rows, height) in enumerate(zip(pages, heights, strict=True)):
-        pages[k] = [
+    for n, (rows, height) in enumerate(zip(pages, heights, strict=True)):
+        pages[n] = [
             r
-            for r in rows
+            for k, r in enumerate(rows)
             if not (
                 r.table is None
                 and _in_margin(r, height)
+                and not _heads_table(rows, k)
                 and _DIGITS.sub("#", "\t".join(_texts(r))) in running
             )
         ]
+
+
+def _heads_table(rows: list[_Row], k: int) -> bool:
+    """Whether rows[k] is the header row of a table without ruling lines that a page margin
+    narrower than MARGIN_SHARE lets start in the margin band (Chromium repeats a thead on every
+    page): two or more cells, with a row of two or more cells right under it."""
+    if len(rows[k].cells) < 2 or k + 1 >= len(rows):
+        return False
+    row, below = rows[k], rows[k + 1]
+    height = row.bottom - row.top
+    return below.table is None and len(below.cells) >= 2 and below.top - row.bottom < 2 * height
 
 
 def _in_margin(row: _Row, height: float) -> bool:
@@ -591,12 +818,13 @@ def read(
     Raises PdfError when the file cannot be opened (encrypted, damaged, not a PDF). progress,
     when given, is called with (pages done, page count) as the pages are read, as OCR calls it.
     """
+    _check_page_count(raw)
     pdf = _open(raw)
     findings: list[Finding] = []
     try:
         n = len(pdf.pages)
         if n > MAX_PAGES:
-            raise PdfError(f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）：请拆分后再导入。")
+            raise PdfError(_too_many(n))
         if n == 0:
             raise PdfError("PDF 文件没有页面：文件可能已损坏，请重新导出后再导入。")
         if b"%%EOF" not in raw[-2048:]:
@@ -614,6 +842,8 @@ def read(
                 progress(number - 1, n)
             width, height = float(page.width), float(page.height)
             try:
+                if _inflated_size(page) > MAX_CONTENT_BYTES:
+                    raise _Bomb
                 chars = _chars(page)
                 readable = _readable(chars)
                 garbage = sum(c["text"].startswith("(cid:") for c in chars) >= MIN_TEXT_CHARS
@@ -626,6 +856,19 @@ def read(
                     ocr = False
             except PdfError:
                 raise
+            except _Bomb:
+                log.warning(
+                    "PDF page %d inflates beyond %d bytes: skipped", number, MAX_CONTENT_BYTES
+                )
+                findings.append(
+                    Finding(
+                        "UNREADABLE",
+                        f"第 {number} 页的内容解压后超过 {MAX_CONTENT_BYTES >> 20} MB"
+                        "（疑似压缩炸弹），已跳过：其余页照常读取。",
+                        source_page=number,
+                    )
+                )
+                rows, ocr = [], False
             except Exception as exc:  # a damaged page must not lose the others
                 log.warning("PDF page %d unreadable: %s", number, exc)
                 findings.append(
@@ -647,13 +890,81 @@ def read(
     finally:
         pdf.close()
     cells = [r.cells for r in rows]
-    text, geometry = tabulate(cells, infos, joined=[k for k, r in enumerate(rows) if r.continued])
+    text, geometry = tabulate(
+        cells,
+        infos,
+        joined=[k for k, r in enumerate(rows) if r.continued],
+        apart=[
+            k for k in range(1, len(rows)) if rows[k].apart or _table_ends(rows[k - 1], rows[k])
+        ],
+    )
     if any(p.ocr for p in infos):
         from . import ocr  # there: a page was OCRed
 
         if hasattr(ocr, "confidence_findings"):  # values read below the stated confidence
             findings += ocr.confidence_findings(cells, geometry)
     return PdfText(text, geometry, findings)
+
+
+class _Bomb(Exception):
+    """A page whose content inflates beyond MAX_CONTENT_BYTES."""
+
+
+def _too_many(n: int) -> str:
+    return f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）：请拆分后再导入。"
+
+
+def _check_page_count(raw: bytes) -> None:
+    """Refuse a PDF of more than MAX_PAGES pages before pdfplumber lists them (a page bomb
+    declares 100,000 pages in a file of a few hundred KB)."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(raw)
+    except Exception:  # noqa: BLE001 (pdfplumber says what is wrong with it)
+        return
+    try:
+        n = len(document)
+    finally:
+        document.close()
+    if n > MAX_PAGES:
+        raise PdfError(_too_many(n))
+
+
+def _inflated_size(page) -> int:
+    """The bytes a page's content streams and form XObjects inflate to, counted without holding
+    more than MAX_CONTENT_BYTES + 1 of them (bounded zlib decompression)."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    streams = [resolve1(s) for s in page.page_obj.contents]
+    resources = resolve1(page.page_obj.resources) or {}
+    xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+    for value in (xobjects or {}).values():
+        stream = resolve1(value)
+        if isinstance(stream, PDFStream) and getattr(stream.get("Subtype"), "name", "") == "Form":
+            streams.append(stream)
+    total = 0
+    for stream in streams:
+        if not isinstance(stream, PDFStream):
+            continue
+        if stream.rawdata is None:  # decoded already
+            total += len(stream.data or b"")
+            continue
+        filters = [getattr(f, "name", f) for f, _ in stream.get_filters()]
+        if filters and filters[0] in ("FlateDecode", "Fl"):
+            inflate = zlib.decompressobj()
+            try:
+                size = len(inflate.decompress(stream.rawdata, MAX_CONTENT_BYTES + 1 - total))
+            except zlib.error:
+                continue  # pdfminer reports a broken stream its own way
+            total += size + (1 if inflate.unconsumed_tail else 0)
+        else:
+            total += len(stream.rawdata)
+        if total > MAX_CONTENT_BYTES:
+            break
+    return total
 
 
 def _scanned(raw: bytes, number: int, findings: list[Finding]) -> tuple[list[_Row], bool]:

@@ -397,12 +397,13 @@ def pdf_converted(raw: bytes, progress=None) -> Converted:
         )
     if not read.text.strip():
         scanned = any(f.code == "SCANNED_PAGE" for f in read.findings)
+        skipped = [f.message for f in read.findings if f.code == "UNREADABLE"]
         raise ReaderError(
             f"{label}共 {read.pages} 页，"
             + (
                 "都是扫描图像（没有文字层），本机未安装文字识别（OCR），无法读取。"
                 if scanned
-                else "没有读出任何文字。"
+                else "没有读出任何文字" + (f"：{skipped[0]}" if skipped else "。")
             )
         )
     return Converted(

@@ -34,6 +34,18 @@ class DocumentRow(TypedDict, total=False):
     # Pages of a PDF or image (null for text and Office files), and how many were read by OCR.
     pages: int | None
     ocr_pages: int | None
+    # 校对 (loaders/corrections.py): the values read where a reviewer corrected them, whether the
+    # document was confirmed as checked (review_status = "confirmed"), by whom and when.
+    read_unit: str | None
+    read_year: int | None
+    read_region: str | None
+    read_doc_kind: str | None
+    review_status: str | None
+    reviewed_by: str | None
+    reviewed_at: str | None
+    n_corrections: int | None
+    corrected_fields: str | None
+    correction_reason: str | None
 
 
 class ProjectRow(TypedDict, total=False):
@@ -70,6 +82,17 @@ class ProjectRow(TypedDict, total=False):
     # from the page's top-left); null for text and Office files.
     source_page: int | None
     source_box: list[float] | None
+    # 校对: the value read beside a corrected one, the fields corrected ("budget_wan,score", or
+    # "added" for a row a reviewer added) and the reviewers' reasons.
+    read_project: str | None
+    read_initial_budget_wan: float | None
+    read_budget_wan: float | None
+    read_actual_wan: float | None
+    read_reported_rate_pct: float | None
+    read_score: float | None
+    read_grade: str | None
+    corrected_fields: str | None
+    correction_reason: str | None
 
 
 class IndicatorRow(TypedDict, total=False):
@@ -93,6 +116,15 @@ class IndicatorRow(TypedDict, total=False):
     # from the page's top-left); null for text and Office files.
     source_page: int | None
     source_box: list[float] | None
+    # 校对: as on projects.
+    read_name: str | None
+    read_target_text: str | None
+    read_actual_text: str | None
+    read_weight: float | None
+    read_score: float | None
+    read_status: str | None
+    corrected_fields: str | None
+    correction_reason: str | None
 
 
 class FindingRow(TypedDict, total=False):

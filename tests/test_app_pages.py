@@ -224,15 +224,27 @@ def test_overview_totals_equal_the_parquet(app, tables, region):
         tables["documents"][tables["documents"]["doc_id"].isin(ids)]["unit"].nunique()
     )
     assert shown["项目数"] == str(len(lines))
-    assert shown["预算总额（万元）"] == (wan(budget) if len(executed) else "—")
-    assert shown["执行总额（万元）"] == (wan(actual) if len(executed) else "—")
-    assert shown["执行率"] == (f"{actual / budget * 100:.1f} %" if budget else "—")
+    if len(executed):
+        assert shown["项目预算总额（万元）"] == wan(budget)
+        assert shown["项目执行总额（万元）"] == wan(actual)
+        assert shown["项目执行率"] == f"{actual / budget * 100:.1f} %"
+    else:
+        # only 部门整体 documents (湖南): their own figures in their own cards, never "—"
+        projects = tables["projects"]
+        department = projects[projects["doc_id"].isin(ids) & (projects["level"] == "department")]
+        assert len(department) and "项目预算总额（万元）" not in shown
+        d_budget, d_actual = department["budget_wan"].sum(), department["actual_wan"].sum()
+        assert shown["部门整体预算（万元）"] == wan(d_budget)
+        assert shown["部门整体执行（万元）"] == wan(d_actual)
+        assert shown["部门整体执行率"] == f"{d_actual / d_budget * 100:.1f} %"
     judged = status.get("met", 0) + status.get("not_met", 0)
     assert shown["指标完成率"] == (
         f"{status.get('met', 0) / judged * 100:.1f} %" if judged else "—"
     )
     assert shown["指标数"] == str(int(status.sum()))
-    assert shown["数据问题"] == str(int(findings["severity"].isin(["error", "warning"]).sum()))
+    assert shown["数据问题（错误与警告）"] == str(
+        int(findings["severity"].isin(["error", "warning"]).sum())
+    )
 
 
 def test_seed_totals_are_not_empty(tables):

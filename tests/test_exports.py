@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -158,9 +159,51 @@ def test_csv_has_a_bom_and_round_trips(low_execution):
     assert len(low_execution) > 0
     data = exports.csv_bytes(low_execution)
     assert data.startswith(BOM)
+    assert data.count(b"\n") == data.count(b"\r\n") == len(low_execution) + 1
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(back.columns) == list(low_execution.columns)
-    pd.testing.assert_frame_equal(back, low_execution, check_dtype=False)
+    for column in ("单位", "项目", "问题 / 偏差原因"):
+        assert back[column].fillna("").tolist() == low_execution[column].fillna("").tolist()
+
+
+# header -> decimals the page shows (万元 two, rates one, a year none)
+CSV_DECIMALS = {
+    "预算（万元）": 2,
+    "执行（万元）": 2,
+    "未执行（万元）": 2,
+    "执行率（%）": 1,
+    "年度": 0,
+}
+
+
+def test_csv_numbers_are_rounded_as_shown(low_execution):
+    """62.303474968517335 is written 62.3: every number with the decimals of its column."""
+    raw = low_execution[list(CSV_DECIMALS)[:-1]].to_numpy(dtype=float).ravel()
+    raw = raw[~pd.isna(raw)]
+    assert any(round(v, 2) != v for v in raw)  # the seeds do carry more decimals than shown
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(low_execution).decode("utf-8-sig"))))
+    header = rows[0]
+    for name, decimals in CSV_DECIMALS.items():
+        j = header.index(name)
+        pattern = rf"-?\d+\.\d{{{decimals}}}" if decimals else r"-?\d+"
+        for row, value in zip(rows[1:], low_execution[name], strict=True):
+            if pd.isna(value):
+                assert row[j] == ""
+                continue
+            assert re.fullmatch(pattern, row[j]), (name, row[j])
+            assert float(row[j]) == pytest.approx(float(value), abs=0.5 * 10**-decimals + 1e-9)
+
+
+def test_csv_scores_and_unknown_floats_have_two_decimals():
+    frame = pd.DataFrame(
+        {
+            "自评得分": [96.0, 9.225, None],
+            "比值": [62.303474968517335, 1.0, 2.5],
+            "项目数": [3, 4, 5],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(frame).decode("utf-8-sig"))))
+    assert rows[1:] == [["96.00", "62.30", "3"], ["9.22", "1.00", "4"], ["", "2.50", "5"]]
 
 
 def test_xlsx_sheets_header_formats_and_values(low_execution, built):
@@ -227,7 +270,10 @@ def test_xlsx_needs_a_table():
         ("执行率（%）", 97.5, "97.5 %"),
         ("execution_rate_pct", 100, "100.0 %"),
         ("年度", 2023, "2023"),
-        ("自评得分", 9.0, "9"),
+        ("自评得分", 9.0, "9.00"),
+        ("自评得分", 9.225, "9.22"),
+        ("得分率差（百分点）", 5.0, "5.00"),
+        ("比值", 2.5, "2.50"),
         ("预算（万元）", None, "—"),
         ("预算（万元）", float("nan"), "—"),
         ("项目", "  智慧龙岗\n2.0B包  ", "智慧龙岗 2.0B包"),

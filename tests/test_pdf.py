@@ -18,10 +18,12 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
+from bench.bench_pdf_bad import page_bomb, zip_bomb
 from bench.score_pdfs import compare
 from dashboard import pageimage, trace
 from loaders import pdf
 from loaders.build import build, read_document
+from loaders.pages import PageCell, tabulate
 from loaders.readers import ReaderError, convert
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
@@ -31,6 +33,9 @@ PAGES = {
     "declaration_calc.pdf": 2,
     "summary_plain_calc.pdf": 2,
     "overall_chromium.pdf": 1,
+    "eval_plain_chromium.pdf": 4,
+    "accounts_writer.pdf": 5,
+    "eval_middle_chromium.pdf": 2,
 }
 
 
@@ -116,13 +121,141 @@ def test_a_row_cut_by_a_page_break_and_wrapped_cells_are_joined():
     assert not any(c.strip() in ("标", "员会", "中心") for row in cells for c in row)
 
 
+def test_a_header_at_the_top_of_a_page_heads_its_table_and_is_no_running_header():
+    # Chromium, no ruling lines: each indicator table starts a page, its header row in the top
+    # band where running headers sit, the same text on three pages of four
+    converted = convert("p.pdf", (RAW / "eval_plain_chromium.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    heads = [n for n, line in enumerate(lines, 1) if line.startswith("一级指标\t二级指标")]
+    assert [converted.geometry.lines[n].page for n in heads] == [2, 3, 4]
+    for n in heads:
+        assert converted.geometry.lines[n].box[1] < pdf.MARGIN_SHARE * 595
+        assert lines[n].split("\t")[0].endswith("指标")  # an indicator row follows
+
+
+def row(texts: list[str], page: int, lefts: list[float], top: float) -> pdf._Row:
+    cells = [
+        PageCell(t, page, (x, top, x + 40, top + 10)) for t, x in zip(texts, lefts, strict=True)
+    ]
+    return pdf._Row(cells, top, top + 10)
+
+
+def test_a_new_table_under_the_same_header_keeps_its_header_at_a_page_break():
+    head = ["一级指标", "二级指标", "三级指标"]
+    a, b = [50.0, 150.0, 250.0], [60.0, 170.0, 300.0]  # two tables, columns of their own widths
+    pages = [
+        [row(head, 1, a, 500), row(["产出指标", "数量指标", "培训人次"], 1, a, 520)],
+        [  # table A goes on under its repeated header, then a new block begins
+            row(head, 2, a, 40),
+            row(["效益指标", "社会效益指标", "健康素养"], 2, a, 60),
+            row(["项目名称", "疫情防控"], 2, a[:2], 100),
+            row(["年度总体目标", "预期目标", "实际完成情况"], 2, a, 120),
+        ],
+        [row(head, 3, b, 40), row(["满意度指标", "服务对象满意度", "患者满意度"], 3, b, 60)],
+    ]
+    texts = [[c.text for c in r.cells] for r in pdf.join_pages(pages)]
+    assert texts.count(head) == 2  # A's repeat dropped, the new table's header kept
+    assert texts.index(head, 1) == 5
+
+
+def test_a_total_row_at_a_page_top_is_no_rest_of_the_row_above():
+    lefts = [40.0, 120.0, 200.0, 280.0]
+    last = row(["效益指标", "科研论文产出量", "40.00", "40.00"], 1, lefts, 540)
+    total = row(["", "", "100.00", "100.00"], 2, lefts, 34)  # 总分's scores, its label merged
+    rest = row(["", "（篇）", "", ""], 2, lefts, 34)  # the wrapped rest of a name
+    for r in (last, total, rest):
+        r.table = 0
+    assert not pdf._split_row(last, total)
+    assert pdf._split_row(last, rest)
+
+
+def test_a_vertically_centred_wrapped_cell_stays_in_its_row():
+    # no ruling lines, cells centred vertically: the unit wrapped onto two lines, one above and
+    # one below the line of its row's other cells, half a line from them
+    converted = convert("m.pdf", (RAW / "eval_middle_chromium.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    n = next(k for k, line in enumerate(lines) if line.startswith("项目名称\t"))
+    assert lines[n] == "项目名称\t独生子女父母伤残家庭扶助（含结转）"
+    assert lines[n + 1] == (
+        "主管部门\t咸阳市卫生健康委员会\t实施单位\t陕西省咸阳市长武县卫生健康事务管理中心"
+    )
+
+
+def test_a_paragraph_under_a_ruled_table_is_no_wrapped_rest_of_its_last_cell():
+    converted = convert("a.pdf", (RAW / "accounts_writer.pdf").read_bytes())
+    lines = converted.data.decode("utf-8").split("\n")
+    n = lines.index("附件二：")
+    assert lines[n - 1] == "" and "\t" in lines[n - 2]  # the table, a blank line, the paragraph
+    assert converted.geometry.lines[n - 1].page == converted.geometry.lines[n + 1].page
+
+
+def chars(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    """Characters of a text layer: one full-width character after the other."""
+    return [
+        {
+            "text": ch,
+            "x0": x + k * size,
+            "x1": x + (k + 1) * size,
+            "top": top,
+            "bottom": top + size,
+            "size": size,
+        }
+        for k, ch in enumerate(text)
+    ]
+
+
+def test_a_paragraph_under_a_table_without_ruling_lines_stands_apart():
+    # rows 8 pt apart (their padding), the rest of a wrapped cell 2 pt under its first line,
+    # then a paragraph 20 pt below the table
+    table = [("一级指标", "三级指标"), ("产出指标", "签约人数"), ("效益指标", "健康素养")]
+    table.append(("满意度指标", "患者满意度"))
+    found = []
+    for k, (a, b) in enumerate(table):
+        found += chars(a, 40, 100 + 18 * k) + chars(b, 200, 100 + 18 * k)
+    found += chars("（门诊）", 200, 166) + chars("附件二：", 40, 196)
+    rows = pdf._line_rows(pdf.text_lines(found), 1)
+    text, _ = tabulate([r.cells for r in rows], apart=[k for k, r in enumerate(rows) if r.apart])
+    assert text.split("\n")[3:] == ["满意度指标\t患者满意度（门诊）", "", "附件二：", ""]
+
+
+def typeset(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    """Characters as a text layer lays them out: Chinese a font size wide, Latin and digits
+    half of it, a space 0.3 of it."""
+    out = []
+    for ch in text:
+        width = size * (0.3 if ch == " " else 0.5 if ch.isascii() else 1.0)
+        out.append(
+            {"text": ch, "x0": x, "x1": x + width, "top": top, "bottom": top + size, "size": size}
+        )
+        x += width
+    return out
+
+
+def test_a_wrapped_paragraph_is_one_line_and_a_space_after_a_mark_cuts_no_cell():
+    # the first two lines run to the text's right edge: one paragraph, its first line indented
+    # by two characters, broken after a figure
+    first = typeset("关心、 帮助特殊家庭。专项业务 130.00 130.00 0.00", 60, 100)  # indented
+    second = typeset("2023年应急管理工作要点的通知，组织开展安全生产巡", 40, 113)
+    third = typeset("查指导。", 40, 126)
+    title = typeset("年度主要任务", 40, 160)
+    assert abs(first[-1]["x1"] - second[-1]["x1"]) < pdf.PARAGRAPH_EDGE_EM * 10  # both full
+    rows = pdf._line_rows(pdf.text_lines(first + second + third + title), 1)
+    assert [[c.text for c in r.cells] for r in rows] == [
+        [
+            "关心、 帮助特殊家庭。专项业务 130.00 130.00 0.00 "
+            "2023年应急管理工作要点的通知，组织开展安全生产巡查指导。"
+        ],
+        ["年度主要任务"],
+    ]
+
+
 def test_the_build_cache_keeps_a_pdf_unread(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     first = build(raw, tmp_path / "parquet")
     before = tables(tmp_path / "parquet")
     again = build(raw, tmp_path / "parquet")
-    assert (first["parsed"], again["parsed"], again["reused"]) == (4, 0, 4)
+    assert (first["parsed"], again["parsed"], again["reused"]) == (len(PAGES), 0, len(PAGES))
     after = tables(tmp_path / "parquet")
     for name in ("projects", "indicators", "findings"):
         pd.testing.assert_frame_equal(
@@ -151,6 +284,23 @@ def test_unreadable_pdfs_are_findings_and_the_others_load(tmp_path):
     assert "不是有效的PDF" in messages["notes.pdf"]
     good_id = next(d for d, f in files.items() if f == "good.pdf")
     assert (t["projects"]["doc_id"] == good_id).sum() == 3
+
+
+def test_pdf_bombs_are_findings_and_the_others_load(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "pages.pdf").write_bytes(page_bomb(100_000))  # 600 KB declaring 100,000 pages
+    (raw / "inflates.pdf").write_bytes(zip_bomb(pdf.MAX_CONTENT_BYTES // 2**20 + 16))
+    (raw / "good.pdf").write_bytes((RAW / "declaration_calc.pdf").read_bytes())
+    build(raw, tmp_path / "parquet")
+    t = tables(tmp_path / "parquet")
+    files = dict(zip(t["documents"]["doc_id"], t["documents"]["source_file"], strict=True))
+    unreadable = t["findings"][t["findings"]["code"] == "UNREADABLE"]
+    messages = dict(zip(unreadable["doc_id"].map(files), unreadable["message"], strict=True))
+    assert set(messages) == {"pages.pdf", "inflates.pdf"}
+    assert "页数过多（100000 页" in messages["pages.pdf"]
+    assert "解压后超过 64 MB" in messages["inflates.pdf"] and "压缩炸弹" in messages["inflates.pdf"]
+    assert set(t["projects"]["doc_id"].map(files)) == {"good.pdf"}
 
 
 def image_pdf(page_of: Path) -> bytes:

@@ -440,7 +440,9 @@ def test_charts_stay_readable_with_hundreds_of_units():
     units = q.by_unit(lines)
     assert len(units) == 300 * 4  # four unit-years per copy
     fig = charts.budget_vs_actual_by_unit(units)
-    assert len(fig.data[0].y) == 26 and fig.data[0].y[-1] == "其余 1175 个单位"
+    # the axis shows the name on two lines, the hover box in full
+    assert len(fig.data[0].y) == 26 and fig.data[0].y[-1] == "其余 1175<br>个单位"
+    assert fig.data[0].customdata[-1] == "其余 1175 个单位"
     assert fig.layout.height <= 1400
     total = units["budget_wan"].sum()
     assert sum(x for x in fig.data[0].x if pd.notna(x)) == pytest.approx(total)

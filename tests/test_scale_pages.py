@@ -132,7 +132,9 @@ def test_overall_chart_sums_per_level_beyond_the_bar_limit():
     assert len(budget.y) == 2
     assert sorted(budget.x) == [40.0 * len(docs), 100.0 * len(docs)]
     assert all(f"{N_UNITS:,} 个单位合计" in label for label in budget.y)
-    assert list(fig.data[1].text) == ["90.0 %", "50.0 %"]
+    # the actual amount on its bar, then the rate
+    n = len(docs)
+    assert list(fig.data[1].text) == [f"{90.0 * n:,.2f}（90.0 %）", f"{20.0 * n:,.2f}（50.0 %）"]
     small = charts.overall_chart(frame.head(4))
     assert len(small.data[0].y) == 4  # few rows are drawn one by one
 

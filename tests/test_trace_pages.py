@@ -452,7 +452,7 @@ def test_documents_page_lists_provenance(app, tables):
     counts = tables["projects"].groupby("doc_id").size()
     for row in table.to_dict("records"):
         doc = link_params(row[LINK])["doc"]
-        assert row["预算行数"] == counts.get(doc, 0)
+        assert row["预算行"] == counts.get(doc, 0)
 
 
 def test_credibility_page_recomputes_and_exports(app):

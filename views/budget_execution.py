@@ -21,7 +21,8 @@ PROJECT_COLUMNS = [
 
 @data.memo
 def by_unit(selection: q.Selection) -> tuple:
-    """(units, their linked table, execution totals, unit labels of the lines), once per filters."""
+    """(units, their linked table, execution totals, unit labels of the lines, units chart),
+    once per filters."""
     units = q.by_unit(selection.lines, findings=selection.findings)
     table = q.present(
         units,
@@ -37,7 +38,8 @@ def by_unit(selection: q.Selection) -> tuple:
     )
     linked = trace.with_document_links(table, units, selection.documents)
     labels = q.unit_labels(selection.lines) if len(selection.lines) else None
-    return units, linked, q.execution_totals(selection.lines), labels
+    fig = charts.budget_vs_actual_by_unit(units) if len(units) else None
+    return units, linked, q.execution_totals(selection.lines), labels, fig
 
 
 @data.memo
@@ -86,17 +88,17 @@ def overall_part(selection: q.Selection) -> tuple:
 selection = ui.load_selection()
 pack = ui.meeting_slot()
 lines = selection.lines
-units, unit_table, totals, _ = by_unit(selection)
+units, unit_table, totals, _, units_fig = by_unit(selection)
 figures = []
+tables = []  # the page's further tables, for the meeting pack
 
 st.subheader("按单位")
 if units.empty:
     st.info("当前筛选的文档中没有项目预算行；部门整体与支出类型见页面下方。")
 else:
-    fig = charts.budget_vs_actual_by_unit(units)
-    figures.append(("各单位预算与执行", fig))
-    ui.chart(fig, "各单位预算与执行", key="budget_units")
-    ui.table(unit_table, "各单位预算与执行", key="budget_units")
+    figures.append(("各单位预算与执行", units_fig))
+    ui.chart(units_fig, "各单位预算与执行", key="budget_units", cached=True)
+    ui.table(unit_table, "各单位预算与执行", key="budget_units", cached=True)
     if totals["n_declared"]:
         st.caption(
             f"申报预算（无执行数）：{totals['n_declared']} 条，共 {q.fmt_wan(totals['declared_budget_wan'], unit=True)}，"
@@ -109,8 +111,9 @@ else:
     )
     fig, shown = of_unit(selection, label, *ui.bands())
     figures.append((f"{label} 各项目预算与执行", fig))
-    ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects")
-    ui.table(shown, f"{label} 项目", key="budget_projects")
+    ui.chart(fig, f"{label} 项目预算与执行", key="budget_projects", cached=True)
+    ui.table(shown, f"{label} 项目", key="budget_projects", cached=True)
+    tables.append((f"{label} 各项目", shown))
 
     st.subheader("全部项目：预算与执行")
     log = st.toggle(
@@ -121,7 +124,7 @@ else:
     )
     fig = scatter(selection, log, *ui.bands())
     figures.append(("预算与执行散点", fig))
-    ui.chart(fig, "预算与执行散点", key="budget_scatter")
+    ui.chart(fig, "预算与执行散点", key="budget_scatter", cached=True)
 
 st.subheader("部门整体与支出类型")
 st.caption("部门整体、基本支出、项目支出是同一笔资金的汇总口径，单独列示，不与项目相加。")
@@ -131,8 +134,9 @@ if overall.empty:
 else:
     fig, table = overall_part(selection)
     figures.append(("部门整体与支出类型", fig))
-    ui.chart(fig, "部门整体与支出类型", key="budget_overall")
-    ui.table(table, "部门整体与支出类型", key="budget_overall")
+    ui.chart(fig, "部门整体与支出类型", key="budget_overall", cached=True)
+    ui.table(table, "部门整体与支出类型", key="budget_overall", cached=True)
+    tables.append(("部门整体与支出类型", table))
 
 ui.findings_note(
     selection.findings,
@@ -151,6 +155,7 @@ ui.meeting(
     pack,
     "预算执行",
     figures,
-    q.present(units, ["label", "budget_wan", "actual_wan", "execution_rate_pct"]),
+    unit_table,
     key="budget_pack",
+    more_tables=tables,
 )

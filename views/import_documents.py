@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, background, serving
-from dashboard.constants import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from dashboard.constants import CODE_LABELS, KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
 from loaders import intake, legacy, ocr
@@ -24,7 +24,7 @@ PREVIEW_CACHE_SIZE = 32
 DONE_KEY = "_import_done"
 PROJECT_COLUMNS = ["level", "project", "budget_wan", "actual_wan", "execution_rate_pct"]
 INDICATOR_COLUMNS = ["project", "level1", "level2", "name", "target_text", "actual_text", "status"]
-FINDING_COLUMNS = ["severity", "code", "message", "project", "source_line"]
+FINDING_COLUMNS = ["severity", "code_label", "message", "project", "source_line", "code"]
 # Files whose own encoding is detected (xlsx and docx are read as Unicode by their readers).
 TEXT_FORMATS = (*TEXT_SUFFIXES, ".csv")
 # The file types the upload accepts, with their Chinese names.
@@ -38,6 +38,7 @@ RECOVER_WAIT_S = 5.0
 LIST_COLUMNS = ["doc_id", "doc_kind", "unit", "region", "year", "source_file"]
 LABELS = {
     **COLUMN_LABELS,
+    "doc_id": "文档编号",
     "doc_kind": "文档类型",
     "level": "层级",
     "status": "状态",
@@ -55,7 +56,10 @@ raw, out = intake.raw_dir(), intake.parquet_dir()
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    table = pd.DataFrame(rows).reindex(columns=columns)
+    table = pd.DataFrame(rows)
+    if "code" in table:
+        table["code_label"] = table["code"].map(lambda c: CODE_LABELS.get(c, c))
+    table = table.reindex(columns=columns)
     if "doc_kind" in table:
         table["doc_kind"] = table["doc_kind"].map(lambda k: KIND_LABELS.get(k, k))
     if "severity" in table:
@@ -63,6 +67,22 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     if "status" in table:
         table["status"] = table["status"].map(lambda s: STATUS_LABELS.get(s, s))
     return table.rename(columns=LABELS)
+
+
+def uploader_style(max_mb: float) -> str:
+    """CSS giving the uploader's button and hint Chinese words (Streamlit prints "Upload" and
+    "200MB per file" in English and offers no setting for them); the limit is the intake's."""
+    box = ".st-key-import_files [data-testid=stFileUploaderDropzone]"
+    return (
+        "<style>"
+        f"{box} button [data-testid=stMarkdownContainer] p {{font-size: 0}}"
+        f"{box} button [data-testid=stMarkdownContainer] p::after "
+        "{content: '选择文件'; font-size: 0.875rem}"
+        f"{box} [data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0}}"
+        f"{box} [data-testid=stFileUploaderDropzoneInstructions] span::after "
+        f"{{content: '或把文件拖到这里，每个文件不超过 {max_mb:g} MB'; font-size: 0.875rem}}"
+        "</style>"
+    )
 
 
 def folder_signature(raw: Path) -> str:
@@ -302,7 +322,12 @@ def removal(rows: list[dict]) -> None:
         for r in rows
     }
     doc_id = st.selectbox(
-        "要移除的文档", list(labels), format_func=labels.get, index=None, key="import_remove_doc"
+        "要移除的文档",
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        key="import_remove_doc",
+        placeholder="请选择要移除的文档",
     )
     if doc_id is None:
         return
@@ -372,6 +397,7 @@ if allowed:
             f"`{legacy.INSTALL_HINT}`，或在 Word/WPS 中另存为 .docx 后再导入。"
             ".xls 和 .et 文件不受影响。"
         )
+    st.html(uploader_style(intake.max_mb()))
     uploads = st.file_uploader(
         "选择文件", accept_multiple_files=True, key="import_files", label_visibility="collapsed"
     )

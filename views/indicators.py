@@ -46,12 +46,19 @@ def overview_of(selection: q.Selection) -> tuple:
 
 @data.memo
 def by_level(selection: q.Selection, level: str) -> tuple:
-    """(status chart, points lost) per indicator category, once per filters and level."""
+    """(status chart, points lost, their chart or None) per indicator category, once per
+    filters and level."""
     category = q.COLUMN_LABELS[level]
     chart = charts.status_stack(
         q.status_by(selection.indicators, level), level, f"按{category}的完成情况"
     )
-    return chart, q.points_lost_by(selection.indicators, level)
+    losses = q.points_lost_by(selection.indicators, level)
+    lost = (
+        charts.points_lost_chart(losses, level, f"按{category}的失分")
+        if losses["points_lost"].gt(0).any()
+        else None
+    )
+    return chart, losses, lost
 
 
 selection = ui.load_selection()
@@ -76,7 +83,7 @@ cards[4].metric(
     "仅申报目标", counts["target_only"], help="绩效目标申报表只有目标值，不算未完成", border=True
 )
 
-ui.chart(by_unit, "各单位指标完成情况", key="indicators_units")
+ui.chart(by_unit, "各单位指标完成情况", key="indicators_units", cached=True)
 
 st.subheader("按指标分类")
 level = st.radio(
@@ -89,16 +96,15 @@ level = st.radio(
     label_visibility="collapsed",
 )
 category = q.COLUMN_LABELS[level]
-by_category, losses = by_level(selection, level)
+by_category, losses, lost = by_level(selection, level)
 figures = [("各单位指标完成情况", by_unit), (f"按{category}的完成情况", by_category)]
 left, right = st.columns(2)
 with left:
-    ui.chart(by_category, f"按{category}的完成情况", key="indicators_category")
+    ui.chart(by_category, f"按{category}的完成情况", key="indicators_category", cached=True)
 with right:
-    if losses["points_lost"].gt(0).any():
-        lost = charts.points_lost_chart(losses, level, f"按{category}的失分")
+    if lost is not None:
         figures.append((f"按{category}的失分", lost))
-        ui.chart(lost, f"按{category}的失分", key="indicators_lost")
+        ui.chart(lost, f"按{category}的失分", key="indicators_lost", cached=True)
     elif losses.empty:
         st.info("所选文档的指标没有分值与得分，无法计算失分。")
     else:
@@ -108,7 +114,7 @@ st.subheader("未完成的指标")
 if not_met_linked is None:
     st.info("当前筛选条件下没有未完成的指标。")
 else:
-    ui.table(not_met_linked, "未完成的指标", key="indicators_not_met")
+    ui.table(not_met_linked, "未完成的指标", key="indicators_not_met", cached=True)
 
 if targets is not None:
     st.subheader("申报的绩效目标")
@@ -118,6 +124,7 @@ if targets is not None:
         "申报的绩效目标",
         key="indicators_targets",
         height=360,
+        cached=True,
     )
 
 ui.findings_note(

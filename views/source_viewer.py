@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import data, pageimage, trace
 from dashboard.markup import md_escape
+from dashboard.queries import Filters
 from loaders.document import DecodeError, Doc
 from loaders.intake import raw_dir
 from loaders.readers import ReaderError, convert
@@ -38,6 +39,14 @@ def page_png(raw: bytes, sha: str, page: int, boxes: tuple) -> bytes:
     return pageimage.highlighted(pageimage.rendered(raw, sha, page), boxes)
 
 
+@data.memo
+def document_labels(selection) -> dict:
+    """doc_id -> its label, every document in region, unit, year and file order (once per
+    table version: a rerun does not sort and label a thousand documents again)."""
+    documents = selection.documents.sort_values(["region", "unit", "year", "source_file"])
+    return {row["doc_id"]: trace.document_label(row) for row in documents.to_dict("records")}
+
+
 documents = data.documents()
 if documents.empty:
     st.info(
@@ -45,8 +54,7 @@ if documents.empty:
     )
     st.stop()
 
-documents = documents.sort_values(["region", "unit", "year", "source_file"])
-labels = {row["doc_id"]: trace.document_label(row) for row in documents.to_dict("records")}
+labels = document_labels(data.selection(Filters()))
 target = trace.parse_target(st.query_params.to_dict())
 if target.doc is not None and target.doc not in labels:
     st.warning(
@@ -80,6 +88,12 @@ if doc_id != target.doc:
     st.session_state[APPLIED_KEY] = target
 
 document = documents.set_index("doc_id").loc[doc_id]
+st.page_link(
+    "views/review.py",
+    label="校对这份文档",
+    icon=":material/edit_note:",
+    query_params={"doc": doc_id},
+)
 path = raw_dir() / document["source_file"]
 try:
     stat = path.stat()
