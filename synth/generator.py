@@ -362,8 +362,13 @@ class Synthetic:
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
     traditional: bool = False  # printed in traditional characters
-    # Draws for the variants of issue 11 (a stream of its own: the rest of the corpus stays put).
-    variants: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    # Draws for the variants of issue 11 (a stream of its own: the rest of the corpus stays put);
+    # None: a document without them.
+    variants: random.Random | None = field(default=None, repr=False, compare=False)
+
+    def variant(self, share: float) -> bool:
+        """Whether this document (or block) takes a variant drawn with that share."""
+        return self.variants is not None and self.variants.random() < share
 
     def wrap(self, rng: random.Random, name: str) -> str:
         printed = _wrapped(rng, self.style, name)
@@ -511,7 +516,7 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         budget, actual = _money_pair(rng, s)
         rate = _rate(budget, actual)
         funds_score = round(FUNDS_WEIGHT * min(rate, 100) / 100, 2)
-        zero_total = doc.variants.random() < ZERO_TOTAL_SHARE
+        zero_total = doc.variant(ZERO_TOTAL_SHARE)
         printed = _funds_cells(
             rng,
             doc,
@@ -1146,9 +1151,12 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
-def generate(index: int, seed: int, series: bool = True) -> Synthetic:
+def generate(index: int, seed: int, series: bool = True, variants: bool = True) -> Synthetic:
     """The index-th document of the corpus of a seed (independent of the other documents, but
-    for a multi-year series of synth.years standing in for it; series=False: never)."""
+    for a multi-year series of synth.years standing in for it; series=False: never).
+    variants=False: the document without the variants of issue 11 (extra layouts, traditional
+    characters, zero total rows), as synth.years chooses the documents a series stands in for
+    (which never take them)."""
     rng = random.Random(f"{seed}:{index}")
     kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     spec = KINDS[kind]
@@ -1164,18 +1172,21 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
         # 部门决算 annexes print 元 whatever the document's unit.
         overflow=spec.overflow and (yuan or kind == "final_accounts") and rng.random() < 0.5,
     )
-    variants = random.Random(f"{seed}:{index}:variants")
-    if spec.extra_layouts and variants.random() < EXTRA_LAYOUT_SHARE:
-        layout = variants.choice(spec.extra_layouts)
+    from .years import in_place_of, plan_of  # synth.years builds on this module
+
+    # A document a series stands in for takes no variants: the series is chosen without them.
+    if variants and plan_of(index, seed) is not None:
+        variants = False
+    draws = random.Random(f"{seed}:{index}:variants") if variants else None
+    if draws is not None and spec.extra_layouts and draws.random() < EXTRA_LAYOUT_SHARE:
+        layout = draws.choice(spec.extra_layouts)
         style = replace(style, layout=layout, page_break=False, wrap=False)
     unit, province, city = _unit(rng)
-    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS), variants=variants)
+    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS), variants=draws)
     doc.tables = spec.writer(rng, doc)
     doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
-    if variants.random() < TRADITIONAL_SHARE and spec.traditional:
+    if doc.variant(TRADITIONAL_SHARE) and spec.traditional:
         _in_traditional(doc)
-    from .years import in_place_of  # synth.years builds on this module
-
     return in_place_of(index, seed, doc) if series else doc
 
 
