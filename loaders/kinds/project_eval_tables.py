@@ -323,6 +323,7 @@ class Block:
     header_values: list[Tok] = field(default_factory=list)
     self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
     total_elsewhere: bool = False  # the 总分 figures were found away from their label
+    glued_total: Tok | None = None  # the 总分 row's figures glued into one ('10090')
     unscored: bool = False  # the indicator table has no 分值 / 得分 columns (transfer payments)
     component: tuple[Tok, list[Tok]] | None = None  # the 财政拨款 row under 年度资金总额
     grade: str | None = None
@@ -512,6 +513,16 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             if printed_empty:  # the layout printed its empty cells: 分值 then 得分, in place
                 b.weight_total = nums[0]
                 b.score_total = nums[1] if len(nums) > 1 else None
+            elif (
+                len(nums) == 1
+                and nums[0] is not None
+                and nums[0] > TOTAL_WEIGHT
+                and toks[i + 1].layout == GLUED
+            ):
+                # '总分10090': 满分 and 得分 glued into one figure, no score of the form
+                b.glued_total = toks[i + 1]
+                # (no score from elsewhere either: the row that prints it is unreadable)
+                b.weight_total, b.score_total = _glued_total(toks[i + 1].text) or (None, None)
             elif nums:
                 _set_totals(b, nums)
             elif t.col is None and (pair := _total_pair_before(toks, i)) is not None:
@@ -532,6 +543,16 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
     if b.year is None and b.name and (m := _NAME_YEAR.match(key_of(b.name))):
         b.year = int(m.group(1))  # no year in the title: the project's own ('2021年…开办费')
     return b
+
+
+def _glued_total(text: str) -> tuple[float, float] | None:
+    """(100, score) from a 总分 row's glued figures ('10090', '10087.5'): the form's weights add
+    up to 100, so the figures open with it; None when the rest is no score out of 100."""
+    full = f"{TOTAL_WEIGHT:g}"
+    if not text.startswith(full):
+        return None
+    score = number(text[len(full) :])
+    return (TOTAL_WEIGHT, score) if score is not None and 0 <= score <= TOTAL_WEIGHT else None
 
 
 def _total_pair_before(toks: list[Tok], i: int) -> tuple[float, float] | None:
@@ -1113,13 +1134,34 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 source_line=b.first_line,
             )
         )
-    elif b.score_total is None and b.self_score is None and not b.unscored:
+    elif (
+        b.score_total is None and b.self_score is None and not b.unscored and b.glued_total is None
+    ):
         findings.append(
             Finding(
                 "PARTIAL_ROW",
                 f"「{name}」的自评表未读到总分行，项目得分留空。",
                 project=name,
                 source_line=b.last_line,
+            )
+        )
+    if b.glued_total is not None:
+        printed = b.glued_total.text
+        findings.append(
+            Finding(
+                "VALUE_INFERRED",
+                f"「{name}」的“总分”行数字粘连为「{printed}」，按满分 {TOTAL_WEIGHT:g} 分读作"
+                f"总分 {b.score_total:g} 分，请核对原表。",
+                project=name,
+                source_line=b.glued_total.line,
+            )
+            if b.score_total is not None
+            else Finding(
+                "PARTIAL_ROW",
+                f"「{name}」的“总分”行数字粘连为「{printed}」，无法拆出满分与总分，项目得分留空，"
+                "请核对原表。",
+                project=name,
+                source_line=b.glued_total.line,
             )
         )
     if b.total_elsewhere:
