@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .vocab import TRAD_TO_SIMP, TRADITIONAL
+
 
 def squeeze(text: str) -> str:
     """Text without any white space, so wrapped or spaced keywords still match (年度 总体 目标)."""
@@ -14,8 +16,12 @@ def squeeze(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _squeezed(text: str) -> str:
-    # Every kind scores the same doc.head: squeeze it once, not once per kind.
-    return squeeze(text)
+    # Every kind scores the same doc.head: squeeze it once, not once per kind. The keywords are
+    # simplified: a head printed in traditional characters is read in simplified ones.
+    s = squeeze(text)
+    if TRADITIONAL.search(s) is None:  # most heads hold none
+        return s
+    return s.translate(TRAD_TO_SIMP)
 
 
 @lru_cache(maxsize=4)

@@ -510,9 +510,11 @@ def _stretch(text: str, key: str, start: int, end: int, line_at: list[int], row:
 
 
 # A run of figures inside glued text: amounts, rates, a row's 序号. Not a piece of a word (2.0B)
-# and, for a bare integer, not a date or a count (2021年, 12月, 60周岁, 8台).
+# and, for a bare integer, not a date or a count (2021年, 12月, 60周岁, 8台; 65歲 in traditional
+# characters).
 _FIGURE_RUN = re.compile(
-    r"(?<![A-Za-z0-9.])(?:[0-9][0-9,]*[.%][0-9.,%]*|[0-9]+(?![0-9.,%年月日号时分秒周岁个人次户台万元]))"
+    r"(?<![A-Za-z0-9.])(?:[0-9][0-9,]*[.%][0-9.,%]*"
+    r"|[0-9]+(?![0-9.,%年月日号时分秒周岁个人次户台万元號時歲個戶萬]))"
     r"(?![A-Za-z0-9])"
 )
 

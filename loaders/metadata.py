@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .numbers import to_halfwidth
+from .vocab import TRAD_TO_SIMP, TRADITIONAL, simplified
 
 # Labels that precede the reporting unit's name, most specific first.
 UNIT_LABELS = (
@@ -125,7 +126,8 @@ def looks_like_unit(name: str | None) -> bool:
     ending like an organisation ('…卫生健康局', '…中心(本级)')."""
     if not name:
         return False
-    s = _UNIT_TAIL.sub("", re.sub(r"\s+", "", name))
+    # judged in simplified characters: 衛生健康委員會 ends like 卫生健康委员会
+    s = _UNIT_TAIL.sub("", re.sub(r"\s+", "", simplified(name)))
     return (
         2 <= len(s) <= MAX_UNIT_CHARS
         and not re.search(r"\d{3,}", s)
@@ -197,9 +199,10 @@ def find_year(text: str) -> int | None:
 
 
 def find_amount_unit(text: str) -> str | None:
-    """元 or 万元 from '单位：万元', '（万元）', '(元)'."""
-    m = re.search(r"(?:单位|金额单位)\s*[：:]\s*(万元|元)", text)
-    if m:
-        return m.group(1)
-    m = re.search(r"[（(]\s*(万元|元)\s*[）)]", text)
+    """元 or 万元 from '单位：万元', '（万元）', '(元)', in traditional characters too (單位：萬元)."""
+    m = re.search(r"(?:单位|金额单位)\s*[：:]\s*(万元|元)", text) or re.search(
+        r"[（(]\s*(万元|元)\s*[）)]", text
+    )
+    if m is None and TRADITIONAL.search(text):
+        return find_amount_unit(text.translate(TRAD_TO_SIMP))
     return m.group(1) if m else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .places_data import CITY_PROVINCE as _CITY_PROVINCE
 from .places_data import COUNTY_CITIES as _COUNTY_CITIES
 from .places_data import PROVINCE_DIRECT
+from .vocab import simplified
 
 PROVINCES = (
     "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
@@ -139,7 +140,7 @@ def locate(text: str | None) -> tuple[str | None, str | None, str | None]:
     """
     if not text:
         return None, None, None
-    found = mentions(_WS.sub("", text))
+    found = mentions(_WS.sub("", simplified(text)))  # 貴州省 is 贵州省
     by_strength = sorted(found, key=lambda m: not any(p.strong for p in m.places))
     provinces = [p for m in by_strength for p in m.places if p.level == "province"]
     # A short form that names a province (吉林, 海南) is read as the province only.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from unicodedata import east_asian_width
 
 from .numbers import rate_pct
 from .schema import IndicatorRow, ProjectRow
 from .targets import parse_actual, parse_target, status
+from .vocab import simplified
 
 _SPACE = re.compile(r"\s")
 _WRAP_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
@@ -124,6 +126,12 @@ def project_row(
     return row
 
 
+@lru_cache(maxsize=4096)
+def _level(text: str | None) -> str | None:
+    """一级/二级 as the row keeps it (a few distinct words: cached)."""
+    return clean_name(simplified(text) if text else text)
+
+
 def indicator_row(
     project: str | None,
     name: str,
@@ -141,8 +149,10 @@ def indicator_row(
     op, value, unit = parse_target(target_text)
     return {
         "project": clean_name(project) if project else None,
-        "level1": clean_name(level1),
-        "level2": clean_name(level2),
+        # 一级/二级 are the forms' categories: read in simplified characters whatever the print
+        # (a 產出指標 is the 产出指标 of every other document); names keep their printed form.
+        "level1": _level(level1),
+        "level2": _level(level2),
         "name": clean_name(name),
         "target_text": (target_text or "").strip() or None,
         "actual_text": (actual_text or "").strip() or None,

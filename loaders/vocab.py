@@ -25,9 +25,20 @@ _TRAD_PAIRS = (
     "體体 腦脑 團团 組组 織织 維维 辦办 處处 廳厅 長长 萬万 億亿 為为 現现 狀状 進进 "
     "覽览 勞劳 動动 災灾 獎奖 勵励 貼贴 戶户 號号 "
     # the rest of the vocabulary's words (名稱, 調整, 負責人, 聯繫電話, 編碼, 第 3 頁 …)
-    "稱称 調调 負负 責责 聯联 電电 話话 編编 碼码 規规 過过 當当 來来 響响 態态 濟济 終终 請请 頁页 歲岁"
+    "稱称 調调 負负 責责 聯联 電电 話话 編编 碼码 規规 過过 當当 來来 響响 態态 濟济 終终 請请 頁页 歲岁 "
+    # the characters a site converts whole documents with (衛生健康局, 績效自評表, 預算執行率 …)
+    "無无 適适 間间 軟软 國国 構构 強强 崗岗 黨党 龍龙 綜综 術术 約约 養养 審审 職职 眾众 點点 訓训 隊队 穩稳 診诊 揮挥 層层 礎础 場场 "
+    "視视 協协 線线 擴扩 參参 創创 頻频 獨独 訪访 買买 繳缴 顯显 試试 繼继 車车 該该 風风 減减 檔档 獻献 嚴严 籌筹 領领 階阶 轄辖 離离 "
+    "樓楼 將将 習习 兒儿 換换 欄栏 見见 條条 兩两 針针 積积 識识 詢询 舉举 論论 撐撑 隱隐 繕缮 傷伤 愛爱 簽签 斷断 儲储 戰战 婦妇 債债 "
+    "納纳 沒没 勢势 從从 輿舆 輔辅 課课 則则 細细 講讲 攝摄 變变 訴诉 暫暂 雙双 掛挂 齡龄 陽阳 裝装 較较 劑剂 殘残 擔担 銀银 塊块 繞绕 "
+    "蹤踪 輛辆 觀观 極极 庫库 鑑鉴 選选 獲获 脅胁 親亲 壓压 訂订 義义 賠赔 償偿 寬宽 帶带 凍冻 滯滞 隨随 農农 擊击 啟启 舊旧 遷迁 廢废 "
+    "寫写 饋馈 賽赛 難难 蒼苍 貫贯 徹彻 夠够 幫帮 園园 雜杂 誤误 郵邮 縮缩 輯辑 虛虚 賬账 連连 慶庆 謀谋 貢贡 塵尘 筆笔 銷销 譜谱 讀读 "
+    "礙碍 違违 損损 遲迟 願愿 冊册 張张 簡简 詞词 糧粮 撫抚 贈赠 爭争 貨货 畢毕 輕轻 驅驱 圓圆 擬拟 邏逻 鏈链 纜缆 壞坏 薦荐 討讨 聲声 "
+    "銜衔 樣样 鍵键 腫肿 頂顶 興兴 紀纪 懲惩 纖纤 貴贵 馬马 黃黄 於于 餘余 雲云"
 )
 TRAD_TO_SIMP = {ord(pair[0]): ord(pair[1]) for pair in _TRAD_PAIRS.split() if pair[0] != pair[1]}
+# Any of them: a text without one (most) needs no simplifying.
+TRADITIONAL = re.compile("[" + "".join(map(chr, TRAD_TO_SIMP)) + "]")
 
 # Half-width, no white space, simplified: the key every label is matched on.
 _KEY_TABLE = {
@@ -103,6 +114,8 @@ def squeeze_key(text: str) -> str:
 
 def simplified(text: str) -> str:
     """Text with the forms' traditional characters simplified (spacing and punctuation kept)."""
+    if TRADITIONAL.search(text) is None:  # most texts: nothing to translate
+        return text
     return text.translate(TRAD_TO_SIMP)
 
 

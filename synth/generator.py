@@ -19,11 +19,18 @@ project_eval_tables documents are also printed, a share of them drawn from a ran
 their own (so that the rest of the corpus does not move), in the layout classes of synth.layouts
 that real 自评表 come in: one cell per line ending in ' |' (as_pipe_end), 'a | b' rows
 (as_pipe_rows), markdown tables (as_markdown), one cell per line with runs of blank lines between
-cells (as_bare_gaps). Not generated yet (issue 11, item 6): glued cells and whole documents in
-traditional characters, which the loaders do not read (a glued 总分 row '总分10090' reads as one
-score of 10090, the funds row gives nothing; a traditional document's head matches no kind's
-simplified keywords); and, not yet tried, prose 自评报告, zero 年度资金总额 rows over a 财政拨款
-row, split headers and the 转移支付区域(项目)绩效自评表.
+cells (as_bare_gaps). A share of the documents of every kind but final_accounts (whose prose
+the loaders match in simplified characters only) is printed in traditional
+characters (衛生, 預算, 執行: synth.layouts.TRADITIONAL); their truth keeps the names (unit,
+project, indicator) as printed, and 一级/二级 and 基本/项目支出 in simplified characters, as the
+loaders read those categories. A few 自评表 blocks print their 年度资金总额 row as 0 over a 其中：财政拨款 row
+with the amounts (truth: the component's amounts and a VALUE_CONFLICT finding). Not generated yet
+(issue 11, item 6): glued cells, which the loaders do not read (the funds row gives nothing and
+the indicator rows are lost; a glued 总分 row '总分10090' is cut at the full marks with a
+finding), and slowly (a glued 自评表 block of 1.5 KB takes about 0.1 s); the 转移支付区域(项目)绩效自评表 (tried:
+its projects are read, but its indicator rows lose their 一级 in every layout, vanish in the
+one-cell-per-line and one-line layouts and shift in pipe_end); and, not yet tried, prose 自评报告
+and split headers.
 
 What the parsers do not read, and so is not generated (KINDS says where each shape goes):
 - department_overall_eval: wrapped names but in the tab-led one-cell-per-line export (tab and
@@ -355,6 +362,14 @@ class Synthetic:
     tables: list[Table] = field(default_factory=list)
     score: float | None = None  # the department's 综合评分, where printed
     wrapped: list[str] = field(default_factory=list)  # names printed wrapped onto a second line
+    traditional: bool = False  # printed in traditional characters
+    # Draws for the variants of issue 11 (a stream of its own: the rest of the corpus stays put);
+    # None: a document without them.
+    variants: random.Random | None = field(default=None, repr=False, compare=False)
+
+    def variant(self, share: float) -> bool:
+        """Whether this document (or block) takes a variant drawn with that share."""
+        return self.variants is not None and self.variants.random() < share
 
     def wrap(self, rng: random.Random, name: str) -> str:
         printed = _wrapped(rng, self.style, name)
@@ -428,15 +443,21 @@ def _status(weight: float, score: float) -> str:
 
 
 def _funds_cells(
-    rng: random.Random, doc: Synthetic, project: str, values: dict[str, float]
+    rng: random.Random,
+    doc: Synthetic,
+    project: str,
+    values: dict[str, float],
+    printed: bool = True,
 ) -> dict[str, str]:
-    """The printed money cells of one row; a wide number may overflow (its truth becomes null)."""
+    """The printed money cells of one row; a wide number may overflow (its truth becomes null).
+    printed=False: the cells are not printed after all (the draws are made all the same)."""
     out = {}
     for key, wan in values.items():
         text = doc.style.money(wan)
         if doc.style.overflows(rng, text):
             text = OVERFLOW_MARK
-            doc.overflow_finding(project)
+            if printed:
+                doc.overflow_finding(project)
         out[key] = text
     return out
 
@@ -469,6 +490,24 @@ def _scored_row(
     return row, score
 
 
+# Share of the 自评表 blocks whose 年度资金总额 row is printed as 0 over a 其中：财政拨款 row with
+# the amounts (some provinces' forms): the loaders take the component and record VALUE_CONFLICT.
+ZERO_TOTAL_SHARE = 0.04
+
+
+def _zero_total_rows(
+    doc: Synthetic, initial: float, budget: float, actual: float, rate: float
+) -> Rows:
+    """A 年度资金总额 row of zeros (得分 0), then the 财政拨款 row that holds the amounts."""
+    zero = doc.style.money(0)
+    return [
+        ["", "年度资金总额", zero, zero, zero, f"{FUNDS_WEIGHT:g}", "0.00%", "0.00"],
+        ["", "其中：财政拨款"]
+        + [doc.style.money(initial), doc.style.money(budget), doc.style.money(actual)]
+        + ["—", f"{rate:.2f}%", "—"],
+    ]
+
+
 def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
     """project_eval_tables: one 项目支出绩效自评表 block per project."""
     s = doc.style
@@ -478,8 +517,13 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         budget, actual = _money_pair(rng, s)
         rate = _rate(budget, actual)
         funds_score = round(FUNDS_WEIGHT * min(rate, 100) / 100, 2)
+        zero_total = doc.variant(ZERO_TOTAL_SHARE)
         printed = _funds_cells(
-            rng, doc, name, {"initial": initial, "budget": budget, "actual": actual}
+            rng,
+            doc,
+            name,
+            {"initial": initial, "budget": budget, "actual": actual},
+            printed=not zero_total,  # else the 财政拨款 row prints them, whole
         )
         n = rng.randint(*INDICATORS_PER_PROJECT)
         weights = _weights(rng, n, 100 - FUNDS_WEIGHT)
@@ -492,14 +536,20 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
             ["主管部门", f"{doc.city}卫生健康委员会", "实施单位", doc.unit],
             [f"项目资金（{s.unit_word}）", "年初预算数", "全年预算数", "全年执行数", "分值"]
             + ["执行率", "得分"],
-            ["", "年度资金总额", printed["initial"], printed["budget"], printed["actual"]]
-            + [f"{FUNDS_WEIGHT:g}", f"{rate:.2f}%", f"{funds_score:.2f}"],
+            *(
+                _zero_total_rows(doc, initial, budget, actual, rate)
+                if zero_total
+                else [
+                    ["", "年度资金总额", printed["initial"], printed["budget"], printed["actual"]]
+                    + [f"{FUNDS_WEIGHT:g}", f"{rate:.2f}%", f"{funds_score:.2f}"]
+                ]
+            ),
             ["年度总体目标", "预期目标", "实际完成情况"],
             ["", f"完成{name}年度任务", "已按计划完成"],
             header,
         ]
         used: set[str] = set()
-        total = funds_score
+        total = 0.0 if zero_total else funds_score
         last1 = last2 = None
         for weight in weights:
             level1, level2, ind, target, _, actual_text, _ = _indicator(rng, used)
@@ -520,9 +570,11 @@ def eval_tables(rng: random.Random, doc: Synthetic) -> list[Table]:
         rows += [["总分", "", "", "", "", "", "100", f"{total:g}", ""], ["评分等级", "优"]]
         blocks.append(rows)
         seen = {
-            k: None if printed[k] == OVERFLOW_MARK else v
+            k: None if printed[k] == OVERFLOW_MARK and not zero_total else v
             for k, v in (("initial", initial), ("budget", budget), ("actual", actual))
         }
+        if zero_total:
+            doc.findings.append({"code": "VALUE_CONFLICT", "project": name})
         computed = (
             seen["actual"] / seen["budget"] * 100
             if seen["budget"] and seen["actual"] is not None
@@ -1069,6 +1121,7 @@ class KindSpec:
     overflow: bool = False  # the parser records OVERFLOW_CELL for a ##### money cell
     page_break_layouts: tuple[str, ...] = ()
     extra_layouts: tuple[str, ...] = ()  # of EXTRA_LAYOUTS, for a share of the documents
+    traditional: bool = True  # a share of the documents is printed in traditional characters
 
 
 KINDS: dict[str, KindSpec] = {
@@ -1087,15 +1140,24 @@ KINDS: dict[str, KindSpec] = {
         overall_eval, tuple(LAYOUTS), wrap_layouts=("as_cell_lines",)
     ),
     "target_declaration": KindSpec(declaration, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS),
+    # 部门决算 in traditional characters is not read yet: its prose (预算数 … 万元 in sentences)
+    # and 附件 headings are matched in simplified characters.
     "final_accounts": KindSpec(
-        final_accounts, tuple(LAYOUTS), wrap_layouts=WRAPPING_LAYOUTS, overflow=True
+        final_accounts,
+        tuple(LAYOUTS),
+        wrap_layouts=WRAPPING_LAYOUTS,
+        overflow=True,
+        traditional=False,
     ),
 }
 
 
-def generate(index: int, seed: int, series: bool = True) -> Synthetic:
+def generate(index: int, seed: int, series: bool = True, variants: bool = True) -> Synthetic:
     """The index-th document of the corpus of a seed (independent of the other documents, but
-    for a multi-year series of synth.years standing in for it; series=False: never)."""
+    for a multi-year series of synth.years standing in for it; series=False: never).
+    variants=False: the document without the variants of issue 11 (extra layouts, traditional
+    characters, zero total rows), as synth.years chooses the documents a series stands in for
+    (which never take them)."""
     rng = random.Random(f"{seed}:{index}")
     kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     spec = KINDS[kind]
@@ -1111,17 +1173,43 @@ def generate(index: int, seed: int, series: bool = True) -> Synthetic:
         # 部门决算 annexes print 元 whatever the document's unit.
         overflow=spec.overflow and (yuan or kind == "final_accounts") and rng.random() < 0.5,
     )
-    variants = random.Random(f"{seed}:{index}:variants")
-    if spec.extra_layouts and variants.random() < EXTRA_LAYOUT_SHARE:
-        layout = variants.choice(spec.extra_layouts)
+    from .years import in_place_of, plan_of  # synth.years builds on this module
+
+    # A document a series stands in for takes no variants: the series is chosen without them.
+    if variants and plan_of(index, seed) is not None:
+        variants = False
+    draws = random.Random(f"{seed}:{index}:variants") if variants else None
+    if draws is not None and spec.extra_layouts and draws.random() < EXTRA_LAYOUT_SHARE:
+        layout = draws.choice(spec.extra_layouts)
         style = replace(style, layout=layout, page_break=False, wrap=False)
     unit, province, city = _unit(rng)
-    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS))
+    doc = Synthetic(kind, style, unit, province, city, rng.choice(YEARS), variants=draws)
     doc.tables = spec.writer(rng, doc)
     doc.text = "\n\n".join(render(t, layout) for t in doc.tables) + "\n"
-    from .years import in_place_of  # synth.years builds on this module
-
+    if doc.variant(TRADITIONAL_SHARE) and spec.traditional:
+        _in_traditional(doc)
     return in_place_of(index, seed, doc) if series else doc
+
+
+# Share of the documents printed in traditional characters (synth.layouts.TRADITIONAL: 衛生,
+# 預算, 執行); the loaders read their labels like simplified ones and keep names as printed.
+TRADITIONAL_SHARE = 0.08
+
+
+def _in_traditional(doc: Synthetic) -> None:
+    """The document printed in traditional characters, the names of its truth with it."""
+    from .layouts import to_traditional
+
+    doc.text = to_traditional(doc.text)
+    doc.unit = to_traditional(doc.unit)
+    doc.traditional = True
+    for rows in (doc.projects, doc.indicators, doc.findings):
+        for row in rows:
+            if row.get("level") == "expenditure_type":
+                continue  # 基本支出 / 项目支出 are categories, named by the loaders
+            for key in ("project", "name"):  # 一级/二级 are categories, read as simplified
+                if isinstance(row.get(key), str):
+                    row[key] = to_traditional(row[key])
 
 
 def file_name(index: int, doc: Synthetic) -> str:

@@ -8,6 +8,7 @@ from loaders.document import Doc
 from loaders.kinds import detect
 from loaders.kinds.project_eval_tables import KIND, parse, tokenise
 from loaders.targets import parse_target
+from synth import layouts as lay
 
 # --- the seed ------------------------------------------------------------------------------------
 
@@ -756,3 +757,34 @@ def test_unit_in_a_funds_label(label, unit):
 
     m = _UNIT_IN_LABEL.search(label)
     assert (m and (m.group(1) or m.group(2))) == unit
+
+
+def _glued_block(total: str) -> str:
+    """One 自评表 glued with no separators (a document site's text), its 总分 row as given."""
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "急救网络建设"],
+        ["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["年度资金总额", "823.06", "823.06", "823.06", "10", "100.00%", "10.00"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "完成体检数", "≥2700人", "2800人", "45", "43"],
+        ["效益指标", "社会效益指标", "居民健康素养水平", "≥90%", "95%", "45", "45"],
+        ["总分", *total.split("|")],
+        ["评分等级", "优"],
+    ]
+    return lay.render(rows, lay.GLUED).text
+
+
+def test_a_glued_total_row_is_cut_at_the_full_marks():
+    # '总分10098': 满分 100 and 得分 98 glued into one figure, never a score of 10098
+    out = parse(Doc.from_text(_glued_block("100|98")))
+    assert [p["score"] for p in out.projects] == [98.0]
+    found = [f for f in out.findings if f.code == "VALUE_INFERRED" and "总分" in f.message]
+    assert len(found) == 1 and "10098" in found[0].message
+
+
+def test_a_glued_total_row_that_cuts_into_no_score_is_left_empty():
+    out = parse(Doc.from_text(_glued_block("100|120")))
+    assert [p["score"] for p in out.projects] == [None]
+    found = [f for f in out.findings if f.code == "PARTIAL_ROW" and "总分" in f.message]
+    assert len(found) == 1 and "100120" in found[0].message

@@ -19,6 +19,7 @@ from synth import (
     generate,
     write_corpus,
 )
+from synth.layouts import to_simplified, to_traditional
 
 N_DOCS = 300
 SEED = 20240601
@@ -104,6 +105,26 @@ def test_the_corpus_prints_every_extra_layout_class(docs):
         assert len(printed) >= 3, layout
         assert all(shows(d.text.split("\n")) for d in printed), layout
         assert all("\t" not in d.text for d in printed), layout
+
+
+def test_the_corpus_has_documents_in_traditional_characters(docs):
+    traditional = [d for d in docs if d.traditional]
+    assert len({d.kind for d in traditional}) >= 3
+    for d in traditional:
+        assert "績效" in d.text and "绩效" not in d.text, d.kind
+        assert d.unit == to_traditional(d.unit)
+    assert not any("績效" in d.text for d in docs if not d.traditional)
+
+
+def test_the_corpus_has_zero_total_rows_over_their_fiscal_component(docs):
+    # 年度资金总额 printed as 0 over a 其中：财政拨款 row with the amounts: the truth wants the
+    # component's amounts and a VALUE_CONFLICT finding for the project.
+    zero = [d for d in docs if any(f["code"] == "VALUE_CONFLICT" for f in d.findings)]
+    assert len(zero) >= 5
+    for d in zero:
+        assert "其中：财政拨款" in to_simplified(d.text), d.style.layout
+        conflicted = {f["project"] for f in d.findings if f["code"] == "VALUE_CONFLICT"}
+        assert all(p["budget_wan"] for p in d.projects if p["project"] in conflicted)
 
 
 def test_the_corpus_has_final_accounts_with_their_department_rows(docs):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .. import layout
 from ..crosscheck import check_weights
@@ -49,12 +50,14 @@ from ..vocab import (
     NAME_LABELS,
     OTHER_LABELS,
     PARENT_LABELS,
+    TRAD_TO_SIMP,
     UNIT_LABELS,
     funds_role,
     indicator_role,
     is_level2,
     key_of,
     source_columns,
+    squeeze_key,
 )
 from . import Parsed
 
@@ -321,6 +324,7 @@ class Block:
     header_values: list[Tok] = field(default_factory=list)
     self_score: float | None = None  # 自评总分 / 自评得分 printed beside the title
     total_elsewhere: bool = False  # the 总分 figures were found away from their label
+    glued_total: Tok | None = None  # the 总分 row's figures glued into one ('10090')
     unscored: bool = False  # the indicator table has no 分值 / 得分 columns (transfer payments)
     component: tuple[Tok, list[Tok]] | None = None  # the 财政拨款 row under 年度资金总额
     grade: str | None = None
@@ -332,11 +336,21 @@ class Block:
     levels: dict = field(default_factory=lambda: {"level1": None, "level2": None})
 
 
+# Each simplified character of a label with the traditional forms the vocabulary reads as it.
+_TRADITIONAL_OF: dict[str, str] = {}
+for _trad, _simp in TRAD_TO_SIMP.items():
+    _TRADITIONAL_OF[chr(_simp)] = _TRADITIONAL_OF.get(chr(_simp), "") + chr(_trad)
+
+
 def _label_pattern(label: str) -> str:
-    """A label as printed: either kind of bracket, spaces anywhere (OCR, wrapping)."""
+    """A label as printed: either kind of bracket, spaces anywhere (OCR, wrapping), in simplified
+    or traditional characters (項目名稱)."""
     out = []
     for ch in label:
-        out.append({"(": "[(（]", ")": "[)）]"}.get(ch, re.escape(ch)))
+        if ch in _TRADITIONAL_OF:
+            out.append(f"[{ch}{_TRADITIONAL_OF[ch]}]")
+        else:
+            out.append({"(": "[(（]", ")": "[)）]"}.get(ch, re.escape(ch)))
     return r"\s*".join(out)
 
 
@@ -500,6 +514,16 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
             if printed_empty:  # the layout printed its empty cells: 分值 then 得分, in place
                 b.weight_total = nums[0]
                 b.score_total = nums[1] if len(nums) > 1 else None
+            elif (
+                len(nums) == 1
+                and nums[0] is not None
+                and nums[0] > TOTAL_WEIGHT
+                and toks[i + 1].layout == GLUED
+            ):
+                # '总分10090': 满分 and 得分 glued into one figure, no score of the form
+                b.glued_total = toks[i + 1]
+                # (no score from elsewhere either: the row that prints it is unreadable)
+                b.weight_total, b.score_total = _glued_total(toks[i + 1].text) or (None, None)
             elif nums:
                 _set_totals(b, nums)
             elif t.col is None and (pair := _total_pair_before(toks, i)) is not None:
@@ -520,6 +544,16 @@ def read_block(toks: list[Tok], default_unit: str) -> Block:
     if b.year is None and b.name and (m := _NAME_YEAR.match(key_of(b.name))):
         b.year = int(m.group(1))  # no year in the title: the project's own ('2021年…开办费')
     return b
+
+
+def _glued_total(text: str) -> tuple[float, float] | None:
+    """(100, score) from a 总分 row's glued figures ('10090', '10087.5'): the form's weights add
+    up to 100, so the figures open with it; None when the rest is no score out of 100."""
+    full = f"{TOTAL_WEIGHT:g}"
+    if not text.startswith(full):
+        return None
+    score = number(text[len(full) :])
+    return (TOTAL_WEIGHT, score) if score is not None and 0 <= score <= TOTAL_WEIGHT else None
 
 
 def _total_pair_before(toks: list[Tok], i: int) -> tuple[float, float] | None:
@@ -786,7 +820,7 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     before = texts[: k + 1]
     lead: list[str] = []
     while len(before) > 3 and (
-        (not lead and squeeze(before[0]) in LEVEL1_WORDS) or is_level2(squeeze(before[0]))
+        (not lead and _words_key(before[0]) in LEVEL1_WORDS) or is_level2(_words_key(before[0]))
     ):
         lead.append(before.pop(0))
     if len(before) >= 3:
@@ -800,14 +834,21 @@ def _by_shape(texts: list[str], roles: list[str]) -> dict | None:
     # Two leading cells are 一级 + 二级 even when their words are new to us.
     if len(name_parts) >= 3 and not lead:
         lead, name_parts = name_parts[:2], name_parts[2:]
-    elif len(name_parts) == 2 and not lead and is_level2(squeeze(name_parts[0])):
+    elif len(name_parts) == 2 and not lead and is_level2(_words_key(name_parts[0])):
         lead, name_parts = name_parts[:1], name_parts[1:]
     for text in lead:
-        fields["level1" if squeeze(text) in LEVEL1_WORDS else "level2"] = text
+        fields["level1" if _words_key(text) in LEVEL1_WORDS else "level2"] = text
     if len(lead) == 2 and "level2" not in fields:
         fields["level1"], fields["level2"] = lead
     fields["name"] = _join(name_parts)
     return fields if fields["name"] else None
+
+
+@lru_cache(maxsize=CELL_CACHE_SIZE)
+def _words_key(text: str) -> str:
+    """A cell's text squeezed as a key (traditional characters simplified): level words and
+    frame labels repeat from row to row, so it is cached."""
+    return squeeze_key(text)
 
 
 # The text columns of an indicator row, in the order a header without scores prints them.
@@ -818,10 +859,10 @@ def _by_words(texts: list[str], roles: list[str]) -> dict | None:
     """Fields of a row of a table without 分值 / 得分 (the transfer-payment form): level words
     first, then name, target, actual and reason in the header's order. A row whose cells were
     printed with single spaces inside wider gaps is split at its single spaces too."""
-    cells = [t for t in texts if squeeze(t) != "绩效指标"]
+    cells = [t for t in texts if _words_key(t) != "绩效指标"]
     fields: dict[str, str] = {}
-    while cells and (is_level2(squeeze(cells[0])) or squeeze(cells[0]) in LEVEL1_WORDS):
-        fields["level1" if squeeze(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
+    while cells and (is_level2(_words_key(cells[0])) or _words_key(cells[0]) in LEVEL1_WORDS):
+        fields["level1" if _words_key(cells[0]) in LEVEL1_WORDS else "level2"] = cells.pop(0)
     wanted = [r for r in roles if r in _TEXT_ROLES]
     if len(cells) < min(3, len(wanted)):
         cells = [w for c in cells for w in layout.split_loose(c)[0]] if cells else []
@@ -944,15 +985,19 @@ def _funds(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
     return dict(reading.printed), True, reading
 
 
-def _component(b: Block, unit: str) -> tuple[str, float, float | None, str | None] | None:
-    """(label, budget, actual, printed rate) of the 财政拨款 row, by the funds header's columns."""
+def _component(
+    b: Block, unit: str
+) -> tuple[str, float, float | None, str | None, float | None] | None:
+    """(label, budget, actual, printed rate, 年初预算数) of the 财政拨款 row, by the funds header's
+    columns."""
     label, values = b.component
     roles = [r for r, _ in b.funds_roles] or list(FUNDS_COLUMNS)
     cells = dict(zip(roles, (v.text for v in values), strict=False))
     budget = to_wan(_num(cells.get("budget")), unit)
     if not budget:
         return None
-    return label.text, budget, to_wan(_num(cells.get("actual")), unit), cells.get("rate")
+    actual = to_wan(_num(cells.get("actual")), unit)
+    return label.text, budget, actual, cells.get("rate"), to_wan(_num(cells.get("initial")), unit)
 
 
 def funds_of(b: Block) -> tuple[dict[str, str], bool, Reading | None]:
@@ -995,8 +1040,10 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
         # A 年度资金总额 row printed as 0 over a 财政拨款 row with amounts is no zero budget.
         part = _component(b, unit)
         if part is not None:
-            label, budget, actual, printed_rate = part
+            label, budget, actual, printed_rate, part_initial = part
             rate = parse_rate(printed_rate, rate_pct(actual, budget))
+            if not initial and part_initial:
+                initial = part_initial  # the 年初预算数 the zero row left out too
             findings.append(
                 Finding(
                     "VALUE_CONFLICT",
@@ -1088,13 +1135,34 @@ def to_rows(b: Block) -> tuple[dict, list[dict], list[Finding]]:
                 source_line=b.first_line,
             )
         )
-    elif b.score_total is None and b.self_score is None and not b.unscored:
+    elif (
+        b.score_total is None and b.self_score is None and not b.unscored and b.glued_total is None
+    ):
         findings.append(
             Finding(
                 "PARTIAL_ROW",
                 f"「{name}」的自评表未读到总分行，项目得分留空。",
                 project=name,
                 source_line=b.last_line,
+            )
+        )
+    if b.glued_total is not None:
+        printed = b.glued_total.text
+        findings.append(
+            Finding(
+                "VALUE_INFERRED",
+                f"「{name}」的“总分”行数字粘连为「{printed}」，按满分 {TOTAL_WEIGHT:g} 分读作"
+                f"总分 {b.score_total:g} 分，请核对原表。",
+                project=name,
+                source_line=b.glued_total.line,
+            )
+            if b.score_total is not None
+            else Finding(
+                "PARTIAL_ROW",
+                f"「{name}」的“总分”行数字粘连为「{printed}」，无法拆出满分与总分，项目得分留空，"
+                "请核对原表。",
+                project=name,
+                source_line=b.glued_total.line,
             )
         )
     if b.total_elsewhere:

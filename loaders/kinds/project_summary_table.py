@@ -37,7 +37,7 @@ from ..numbers import is_empty, is_overflow, parse_rate, rate_pct, to_halfwidth,
 from ..rows import indicator_row, project_row
 from ..solve import ROLE_NAMES, STANDARD_ROLES, Reading, is_figures, read_funds
 from ..targets import is_not_applicable, qualitative
-from ..vocab import funds_role, key_of, squeeze_key
+from ..vocab import TRADITIONAL, funds_role, key_of, squeeze_key
 from . import Parsed
 
 KIND = "project_summary_table"
@@ -1037,12 +1037,30 @@ def read_meta(lines: list[str], table_line: int) -> dict:
         # A title that opens with the unit runs up to the year: '…站前区卫生健康委员会2024年度…'
         # (the first unit-like name in it would stop at 站).
         m = _TITLE_UNIT.match(key_of(title))
-        unit = clean_unit(m.group(1)) if m else find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
+        unit = (
+            clean_unit(_as_printed(title, m.group(1)))
+            if m
+            else find_unit(re.sub(r"^\s*\d{4}\s*年度?", "", title))
+        )
     if unit in ("万元", "元"):
         unit = None
     text = "\n".join(above)
     year = find_year(title or "") or find_year(text)
     return {"title": title, "unit": unit, "year": year, "amount_unit": find_amount_unit(text)}
+
+
+def _as_printed(text: str, key: str) -> str:
+    """A name read off the key of `text` (its start), as `text` prints it: a title in traditional
+    characters keeps them in the unit's name (衛生監督所), as every other reader does."""
+    if TRADITIONAL.search(text) is None:
+        return key
+    for end in range(len(key), len(text) + 1):
+        got = key_of(text[:end])
+        if got == key:
+            return text[:end]
+        if len(got) > len(key):
+            break
+    return key
 
 
 def parse(doc) -> Parsed:
