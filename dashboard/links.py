@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import streamlit as st
 
 from . import trace
+from .filters import link_query
 
 READ_PREFIX = "_link_read_"
 
@@ -52,8 +53,12 @@ def initial(key: str, name: str, value) -> dict:
     return {} if key in st.session_state else {name: value}
 
 
-def source_params(doc_id, line=None, end=None) -> dict[str, str]:
+def source_params(doc_id, line=None, end=None) -> list[tuple[str, str]]:
     """The 原文 page's query parameters for a document's lines (as trace.source_link builds
-    them), for st.page_link: a page link carries a document's id without any Markdown."""
+    them) followed by the sidebar's filters, for st.page_link: a page link carries a document's
+    id without any Markdown, and the 原文 page opens with the view it came from. Pairs, not a
+    dict: a filter can hold several values (filter_region=深圳&filter_region=湖南)."""
     link = trace.source_link(doc_id, line, end)
-    return dict(parse_qsl(urlsplit(link).query)) if link else {}
+    if not link:
+        return []
+    return parse_qsl(urlsplit(link).query) + parse_qsl(link_query().lstrip("&"))

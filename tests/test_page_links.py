@@ -68,3 +68,19 @@ def test_source_links_carry_the_sidebar_filters(parquet_dir, monkeypatch):
     # without filters the links are the plain ones
     at.multiselect(key="filter_region").set_value([]).run()
     assert all("filter_region" not in q for q in link_queries(at))
+
+
+def test_target_quality_source_links_carry_the_sidebar_filters(parquet_dir, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(parquet_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["filter_region"] = ["深圳", "上海"]
+    at.run()
+    at.switch_page("views/target_quality.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    sources = [
+        parse_qs(link.proto.query_string)
+        for link in at.get("page_link")
+        if link.proto.page.endswith("source_viewer")
+    ]
+    assert sources, "目标质量 shows 查看原文 links for the chosen document"
+    assert all(q["filter_region"] == ["深圳", "上海"] and "doc" in q for q in sources)
