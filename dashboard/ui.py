@@ -65,8 +65,25 @@ def set_bands(red_below: float, green_from: float) -> None:
     st.session_state[BANDS_KEY] = (float(red_below), float(max(green_from, red_below)))
 
 
+# The link parameters the low-execution page writes its bands to (?lowexec_red_below=50).
+BAND_PARAMS = ("lowexec_red_below", "lowexec_green_from")
+
+
 def bands() -> tuple[float, float]:
-    """The colour bands as set on the low-execution page, else the defaults."""
+    """The colour bands as set on the low-execution page; before that page has run in this
+    session, as its link parameters give them (a shared link opened on another page keeps its
+    colours); else the defaults."""
+    if BANDS_KEY not in st.session_state:
+        edges = [RED_BELOW_PCT, GREEN_FROM_PCT]
+        for i, key in enumerate(BAND_PARAMS):
+            try:
+                value = float(st.query_params.get(key, ""))
+            except ValueError:
+                continue
+            if value in PERCENTS:
+                edges[i] = value
+        if edges != [RED_BELOW_PCT, GREEN_FROM_PCT]:
+            set_bands(*edges)
     return st.session_state.get(BANDS_KEY, (RED_BELOW_PCT, GREEN_FROM_PCT))
 
 

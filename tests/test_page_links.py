@@ -84,3 +84,23 @@ def test_target_quality_source_links_carry_the_sidebar_filters(parquet_dir, monk
     ]
     assert sources, "目标质量 shows 查看原文 links for the chosen document"
     assert all(q["filter_region"] == ["深圳", "上海"] and "doc" in q for q in sources)
+
+
+def test_bands_in_a_link_colour_another_page_before_low_execution_ran(parquet_dir, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(parquet_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lowexec_red_below"] = "50"
+    at.query_params["lowexec_green_from"] = "85"
+    at.run()  # 总览, the first page: 低执行率 has not run in this session
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[ui.BANDS_KEY] == (50.0, 85.0)
+
+
+def test_bad_bands_in_a_link_leave_the_defaults(parquet_dir, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(parquet_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lowexec_red_below"] = "五十"
+    at.query_params["lowexec_green_from"] = "250"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ui.BANDS_KEY not in at.session_state
