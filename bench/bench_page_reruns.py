@@ -63,10 +63,13 @@ def share_bytecode() -> None:
     """Compile each script once, as a server does: AppTest gives every run a new ScriptCache,
     so each rerun would parse and compile app.py and the page again (~20 ms here)."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import local_script_runner
+    from streamlit.testing.v1 import app_test, local_script_runner
 
     shared = ScriptCache()
     local_script_runner.ScriptCache = lambda: shared
+    # the page scripts st.navigation runs are compiled through the PagesManager's cache, which
+    # AppTest also makes anew on every run (a server's Runtime holds one for its lifetime)
+    app_test.ScriptCache = lambda: shared
 
 
 def median_rerun(at, runs: int) -> float:
