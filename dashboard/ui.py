@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import data
+from . import auth, data
 from .constants import (
     CODE_LABELS,
     GREEN_FROM_PCT,
@@ -416,3 +418,37 @@ def _noted(_findings: pd.DataFrame, findings_id: int, codes: tuple[str, ...]) ->
     ]
     frame = shown.reindex(columns=columns).rename(columns=COLUMN_LABELS)
     return with_links(frame.reset_index(drop=True), shown), findings
+
+
+def password_gate(key: str, action: str, viewing: str) -> bool:
+    """True when this session may change data behind the import password (none set, or
+    unlocked); otherwise the password form. key names the form and its input (tests find
+    them), action the button's verb (解锁导入), viewing what stays open without a password."""
+    if auth.misconfigured():
+        st.error(
+            "导入密码配置无效（应为 python -m dashboard.auth 生成的 scrypt$… 一行，"
+            f"在 shell 中请加单引号）：{viewing}已停用，请联系管理员。"
+        )
+        return False
+    if auth.unlocked():
+        if auth.legacy():
+            st.warning(
+                "导入密码仍以旧的无盐 sha256 保存，容易被离线破解："
+                "请管理员运行 python -m dashboard.auth 重新生成并替换配置。"
+            )
+        return True
+    st.info(f"查看不需要密码；{viewing}需要管理员设置的导入密码。")
+    with st.form(f"{key}_form"):
+        password = st.text_input("导入密码", type="password", key=key)
+        if st.form_submit_button(action):
+            wait = auth.wait_seconds()
+            if wait > 0:
+                st.error(f"尝试次数过多：请在 {math.ceil(wait)} 秒后再试。")
+            elif auth.unlock(password):
+                st.rerun()
+            else:
+                st.error(
+                    f"密码不正确：请在 {math.ceil(auth.wait_seconds())} 秒后再试"
+                    "（每错一次，等待时间加倍）。"
+                )
+    return False

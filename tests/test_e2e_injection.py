@@ -93,6 +93,7 @@ def test_charts_draw_a_unit_named_with_a_link_as_text(app_url, page):
     chart = page.locator(".st-key-overview_units_chart .main-svg").first
     # long names are wrapped onto two short tick lines (the whole name is in the hover box), so
     # the tick shows the tag's first characters: printed as text, not drawn as a link
-    expect(chart).to_contain_text('<ahref="htt')
+    # (the tick breaks the name at its space, so the drawn text runs it together)
+    expect(chart).to_contain_text(PLOT_UNIT.replace(" ", "")[:10])
     assert_no_foreign_links(page)
     assert chart.locator("a").count() == 0

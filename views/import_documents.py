@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import math
 import os
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, background, serving
+from dashboard import auth, background, serving, ui
 from dashboard.constants import CODE_LABELS, KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from dashboard.markup import md_escape
 from dashboard.queries import COLUMN_LABELS
@@ -279,38 +278,6 @@ def unexpected(action: str) -> None:
     st.error(UNEXPECTED.format(action=action))
 
 
-def password_gate() -> bool:
-    """True when this session may import and remove; otherwise shows the password form."""
-    if auth.misconfigured():
-        st.error(
-            "导入密码配置无效（应为 python -m dashboard.auth 生成的 scrypt$… 一行，"
-            "在 shell 中请加单引号）：导入与移除已停用，请联系管理员。"
-        )
-        return False
-    if auth.unlocked():
-        if auth.legacy():
-            st.warning(
-                "导入密码仍以旧的无盐 sha256 保存，容易被离线破解："
-                "请管理员运行 python -m dashboard.auth 重新生成并替换配置。"
-            )
-        return True
-    st.info("查看数据不需要密码；导入和移除文档需要管理员设置的导入密码。")
-    with st.form("import_password_form"):
-        password = st.text_input("导入密码", type="password", key="import_password")
-        if st.form_submit_button("解锁导入"):
-            wait = auth.wait_seconds()
-            if wait > 0:
-                st.error(f"尝试次数过多：请在 {math.ceil(wait)} 秒后再试。")
-            elif auth.unlock(password):
-                st.rerun()
-            else:
-                st.error(
-                    f"密码不正确：请在 {math.ceil(auth.wait_seconds())} 秒后再试"
-                    "（每错一次，等待时间加倍）。"
-                )
-    return False
-
-
 def removal(rows: list[dict]) -> None:
     st.subheader("移除文档")
     if not rows:
@@ -381,7 +348,7 @@ if exposed:
     st.warning(exposed)
 try:
     intake.check_folders(raw, out)
-    allowed = password_gate()
+    allowed = ui.password_gate("import_password", "解锁导入", "导入和移除文档")
 except intake.ImportRefused as exc:  # DASHBOARD_PARQUET_DIR is, holds or lies in data/raw
     st.error(f"导入与移除已停用：{md_escape(exc)}")
     allowed = False

@@ -8,7 +8,7 @@ import math
 
 import streamlit as st
 
-from dashboard import auth, data, trace
+from dashboard import data, trace, ui
 from dashboard import review as rv
 from dashboard.markup import md_escape
 from loaders import corrections as c
@@ -19,27 +19,6 @@ from loaders.intake import raw_dir
 APPLIED_KEY = "_review_applied"
 DONE_KEY = "_review_done"
 TABLE_TABS = {"projects": "预算行", "indicators": "绩效指标"}
-
-
-def password_gate() -> bool:
-    """True when this session may store corrections (the import password, when one is set)."""
-    if auth.misconfigured():
-        st.error("导入密码配置无效：校对已停用，请联系管理员。")
-        return False
-    if auth.unlocked():
-        return True
-    st.info("查看不需要密码；保存校对需要管理员设置的导入密码。")
-    with st.form("review_password_form"):
-        password = st.text_input("导入密码", type="password", key="review_password")
-        if st.form_submit_button("解锁校对"):
-            wait = auth.wait_seconds()
-            if wait > 0:
-                st.error(f"尝试次数过多：请在 {math.ceil(wait)} 秒后再试。")
-            elif auth.unlock(password):
-                st.rerun()
-            else:
-                st.error(f"密码不正确：请在 {math.ceil(auth.wait_seconds())} 秒后再试。")
-    return False
 
 
 def store(doc_id: str, changes: list[dict], who: str, reason: str | None) -> None:
@@ -97,7 +76,7 @@ if st.query_params.get("doc") != doc_id:
     st.session_state[APPLIED_KEY] = doc_id
 
 document = documents.set_index("doc_id").loc[doc_id]
-may_edit = password_gate()
+may_edit = ui.password_gate("review_password", "解锁校对", "保存校对")
 raw = raw_dir()
 events = review.history(raw, document["source_file"])
 confirmed = document.get("review_status") == "confirmed"
