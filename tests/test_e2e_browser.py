@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_support import free_port, launch
+from browser_support import launch, streamlit_app
 from PIL import Image, ImageStat
 from playwright.sync_api import Page, expect, sync_playwright
 from pptx import Presentation
@@ -61,39 +55,9 @@ def app_url(tmp_path_factory):
     """The app served by `streamlit run app.py` on a free port, reading a fresh build of data/raw."""
     parquet = tmp_path_factory.mktemp("e2e") / "parquet"
     build(ROOT / "data" / "raw", parquet)
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
-    env = dict(os.environ, DASHBOARD_PARQUET_DIR=str(parquet))
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    # no file watcher: files edited meanwhile would show a "source changed" notice in the status
-    # widget, which the test reads as "still running"
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    with streamlit_app({"DASHBOARD_PARQUET_DIR": str(parquet)}, log, SERVER_START_S) as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server and what it started in its group
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,13 @@ screenshot goes to tests/artifacts/pdf_source_page.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pandas as pd
 import pytest
-from browser_support import free_port
+from browser_support import streamlit_app
 from PIL import Image
 from playwright.sync_api import Page, expect
 from test_e2e_browser import (  # noqa: F401 (fixtures)
@@ -51,42 +45,13 @@ def pdf_app(tmp_path_factory):
     raw, parquet = root / "raw", root / "parquet"
     shutil.copytree(PDFS, raw)
     build(raw, parquet)
-    port = free_port()
-    log = root / "streamlit.log"
-    env = dict(
-        os.environ,
-        DASHBOARD_RAW_DIR=str(raw),
-        DASHBOARD_PARQUET_DIR=str(parquet),
-        DASHBOARD_PAGE_CACHE=str(root / "pages"),
-    )
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    env = {
+        "DASHBOARD_RAW_DIR": str(raw),
+        "DASHBOARD_PARQUET_DIR": str(parquet),
+        "DASHBOARD_PAGE_CACHE": str(root / "pages"),
+    }
+    with streamlit_app(env, root / "streamlit.log", SERVER_START_S) as url:
         yield url, pd.read_parquet(parquet / "projects.parquet"), root / "pages"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def edge_pixels(path: Path, box: dict) -> int:
