@@ -119,3 +119,16 @@ def copy_raw(target: Path, leave_out: tuple[str, ...] = ()) -> Path:
         if path.is_file() and not path.name.startswith(leave_out or ("\0",)):
             shutil.copy2(path, target / path.name)
     return target
+
+
+def served_seeds(root: Path, monkeypatch) -> tuple[Path, Path]:
+    """A built copy of data/raw under root/data, set as the app's raw and parquet folders (for
+    tests that change the data: corrections, imports); returns (raw, parquet)."""
+    from loaders.build import build
+
+    raw = copy_raw(root / "data" / "raw")
+    out = root / "data" / "parquet"
+    build(raw, out)
+    monkeypatch.setenv("DASHBOARD_RAW_DIR", str(raw))
+    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(out))
+    return raw, out

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from office_files import copy_raw
+from office_files import served_seeds
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports
 from dashboard import queries as q
 from loaders import review
-from loaders.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -26,12 +25,7 @@ REASON = "原文只写已完成，以台账为准"
 
 @pytest.fixture
 def dirs(tmp_path, monkeypatch) -> tuple[Path, Path]:
-    raw = copy_raw(tmp_path / "data" / "raw")
-    out = tmp_path / "data" / "parquet"
-    build(raw, out)
-    monkeypatch.setenv("DASHBOARD_RAW_DIR", str(raw))
-    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(out))
-    return raw, out
+    return served_seeds(tmp_path, monkeypatch)
 
 
 def indicator(out: Path) -> pd.Series:

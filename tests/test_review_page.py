@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from office_files import copy_raw
+from office_files import served_seeds
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports
@@ -25,12 +25,7 @@ BUDGET_READ, BUDGET_SET = 53.59, 100.0
 
 @pytest.fixture
 def dirs(tmp_path, monkeypatch) -> tuple[Path, Path]:
-    raw = copy_raw(tmp_path / "data" / "raw")
-    out = tmp_path / "data" / "parquet"
-    build(raw, out)
-    monkeypatch.setenv("DASHBOARD_RAW_DIR", str(raw))
-    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(out))
-    return raw, out
+    return served_seeds(tmp_path, monkeypatch)
 
 
 def open_page(script: str | None = None, query: dict | None = None) -> AppTest:

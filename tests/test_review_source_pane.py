@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from office_files import copy_raw
+from office_files import served_seeds
 from streamlit.testing.v1 import AppTest
-
-from loaders.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -20,12 +18,7 @@ LONGGANG = "000_8a770645b8ccef32.txt"
 
 @pytest.fixture
 def dirs(tmp_path, monkeypatch) -> tuple[Path, Path]:
-    raw = copy_raw(tmp_path / "data" / "raw")
-    out = tmp_path / "data" / "parquet"
-    build(raw, out)
-    monkeypatch.setenv("DASHBOARD_RAW_DIR", str(raw))
-    monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(out))
-    return raw, out
+    return served_seeds(tmp_path, monkeypatch)
 
 
 def test_the_review_source_pane_is_new_html_for_each_row_picked_on_the_same_line(dirs):
