@@ -20,28 +20,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AMOUNT_TOLERANCE = 0.00005  # half a unit of the 4th decimal of 万元
-RATE_TOLERANCE = 0.005
-PROJECT_VALUES = {
-    "initial_budget_wan": AMOUNT_TOLERANCE,
-    "budget_wan": AMOUNT_TOLERANCE,
-    "actual_wan": AMOUNT_TOLERANCE,
-    "reported_rate_pct": RATE_TOLERANCE,
-    "execution_rate_pct": RATE_TOLERANCE,
-    "score": RATE_TOLERANCE,
-    "income_wan": AMOUNT_TOLERANCE,
-}
-INDICATOR_VALUES = ("level1", "level2", "weight", "score", "status")
+from synth.compare import INDICATOR_VALUES, PROJECT_VALUES, differs  # noqa: E402
+
 DOCUMENT_VALUES = ("doc_kind", "unit", "province", "year", "amount_unit")
 TABLES = ("documents", "projects", "indicators")
-
-
-def _differs(got, want, tolerance: float | None) -> bool:
-    if pd.isna(want) or pd.isna(got):
-        return not (pd.isna(want) and pd.isna(got))
-    if tolerance is None:
-        return got != want
-    return abs(float(got) - float(want)) > tolerance
 
 
 def compare(truth_dir: Path, parquet_dir: Path) -> tuple[dict[str, dict[str, int]], list[str]]:
@@ -81,7 +63,7 @@ def compare(truth_dir: Path, parquet_dir: Path) -> tuple[dict[str, dict[str, int
             problems.append(f"{source}: {row['level']} 「{row['project']}」 not loaded")
             continue
         wrong = [
-            col for col in columns if _differs(row[f"{col}_got"], row[col], PROJECT_VALUES[col])
+            col for col in columns if differs(row[f"{col}_got"], row[col], PROJECT_VALUES[col])
         ]
         c["values_ok"] += len(columns) - len(wrong)
         c["projects_ok"] += not wrong
@@ -110,7 +92,7 @@ def compare(truth_dir: Path, parquet_dir: Path) -> tuple[dict[str, dict[str, int
         wrong = [
             col
             for col in INDICATOR_VALUES
-            if col in want and _differs(row[f"{col}_got"], row[col], None)
+            if col in want and differs(row[f"{col}_got"], row[col], None)
         ]
         c["indicators_ok"] += not wrong
         problems += [

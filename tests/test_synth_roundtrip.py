@@ -19,23 +19,11 @@ from synth import (
     generate,
     write_corpus,
 )
+from synth.compare import INDICATOR_VALUES, PROJECT_VALUES, RATE_TOLERANCE, differs
 from synth.layouts import to_simplified, to_traditional
 
 N_DOCS = 300
 SEED = 20240601
-# Amounts are compared to within half a unit of their last printed decimal (4 decimals of 万元).
-AMOUNT_TOLERANCE = 0.00005
-RATE_TOLERANCE = 0.005
-PROJECT_VALUES = {
-    "initial_budget_wan": AMOUNT_TOLERANCE,
-    "budget_wan": AMOUNT_TOLERANCE,
-    "actual_wan": AMOUNT_TOLERANCE,
-    "reported_rate_pct": RATE_TOLERANCE,
-    "execution_rate_pct": RATE_TOLERANCE,
-    "score": RATE_TOLERANCE,
-    "income_wan": AMOUNT_TOLERANCE,
-}
-INDICATOR_VALUES = ("level1", "level2", "weight", "score", "status")
 SHOWN_DOCUMENTS = 3
 TABLES = ("documents", "projects", "indicators", "findings")
 
@@ -48,14 +36,6 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame], dict[str, p
     truth = {n: pd.read_parquet(root / "truth" / f"{n}.parquet") for n in TABLES}
     built = {n: pd.read_parquet(root / "parquet" / f"{n}.parquet") for n in TABLES}
     return root, truth, built
-
-
-def _differs(got, want, tolerance: float | None) -> bool:
-    if pd.isna(want) or pd.isna(got):
-        return not (pd.isna(want) and pd.isna(got))
-    if tolerance is None:
-        return got != want
-    return abs(float(got) - float(want)) > tolerance
 
 
 def _report(root: Path, problems: list[tuple[str, str]]) -> str:
@@ -217,7 +197,7 @@ def test_projects_match_the_truth(corpus):
             problems.append((source, f"{row['level']} 「{row['project']}」 {side}"))
             continue
         for col, tolerance in PROJECT_VALUES.items():
-            if col in truth["projects"] and _differs(row[f"{col}_got"], row[col], tolerance):
+            if col in truth["projects"] and differs(row[f"{col}_got"], row[col], tolerance):
                 problems.append(
                     (
                         source,
@@ -245,7 +225,7 @@ def test_indicators_match_the_truth(corpus):
             continue
         for col in INDICATOR_VALUES:
             tolerance = RATE_TOLERANCE if col in ("weight", "score") else None
-            if _differs(row[f"{col}_got"], row[col], tolerance):
+            if differs(row[f"{col}_got"], row[col], tolerance):
                 problems.append(
                     (
                         source,
